@@ -1,0 +1,90 @@
+//! Errors of the app layer: bad input (naming the file, the line or field, and the fix) and a
+//! bad knowledge base. The binary maps them to exit codes; the web layer to a 4xx page.
+
+use std::fmt;
+
+/// Input that cannot be used: a syntax error, an unknown or mistyped field, or a value out of
+/// range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct InputError {
+    /// The file (or form) the input came from.
+    pub file: String,
+    /// 1-based line, for syntax errors.
+    pub line: Option<usize>,
+    /// 1-based column, for syntax errors.
+    pub column: Option<usize>,
+    /// The field path, such as `symptoms.pain[0].intensity`.
+    pub field: Option<String>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field \"{field}\"")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl InputError {
+    /// An error in one field.
+    pub fn field(file: &str, field: &str, message: String) -> InputError {
+        InputError { file: file.to_string(), line: None, column: None, field: Some(field.to_string()), message }
+    }
+
+    /// An error about the whole input.
+    pub fn whole(file: &str, message: String) -> InputError {
+        InputError { file: file.to_string(), line: None, column: None, field: None, message }
+    }
+
+    /// A TOML syntax or type error, with its line and column.
+    pub fn syntax(file: &str, input: &str, e: &toml::de::Error) -> InputError {
+        let (line, column) = match e.span() {
+            Some(span) => {
+                let before = &input[..span.start.min(input.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                (Some(line), Some(column))
+            }
+            None => (None, None),
+        };
+        InputError { file: file.to_string(), line, column, field: None, message: e.message().trim().to_string() }
+    }
+
+    /// A JSON syntax or type error, with its line and column.
+    pub fn json(file: &str, e: &serde_json::Error) -> InputError {
+        let message = e.to_string();
+        // serde_json appends " at line N column M"; keep the message without it.
+        let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+        InputError { file: file.to_string(), line: Some(e.line()), column: Some(e.column()), field: None, message }
+    }
+}
+
+/// Anything the app's use cases can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Bad input.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// A bad knowledge base (overrides).
+    #[error("knowledge base: {0}")]
+    Knowledge(#[from] tonus_core::KnowledgeError),
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}

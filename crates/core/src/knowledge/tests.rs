@@ -1,0 +1,86 @@
+//! Tests of loading, merging and validating the knowledge base.
+
+use super::*;
+
+fn load_err(name: &str, text: &str) -> String {
+    KnowledgeBase::load(&[Source { name, text }]).unwrap_err().to_string()
+}
+
+#[test]
+fn embedded_knowledge_is_valid() {
+    let kb = KnowledgeBase::embedded().unwrap();
+    assert!(kb.muscles().len() >= 13);
+    assert!(kb.exercises().len() >= 12);
+    for id in [
+        "upper_trapezius",
+        "middle_trapezius",
+        "lower_trapezius",
+        "levator_scapulae",
+        "pectoralis_major",
+        "pectoralis_minor",
+        "sternocleidomastoid",
+        "scalenes",
+        "suboccipitals",
+        "deep_cervical_flexors",
+        "rhomboids",
+        "serratus_anterior",
+        "deltoid",
+    ] {
+        assert!(kb.muscle(id).is_some(), "{id}");
+    }
+    assert_eq!(kb.outcomes().ndi.items.len(), 10);
+}
+
+#[test]
+fn override_replaces_a_threshold() {
+    let kb = KnowledgeBase::load(&[Source {
+        name: "mine/measures.toml",
+        text: "[[measure]]\nid = \"ear_shoulder_angle\"\ncutoff_below = 47.0\n",
+    }])
+    .unwrap();
+    let m = kb.measure("ear_shoulder_angle").unwrap();
+    assert_eq!(m.cutoff_below, Some(47.0));
+    assert_eq!(m.name, KnowledgeBase::embedded().unwrap().measure("ear_shoulder_angle").unwrap().name);
+}
+
+#[test]
+fn errors_name_file_entry_and_field() {
+    expect_test::expect![[r#"mine/rules.toml: rule "x": field "when[0].fact": unknown fact "exposure.nope"; see the list of facts in knowledge/SCHEMA.md"#]].assert_eq(&load_err(
+        "mine/rules.toml",
+        "[[rule]]\nid = \"x\"\ndescription = \"d\"\nwhen = [{ fact = \"exposure.nope\", op = \">=\", value = 1.0 }]\nthen = [{ muscle = \"upper_trapezius\", state = \"overactive\", weight = 0.5 }]\ncertainty = \"convention\"\nsources = [\"page2010\"]\n",
+    ));
+    expect_test::expect![[
+        r#"mine/muscles.toml: muscle "upper_trapezius": field "sources": unknown reference "nobody1999"; add it to references.toml"#
+    ]]
+    .assert_eq(&load_err("mine/muscles.toml", "[[muscle]]\nid = \"upper_trapezius\"\nsources = [\"nobody1999\"]\n"));
+    expect_test::expect![[r#"mine/exercises.toml: exercise "new_one": field "name": missing field `name`"#]]
+        .assert_eq(&load_err("mine/exercises.toml", "[[exercise]]\nid = \"new_one\"\n"));
+    expect_test::expect![[r#"mine/muscles.toml: muscle "upper_trapezius": field "certainty": unknown variant `sure`, expected one of `established`, `convention`, `contested`"#]]
+        .assert_eq(&load_err("mine/muscles.toml", "[[muscle]]\nid = \"upper_trapezius\"\ncertainty = \"sure\"\n"));
+    let e = load_err("mine/measures.toml", "[[measure]]\nid = \"x\"\nname = ");
+    assert!(e.starts_with("mine/measures.toml: TOML parse error at line 3"), "{e}");
+    expect_test::expect![[r#"mine/weights.toml: unknown knowledge file; expected one of references.toml, massage.toml, muscles.toml, exercises.toml, measures.toml, symptoms.toml, red_flags.toml, outcomes.toml, pattern.toml, rules.toml, plan.toml, dynamics.toml"#]]
+        .assert_eq(&load_err("mine/weights.toml", ""));
+    expect_test::expect![[r#"mine/rules.toml: rule "dup": field "id": duplicate id"#]]
+        .assert_eq(&load_err("mine/rules.toml", "[[rule]]\nid = \"dup\"\n[[rule]]\nid = \"dup\"\n"));
+    expect_test::expect![[r#"mine/muscles.toml: muscle "upper_trapezius": field "stretches[0]": exercise "band_row" has purpose strengthen, which does not belong here"#]]
+        .assert_eq(&load_err("mine/muscles.toml", "[[muscle]]\nid = \"upper_trapezius\"\nstretches = [\"band_row\"]\n"));
+    expect_test::expect![[r#"mine/rules.toml: rule "dnf_endurance_low": field "when[0].op": "above the cut-off" needs a fact that belongs to a measure; "exposure.sitting_hours" does not"#]]
+        .assert_eq(&load_err("mine/rules.toml", "[[rule]]\nid = \"dnf_endurance_low\"\nwhen = [{ fact = \"exposure.sitting_hours\", op = \"above_cutoff\" }]\n"));
+    expect_test::expect![[r#"mine/rules.toml: rule "dnf_endurance_low": field "then[0].weight": must be in (0, 1]"#]].assert_eq(&load_err(
+        "mine/rules.toml",
+        "[[rule]]\nid = \"dnf_endurance_low\"\nthen = [{ muscle = \"deep_cervical_flexors\", state = \"inhibited\", weight = 2.0 }]\n",
+    ));
+}
+
+#[test]
+fn every_source_and_reference_is_used_or_listed() {
+    let kb = KnowledgeBase::embedded().unwrap();
+    let export = kb.export();
+    // The export round-trips as TOML and carries every muscle.
+    let parsed: toml::Table = export.parse().unwrap();
+    assert_eq!(parsed["muscles"].as_array().unwrap().len(), kb.muscles().len());
+    assert!(kb.show("upper_trapezius").unwrap().contains("[[muscle]]"));
+    assert!(kb.show("chest_pain").is_some());
+    assert!(kb.show("no_such_id").is_none());
+}

@@ -1,0 +1,801 @@
+//! The knowledge base's entry types, which are also its TOML file format (see
+//! `knowledge/SCHEMA.md`). Validation of ids and cross-references lives in `validate.rs`.
+
+use serde::{Deserialize, Serialize};
+
+/// How sure the field is of a rule, threshold or fact (the brief's [E], [C] and [X] tags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Certainty {
+    /// Consistent evidence from systematic reviews or validated instruments.
+    Established,
+    /// Widely taught clinical convention, backed mainly by expert opinion or weak studies.
+    Convention,
+    /// Studies conflict or the idea has been challenged; never the sole basis of a conclusion.
+    Contested,
+}
+
+impl Certainty {
+    /// The weight inference gives to evidence of this certainty.
+    pub fn factor(self) -> f64 {
+        match self {
+            Certainty::Established => 1.0,
+            Certainty::Convention => 0.75,
+            Certainty::Contested => 0.4,
+        }
+    }
+
+    /// The less certain of two certainties: a chain is as sure as its weakest link.
+    pub fn weakest(self, other: Certainty) -> Certainty {
+        self.max(other)
+    }
+
+    /// The word used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Certainty::Established => "established",
+            Certainty::Convention => "clinical convention",
+            Certainty::Contested => "contested",
+        }
+    }
+}
+
+/// A citation that other entries refer to by id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// Unique id.
+    pub id: String,
+    /// The full citation.
+    pub citation: String,
+}
+
+/// The state a muscle tends toward in the pattern, or the state inference concludes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypicalState {
+    /// Tends to become tight and overactive.
+    Overactive,
+    /// Tends to become inhibited, weak and overstretched.
+    Inhibited,
+    /// A prime mover that the pattern bypasses (the deltoid).
+    PrimeMover,
+}
+
+/// A muscle of the pattern.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Muscle {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Where it is.
+    pub region: String,
+    /// What it does.
+    pub role: String,
+    /// Its typical state in the upper crossed pattern.
+    pub typical_state: TypicalState,
+    /// How its state shows in posture, tests and symptoms.
+    pub shows: Vec<String>,
+    /// Massage technique ids.
+    pub massage: Vec<String>,
+    /// Exercise ids that release, lengthen or mobilise it.
+    pub stretches: Vec<String>,
+    /// Exercise ids that activate or strengthen it.
+    pub activation: Vec<String>,
+    /// Cautions for the therapist.
+    #[serde(default)]
+    pub cautions: Vec<String>,
+    /// Certainty of its role in the pattern.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// A massage technique.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Technique {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// What the therapist does.
+    pub description: String,
+    /// Cautions.
+    #[serde(default)]
+    pub cautions: Vec<String>,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// What an exercise is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Reduce tone of an overactive muscle.
+    Release,
+    /// Lengthen a short muscle.
+    Lengthen,
+    /// Wake up an inhibited muscle.
+    Activate,
+    /// Build strength and endurance.
+    Strengthen,
+    /// Restore joint mobility.
+    Mobilise,
+}
+
+impl Purpose {
+    /// The word used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Purpose::Release => "release",
+            Purpose::Lengthen => "lengthen",
+            Purpose::Activate => "activate",
+            Purpose::Strengthen => "strengthen",
+            Purpose::Mobilise => "mobilise",
+        }
+    }
+}
+
+/// A corrective exercise.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exercise {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Muscle ids it targets.
+    pub targets: Vec<String>,
+    /// What it is for.
+    pub purpose: Purpose,
+    /// The dose, in words.
+    pub dosage: String,
+    /// Sessions per week at the prescribed dose.
+    pub sessions_per_week: f64,
+    /// Minutes per session.
+    pub minutes_per_session: f64,
+    /// How to progress it.
+    pub progression: String,
+    /// Cautions, in words a client understands.
+    #[serde(default)]
+    pub cautions: Vec<String>,
+    /// Step-by-step instructions for the client.
+    pub instructions: Vec<String>,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// Where a measure's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureSource {
+    /// Computed from photo landmarks.
+    Photo,
+    /// Recorded by the therapist from a clinical test.
+    ClinicalTest,
+}
+
+/// Which photo view a metric needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureView {
+    /// A lateral (sagittal) view.
+    Side,
+    /// A frontal (coronal) view.
+    Front,
+}
+
+/// Whether a measure is the clinical measure itself or a stand-in for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureKind {
+    /// The measure as defined clinically.
+    Exact,
+    /// A stand-in computed from points that only approximate the clinical ones.
+    Proxy,
+}
+
+/// A posture metric or clinical test with its norm, cut-off and real-change threshold.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measure {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Photo metric or clinical test.
+    pub source: MeasureSource,
+    /// The view a photo metric needs.
+    #[serde(default)]
+    pub view: Option<MeasureView>,
+    /// Unit as shown.
+    pub unit: String,
+    /// Exact or proxy.
+    pub kind: MeasureKind,
+    /// What a proxy stands in for.
+    #[serde(default)]
+    pub proxy_for: Option<String>,
+    /// How it is measured.
+    pub definition: String,
+    /// The norm in words.
+    pub norm: String,
+    /// Lower end of the normal range.
+    #[serde(default)]
+    pub norm_low: Option<f64>,
+    /// Upper end of the normal range.
+    #[serde(default)]
+    pub norm_high: Option<f64>,
+    /// Values below this are a finding.
+    #[serde(default)]
+    pub cutoff_below: Option<f64>,
+    /// Values above this are a finding.
+    #[serde(default)]
+    pub cutoff_above: Option<f64>,
+    /// Sex-specific lower cut-off for women.
+    #[serde(default)]
+    pub cutoff_female: Option<f64>,
+    /// Sex-specific lower cut-off for men.
+    #[serde(default)]
+    pub cutoff_male: Option<f64>,
+    /// The smallest change that is more than measurement noise.
+    #[serde(default)]
+    pub real_change: Option<f64>,
+    /// Where the real-change threshold comes from and how far it applies.
+    #[serde(default)]
+    pub real_change_note: Option<String>,
+    /// Certainty of the measure and its cut-off.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// How a muscle is held responsible for pain in a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mechanism {
+    /// An inhibited, overstretched muscle aches under constant low load.
+    Overstretch,
+    /// A tight, overactive muscle hurts locally.
+    Tension,
+    /// A tight, overactive muscle refers pain elsewhere.
+    Referral,
+}
+
+impl Mechanism {
+    /// The muscle state that makes this mechanism plausible.
+    pub fn requires(self) -> TypicalState {
+        match self {
+            Mechanism::Overstretch => TypicalState::Inhibited,
+            Mechanism::Tension | Mechanism::Referral => TypicalState::Overactive,
+        }
+    }
+
+    /// The word used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Mechanism::Overstretch => "overstretched, inhibited muscle",
+            Mechanism::Tension => "local pain from a tight, overactive muscle",
+            Mechanism::Referral => "referred pain from a tight, overactive muscle",
+        }
+    }
+}
+
+/// A muscle the model holds responsible for pain in a region.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MuscularSource {
+    /// Muscle id.
+    pub muscle: String,
+    /// How it causes the pain.
+    pub mechanism: Mechanism,
+    /// The explanation in plain words.
+    pub explanation: String,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// A non-muscular cause a clinician must keep in mind.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NonMuscularCause {
+    /// The cause.
+    pub cause: String,
+    /// What it means for the therapist.
+    pub note: String,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// A body region where pain is reported.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SymptomRegion {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Where it is.
+    pub description: String,
+    /// Certainty of the referral map for this region.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+    /// Muscles that can cause pain here.
+    #[serde(default)]
+    pub muscular: Vec<MuscularSource>,
+    /// Other causes to keep in mind.
+    #[serde(default)]
+    pub non_muscular: Vec<NonMuscularCause>,
+}
+
+/// What a positive red flag demands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Emergency services now.
+    Emergency,
+    /// Same-day medical assessment.
+    Urgent,
+    /// Medical assessment, possibly imaging.
+    MedicalAssessment,
+    /// Review by a doctor before treatment.
+    MedicalReview,
+    /// Review by a physiotherapist.
+    PhysioReview,
+}
+
+impl Action {
+    /// The word used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Emergency => "emergency",
+            Action::Urgent => "urgent medical care",
+            Action::MedicalAssessment => "medical assessment",
+            Action::MedicalReview => "medical review",
+            Action::PhysioReview => "physiotherapy review",
+        }
+    }
+}
+
+/// One yes/no question of the red-flag screen.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedFlagItem {
+    /// Unique id across all categories.
+    pub id: String,
+    /// The question.
+    pub question: String,
+}
+
+/// A category of red flags with the action its items demand.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedFlagCategory {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// What a positive item demands.
+    pub action: Action,
+    /// Where to go instead, in plain words.
+    pub advice: String,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+    /// The questions.
+    pub item: Vec<RedFlagItem>,
+}
+
+/// An NDI item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NdiItem {
+    /// Item id.
+    pub id: String,
+    /// Item name.
+    pub name: String,
+}
+
+/// A severity band of a total score.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    /// Inclusive upper bound of the band.
+    pub upto: f64,
+    /// Its label.
+    pub label: String,
+}
+
+/// The Neck Disability Index.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ndi {
+    /// Display name.
+    pub name: String,
+    /// The ten items in order.
+    pub items: Vec<NdiItem>,
+    /// Maximum score of one item.
+    pub item_max: f64,
+    /// Severity bands on the 0–50 total.
+    pub bands: Vec<Band>,
+    /// Minimal detectable change, points.
+    pub real_change: f64,
+    /// A change likely to be meaningful, points.
+    pub meaningful_change: f64,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// The Numeric Pain Rating Scale.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Nprs {
+    /// Display name.
+    pub name: String,
+    /// Minimal detectable change, points.
+    pub real_change: f64,
+    /// Minimal clinically important change, points.
+    pub meaningful_change: f64,
+    /// Relative improvement often taken as meaningful, percent.
+    pub meaningful_percent: f64,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// The Patient-Specific Functional Scale.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Psfs {
+    /// Display name.
+    pub name: String,
+    /// Minimal detectable change of the mean score.
+    pub real_change: f64,
+    /// Minimal detectable change of one item.
+    pub real_change_item: f64,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// The outcome measures.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcomes {
+    /// Neck Disability Index.
+    pub ndi: Ndi,
+    /// Numeric Pain Rating Scale.
+    pub nprs: Nprs,
+    /// Patient-Specific Functional Scale.
+    pub psfs: Psfs,
+}
+
+/// A posture component of the pattern (forward head, protracted shoulders, …).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// What it is.
+    pub description: String,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// The pattern label definition.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pattern {
+    /// Id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Muscles expected to be overactive.
+    pub overactive: Vec<String>,
+    /// Muscles expected to be inhibited.
+    pub inhibited: Vec<String>,
+    /// Posture components of the pattern.
+    pub components: Vec<String>,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// A comparison in a rule condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Op {
+    /// Greater or equal.
+    #[serde(rename = ">=")]
+    Ge,
+    /// Greater.
+    #[serde(rename = ">")]
+    Gt,
+    /// Less.
+    #[serde(rename = "<")]
+    Lt,
+    /// Less or equal.
+    #[serde(rename = "<=")]
+    Le,
+    /// Equal.
+    #[serde(rename = "==")]
+    Eq,
+    /// Below the fact's measure's lower cut-off.
+    #[serde(rename = "below_cutoff")]
+    BelowCutoff,
+    /// Above the fact's measure's upper cut-off.
+    #[serde(rename = "above_cutoff")]
+    AboveCutoff,
+    /// Below the lower or above the upper cut-off.
+    #[serde(rename = "beyond_cutoff")]
+    BeyondCutoff,
+    /// Inside the measure's cut-offs (or its normal range when it has no cut-off).
+    #[serde(rename = "within_norm")]
+    WithinNorm,
+}
+
+impl Op {
+    /// Whether the op compares against the fact's measure instead of a value.
+    pub fn is_measure_relative(self) -> bool {
+        matches!(self, Op::BelowCutoff | Op::AboveCutoff | Op::BeyondCutoff | Op::WithinNorm)
+    }
+
+    /// The symbol or words used in evidence text.
+    pub fn label(self) -> &'static str {
+        match self {
+            Op::Ge => "≥",
+            Op::Gt => ">",
+            Op::Lt => "<",
+            Op::Le => "≤",
+            Op::Eq => "=",
+            Op::BelowCutoff => "below the cut-off",
+            Op::AboveCutoff => "above the cut-off",
+            Op::BeyondCutoff => "beyond the cut-off",
+            Op::WithinNorm => "within the norm",
+        }
+    }
+}
+
+/// One condition of a rule.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// The fact's name, for example `test.dnf_endurance_s`.
+    pub fact: String,
+    /// The comparison.
+    pub op: Op,
+    /// The value to compare with (absent for measure-relative ops).
+    #[serde(default)]
+    pub value: Option<f64>,
+}
+
+/// The state an effect points a muscle toward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Tight and overactive.
+    Overactive,
+    /// Weak, inhibited, overstretched.
+    Inhibited,
+    /// Neither.
+    Balanced,
+}
+
+/// What a fired rule contributes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Effect {
+    /// The muscle, for a muscle effect.
+    #[serde(default)]
+    pub muscle: Option<String>,
+    /// The state, for a muscle effect.
+    #[serde(default)]
+    pub state: Option<Direction>,
+    /// The posture component, for a component effect.
+    #[serde(default)]
+    pub component: Option<String>,
+    /// For a component effect: whether the evidence says the component is present (the
+    /// default) or absent.
+    #[serde(default)]
+    pub present: Option<bool>,
+    /// Strength of the evidence, 0–1.
+    pub weight: f64,
+}
+
+/// An inference rule: facts → evidence.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Unique id.
+    pub id: String,
+    /// What the rule says, as shown in the evidence trail.
+    pub description: String,
+    /// All must hold.
+    pub when: Vec<Condition>,
+    /// What it contributes.
+    pub then: Vec<Effect>,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// The massage dose.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MassageDose {
+    /// Minutes per session.
+    pub session_min: f64,
+    /// Sessions per week.
+    pub sessions_per_week: f64,
+    /// Weeks.
+    pub weeks: u32,
+    /// At most this many muscles as targets.
+    pub max_targets: usize,
+    /// Why this dose.
+    pub rationale: String,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// Which muscles a phase works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseTargets {
+    /// The muscles inferred overactive.
+    Overactive,
+    /// The muscles inferred inhibited.
+    Inhibited,
+    /// Both.
+    All,
+}
+
+/// A phase of the exercise programme.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseParameters {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// First week (1-based).
+    pub first_week: u32,
+    /// Last week.
+    pub last_week: u32,
+    /// Exercise purposes that belong in the phase.
+    pub purposes: Vec<Purpose>,
+    /// Which muscles it works on.
+    pub targets: PhaseTargets,
+    /// Exercises always included (for example the movement break).
+    #[serde(default)]
+    pub always: Vec<String>,
+    /// When to move on.
+    pub progression: String,
+    /// At most this many exercises.
+    pub max_exercises: usize,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// The break rule.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakParameters {
+    /// Break at least every this many minutes of screen work.
+    pub interval_min: f64,
+    /// Break length, in words.
+    pub duration: String,
+    /// The advice.
+    pub advice: String,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// When to reassess.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewParameters {
+    /// Re-score NDI, NPRS and PSFS every this many weeks.
+    pub outcomes_every_weeks: u32,
+    /// Retake photos every this many weeks.
+    pub photos_every_weeks: u32,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// A workstation or habit change that applies when its conditions hold.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkstationAdvice {
+    /// Unique id.
+    pub id: String,
+    /// The advice.
+    pub advice: String,
+    /// All must hold.
+    pub when: Vec<Condition>,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// The plan's parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanParameters {
+    /// Massage dose.
+    pub massage: MassageDose,
+    /// Exercise phases, in order.
+    pub phase: Vec<PhaseParameters>,
+    /// Break rule.
+    pub breaks: BreakParameters,
+    /// Review intervals.
+    pub review: ReviewParameters,
+    /// Workstation and habit advice.
+    pub workstation: Vec<WorkstationAdvice>,
+}
+
+/// The dynamics model's parameters (illustrative; see `dynamics.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DynamicsParameters {
+    /// Imbalance gained per day per hour of hands-forward static work, at zero imbalance.
+    pub exposure_gain: f64,
+    /// Extra exposure weight per hour of other sitting.
+    pub sitting_gain: f64,
+    /// Strength of the recruitment feedback ("the strong get stronger").
+    pub recruitment_gain: f64,
+    /// Daily loaded-task hours everyone has (carrying, reaching), added to lifting and carrying.
+    pub baseline_task_hours: f64,
+    /// Fraction of exposure drive that regular breaks remove at the recommended interval.
+    pub break_relief: f64,
+    /// Fractional imbalance removed per massage session on the muscles it targets.
+    pub massage_effect: f64,
+    /// Fractional imbalance removed per full week of prescribed exercise.
+    pub exercise_effect: f64,
+    /// Daily recovery rate toward balance from ordinary varied activity.
+    pub recovery_rate: f64,
+    /// Days for a treatment's effect to build up (time constant of adaptation).
+    pub adaptation_days: f64,
+    /// Days for a treatment's effect to fade once it stops (time constant of detraining).
+    pub detraining_days: f64,
+    /// Imbalance below which a muscle counts as balanced.
+    pub balanced_below: f64,
+    /// How strongly each muscle's typical state makes it respond, by muscle id (default 1).
+    #[serde(default)]
+    pub susceptibility: std::collections::BTreeMap<String, f64>,
+    /// Why these numbers.
+    pub rationale: String,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
