@@ -76,10 +76,10 @@ pub enum AppError {
     #[error(transparent)]
     Input(#[from] InputError),
     /// A bad knowledge base (overrides).
-    #[error("knowledge base: {0}")]
+    #[error("knowledge base")]
     Knowledge(#[from] tonus_core::KnowledgeError),
     /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The path.
         path: String,

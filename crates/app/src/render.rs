@@ -68,7 +68,7 @@ pub fn render_text(r: &Report) -> String {
             let _ = writeln!(w, "  {}{proxy}: {}{f}", m.name, metric_value(m));
             if m.value.is_some() {
                 let rc = m.real_change.map(|c| format!("; real change ≥ {}", num(c))).unwrap_or_default();
-                let _ = writeln!(w, "      norm: {}{rc} ({})", m.norm, m.certainty);
+                let _ = writeln!(w, "      norm: {}{rc} ({})", m.norm.trim_end_matches('.'), m.certainty);
             }
         }
     }

@@ -821,6 +821,11 @@ pub fn build(intake: &Intake, poses: &[Pose], photo_names: &[String], a: &Assess
 fn cited(r: &Report, kb: &KnowledgeBase) -> Vec<ReferenceView> {
     let mut ids: Vec<String> = Vec::new();
     let mut add = |list: &[String]| ids.extend(list.iter().cloned());
+    for f in &r.red_flags.positive {
+        if let Some(c) = kb.red_flag_categories().iter().find(|c| c.item.iter().any(|i| i.id == f.item)) {
+            add(&c.sources);
+        }
+    }
     for p in &r.photos {
         p.metrics.iter().for_each(|m| add(&m.sources));
     }

@@ -182,7 +182,7 @@ impl Raw {
 /// that holds it.
 fn field_error(file: &str, entry: String, e: &toml::de::Error, item: &Value) -> KnowledgeError {
     let message = e.message().trim().to_string();
-    let quoted = message.split('`').nth(1).map(str::to_string);
+    let quoted = message.split('`').nth(1).or_else(|| message.split('"').nth(1)).map(str::to_string);
     let field = if message.contains(" field ") { quoted } else { quoted.and_then(|bad| find_key(item, &bad, "")) };
     KnowledgeError { file: file.to_string(), entry: Some(entry), field, message }
 }
@@ -191,6 +191,9 @@ fn field_error(file: &str, entry: String, e: &toml::de::Error, item: &Value) -> 
 fn find_key(value: &Value, needle: &str, path: &str) -> Option<String> {
     match value {
         Value::String(s) if s == needle => Some(path.to_string()),
+        Value::Integer(i) if i.to_string() == needle => Some(path.to_string()),
+        Value::Float(f) if f.to_string() == needle => Some(path.to_string()),
+        Value::Boolean(b) if b.to_string() == needle => Some(path.to_string()),
         Value::Table(t) => {
             t.iter().find_map(|(k, v)| find_key(v, needle, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") }))
         }

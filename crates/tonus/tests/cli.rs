@@ -1,0 +1,109 @@
+//! The `tonus` binary end to end: the README's main job, every subcommand's output format, and
+//! the documented exit codes for bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn tonus(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tonus")).args(args).current_dir(root()).env_remove("TONUS_CONFIG").output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+#[test]
+fn readme_main_job() {
+    let o = tonus(&["assess", "--intake", "examples/desk-worker.toml", "--landmarks", "examples/landmarks/desk-worker-side.json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("TONUS ASSESSMENT — Alex Morgan (persona)"));
+    assert!(out.contains("Upper crossed pattern — applies"));
+}
+
+#[test]
+fn formats() {
+    let o = tonus(&["assess", "--intake", "examples/driver.toml", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["red_flags"]["status"], "clear");
+    let o = tonus(&["assess", "--intake", "examples/red-flag.toml", "--format", "html"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("No plan:"));
+    let o = tonus(&["simulate", "--intake", "examples/desk-worker.toml", "--weeks", "52", "--adherence", "0.7", "--format", "csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 54);
+    let o = tonus(&["knowledge", "show", "upper_trapezius"]);
+    assert!(stdout(&o).starts_with("[[muscle]]"));
+    let o = tonus(&["knowledge", "list"]);
+    assert!(stdout(&o).lines().count() > 150);
+    let o = tonus(&["config", "example"]);
+    assert!(stdout(&o).contains("[simulate]"));
+}
+
+#[test]
+fn exit_codes() {
+    // 2: usage.
+    assert_eq!(tonus(&["assess"]).status.code(), Some(2));
+    // 1: a file that does not exist, named.
+    let o = tonus(&["assess", "--intake", "nope.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("error: cannot read nope.toml:"), "{}", stderr(&o));
+    // 3: invalid input, naming the file and field.
+    let dir = tempdir();
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "assessed_on = \"2026-01-01\"\n[client]\nname = \"x\"\nage = 400\n").unwrap();
+    let o = tonus(&["assess", "--intake", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(stderr(&o), format!("error: {}: field \"client.age\": must be between 10 and 120\n", bad.display()));
+    let o = tonus(&["simulate", "--intake", "examples/driver.toml", "--adherence", "1.5"]);
+    assert_eq!(o.status.code(), Some(3));
+    let o = tonus(&["knowledge", "show", "no_such_thing"]);
+    assert_eq!(o.status.code(), Some(3));
+    // 4: a bad knowledge override, naming file, entry and field.
+    let kdir = dir.join("k");
+    std::fs::create_dir_all(&kdir).unwrap();
+    std::fs::write(kdir.join("measures.toml"), "[[measure]]\nid = \"ear_shoulder_angle\"\ncutoff_below = \"low\"\n").unwrap();
+    let o = tonus(&["--knowledge", kdir.to_str().unwrap(), "assess", "--intake", "examples/driver.toml"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(stderr(&o).contains("measures.toml: measure \"ear_shoulder_angle\": field \"cutoff_below\""), "{}", stderr(&o));
+    // A good override changes a threshold without rebuilding.
+    std::fs::write(kdir.join("measures.toml"), "[[measure]]\nid = \"ear_shoulder_angle\"\ncutoff_below = 20.0\n").unwrap();
+    let o = tonus(&[
+        "--knowledge",
+        kdir.to_str().unwrap(),
+        "assess",
+        "--intake",
+        "examples/desk-worker.toml",
+        "--landmarks",
+        "examples/landmarks/desk-worker-side.json",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let esa = v["photos"][0]["metrics"].as_array().unwrap().iter().find(|m| m["id"] == "ear_shoulder_angle").unwrap().clone();
+    assert_eq!(esa["finding"], "within");
+    // 4: a bad configuration file.
+    let cfg = dir.join("tonus.toml");
+    std::fs::write(&cfg, "[assess]\nformat = \"pdf\"\n").unwrap();
+    let o = tonus(&["--config", cfg.to_str().unwrap(), "assess", "--intake", "examples/driver.toml"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(stderr(&o).contains("assess.format \"pdf\" is not one of text, json, html"), "{}", stderr(&o));
+}
+
+/// A fresh directory under the target dir (no extra dependency for temp dirs).
+fn tempdir() -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
