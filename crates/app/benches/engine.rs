@@ -25,7 +25,9 @@ fn bench(c: &mut Criterion) {
             engine.assess(&i, driver.intake_name, &s).expect("assess")
         })
     });
-    c.bench_function("simulate 52 weeks", |b| b.iter(|| engine.simulate(black_box(&intake), driver.intake_name, 52, 0.8).expect("simulate")));
+    c.bench_function("simulate 52 weeks", |b| {
+        b.iter(|| engine.simulate(black_box(&intake), driver.intake_name, 52, 0.8).expect("simulate"))
+    });
     c.bench_function("load and validate the embedded knowledge base", |b| b.iter(|| Engine::embedded().expect("kb")));
 }
 

@@ -14,6 +14,7 @@ pub mod landmarks;
 pub mod render;
 pub mod report;
 pub mod simulate;
+pub mod svg;
 
 use std::path::Path;
 

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::report::{EvidenceView, MetricView, Report};
+use crate::simulate::Simulation;
 
 fn pct(v: f64) -> String {
     format!("{:.0}%", v * 100.0)
@@ -236,14 +237,20 @@ pub const REPORT_CSS: &str = r#"
 .tonus-report .ev{font-size:.85rem;color:#39424e;margin:.15rem 0 .15rem 1rem}
 .tonus-report ol.steps{margin:.3rem 0 .6rem 1.2rem}.tonus-report .ex{border:1px solid #e4e8ee;border-radius:6px;padding:.5rem .8rem;margin:.5rem 0;break-inside:avoid}
 .tonus-report .refs{font-size:.8rem;color:#39424e}
+.tonus-report figure{margin:.5rem 0}.tonus-report svg{max-width:100%;height:auto}.tonus-report .body-map{max-width:36rem}
 @media print{.tonus-report{max-width:none;padding:0;font-size:11pt}.tonus-report details{display:block}.tonus-report details>summary{list-style:none}
 .tonus-report h2{break-after:avoid}.tonus-report .ex,.tonus-report tr{break-inside:avoid}}
 @page{size:A4;margin:15mm}
 "#;
 
 /// The report as an HTML fragment (a `<div class="tonus-report">`), for embedding in a page
-/// that includes [`REPORT_CSS`].
+/// that includes [`REPORT_CSS`]; with the what-if chart when a simulation is given.
 pub fn render_html_fragment(r: &Report) -> String {
+    render_html_fragment_with(r, None)
+}
+
+/// [`render_html_fragment`] with an optional what-if simulation.
+pub fn render_html_fragment_with(r: &Report, sim: Option<&Simulation>) -> String {
     let mut s = String::new();
     let w = &mut s;
     let _ = writeln!(w, r#"<div class="tonus-report">"#);
@@ -320,7 +327,11 @@ pub fn render_html_fragment(r: &Report) -> String {
         let _ = writeln!(w, "</table>");
     }
 
-    let _ = writeln!(w, "<h2>Muscles</h2><p class=\"meta\">Open a muscle to see the evidence behind its state.</p>");
+    let _ = writeln!(
+        w,
+        "<h2>Muscles</h2><p class=\"meta\">Hover over or tap a muscle on the map, or open it in the list, to see the evidence behind its state.</p>"
+    );
+    let _ = writeln!(w, "<figure class=\"body-map-figure\">{}</figure>", crate::svg::body_map(r, "bm"));
     for m in &r.muscles {
         let conf = if m.state == "unknown" { String::new() } else { format!(" · confidence {}", pct(m.confidence)) };
         let note = m.note.as_ref().map(|n| format!(" — {}", esc(n))).unwrap_or_default();
@@ -388,6 +399,10 @@ pub fn render_html_fragment(r: &Report) -> String {
         }
     }
 
+    if let Some(sim) = sim {
+        let _ = writeln!(w, "<h2>What if</h2><figure>{}</figure>", crate::svg::trajectory_chart(sim));
+        let _ = writeln!(w, "<p class=\"meta\">{}</p>", esc(&sim.note));
+    }
     let _ = writeln!(w, "<h2>Outcome measures</h2><ul>");
     if let Some(n) = &r.outcomes.ndi {
         let pr = if n.prorated { format!(", prorated from {} items", n.answered) } else { String::new() };
@@ -484,11 +499,16 @@ pub fn render_html_fragment(r: &Report) -> String {
 
 /// The report as a complete, self-contained HTML page (no external resources).
 pub fn render_html(r: &Report) -> String {
+    render_html_with(r, None)
+}
+
+/// [`render_html`] with the what-if chart of a simulation.
+pub fn render_html_with(r: &Report, sim: Option<&Simulation>) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Tonus assessment — {} — {}</title>\n<style>{}</style></head>\n<body>\n{}</body></html>\n",
         esc(&r.client.name),
         esc(&r.assessed_on),
         REPORT_CSS,
-        render_html_fragment(r)
+        render_html_fragment_with(r, sim)
     )
 }

@@ -167,7 +167,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             });
             let out = match format {
                 "json" => serde_json::to_string_pretty(&report).context("serialising the report")? + "\n",
-                "html" => render::render_html(&report),
+                "html" => {
+                    // The HTML report carries the what-if chart at the configured adherence.
+                    let sim =
+                        engine.simulate(&parsed, &name, config.simulate_weeks, config.simulate_adherence).map_err(anyhow::Error::from)?;
+                    render::render_html_with(&report, Some(&sim))
+                }
                 _ => render::render_text(&report),
             };
             print(&out)?;
