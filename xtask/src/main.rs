@@ -59,7 +59,8 @@ fn tidy() -> anyhow::Result<()> {
             }
         }
     }
-    let tree = Command::new(env!("CARGO")).args(["tree", "-p", "tonus-core", "-e", "normal", "--prefix", "none"]).current_dir(&root).output()?;
+    let tree =
+        Command::new(env!("CARGO")).args(["tree", "-p", "tonus-core", "-e", "normal", "--prefix", "none"]).current_dir(&root).output()?;
     let tree = String::from_utf8_lossy(&tree.stdout);
     for banned in ["tokio ", "sqlx ", "axum ", "tract-", "image "] {
         if tree.lines().any(|l| l.starts_with(banned)) {
