@@ -6,7 +6,7 @@
 //!   contested 0.4) toward one state;
 //! - a muscle takes the state with the largest total when it leads the runner-up by at least
 //!   [`DECISION_MARGIN`], otherwise it stays unknown ("conflicting evidence");
-//! - a state supported only by contested evidence is not concluded (the brief's rule for [X]);
+//! - a state supported only by contested evidence is not concluded (the brief's rule for contested claims);
 //! - confidence = lead ÷ (total + 0.5): more agreeing evidence raises it, contradicting evidence
 //!   lowers it, and it never reaches 1.
 //!

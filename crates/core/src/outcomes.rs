@@ -43,7 +43,7 @@ pub struct Scores {
     pub psfs: Option<PsfsScore>,
 }
 
-/// Scores the answers. Missing NDI items are prorated: sum ÷ (5 × answered) × 50 (brief §5, [C]).
+/// Scores the answers. Missing NDI items are prorated: sum ÷ (5 × answered) × 50 (brief §5, convention).
 pub fn score(answers: &OutcomeAnswers, kb: &KnowledgeBase) -> Scores {
     let ndi_def = &kb.outcomes().ndi;
     let ndi = answers.ndi.as_ref().filter(|a| !a.is_empty()).map(|a| {

@@ -4,7 +4,7 @@
 //!
 //! The plan is deterministic for the same input: every choice follows knowledge-base order and
 //! confidence, with ties broken by id. It is only ever called once the red-flag gate is clear
-//! ([`crate::assess`] enforces that).
+//! ([`crate::assess()`] enforces that).
 
 use std::collections::BTreeSet;
 

@@ -1,5 +1,5 @@
 //! The red-flag gate: every item of the screen must be answered, and any "yes" blocks the plan
-//! and returns the referral advice of its category. The screen is mandatory (brief §4.2, [E]);
+//! and returns the referral advice of its category. The screen is mandatory (brief §4.2, established);
 //! its items are convention and live in `knowledge/red_flags.toml`.
 
 use std::collections::BTreeMap;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How sure the field is of a rule, threshold or fact (the brief's [E], [C] and [X] tags).
+/// How sure the field is of a rule, threshold or fact (the brief's E, C and X tags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Certainty {
