@@ -1,6 +1,7 @@
 //! Project chores: `cargo xtask tidy` checks the rules CI enforces that rustc and clippy do not:
 //! every Rust file starts with a `//!` doc comment, no test uses `should_panic`, every
-//! `#[ignore]` gives a reason, and the core depends on no IO crate.
+//! `#[ignore]` gives a reason, the core depends on no IO crate, every dependency comes from
+//! crates.io under a permissive licence, and no merged migration was edited.
 //! It deliberately does not format or fix anything.
 
 use std::path::{Path, PathBuf};
@@ -67,13 +68,110 @@ fn tidy() -> anyhow::Result<()> {
             problems.push(format!("tonus-core depends on {}: the core does no IO", banned.trim()));
         }
     }
+    let deps = licences(&root, &mut problems)?;
+    migrations(&root, &mut problems)?;
     if problems.is_empty() {
-        println!("tidy: {} Rust files checked, core dependencies clean", files.len());
+        println!(
+            "tidy: {} Rust files checked, core dependencies clean, {deps} dependencies under permissive licences from crates.io",
+            files.len()
+        );
         Ok(())
     } else {
         for p in &problems {
             eprintln!("{p}");
         }
         bail!("tidy found {} problem(s)", problems.len())
+    }
+}
+
+/// Licences a dependency may carry (SPDX ids). Copyleft licences are not on the list.
+const ALLOWED: &[&str] = &[
+    "MIT",
+    "Apache-2.0",
+    "BSD-2-Clause",
+    "BSD-3-Clause",
+    "ISC",
+    "Zlib",
+    "Unicode-3.0",
+    "Unicode-DFS-2016",
+    "CC0-1.0",
+    "BSL-1.0",
+    "0BSD",
+    "Unlicense",
+    "MPL-2.0",
+    "MIT-0",
+    "CDLA-Permissive-2.0",
+];
+
+/// Whether an SPDX expression is satisfiable with allowed licences (OR: any side; AND: both).
+fn licence_ok(expr: &str) -> bool {
+    let expr = expr.replace('/', " OR ").replace(['(', ')'], " ");
+    expr.split(" OR ").any(|alt| {
+        alt.split(" AND ").all(|term| {
+            let id = term.split(" WITH ").next().unwrap_or("").trim();
+            ALLOWED.contains(&id)
+        })
+    })
+}
+
+/// Checks every package in the dependency graph: licence allowed, source crates.io or the
+/// workspace. Returns how many packages were checked.
+fn licences(root: &Path, problems: &mut Vec<String>) -> anyhow::Result<usize> {
+    let out = Command::new(env!("CARGO")).args(["metadata", "--format-version", "1"]).current_dir(root).output()?;
+    if !out.status.success() {
+        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let packages = meta["packages"].as_array().context("cargo metadata has no packages")?;
+    for p in packages {
+        let name = p["name"].as_str().unwrap_or("?");
+        let version = p["version"].as_str().unwrap_or("?");
+        match p["source"].as_str() {
+            None => continue, // a workspace member
+            Some(s) if s.starts_with("registry+https://github.com/rust-lang/crates.io-index") => {}
+            Some(s) => problems.push(format!("{name} {version} comes from {s}, not crates.io")),
+        }
+        match p["license"].as_str() {
+            Some(l) if licence_ok(l) => {}
+            Some(l) => problems.push(format!("{name} {version} is licensed {l}, which is not on the allowed list")),
+            None => problems.push(format!("{name} {version} declares no licence")),
+        }
+    }
+    Ok(packages.len())
+}
+
+/// Merged migrations are never edited: each file's SHA-256 must match the list in
+/// `crates/store/migrations/CHECKSUMS` (written when the migration lands).
+fn migrations(root: &Path, problems: &mut Vec<String>) -> anyhow::Result<()> {
+    let list = root.join("crates/store/migrations/CHECKSUMS");
+    let Ok(text) = std::fs::read_to_string(&list) else { return Ok(()) };
+    for line in text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+        let Some((sum, file)) = line.split_once("  ") else {
+            problems.push(format!("{}: malformed line {line:?}", list.display()));
+            continue;
+        };
+        let path = root.join("crates/store/migrations").join(file.trim());
+        let out = Command::new("sha256sum").arg(&path).output()?;
+        let actual = String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or("").to_string();
+        if actual != sum {
+            problems.push(format!("migration {file} was edited after it landed (or is missing); add a new migration instead"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::licence_ok;
+
+    #[test]
+    fn spdx_expressions() {
+        assert!(licence_ok("MIT OR Apache-2.0"));
+        assert!(licence_ok("MIT/Apache-2.0"));
+        assert!(licence_ok("(MIT OR Apache-2.0) AND Unicode-3.0"));
+        assert!(licence_ok("Apache-2.0 WITH LLVM-exception"));
+        assert!(!licence_ok("GPL-3.0"));
+        assert!(!licence_ok("MIT AND GPL-2.0"));
+        assert!(licence_ok("GPL-2.0 OR MIT"));
     }
 }
