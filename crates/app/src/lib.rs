@@ -11,6 +11,7 @@ pub mod error;
 pub mod examples;
 pub mod intake;
 pub mod landmarks;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod simulate;

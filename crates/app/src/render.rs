@@ -74,6 +74,16 @@ pub fn render_text(r: &Report) -> String {
         }
     }
 
+    if !r.tests.is_empty() {
+        let _ = writeln!(w);
+        let _ = writeln!(w, "CLINICAL TESTS");
+        for t in &r.tests {
+            let f = finding_text(t.finding.as_deref());
+            let f = if f.is_empty() { String::new() } else { format!(" — {f}") };
+            let rc = t.real_change.map(|c| format!("; real change ≥ {}", num(c))).unwrap_or_default();
+            let _ = writeln!(w, "  {}: {}{f}{rc} ({})", t.name, t.shown, t.certainty);
+        }
+    }
     let _ = writeln!(w);
     let _ = writeln!(w, "MUSCLES");
     for m in &r.muscles {

@@ -33,6 +33,8 @@ pub struct Report {
     pub red_flags: RedFlagView,
     /// Per photo (landmark set).
     pub photos: Vec<PhotoView>,
+    /// Clinical tests recorded in the intake, against their norms.
+    pub tests: Vec<TestView>,
     /// Muscle states.
     pub muscles: Vec<MuscleView>,
     /// Posture components.
@@ -146,6 +148,29 @@ pub struct PhotoView {
     pub warnings: Vec<String>,
     /// Every photo metric.
     pub metrics: Vec<MetricView>,
+}
+
+/// A clinical test result against its norm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestView {
+    /// Measure id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// The value the rules see (the weaker side, or the side difference).
+    pub value: f64,
+    /// The value in words, with its unit.
+    pub shown: String,
+    /// The norm in words.
+    pub norm: String,
+    /// `below_cutoff`, `above_cutoff`, `within` or null.
+    pub finding: Option<String>,
+    /// The minimal detectable change, when known.
+    pub real_change: Option<f64>,
+    /// Certainty.
+    pub certainty: String,
+    /// Reference ids.
+    pub sources: Vec<String>,
 }
 
 /// One piece of evidence.
@@ -599,6 +624,47 @@ pub fn build(intake: &Intake, poses: &[Pose], photo_names: &[String], a: &Assess
         })
         .collect();
 
+    let tests = a
+        .facts
+        .iter()
+        .filter(|(name, _)| name.starts_with("test."))
+        .filter_map(|(name, fact)| {
+            let def = kb.measure(tonus_core::facts::measure_of(name)?)?;
+            let (_, unit) = tonus_core::inference::fact_label(name, kb);
+            let v = fact.value;
+            let shown = match def.id.as_str() {
+                "scapular_dyskinesis" => {
+                    ["normal", "subtle", "obvious"].get(v as usize).copied().unwrap_or("?").to_string() + " (worse side)"
+                }
+                "upper_trapezius_length" | "levator_length" => {
+                    if v >= 0.5 { "reduced on at least one side" } else { "normal on both sides" }.to_string()
+                }
+                _ => tonus_core::inference::fmt_value(v, &unit),
+            };
+            let lower = tonus_core::inference::lower_cutoff(def, a.facts.sex).map(|(c, _)| c);
+            let finding = if lower.is_some_and(|c| v < c) {
+                Some("below_cutoff".to_string())
+            } else if def.cutoff_above.is_some_and(|c| v > c) {
+                Some("above_cutoff".to_string())
+            } else if lower.is_some() || def.cutoff_above.is_some() {
+                Some("within".to_string())
+            } else {
+                None
+            };
+            Some(TestView {
+                id: def.id.clone(),
+                name: def.name.clone(),
+                value: round(v, 2),
+                shown,
+                norm: def.norm.clone(),
+                finding,
+                real_change: def.real_change,
+                certainty: certainty(def.certainty),
+                sources: def.sources.clone(),
+            })
+        })
+        .collect();
+
     let muscles = a
         .inference
         .muscles
@@ -805,6 +871,7 @@ pub fn build(intake: &Intake, poses: &[Pose], photo_names: &[String], a: &Assess
         assessed_on: intake.assessed_on.to_string(),
         red_flags,
         photos,
+        tests,
         muscles,
         components,
         pattern,
@@ -829,6 +896,7 @@ fn cited(r: &Report, kb: &KnowledgeBase) -> Vec<ReferenceView> {
     for p in &r.photos {
         p.metrics.iter().for_each(|m| add(&m.sources));
     }
+    r.tests.iter().for_each(|t| add(&t.sources));
     for m in &r.muscles {
         m.evidence.iter().for_each(|e| add(&e.sources));
     }

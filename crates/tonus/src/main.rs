@@ -63,6 +63,16 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<SimulateFormat>,
     },
+    /// Progress across saved reports (`assess --format json`): each measure over time, with
+    /// changes judged against its real-change threshold.
+    Progress {
+        /// Report files (JSON), in any order; they are sorted by assessment date.
+        #[arg(required = true, value_name = "REPORT")]
+        reports: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: SimulateFormatOrHtml,
+    },
     /// Browse the knowledge base.
     Knowledge {
         #[command(subcommand)]
@@ -96,6 +106,13 @@ enum ConfigAction {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum AssessFormat {
+    Text,
+    Json,
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SimulateFormatOrHtml {
     Text,
     Json,
     Html,
@@ -191,6 +208,32 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 "json" => serde_json::to_string_pretty(&sim).context("serialising the simulation")? + "\n",
                 "csv" => simulate::render_csv(&sim),
                 _ => simulate::render_text(&sim, engine.kb()),
+            };
+            print(&out)?;
+        }
+        Command::Progress { reports, format } => {
+            let mut parsed = Vec::new();
+            for path in &reports {
+                let text = config::read(path)?;
+                let name = path.display().to_string();
+                let r: tonus_app::report::Report = serde_json::from_str(&text)
+                    .map_err(|e| AppError::from(tonus_app::InputError::json(&name, &e)))
+                    .map_err(anyhow::Error::from)?;
+                parsed.push(r);
+            }
+            let client = parsed[0].client.name.clone();
+            if let Some(other) = parsed.iter().find(|r| r.client.name != client) {
+                let e = tonus_app::InputError::whole(
+                    "REPORT",
+                    format!("the reports are for different clients ({client} and {})", other.client.name),
+                );
+                return Err(anyhow::Error::from(AppError::from(e)).into());
+            }
+            let series = tonus_app::progress::series(&parsed, engine.kb());
+            let out = match format {
+                SimulateFormatOrHtml::Json => serde_json::to_string_pretty(&series).context("serialising the progress")? + "\n",
+                SimulateFormatOrHtml::Html => tonus_app::progress::render_html(&client, &series),
+                SimulateFormatOrHtml::Text => tonus_app::progress::render_text(&client, &series),
             };
             print(&out)?;
         }

@@ -107,3 +107,61 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[test]
+fn progress_over_two_reports() {
+    let dir = tempdir().join("progress");
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = stdout(&tonus(&[
+        "assess",
+        "--intake",
+        "examples/desk-worker.toml",
+        "--landmarks",
+        "examples/landmarks/desk-worker-side.json",
+        "--format",
+        "json",
+    ]));
+    std::fs::write(dir.join("a.json"), &base).unwrap();
+    // Six weeks later: better endurance, less disability, same photo.
+    let later = std::fs::read_to_string(root().join("examples/desk-worker.toml"))
+        .unwrap()
+        .replace("2026-11-24", "2027-01-05")
+        .replace("dnf_endurance_s = 14", "dnf_endurance_s = 35")
+        .replace("headaches = 3", "headaches = 1")
+        .replace("reading = 2", "reading = 0")
+        .replace("concentration = 2", "concentration = 0")
+        .replace("work = 2", "work = 0")
+        .replace("pain_intensity = 2", "pain_intensity = 1");
+    std::fs::write(dir.join("later.toml"), later).unwrap();
+    let o = tonus(&[
+        "assess",
+        "--intake",
+        dir.join("later.toml").to_str().unwrap(),
+        "--landmarks",
+        "examples/landmarks/desk-worker-side.json",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(dir.join("b.json"), stdout(&o)).unwrap();
+    let o = tonus(&["progress", dir.join("b.json").to_str().unwrap(), dir.join("a.json").to_str().unwrap(), "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let find = |id: &str| v.as_array().unwrap().iter().find(|s| s["id"] == id).unwrap().clone();
+    // DNF endurance: +21 s beyond the 18 s real-change threshold.
+    assert_eq!(find("dnf_endurance")["change"]["verdict"], "improved");
+    // NDI: 14 → 7, beyond the MDC of 5 but not the meaningful 10.
+    let ndi = find("ndi");
+    assert_eq!(ndi["change"]["verdict"], "improved");
+    assert_eq!(ndi["change"]["meaningful"], false);
+    // The same photo: no change, which is noise.
+    assert_eq!(find("ear_shoulder_angle")["change"]["verdict"], "noise");
+    let html =
+        stdout(&tonus(&["progress", dir.join("a.json").to_str().unwrap(), dir.join("b.json").to_str().unwrap(), "--format", "html"]));
+    assert!(html.contains("<svg") && html.contains("real-change threshold"));
+    // A file that is not a report names itself.
+    std::fs::write(dir.join("bad.json"), "{}").unwrap();
+    let o = tonus(&["progress", dir.join("bad.json").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("bad.json:1:2: missing field"), "{}", stderr(&o));
+}

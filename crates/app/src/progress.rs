@@ -1,0 +1,221 @@
+//! Progress across assessments: each metric, clinical test and outcome measure as a series over
+//! time, with the change from the first to the last assessment judged against the measure's
+//! real-change threshold, so that noise is not read as progress. Works on saved reports, so a
+//! report made by an older engine still counts (its `engine_version` says which).
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+use tonus_core::KnowledgeBase;
+use tonus_core::outcomes::{Better, Verdict, judge};
+
+use crate::render::esc;
+use crate::report::Report;
+use crate::svg::{self, ProgressChart, ProgressPoint};
+
+/// One value at one assessment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// The value.
+    pub value: f64,
+}
+
+/// The judged change from the first to the last point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeView {
+    /// Last − first.
+    pub delta: f64,
+    /// `noise`, `improved`, `worsened` or `unjudged` (no real-change threshold known).
+    pub verdict: String,
+    /// Also beyond the "likely meaningful" threshold.
+    pub meaningful: bool,
+    /// The verdict in a sentence.
+    pub text: String,
+}
+
+/// One measure over time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    /// Measure id (or `ndi`, `nprs_now`, `nprs_average_week`, `psfs`).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Unit.
+    pub unit: String,
+    /// Normal range, when known.
+    pub norm: Option<(f64, f64)>,
+    /// Real-change threshold, when known.
+    pub real_change: Option<f64>,
+    /// Likely meaningful change, when known.
+    pub meaningful_change: Option<f64>,
+    /// Whether higher values are better (None: no direction, such as head tilt).
+    pub higher_is_better: Option<bool>,
+    /// Values in date order.
+    pub points: Vec<Point>,
+    /// First to last, when there are two points or more.
+    pub change: Option<ChangeView>,
+}
+
+/// Which way is better for a measure id.
+fn direction(id: &str) -> Option<bool> {
+    match id {
+        "ear_shoulder_angle" | "dnf_endurance" | "ccft" | "lower_trapezius_mmt" | "pec_minor_index" | "psfs" => Some(true),
+        "sagittal_head_tilt" => None,
+        _ => Some(false),
+    }
+}
+
+/// The series of every measure that has at least one value, reports sorted by date.
+pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
+    let mut reports: Vec<&Report> = reports.iter().collect();
+    reports.sort_by(|a, b| a.assessed_on.cmp(&b.assessed_on));
+    let mut out = Vec::new();
+    let mut push = |id: &str,
+                    name: &str,
+                    unit: &str,
+                    norm: Option<(f64, f64)>,
+                    real: Option<f64>,
+                    meaningful: Option<f64>,
+                    get: &dyn Fn(&Report) -> Option<f64>| {
+        let points: Vec<Point> = reports.iter().filter_map(|r| get(r).map(|value| Point { date: r.assessed_on.clone(), value })).collect();
+        if points.is_empty() {
+            return;
+        }
+        let higher = direction(id);
+        let change = (points.len() >= 2).then(|| {
+            let (first, last) = (points[0].value, points[points.len() - 1].value);
+            let better = if higher == Some(true) { Better::Higher } else { Better::Lower };
+            let c = judge(first, last, better, if higher.is_some() { real } else { None }, meaningful);
+            let verdict = match c.verdict {
+                Verdict::Noise => "noise",
+                Verdict::Improved => "improved",
+                Verdict::Worsened => "worsened",
+                Verdict::Unjudged => "unjudged",
+            };
+            let text = match (c.verdict, real) {
+                (Verdict::Noise, Some(r)) => {
+                    format!("a change of {:+.1} is within the real-change threshold of {r}: noise, not progress", c.delta)
+                }
+                (Verdict::Unjudged, _) => format!("a change of {:+.1}; no real-change threshold is known, so it cannot be judged", c.delta),
+                (v, Some(r)) => format!(
+                    "a change of {:+.1} exceeds the real-change threshold of {r}: {}{}",
+                    c.delta,
+                    if v == Verdict::Improved { "a real improvement" } else { "a real worsening" },
+                    if c.meaningful && meaningful.is_some() { ", and likely meaningful" } else { "" }
+                ),
+                (_, None) => format!("a change of {:+.1}", c.delta),
+            };
+            ChangeView { delta: (c.delta * 100.0).round() / 100.0, verdict: verdict.into(), meaningful: c.meaningful, text }
+        });
+        out.push(Series {
+            id: id.into(),
+            name: name.into(),
+            unit: unit.into(),
+            norm,
+            real_change: real,
+            meaningful_change: meaningful,
+            higher_is_better: higher,
+            points,
+            change,
+        });
+    };
+
+    for m in kb.measures().iter().filter(|m| m.view.is_some()) {
+        let id = m.id.clone();
+        let get = move |r: &Report| {
+            let v: Vec<f64> = r.photos.iter().flat_map(|p| &p.metrics).filter(|x| x.id == id).filter_map(|x| x.value).collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        };
+        let norm = m.norm_low.zip(m.norm_high);
+        push(&m.id, &m.name, &m.unit, norm, m.real_change, None, &get);
+    }
+    for m in kb.measures().iter().filter(|m| m.view.is_none()) {
+        let id = m.id.clone();
+        let get = move |r: &Report| r.tests.iter().find(|t| t.id == id).map(|t| t.value);
+        let norm = m.norm_low.zip(m.norm_high);
+        push(&m.id, &m.name, &m.unit, norm, m.real_change, None, &get);
+    }
+    let o = kb.outcomes();
+    push("ndi", &o.ndi.name, "points (0–50)", Some((0.0, 4.0)), Some(o.ndi.real_change), Some(o.ndi.meaningful_change), &|r: &Report| {
+        r.outcomes.ndi.as_ref().map(|n| n.score)
+    });
+    push(
+        "nprs_now",
+        &format!("{} (now)", o.nprs.name),
+        "0–10",
+        None,
+        Some(o.nprs.real_change),
+        Some(o.nprs.meaningful_change),
+        &|r: &Report| r.outcomes.nprs.as_ref().and_then(|n| n.now),
+    );
+    push(
+        "nprs_average_week",
+        &format!("{} (week average)", o.nprs.name),
+        "0–10",
+        None,
+        Some(o.nprs.real_change),
+        Some(o.nprs.meaningful_change),
+        &|r: &Report| r.outcomes.nprs.as_ref().and_then(|n| n.average_week),
+    );
+    push("psfs", &o.psfs.name, "mean 0–10", None, Some(o.psfs.real_change), None, &|r: &Report| r.outcomes.psfs.as_ref().map(|p| p.mean));
+    out
+}
+
+/// The progress as text.
+pub fn render_text(client: &str, series: &[Series]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "PROGRESS — {client}");
+    for x in series {
+        let values: Vec<String> = x.points.iter().map(|p| format!("{} {:.1}", p.date, p.value)).collect();
+        let _ = writeln!(s, "  {} ({}): {}", x.name, x.unit, values.join(" → "));
+        if let Some(c) = &x.change {
+            let _ = writeln!(s, "      {}", c.text);
+        }
+    }
+    s
+}
+
+/// The progress as HTML: one chart per measure with two points or more, a table for the rest.
+pub fn render_html(client: &str, series: &[Series]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Progress — {}</title><style>{}</style></head><body><div class=\"tonus-report\"><h1>Progress</h1><p class=\"meta\">{}</p>",
+        esc(client),
+        crate::render::REPORT_CSS,
+        esc(client)
+    );
+    let _ = write!(s, "{}", charts_fragment(series));
+    let _ = writeln!(s, "</div></body></html>");
+    s
+}
+
+/// The charts and verdicts as an HTML fragment, for embedding.
+pub fn charts_fragment(series: &[Series]) -> String {
+    let mut s = String::new();
+    for x in series.iter().filter(|x| x.points.len() >= 2) {
+        let c = ProgressChart {
+            title: &x.name,
+            unit: &x.unit,
+            norm: x.norm,
+            real_change: x.real_change,
+            higher_is_better: x.higher_is_better.unwrap_or(true),
+        };
+        let pts: Vec<ProgressPoint> = x.points.iter().map(|p| ProgressPoint { label: p.date.clone(), value: p.value }).collect();
+        let _ = writeln!(s, "<h2>{}</h2><figure>{}</figure>", esc(&x.name), svg::progress_chart(&c, &pts));
+        if let Some(ch) = &x.change {
+            let _ = writeln!(s, "<p class=\"verdict {}\">{}</p>", esc(&ch.verdict), esc(&ch.text));
+        }
+    }
+    let single: Vec<&Series> = series.iter().filter(|x| x.points.len() == 1).collect();
+    if !single.is_empty() {
+        let _ = writeln!(s, "<h2>Measured once</h2><table><tr><th>Measure</th><th>Value</th></tr>");
+        for x in single {
+            let _ = writeln!(s, "<tr><td>{}</td><td>{:.1} {}</td></tr>", esc(&x.name), x.points[0].value, esc(&x.unit));
+        }
+        let _ = writeln!(s, "</table>");
+    }
+    s
+}
