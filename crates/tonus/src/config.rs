@@ -25,6 +25,73 @@ pub struct RawConfig {
     /// `tonus simulate` settings.
     #[serde(default)]
     pub simulate: RawSimulate,
+    /// `tonus serve` settings.
+    #[serde(default)]
+    pub serve: RawServe,
+}
+
+/// `[serve]`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServe {
+    /// Listen address.
+    pub listen: String,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Database URL; empty for SQLite in the data directory.
+    pub database_url: String,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Engine permits; 0 = one per core.
+    pub engine_permits: usize,
+    /// Served over https.
+    pub behind_https: bool,
+    /// Session length, hours.
+    pub session_hours: u32,
+    /// Share link validity, days.
+    pub share_link_days: u32,
+    /// Upload limit, MiB.
+    pub max_upload_mib: u32,
+}
+
+impl Default for RawServe {
+    fn default() -> Self {
+        RawServe {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: "tonus-data".into(),
+            database_url: String::new(),
+            max_connections: 8,
+            engine_permits: 0,
+            behind_https: false,
+            session_hours: 12,
+            share_link_days: 14,
+            max_upload_mib: 20,
+        }
+    }
+}
+
+impl std::fmt::Debug for RawServe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawServe")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact(&self.database_url))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// `[assess]`.
@@ -72,12 +139,17 @@ pub struct Config {
     pub simulate_adherence: f64,
     /// Default `simulate` format.
     pub simulate_format: String,
+    /// `[serve]`, checked.
+    pub serve: RawServe,
+    /// The listen address, parsed.
+    pub listen: std::net::SocketAddr,
 }
 
 impl Config {
     /// Loads defaults, the file (explicit or `./tonus.toml`), and the environment.
     pub fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {
-        let defaults = RawConfig { knowledge_dir: None, assess: RawAssess::default(), simulate: RawSimulate::default() };
+        let defaults =
+            RawConfig { knowledge_dir: None, assess: RawAssess::default(), simulate: RawSimulate::default(), serve: RawServe::default() };
         let mut fig = Figment::from(Serialized::defaults(defaults));
         let env_file = std::env::var_os("TONUS_CONFIG").map(PathBuf::from);
         match explicit.map(Path::to_path_buf).or(env_file) {
@@ -93,7 +165,13 @@ impl Config {
                 }
             }
         }
-        let fig = fig.merge(Env::prefixed("TONUS_").split("__").ignore(&["config"]));
+        // Only variables that name configuration keys: others such as TONUS_TEST_POSTGRES_URL
+        // (used by the tests) or TONUS_CONFIG are not configuration.
+        let env = Env::prefixed("TONUS_").filter(|k| {
+            let k = k.as_str().to_ascii_lowercase();
+            k == "knowledge_dir" || ["assess__", "simulate__", "serve__"].iter().any(|p| k.starts_with(p))
+        });
+        let fig = fig.merge(env.split("__"));
         let raw: RawConfig = fig.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         Config::resolve(raw)
     }
@@ -111,7 +189,22 @@ impl Config {
         if !(1..=520).contains(&raw.simulate.weeks) {
             bail!("simulate.weeks {} is outside 1–520", raw.simulate.weeks);
         }
+        let listen = raw
+            .serve
+            .listen
+            .parse()
+            .map_err(|_| anyhow::anyhow!("serve.listen \"{}\" is not an address such as 127.0.0.1:8080", raw.serve.listen))?;
+        let url = &raw.serve.database_url;
+        if !(url.is_empty() || url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            bail!("serve.database_url \"{}\" must start with sqlite: or postgres://", redact(url));
+        }
+        if raw.serve.max_connections == 0 || raw.serve.session_hours == 0 || raw.serve.share_link_days == 0 || raw.serve.max_upload_mib == 0
+        {
+            bail!("serve.max_connections, session_hours, share_link_days and max_upload_mib must be positive");
+        }
         Ok(Config {
+            serve: raw.serve.clone(),
+            listen,
             knowledge_dir: raw.knowledge_dir,
             assess_format: raw.assess.format,
             simulate_weeks: raw.simulate.weeks,
@@ -133,6 +226,13 @@ pub fn read(path: &Path) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://tonus:secret@db/tonus"), "postgres://tonus:***@db/tonus");
+        assert_eq!(redact("sqlite://data/tonus.db"), "sqlite://data/tonus.db");
+        assert!(!format!("{:?}", RawServe { database_url: "postgres://a:pw@h/d".into(), ..RawServe::default() }).contains("pw"));
+    }
 
     #[test]
     fn example_config_is_valid() {

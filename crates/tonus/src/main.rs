@@ -73,6 +73,18 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: SimulateFormatOrHtml,
     },
+    /// Run the clinic app: accounts, clients, assessments, plans and reports, on SQLite in the
+    /// data directory (default) or on PostgreSQL.
+    Serve {
+        #[command(flatten)]
+        web: WebArgs,
+    },
+    /// Run the clinic app on a fresh demo database holding the three example personas, with a
+    /// demo login printed at start. The demo data directory is recreated on every run.
+    Demo {
+        #[command(flatten)]
+        web: WebArgs,
+    },
     /// Browse the knowledge base.
     Knowledge {
         #[command(subcommand)]
@@ -83,6 +95,20 @@ enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+}
+
+/// Flags shared by `serve` and `demo`; each overrides the `[serve]` section of the config.
+#[derive(Debug, clap::Args)]
+struct WebArgs {
+    /// Address to listen on, such as 127.0.0.1:8080.
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Option<String>,
+    /// Data directory (database and photos).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://FILE or postgres://user:password@host/db.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -261,6 +287,23 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             print(&out)?;
         }
+        Command::Serve { web } => {
+            let config = web_config(&config, &web, false)?;
+            run_web(async move { tonus_web::serve(config).await.map_err(anyhow::Error::from) })?;
+        }
+        Command::Demo { web } => {
+            let config = web_config(&config, &web, true)?;
+            prepare_demo_dir(&config.data_dir)?;
+            let password = demo_password()?;
+            run_web(async move {
+                let summary = tonus_web::load_demo(&config, "demo", &password).await.map_err(anyhow::Error::from)?;
+                println!(
+                    "Demo clinic: {} clients, {} assessments. Log in as \"{}\" with password \"{password}\" (this run only).",
+                    summary.clients, summary.assessments, summary.login
+                );
+                tonus_web::serve(config).await.map_err(anyhow::Error::from)
+            })?;
+        }
         Command::Config { .. } => unreachable!("handled before loading the configuration"),
     }
     Ok(())
@@ -280,4 +323,73 @@ fn print(s: &str) -> Result<(), Failure> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => r.context("writing to stdout").map_err(Failure::from),
     }
+}
+
+/// Builds the web configuration from the config file, environment and flags. All defaults for
+/// `serve` live in `config.rs`; the demo uses its own data directory unless one is given.
+fn web_config(config: &Config, args: &WebArgs, demo: bool) -> Result<tonus_web::WebConfig, Failure> {
+    let bad = |error: anyhow::Error| Failure { code: 4, error };
+    let s = &config.serve;
+    let listen = match &args.listen {
+        Some(l) => l.parse().map_err(|_| bad(anyhow::anyhow!("--listen \"{l}\" is not an address such as 127.0.0.1:8080")))?,
+        None => config.listen,
+    };
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| if demo { PathBuf::from("tonus-demo") } else { s.data_dir.clone() });
+    std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let database_url = match args
+        .database
+        .clone()
+        .filter(|u| !u.is_empty())
+        .or_else(|| (!s.database_url.is_empty() && !demo).then(|| s.database_url.clone()))
+    {
+        Some(url) if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
+        Some(url) => return Err(bad(anyhow::anyhow!("--database \"{}\" must start with sqlite: or postgres://", config::redact(&url)))),
+        None => format!("sqlite://{}", data_dir.join("tonus.db").display()),
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    Ok(tonus_web::WebConfig {
+        listen,
+        data_dir,
+        database_url,
+        max_connections: s.max_connections,
+        engine_permits: if s.engine_permits == 0 { cores } else { s.engine_permits },
+        behind_https: s.behind_https,
+        session_ttl_secs: i64::from(s.session_hours) * 3600,
+        share_link_ttl_secs: i64::from(s.share_link_days) * 86_400,
+        max_upload_bytes: s.max_upload_mib as usize * 1024 * 1024,
+    })
+}
+
+/// The demo recreates its own data directory, and only one it made itself (marked by a file),
+/// so that nothing a user saved elsewhere can be removed.
+fn prepare_demo_dir(dir: &Path) -> Result<(), Failure> {
+    let marker = dir.join(".tonus-demo");
+    let empty = std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?.next().is_none();
+    if !empty {
+        if !marker.is_file() {
+            let e = anyhow::anyhow!("{} is not empty and was not made by `tonus demo`; give the demo an empty --data-dir", dir.display());
+            return Err(Failure { code: 4, error: e });
+        }
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear the demo directory {}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(&marker, "made by `tonus demo`; recreated on every run\n")
+        .with_context(|| format!("cannot write {}", marker.display()))?;
+    Ok(())
+}
+
+/// A random password for this demo run (there is no default password anywhere).
+fn demo_password() -> Result<String, Failure> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for the demo password: {e}"))?;
+    Ok(bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect())
+}
+
+/// Runs the web app on a multi-threaded runtime with logging to stderr (RUST_LOG, default info).
+fn run_web(fut: impl Future<Output = anyhow::Result<()>>) -> Result<(), Failure> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    rt.block_on(fut).map_err(|error| Failure { code: 1, error })
 }

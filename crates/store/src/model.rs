@@ -1,0 +1,427 @@
+//! The records the store reads and writes, and the inputs for creating them.
+//!
+//! These are storage-boundary types: clinical documents stay `serde_json::Value` produced by
+//! `tonus-app`. Nothing here checks who may see a record; the web layer does.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{AssessmentId, AuditId, ClientId, LandmarkSetId, NoteId, PhotoId, PlanId, ReportId, ShareLinkId, StoreError, UserId};
+
+/// A moment in UTC, in milliseconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// The current time.
+    pub fn now() -> Self {
+        let millis = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0);
+        Self(millis)
+    }
+
+    /// This moment plus a number of seconds.
+    pub fn plus_seconds(self, seconds: i64) -> Self {
+        Self(self.0.saturating_add(seconds.saturating_mul(1000)))
+    }
+}
+
+macro_rules! text_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vdoc])* $variant,)* }
+
+        impl $name {
+            /// The stored (and displayed) name.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text,)* }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = StoreError;
+            fn from_str(s: &str) -> Result<Self, StoreError> {
+                match s {
+                    $($text => Ok(Self::$variant),)*
+                    other => Err(StoreError::Invalid(format!(
+                        concat!("unknown ", stringify!($name), " {:?}"), other
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// What an account may do.
+    Role {
+        /// Manages accounts; sees every client.
+        Admin => "admin",
+        /// Sees and edits their own clients and the clinic's shared ones.
+        Practitioner => "practitioner",
+        /// Sees only their own record.
+        Client => "client",
+    }
+}
+
+text_enum! {
+    /// Whether an assessment is still being filled in.
+    AssessmentStatus {
+        /// Saved partially; may hold invalid fields.
+        Draft => "draft",
+        /// Validated, assessed and reported.
+        Complete => "complete",
+    }
+}
+
+text_enum! {
+    /// Where a landmark set came from.
+    LandmarkSource {
+        /// Estimated by the pose model.
+        Automatic => "automatic",
+        /// Placed or corrected by hand.
+        Manual => "manual",
+    }
+}
+
+/// An account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    /// The name typed at login; unique.
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: Timestamp,
+}
+
+/// An account with its password hash, for login only.
+#[derive(Clone)]
+pub struct Credentials {
+    pub user: User,
+    /// PHC-format password hash.
+    pub password_hash: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials").field("user", &self.user).field("password_hash", &"***").finish()
+    }
+}
+
+/// Input for a new account.
+#[derive(Clone)]
+pub struct NewUser {
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    /// PHC-format password hash (never the password).
+    pub password_hash: String,
+}
+
+impl fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewUser")
+            .field("login", &self.login)
+            .field("display_name", &self.display_name)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A logged-in session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    /// Synchronizer token every state-changing form must echo.
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+}
+
+/// Input for a new session.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// SHA-256 of the cookie value.
+    pub token_hash: String,
+    pub user: UserId,
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+}
+
+/// A client record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Client {
+    pub id: ClientId,
+    /// The practitioner responsible for the client.
+    pub owner: UserId,
+    pub display_name: String,
+    /// The clinic's own reference (file number), if any.
+    pub reference: Option<String>,
+    /// Whether every practitioner of the clinic may see and edit the record.
+    pub shared_with_clinic: bool,
+    /// The client's own login, if they have one.
+    pub user: Option<UserId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Input for a new client.
+#[derive(Debug, Clone)]
+pub struct NewClient {
+    pub owner: UserId,
+    pub display_name: String,
+    pub reference: Option<String>,
+    pub shared_with_clinic: bool,
+}
+
+/// Changes to a client's details.
+#[derive(Debug, Clone)]
+pub struct ClientUpdate {
+    pub display_name: String,
+    pub reference: Option<String>,
+    pub shared_with_clinic: bool,
+}
+
+/// Which clients to list.
+#[derive(Debug, Clone, Default)]
+pub struct ClientQuery {
+    /// Only clients this practitioner owns or that are shared with the clinic; `None` lists all.
+    pub visible_to: Option<UserId>,
+    /// Case-insensitive substring of the name or reference.
+    pub search: Option<String>,
+}
+
+/// An assessment: the intake (possibly still a draft) of one visit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    pub id: AssessmentId,
+    pub client: ClientId,
+    pub created_by: UserId,
+    pub status: AssessmentStatus,
+    /// The form exactly as last submitted, invalid fields included, so nothing typed is lost.
+    pub form: Value,
+    /// The validated intake (`tonus_app::intake::Intake` as JSON), once it is valid.
+    pub intake: Option<Value>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub completed_at: Option<Timestamp>,
+}
+
+/// Input for a new (draft) assessment.
+#[derive(Debug, Clone)]
+pub struct NewAssessment {
+    pub client: ClientId,
+    pub created_by: UserId,
+    pub form: Value,
+    pub intake: Option<Value>,
+}
+
+/// Everything written when an assessment is completed, in one transaction.
+#[derive(Debug, Clone)]
+pub struct CompleteAssessment {
+    pub id: AssessmentId,
+    pub form: Value,
+    pub intake: Value,
+    pub report: Value,
+    pub engine_version: String,
+    pub plan: Value,
+}
+
+/// A stored photo (the bytes live in the photo directory).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Photo {
+    pub id: PhotoId,
+    pub assessment: AssessmentId,
+    /// SHA-256 of the bytes, hex.
+    pub content_hash: String,
+    /// Path relative to the photo directory, derived from the hash only.
+    pub rel_path: String,
+    pub media_type: String,
+    /// `side`, `front`, `back` … as the therapist chose.
+    pub view: String,
+    pub byte_len: i64,
+    pub created_at: Timestamp,
+}
+
+/// Input for a new photo.
+#[derive(Debug, Clone)]
+pub struct NewPhoto {
+    pub assessment: AssessmentId,
+    pub bytes: Vec<u8>,
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub media_type: String,
+    pub view: String,
+}
+
+/// Landmarks for one view, with their provenance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LandmarkSet {
+    pub id: LandmarkSetId,
+    pub assessment: AssessmentId,
+    pub photo: Option<PhotoId>,
+    pub view: String,
+    /// The landmark file (`tonus_app::landmarks::LandmarkFile` as JSON).
+    pub landmarks: Value,
+    /// Pose model name, or `manual`/`file` when none ran.
+    pub model: String,
+    pub model_version: String,
+    pub source: LandmarkSource,
+    /// Names of the points a person moved after detection.
+    pub moved_points: Vec<String>,
+    pub created_at: Timestamp,
+}
+
+/// Input for a new landmark set.
+#[derive(Debug, Clone)]
+pub struct NewLandmarkSet {
+    pub assessment: AssessmentId,
+    pub photo: Option<PhotoId>,
+    pub view: String,
+    pub landmarks: Value,
+    pub model: String,
+    pub model_version: String,
+    pub source: LandmarkSource,
+    pub moved_points: Vec<String>,
+}
+
+/// A derived result: the engine's whole report for an assessment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub id: ReportId,
+    pub assessment: AssessmentId,
+    /// `tonus_app::report::Report` as JSON.
+    pub report: Value,
+    pub engine_version: String,
+    pub created_at: Timestamp,
+}
+
+/// The plan of an assessment: the engine's version and the therapist's edits.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub id: PlanId,
+    pub assessment: AssessmentId,
+    pub engine_plan: Value,
+    /// The therapist's version, when edited; it replaces the engine's for the client.
+    pub edited_plan: Option<Value>,
+    pub edited_by: Option<UserId>,
+    pub edited_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+impl Plan {
+    /// The plan the client follows: the therapist's edit if any, else the engine's.
+    pub fn current(&self) -> &Value {
+        self.edited_plan.as_ref().unwrap_or(&self.engine_plan)
+    }
+}
+
+/// A free-text note on a client (optionally about one assessment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub id: NoteId,
+    pub client: ClientId,
+    pub assessment: Option<AssessmentId>,
+    pub author: UserId,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+/// Input for a new note.
+#[derive(Debug, Clone)]
+pub struct NewNote {
+    pub client: ClientId,
+    pub assessment: Option<AssessmentId>,
+    pub author: UserId,
+    pub body: String,
+}
+
+/// An expiring link that shows a client's handout without a login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShareLink {
+    pub id: ShareLinkId,
+    pub client: ClientId,
+    pub created_by: UserId,
+    pub expires_at: Timestamp,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl ShareLink {
+    /// Whether the link still opens the handout at `now`.
+    pub fn is_active(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// Input for a new share link.
+#[derive(Debug, Clone)]
+pub struct NewShareLink {
+    pub client: ClientId,
+    /// SHA-256 of the token in the URL.
+    pub token_hash: String,
+    pub created_by: UserId,
+    pub expires_at: Timestamp,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub id: AuditId,
+    pub at: Timestamp,
+    pub actor: Option<UserId>,
+    /// `view`, `create`, `update`, `complete`, `export`, `erase`, `login` …
+    pub action: String,
+    /// `client`, `assessment`, `plan`, `user` …
+    pub record_kind: String,
+    pub record_id: String,
+    /// Short, non-clinical detail.
+    pub detail: String,
+}
+
+/// Input for an audit line.
+#[derive(Debug, Clone)]
+pub struct NewAuditEntry {
+    pub actor: Option<UserId>,
+    pub action: String,
+    pub record_kind: String,
+    pub record_id: String,
+    pub detail: String,
+}
+
+/// A client's whole record, for export (share-link token hashes left out).
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientExport {
+    /// Format marker so later readers know what they hold.
+    pub format: &'static str,
+    pub exported_at: Timestamp,
+    pub client: Client,
+    pub assessments: Vec<Assessment>,
+    pub photos: Vec<Photo>,
+    pub landmark_sets: Vec<LandmarkSet>,
+    pub reports: Vec<Report>,
+    pub plans: Vec<Plan>,
+    pub notes: Vec<Note>,
+    pub share_links: Vec<ShareLink>,
+    pub audit_log: Vec<AuditEntry>,
+}
+
+/// What an erasure removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Erasure {
+    pub assessments: u64,
+    pub photo_files_removed: u64,
+    pub client_account_removed: bool,
+}

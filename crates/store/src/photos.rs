@@ -1,0 +1,102 @@
+//! Photo files on disk: content-addressed under the photo directory.
+//!
+//! The path is derived from the SHA-256 of the bytes and the media type only, so no
+//! user-supplied name ever reaches the file system. Writes go to a temporary file that is
+//! fsynced and renamed, so a crash never leaves a half-written photo under its final name.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::StoreError;
+
+/// The directory that holds photo files.
+#[derive(Debug, Clone)]
+pub(crate) struct PhotoDir {
+    root: PathBuf,
+}
+
+/// Where a photo's bytes went.
+#[derive(Debug)]
+pub(crate) struct StoredFile {
+    pub content_hash: String,
+    pub rel_path: String,
+}
+
+impl PhotoDir {
+    pub(crate) fn new(root: PathBuf) -> Self {
+        Self { root }
+    }
+
+    /// The file extension for an accepted media type.
+    fn extension(media_type: &str) -> Result<&'static str, StoreError> {
+        match media_type {
+            "image/jpeg" => Ok("jpg"),
+            "image/png" => Ok("png"),
+            "image/webp" => Ok("webp"),
+            other => Err(StoreError::Invalid(format!("unsupported photo type {other:?}: use jpeg, png or webp"))),
+        }
+    }
+
+    /// Writes the bytes under their hash (idempotent when the file already exists).
+    pub(crate) async fn write(&self, bytes: &[u8], media_type: &str) -> Result<StoredFile, StoreError> {
+        let ext = Self::extension(media_type)?;
+        let content_hash = crate::token::hex(&Sha256::digest(bytes));
+        let rel_path = format!("{}/{}.{}", &content_hash[..2], content_hash, ext);
+        let path = self.root.join(&rel_path);
+        if tokio::fs::try_exists(&path).await? {
+            return Ok(StoredFile { content_hash, rel_path });
+        }
+        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+        let tmp = dir.join(format!(".{}.{}.tmp", content_hash, uuid::Uuid::now_v7()));
+        let bytes = bytes.to_vec();
+        let final_path = path.clone();
+        tokio::task::spawn_blocking(move || write_durably(&dir, &tmp, &final_path, &bytes))
+            .await
+            .map_err(|err| StoreError::Backend(Box::new(err)))??;
+        Ok(StoredFile { content_hash, rel_path })
+    }
+
+    pub(crate) async fn read(&self, rel_path: &str) -> Result<Vec<u8>, StoreError> {
+        let path = self.checked(rel_path)?;
+        match tokio::fs::read(&path).await {
+            Ok(bytes) => Ok(bytes),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err(StoreError::NotFound),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Removes a file; a file already gone is fine.
+    pub(crate) async fn remove(&self, rel_path: &str) -> Result<bool, StoreError> {
+        let path = self.checked(rel_path)?;
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(true),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Rejects stored paths that are not the `xx/hash.ext` shape this module writes.
+    fn checked(&self, rel_path: &str) -> Result<PathBuf, StoreError> {
+        let ok = rel_path.chars().all(|c| c.is_ascii_hexdigit() || c == '/' || c == '.' || c.is_ascii_lowercase())
+            && !rel_path.contains("..")
+            && !rel_path.starts_with('/');
+        if !ok {
+            return Err(StoreError::Invalid(format!("bad photo path {rel_path:?}")));
+        }
+        Ok(self.root.join(rel_path))
+    }
+}
+
+fn write_durably(dir: &Path, tmp: &Path, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let mut file = std::fs::File::create(tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(tmp, path)?;
+    // Persist the directory entry too, so the rename survives a power cut.
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! The PostgreSQL backend: connection settings, migrations, and the shared SQL bound to it.
+//!
+//! Used by larger practices with several practitioners on one server. Transactions run at
+//! PostgreSQL's default READ COMMITTED level; every multi-row write is one transaction.
+
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::photos::PhotoDir;
+use crate::*;
+
+/// PostgreSQL-backed [`Store`].
+#[derive(Debug, Clone)]
+pub(crate) struct PgStore {
+    pool: PgPool,
+    photos: PhotoDir,
+}
+
+impl PgStore {
+    pub(crate) async fn connect(url: &str, max_connections: u32, photos: PhotoDir) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new().max_connections(max_connections.max(1)).connect(url).await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool, photos })
+    }
+}
+
+crate::sql::impl_store!(PgStore, Backend::Postgres);

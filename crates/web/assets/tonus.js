@@ -1,0 +1,34 @@
+// Tonus clinic app: the little script the pages use (served from /assets, allowed by the CSP).
+// - [data-print] buttons print the page;
+// - inputs with data-min/data-max get an immediate range hint; the server still validates.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target instanceof Element && target.closest("[data-print]")) {
+      window.print();
+    }
+  });
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement) || !input.dataset.max) {
+      return;
+    }
+    var hint = input.parentElement.querySelector(".live-error");
+    if (!hint) {
+      hint = document.createElement("p");
+      hint.className = "field-error live-error";
+      hint.setAttribute("aria-live", "polite");
+      input.insertAdjacentElement("afterend", hint);
+    }
+    var text = input.value.trim().replace(",", ".");
+    var value = Number(text);
+    var min = Number(input.dataset.min), max = Number(input.dataset.max);
+    var message = "";
+    if (text !== "" && (isNaN(value) || value < min || value > max)) {
+      message = "Enter a number from " + min + " to " + max + ".";
+    }
+    hint.textContent = message;
+    if (message) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+  });
+})();

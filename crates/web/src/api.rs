@@ -1,0 +1,335 @@
+//! The JSON API under `/api`: the same resources and access rules as the pages.
+//!
+//! Log in with `POST /api/login` (the session cookie is set and the CSRF token returned);
+//! every state-changing call must send that token in `X-CSRF-Token`. Described by
+//! `/api/openapi.json`. Photos are uploaded as the raw request body.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tonus_store::{AssessmentStatus, ClientId, CompleteAssessment, LandmarkSource, NewAssessment, NewClient, NewLandmarkSet};
+
+use crate::access::{self, Access, parse_id};
+use crate::auth::CurrentUser;
+use crate::engine::{self, IntakeFormat};
+use crate::error::{ApiError, WebError};
+use crate::form::ApiWriter;
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(crate::openapi::document))
+        .route("/login", post(crate::auth::api_login))
+        .route("/logout", post(logout))
+        .route("/session", get(session))
+        .route("/clients", get(list_clients).post(create_client))
+        .route("/clients/{id}", get(get_client).delete(erase_client))
+        .route("/clients/{id}/export", get(export_client))
+        .route("/clients/{id}/notes", get(list_notes).post(add_note))
+        .route("/photos/{id}", get(get_photo))
+        .route("/clients/{id}/assessments", get(list_assessments).post(create_assessment))
+        .route("/assessments/{id}", get(get_assessment))
+        .route("/assessments/{id}/plan", get(get_plan).put(put_plan))
+        .route("/assessments/{id}/photos", post(upload_photo))
+}
+
+async fn session(me: CurrentUser) -> Json<Value> {
+    Json(json!({ "user": me.user, "csrf_token": me.csrf }))
+}
+
+async fn logout(State(state): State<AppState>, ApiWriter(me): ApiWriter) -> Result<Response, ApiError> {
+    state.store.delete_session(&me.token_hash).await?;
+    crate::audit::record(&state, Some(me.user.id), "logout", "user", &me.user.id.to_string(), "").await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(axum::http::header::SET_COOKIE, crate::auth::cookie(&state, None));
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+async fn list_clients(State(state): State<AppState>, me: CurrentUser, Query(query): Query<SearchQuery>) -> Result<Json<Value>, ApiError> {
+    let clients = crate::clients::visible_clients(&state, &me, query.q).await?;
+    Ok(Json(json!({ "clients": clients })))
+}
+
+#[derive(Debug, Deserialize)]
+struct NewClientBody {
+    display_name: String,
+    #[serde(default)]
+    reference: Option<String>,
+    #[serde(default)]
+    shared_with_clinic: bool,
+}
+
+async fn create_client(
+    State(state): State<AppState>,
+    ApiWriter(me): ApiWriter,
+    Json(body): Json<NewClientBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    me.require_staff()?;
+    let client = state
+        .store
+        .create_client(NewClient {
+            owner: me.user.id,
+            display_name: body.display_name,
+            reference: body.reference,
+            shared_with_clinic: body.shared_with_clinic,
+        })
+        .await?;
+    crate::audit::record(&state, Some(me.user.id), "create", "client", &client.id.to_string(), "api").await?;
+    Ok((StatusCode::CREATED, Json(json!({ "client": client }))))
+}
+
+async fn get_client(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
+    crate::audit::record(&state, Some(me.user.id), "view", "client", &client.id.to_string(), "api").await?;
+    Ok(Json(json!({ "client": client })))
+}
+
+async fn export_client(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, ApiError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
+    Ok(crate::clients::export_json(&state, &me, client.id).await?.into_response())
+}
+
+async fn erase_client(State(state): State<AppState>, ApiWriter(me): ApiWriter, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
+    let erased = crate::clients::erase_record(&state, &me, client.id).await?;
+    Ok(Json(json!({ "erased": erased })))
+}
+
+async fn list_assessments(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
+    let mut assessments = state.store.assessments_for(client.id).await?;
+    if me.require_staff().is_err() {
+        assessments.retain(|a| a.status == AssessmentStatus::Complete);
+    }
+    crate::audit::record(&state, Some(me.user.id), "view", "client", &client.id.to_string(), "api assessments").await?;
+    Ok(Json(json!({ "assessments": assessments })))
+}
+
+#[derive(Debug, Deserialize)]
+struct NewAssessmentBody {
+    /// The intake as a JSON object in the intake file format.
+    #[serde(default)]
+    intake: Option<Value>,
+    /// Or the intake file's text…
+    #[serde(default)]
+    intake_text: Option<String>,
+    /// …in `toml` or `json`.
+    #[serde(default)]
+    intake_format: Option<String>,
+    /// Landmark files (JSON objects).
+    #[serde(default)]
+    landmarks: Vec<Value>,
+    /// Complete and assess now (default), or keep as a draft.
+    #[serde(default = "yes")]
+    complete: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn create_assessment(
+    State(state): State<AppState>,
+    ApiWriter(me): ApiWriter,
+    Path(id): Path<String>,
+    Json(body): Json<NewAssessmentBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    me.require_staff()?;
+    let client_id: ClientId = parse_id(&id)?;
+    let client = access::client(&state, &me, client_id, Access::Write).await?;
+    let intake = match (body.intake, body.intake_text) {
+        (Some(value), None) => state.engine.parse_intake(&value.to_string(), IntakeFormat::Json, "intake").map_err(WebError::BadRequest)?,
+        (None, Some(text)) => {
+            let format = match body.intake_format.as_deref() {
+                Some("json") => IntakeFormat::Json,
+                None | Some("toml") => IntakeFormat::Toml,
+                Some(other) => {
+                    return Err(WebError::BadRequest(format!("intake_format: \"{other}\" is not toml or json")).into());
+                }
+            };
+            state.engine.parse_intake(&text, format, "intake_text").map_err(WebError::BadRequest)?
+        }
+        _ => return Err(WebError::BadRequest("give exactly one of intake or intake_text".into()).into()),
+    };
+    if body.complete {
+        state.engine.validate_intake(&intake, "intake").map_err(|e| {
+            WebError::BadRequest(match e.field {
+                Some(field) => format!("{field}: {}", e.message),
+                None => e.message,
+            })
+        })?;
+    }
+    let landmarks = body
+        .landmarks
+        .iter()
+        .enumerate()
+        .map(|(i, l)| state.engine.parse_landmarks(l.to_string().as_bytes(), &format!("landmarks[{i}]")).map_err(WebError::BadRequest))
+        .collect::<Result<Vec<_>, _>>()?;
+    let assessed = if body.complete {
+        Some(
+            engine::assess(
+                &state,
+                intake.clone(),
+                landmarks.iter().enumerate().map(|(i, l)| (format!("landmarks[{i}] ({})", l.view), l.value.clone())).collect(),
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let draft = state
+        .store
+        .create_assessment(NewAssessment { client: client.id, created_by: me.user.id, form: json!({}), intake: Some(intake.clone()) })
+        .await?;
+    for info in landmarks {
+        state
+            .store
+            .add_landmark_set(NewLandmarkSet {
+                assessment: draft.id,
+                photo: None,
+                view: info.view,
+                landmarks: info.value,
+                model: info.model,
+                model_version: info.model_version,
+                source: if info.automatic { LandmarkSource::Automatic } else { LandmarkSource::Manual },
+                moved_points: info.moved_points,
+            })
+            .await?;
+    }
+    let assessment = match assessed {
+        Some(assessed) => {
+            state
+                .store
+                .complete_assessment(CompleteAssessment {
+                    id: draft.id,
+                    form: json!({}),
+                    intake,
+                    report: assessed.report,
+                    engine_version: assessed.engine_version,
+                    plan: assessed.plan,
+                })
+                .await?
+        }
+        None => draft,
+    };
+    crate::audit::record(&state, Some(me.user.id), "create", "assessment", &assessment.id.to_string(), "api").await?;
+    Ok((StatusCode::CREATED, Json(json!({ "assessment": assessment }))))
+}
+
+async fn get_assessment(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Read).await?;
+    crate::audit::record(&state, Some(me.user.id), "view", "assessment", &assessment.id.to_string(), "api").await?;
+    let report = state.store.latest_report(assessment.id).await?;
+    let plan = state.store.plan_for(assessment.id).await?;
+    let landmark_sets = state.store.landmark_sets_for(assessment.id).await?;
+    let photos = state.store.photos_for(assessment.id).await?;
+    Ok(Json(json!({
+        "assessment": assessment,
+        "report": report,
+        "plan": plan,
+        "landmark_sets": landmark_sets,
+        "photos": photos,
+    })))
+}
+
+async fn get_plan(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Read).await?;
+    let plan = state.store.plan_for(assessment.id).await?.ok_or(WebError::NotFound)?;
+    Ok(Json(json!({ "plan": plan, "current": plan.current() })))
+}
+
+#[derive(Debug, Deserialize)]
+struct PlanBody {
+    plan: Value,
+}
+
+async fn put_plan(
+    State(state): State<AppState>,
+    ApiWriter(me): ApiWriter,
+    Path(id): Path<String>,
+    Json(body): Json<PlanBody>,
+) -> Result<Json<Value>, ApiError> {
+    me.require_staff()?;
+    let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Write).await?;
+    state.engine.validate_plan(&body.plan).map_err(|e| WebError::BadRequest(format!("plan: {e}")))?;
+    let plan = crate::assessments::save_plan(&state, &me, assessment.id, body.plan).await?;
+    Ok(Json(json!({ "plan": plan })))
+}
+
+#[derive(Debug, Deserialize)]
+struct PhotoQuery {
+    view: String,
+}
+
+async fn upload_photo(
+    State(state): State<AppState>,
+    ApiWriter(me): ApiWriter,
+    Path(id): Path<String>,
+    Query(query): Query<PhotoQuery>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    me.require_staff()?;
+    let photo = crate::assessments::store_photo(&state, &me, &id, body.to_vec(), &query.view, "body").await?;
+    Ok((StatusCode::CREATED, Json(json!({ "photo": photo }))))
+}
+
+async fn list_notes(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
+    crate::audit::record(&state, Some(me.user.id), "view", "client", &client.id.to_string(), "api notes").await?;
+    Ok(Json(json!({ "notes": state.store.notes_for(client.id).await? })))
+}
+
+#[derive(Debug, Deserialize)]
+struct NoteBody {
+    body: String,
+    #[serde(default)]
+    assessment: Option<String>,
+}
+
+async fn add_note(
+    State(state): State<AppState>,
+    ApiWriter(me): ApiWriter,
+    Path(id): Path<String>,
+    Json(body): Json<NoteBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
+    let assessment = match body.assessment.as_deref() {
+        Some(text) => {
+            let (owner, assessment) = access::assessment(&state, &me, parse_id(text)?, Access::Write).await?;
+            if owner.id != client.id {
+                return Err(WebError::BadRequest("assessment: it belongs to another client".into()).into());
+            }
+            Some(assessment.id)
+        }
+        None => None,
+    };
+    let note = state.store.add_note(tonus_store::NewNote { client: client.id, assessment, author: me.user.id, body: body.body }).await?;
+    crate::audit::record(&state, Some(me.user.id), "create", "note", &client.id.to_string(), &note.id.to_string()).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "note": note }))))
+}
+
+async fn get_photo(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let photo_id: tonus_store::PhotoId = parse_id(&id)?;
+    let photo = state.store.photo(photo_id).await?;
+    access::assessment(&state, &me, photo.assessment, Access::Read).await?;
+    let (photo, bytes) = state.store.photo_bytes(photo_id).await?;
+    crate::audit::record(&state, Some(me.user.id), "view", "photo", &photo.assessment.to_string(), &photo.id.to_string()).await?;
+    let mut response = bytes.into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&photo.media_type) {
+        response.headers_mut().insert(axum::http::header::CONTENT_TYPE, value);
+    }
+    Ok(response)
+}

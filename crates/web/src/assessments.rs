@@ -1,0 +1,654 @@
+//! Assessment pages: the intake form with inline validation and draft saves, photo and
+//! landmark uploads, the report, and the therapist's plan edits.
+//!
+//! A draft keeps exactly what was typed, invalid fields included; completing validates the
+//! whole intake, runs the engine on it and the stored landmark sets, and stores intake,
+//! report and plan in one transaction. Automatic landmark detection from photos is not done
+//! here (it belongs to the pose crate via the CLI); a landmark file can be uploaded.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::Value;
+use tonus_store::{
+    Assessment, AssessmentId, AssessmentStatus, Client, CompleteAssessment, LandmarkSource, NewAssessment, NewLandmarkSet, NewPhoto,
+    PhotoId, Timestamp, UserId,
+};
+
+use crate::access::{self, Access, parse_id};
+use crate::auth::CurrentUser;
+use crate::engine::{self, IntakeFormat};
+use crate::error::WebError;
+use crate::form::{CsrfForm, check_csrf};
+use crate::format;
+use crate::intake_form::{self, FieldErrors, FormValues, SectionView};
+use crate::pages::Layout;
+use crate::state::AppState;
+
+struct PhotoItem {
+    id: String,
+    view: String,
+    size_kb: String,
+}
+
+struct LandmarkItem {
+    view: String,
+    provenance: String,
+    photo: String,
+}
+
+#[derive(Template)]
+#[template(path = "assessments/form.html")]
+struct FormPage {
+    layout: Layout,
+    client_id: String,
+    client_name: String,
+    action: String,
+    assessment_id: String,
+    sections: Vec<SectionView>,
+    form_error: Option<String>,
+    notice: Option<String>,
+    error_count: usize,
+    intake_text: String,
+    intake_format: String,
+    photos: Vec<PhotoItem>,
+    landmarks: Vec<LandmarkItem>,
+}
+
+fn today() -> String {
+    format::date(Timestamp::now())
+}
+
+#[allow(clippy::too_many_arguments, reason = "one view model, assembled in one place")]
+async fn render_form(
+    state: &AppState,
+    me: &CurrentUser,
+    client: &Client,
+    assessment: Option<&Assessment>,
+    values: &FormValues,
+    errors: &FieldErrors,
+    notice: Option<String>,
+) -> Result<Html<String>, WebError> {
+    let catalog = state.engine.catalog();
+    let (photos, landmarks) = match assessment {
+        Some(a) => (
+            state
+                .store
+                .photos_for(a.id)
+                .await?
+                .into_iter()
+                .map(|p| PhotoItem { id: p.id.to_string(), view: p.view, size_kb: format!("{:.0} kB", p.byte_len as f64 / 1024.0) })
+                .collect(),
+            state
+                .store
+                .landmark_sets_for(a.id)
+                .await?
+                .into_iter()
+                .map(|l| LandmarkItem {
+                    photo: l.photo.map(|p| p.to_string()).unwrap_or_default(),
+                    provenance: provenance(&l.model, &l.model_version, l.source, &l.moved_points),
+                    view: l.view,
+                })
+                .collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let first = |name: &str| values.get(name).and_then(|v| v.first()).cloned().unwrap_or_default();
+    let page = FormPage {
+        layout: Layout::for_user("Assessment", me),
+        client_id: client.id.to_string(),
+        client_name: client.display_name.clone(),
+        action: match assessment {
+            Some(a) => format!("/assessments/{}", a.id),
+            None => format!("/clients/{}/assessments", client.id),
+        },
+        assessment_id: assessment.map(|a| a.id.to_string()).unwrap_or_default(),
+        sections: intake_form::view(&catalog, values, errors),
+        form_error: errors.get("").cloned(),
+        notice,
+        error_count: errors.len(),
+        intake_text: first("intake_text"),
+        intake_format: first("intake_format"),
+        photos,
+        landmarks,
+    };
+    Ok(Html(page.render()?))
+}
+
+fn provenance(model: &str, version: &str, source: LandmarkSource, moved: &[String]) -> String {
+    let mut text = match source {
+        LandmarkSource::Automatic => format!("automatic, {model} {version}"),
+        LandmarkSource::Manual => format!("manual ({model})"),
+    };
+    if !moved.is_empty() {
+        text.push_str(&format!(", {} point(s) moved by hand", moved.len()));
+    }
+    text.trim().to_owned()
+}
+
+pub(crate) async fn new_form(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Html<String>, WebError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
+    // A reassessment starts from the last completed intake's client details and exposure;
+    // the red-flag screen, symptoms, outcome measures and tests are asked afresh.
+    let previous = state
+        .store
+        .assessments_for(client.id)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|a| a.status == AssessmentStatus::Complete && a.intake.is_some());
+    let (mut values, notice) = match previous {
+        Some(a) => (
+            a.intake.as_ref().map(|i| intake_form::prefill(i, &["client.", "exposure."])).unwrap_or_default(),
+            Some(format!(
+                "Client details and exposure are filled in from the assessment of {}; check them with the client. \
+                 Everything else is asked afresh.",
+                a.completed_at.map(format::date).unwrap_or_default()
+            )),
+        ),
+        None => (FormValues::new(), None),
+    };
+    values.entry("client.name".into()).or_insert_with(|| vec![client.display_name.clone()]);
+    values.insert("assessed_on".into(), vec![today()]);
+    render_form(&state, &me, &client, None, &values, &FieldErrors::new(), notice).await
+}
+
+/// Posted form: the raw pairs, so nothing typed is lost.
+type Pairs = Vec<(String, String)>;
+
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(me, pairs): CsrfForm<Pairs>,
+) -> Result<Response, WebError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
+    let action = action_of(&pairs);
+    let values = intake_form::from_pairs(pairs);
+    let assessment = state
+        .store
+        .create_assessment(NewAssessment { client: client.id, created_by: me.user.id, form: intake_form::to_json(&values), intake: None })
+        .await?;
+    crate::audit::record(&state, Some(me.user.id), "create", "assessment", &assessment.id.to_string(), "draft").await?;
+    let id = assessment.id;
+    let response = process(&state, &me, &client, assessment, values, &action).await?;
+    // Post/redirect/get: a reload must not create a second draft, so anything but the
+    // redirect to the finished report goes to the draft's own page, which shows its problems.
+    if response.status().is_redirection() {
+        return Ok(response);
+    }
+    Ok(Redirect::to(&format!("/assessments/{id}/edit?saved=1")).into_response())
+}
+
+pub(crate) async fn save(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(me, pairs): CsrfForm<Pairs>,
+) -> Result<Response, WebError> {
+    me.require_staff()?;
+    let (client, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Write).await?;
+    if assessment.status == AssessmentStatus::Complete {
+        return Err(WebError::Conflict("this assessment is complete; start a new one to reassess".into()));
+    }
+    let action = action_of(&pairs);
+    process(&state, &me, &client, assessment, intake_form::from_pairs(pairs), &action).await
+}
+
+fn draft_notice(errors: usize) -> String {
+    if errors == 0 {
+        "Draft saved. Every field is valid; complete it when ready.".to_owned()
+    } else {
+        format!("Draft saved with {errors} field(s) still to fix; nothing you typed was lost.")
+    }
+}
+
+fn action_of(pairs: &Pairs) -> String {
+    pairs.iter().find(|(k, _)| k == "action").map_or_else(|| "save".to_owned(), |(_, v)| v.clone())
+}
+
+/// The intake from a pasted file, if one was given, else from the fields.
+fn intake_from(state: &AppState, values: &FormValues) -> Result<Value, FieldErrors> {
+    let pasted = values.get("intake_text").and_then(|v| v.first()).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let intake = match pasted {
+        Some(text) => {
+            let format = match values.get("intake_format").and_then(|v| v.first()).map(String::as_str) {
+                Some("json") => IntakeFormat::Json,
+                _ => IntakeFormat::Toml,
+            };
+            state
+                .engine
+                .parse_intake(text, format, "pasted intake")
+                .map_err(|message| FieldErrors::from([("intake_text".to_owned(), message)]))?
+        }
+        None => {
+            let catalog = state.engine.catalog();
+            let mut errors = intake_form::unanswered_red_flags(&catalog, values);
+            match intake_form::build(&catalog, values) {
+                Ok(intake) if errors.is_empty() => intake,
+                Ok(_) => return Err(errors),
+                Err(more) => {
+                    errors.extend(more);
+                    return Err(errors);
+                }
+            }
+        }
+    };
+    state.engine.validate_intake(&intake, "assessment form").map_err(|e| {
+        let field = match (&e.field, pasted) {
+            (_, Some(_)) => "intake_text".to_owned(),
+            (Some(field), None) => field.clone(),
+            (None, None) => String::new(),
+        };
+        let message = match (&e.field, pasted) {
+            (Some(field), Some(_)) => format!("{field}: {}", e.message),
+            _ => e.message,
+        };
+        FieldErrors::from([(field, message)])
+    })?;
+    Ok(intake)
+}
+
+async fn process(
+    state: &AppState,
+    me: &CurrentUser,
+    client: &Client,
+    assessment: Assessment,
+    values: FormValues,
+    action: &str,
+) -> Result<Response, WebError> {
+    let form = intake_form::to_json(&values);
+    let checked = intake_from(state, &values);
+    if action != "complete" {
+        let intake = checked.as_ref().ok().cloned();
+        let saved = state.store.save_draft(assessment.id, form, intake).await?;
+        crate::audit::record(state, Some(me.user.id), "update", "assessment", &saved.id.to_string(), "draft saved").await?;
+        let errors = checked.err().unwrap_or_default();
+        let notice = draft_notice(errors.len());
+        return Ok(render_form(state, me, client, Some(&saved), &values, &errors, Some(notice)).await?.into_response());
+    }
+    let intake = match checked {
+        Ok(intake) => intake,
+        Err(errors) => {
+            let saved = state.store.save_draft(assessment.id, form, None).await?;
+            let notice = format!("Not complete yet: {} field(s) need attention. The draft is saved.", errors.len());
+            let page = render_form(state, me, client, Some(&saved), &values, &errors, Some(notice)).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let landmarks = state
+        .store
+        .landmark_sets_for(assessment.id)
+        .await?
+        .into_iter()
+        .map(|l| (format!("{} landmarks ({})", l.view, l.id), l.landmarks))
+        .collect();
+    let assessed = match engine::assess(state, intake.clone(), landmarks).await {
+        Ok(assessed) => assessed,
+        Err(WebError::BadRequest(message)) => {
+            let saved = state.store.save_draft(assessment.id, form, Some(intake)).await?;
+            let errors = FieldErrors::from([(String::new(), message)]);
+            let page = render_form(state, me, client, Some(&saved), &values, &errors, None).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(other) => return Err(other),
+    };
+    state
+        .store
+        .complete_assessment(CompleteAssessment {
+            id: assessment.id,
+            form,
+            intake,
+            report: assessed.report,
+            engine_version: assessed.engine_version.clone(),
+            plan: assessed.plan,
+        })
+        .await?;
+    crate::audit::record(
+        state,
+        Some(me.user.id),
+        "complete",
+        "assessment",
+        &assessment.id.to_string(),
+        &format!("engine {}", assessed.engine_version),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/assessments/{}", assessment.id)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct EditQuery {
+    saved: Option<String>,
+}
+
+pub(crate) async fn edit(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Query(query): Query<EditQuery>,
+) -> Result<Response, WebError> {
+    me.require_staff()?;
+    let (client, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Write).await?;
+    if assessment.status == AssessmentStatus::Complete {
+        return Ok(Redirect::to(&format!("/assessments/{}", assessment.id)).into_response());
+    }
+    crate::audit::record(&state, Some(me.user.id), "view", "assessment", &assessment.id.to_string(), "draft").await?;
+    let values = intake_form::from_json(&assessment.form);
+    // Show the draft's current problems straight away.
+    let errors = if values.is_empty() { FieldErrors::new() } else { intake_from(&state, &values).err().unwrap_or_default() };
+    let notice = query.saved.map(|_| draft_notice(errors.len()));
+    Ok(render_form(&state, &me, &client, Some(&assessment), &values, &errors, notice).await?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "assessments/report.html")]
+struct ReportPage {
+    layout: Layout,
+    client_id: String,
+    client_name: String,
+    assessment_id: String,
+    completed: String,
+    engine_version: String,
+    report_html: String,
+    report_css: &'static str,
+    photos: Vec<PhotoItem>,
+    plan_edited: Option<String>,
+    is_staff: bool,
+}
+
+pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, WebError> {
+    let (client, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Read).await?;
+    if assessment.status == AssessmentStatus::Draft {
+        return Ok(Redirect::to(&format!("/assessments/{}/edit", assessment.id)).into_response());
+    }
+    crate::audit::record(&state, Some(me.user.id), "view", "assessment", &assessment.id.to_string(), "report").await?;
+    let report = state.store.latest_report(assessment.id).await?.ok_or(WebError::NotFound)?;
+    let report_html = state.engine.render_stored(&report.report)?;
+    let plan = state.store.plan_for(assessment.id).await?;
+    let plan_edited = match plan.as_ref().and_then(|p| p.edited_by.zip(p.edited_at)) {
+        Some((by, at)) => Some(format!("{} on {}", user_name(&state, by).await?, format::datetime(at))),
+        None => None,
+    };
+    let photos = state
+        .store
+        .photos_for(assessment.id)
+        .await?
+        .into_iter()
+        .map(|p| PhotoItem { id: p.id.to_string(), view: p.view, size_kb: format!("{:.0} kB", p.byte_len as f64 / 1024.0) })
+        .collect();
+    let page = ReportPage {
+        layout: Layout::for_user("Assessment report", &me),
+        client_id: client.id.to_string(),
+        client_name: client.display_name,
+        assessment_id: assessment.id.to_string(),
+        completed: assessment.completed_at.map(format::datetime).unwrap_or_default(),
+        engine_version: report.engine_version,
+        report_html,
+        report_css: state.engine.report_css(),
+        photos,
+        plan_edited,
+        is_staff: me.require_staff().is_ok(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Re-runs the engine on the stored intake and landmark sets and stores the new report beside
+/// the old one (the plan and the therapist's edits stay as they are).
+pub(crate) async fn recompute(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(me, _): CsrfForm<crate::clients::Empty>,
+) -> Result<Redirect, WebError> {
+    me.require_staff()?;
+    let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Write).await?;
+    let intake = match (&assessment.status, &assessment.intake) {
+        (AssessmentStatus::Complete, Some(intake)) => intake.clone(),
+        _ => return Err(WebError::Conflict("only a complete assessment can be recomputed".into())),
+    };
+    let landmarks = state
+        .store
+        .landmark_sets_for(assessment.id)
+        .await?
+        .into_iter()
+        .map(|l| (format!("{} landmarks ({})", l.view, l.id), l.landmarks))
+        .collect();
+    let assessed = engine::assess(&state, intake, landmarks).await?;
+    let report = state.store.save_report(assessment.id, assessed.report, &assessed.engine_version).await?;
+    crate::audit::record(
+        &state,
+        Some(me.user.id),
+        "recompute",
+        "assessment",
+        &assessment.id.to_string(),
+        &format!("engine {}", report.engine_version),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/assessments/{}", assessment.id)))
+}
+
+async fn user_name(state: &AppState, id: UserId) -> Result<String, WebError> {
+    match state.store.user(id).await {
+        Ok(user) => Ok(user.display_name),
+        Err(tonus_store::StoreError::NotFound) => Ok("a former account".into()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The fields of an upload form, read whole (the body limit bounds them).
+struct Upload {
+    csrf: Option<String>,
+    view: String,
+    photo: String,
+    file_name: String,
+    bytes: Vec<u8>,
+}
+
+async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
+    let mut upload = Upload { csrf: None, view: String::new(), photo: String::new(), file_name: String::new(), bytes: Vec::new() };
+    let bad = |err: axum::extract::multipart::MultipartError| {
+        if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            WebError::TooLarge
+        } else {
+            WebError::BadRequest("the upload could not be read".into())
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        match field.name().unwrap_or_default() {
+            "csrf" => upload.csrf = Some(field.text().await.map_err(bad)?),
+            "view" => upload.view = field.text().await.map_err(bad)?,
+            "photo" => upload.photo = field.text().await.map_err(bad)?,
+            "file" => {
+                upload.file_name = field.file_name().unwrap_or("upload").to_owned();
+                upload.bytes = field.bytes().await.map_err(bad)?.to_vec();
+            }
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+/// The image type from the file's first bytes; the browser's claim is not trusted.
+pub(crate) fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
+        [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
+        _ => None,
+    }
+}
+
+async fn draft_for_upload(state: &AppState, me: &CurrentUser, id: &str) -> Result<Assessment, WebError> {
+    me.require_staff()?;
+    let (_, assessment) = access::assessment(state, me, parse_id(id)?, Access::Write).await?;
+    if assessment.status == AssessmentStatus::Complete {
+        return Err(WebError::Conflict("this assessment is complete; start a new one to reassess".into()));
+    }
+    Ok(assessment)
+}
+
+pub(crate) async fn upload_photo(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Result<Redirect, WebError> {
+    let upload = read_upload(multipart).await?;
+    check_csrf(&me, upload.csrf.as_deref())?;
+    let photo = store_photo(&state, &me, &id, upload.bytes, &upload.view, &upload.file_name).await?;
+    Ok(Redirect::to(&format!("/assessments/{}/edit", photo.assessment)))
+}
+
+/// Checks and stores a photo for a draft the user may edit.
+pub(crate) async fn store_photo(
+    state: &AppState,
+    me: &CurrentUser,
+    assessment: &str,
+    bytes: Vec<u8>,
+    view: &str,
+    file_name: &str,
+) -> Result<tonus_store::Photo, WebError> {
+    let assessment = draft_for_upload(state, me, assessment).await?;
+    let media_type = sniff_image(&bytes).ok_or_else(|| WebError::BadRequest(format!("{file_name}: not a JPEG, PNG or WebP photo")))?;
+    let view = match view {
+        v @ ("side-left" | "side-right" | "front" | "back") => v.to_owned(),
+        _ => return Err(WebError::BadRequest("view: choose side-left, side-right, front or back".into())),
+    };
+    let photo = state.store.add_photo(NewPhoto { assessment: assessment.id, bytes, media_type: media_type.into(), view }).await?;
+    crate::audit::record(state, Some(me.user.id), "create", "photo", &assessment.id.to_string(), &photo.id.to_string()).await?;
+    Ok(photo)
+}
+
+pub(crate) async fn upload_landmarks(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Result<Redirect, WebError> {
+    let upload = read_upload(multipart).await?;
+    check_csrf(&me, upload.csrf.as_deref())?;
+    let assessment = draft_for_upload(&state, &me, &id).await?;
+    let info = state.engine.parse_landmarks(&upload.bytes, &upload.file_name).map_err(WebError::BadRequest)?;
+    // Link the photo the therapist picked, or the one whose content hash the file names.
+    let photos = state.store.photos_for(assessment.id).await?;
+    let photo = photos
+        .iter()
+        .find(|p| p.id.to_string() == upload.photo)
+        .or_else(|| {
+            let named = info.image_file.as_deref()?;
+            photos.iter().find(|p| !named.is_empty() && p.content_hash.starts_with(named))
+        })
+        .map(|p| p.id);
+    let set = state
+        .store
+        .add_landmark_set(NewLandmarkSet {
+            assessment: assessment.id,
+            photo,
+            view: info.view,
+            landmarks: info.value,
+            model: info.model,
+            model_version: info.model_version,
+            source: if info.automatic { LandmarkSource::Automatic } else { LandmarkSource::Manual },
+            moved_points: info.moved_points,
+        })
+        .await?;
+    crate::audit::record(&state, Some(me.user.id), "create", "landmark_set", &assessment.id.to_string(), &set.id.to_string()).await?;
+    Ok(Redirect::to(&format!("/assessments/{}/edit", assessment.id)))
+}
+
+pub(crate) async fn photo(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, WebError> {
+    let photo_id: PhotoId = parse_id(&id)?;
+    let photo = state.store.photo(photo_id).await?;
+    access::assessment(&state, &me, photo.assessment, Access::Read).await?;
+    let (photo, bytes) = state.store.photo_bytes(photo_id).await?;
+    crate::audit::record(&state, Some(me.user.id), "view", "photo", &photo.assessment.to_string(), &photo.id.to_string()).await?;
+    let mut response = bytes.into_response();
+    if let Ok(value) = HeaderValue::from_str(&photo.media_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "assessments/plan.html")]
+struct PlanPage {
+    layout: Layout,
+    assessment_id: String,
+    client_name: String,
+    plan_text: String,
+    engine_text: String,
+    edited: Option<String>,
+    error: Option<String>,
+}
+
+async fn plan_page(
+    state: &AppState,
+    me: &CurrentUser,
+    id: AssessmentId,
+    text: Option<String>,
+    error: Option<String>,
+) -> Result<Html<String>, WebError> {
+    let (client, _) = access::assessment(state, me, id, Access::Write).await?;
+    let plan = state
+        .store
+        .plan_for(id)
+        .await?
+        .ok_or_else(|| WebError::Conflict("this assessment has no plan (a red flag blocks it, or it is not complete)".into()))?;
+    let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    let edited = match plan.edited_by.zip(plan.edited_at) {
+        Some((by, at)) => Some(format!("{} on {}", user_name(state, by).await?, format::datetime(at))),
+        None => None,
+    };
+    let page = PlanPage {
+        layout: Layout::for_user("Edit plan", me),
+        assessment_id: id.to_string(),
+        client_name: client.display_name,
+        plan_text: text.unwrap_or_else(|| pretty(plan.current())),
+        engine_text: pretty(&plan.engine_plan),
+        edited,
+        error,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub(crate) async fn plan_form(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Html<String>, WebError> {
+    me.require_staff()?;
+    plan_page(&state, &me, parse_id(&id)?, None, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PlanForm {
+    plan: String,
+}
+
+pub(crate) async fn plan_save(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(me, form): CsrfForm<PlanForm>,
+) -> Result<Response, WebError> {
+    me.require_staff()?;
+    let id: AssessmentId = parse_id(&id)?;
+    access::assessment(&state, &me, id, Access::Write).await?;
+    let checked = serde_json::from_str::<Value>(&form.plan)
+        .map_err(|e| format!("plan: not valid JSON ({e})"))
+        .and_then(|v| state.engine.validate_plan(&v).map(|()| v).map_err(|e| format!("plan: {e}")));
+    match checked {
+        Ok(plan) => {
+            save_plan(&state, &me, id, plan).await?;
+            Ok(Redirect::to(&format!("/assessments/{id}")).into_response())
+        }
+        Err(message) => {
+            let page = plan_page(&state, &me, id, Some(form.plan), Some(message)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// Records the therapist's plan (already access-checked and validated).
+pub(crate) async fn save_plan(state: &AppState, me: &CurrentUser, id: AssessmentId, plan: Value) -> Result<tonus_store::Plan, WebError> {
+    let saved = state.store.edit_plan(id, plan, me.user.id).await?;
+    crate::audit::record(state, Some(me.user.id), "update", "plan", &id.to_string(), "edited by therapist").await?;
+    Ok(saved)
+}

@@ -1,0 +1,427 @@
+//! Logging in and out: argon2 password hashes, server-side sessions, the login rate limit.
+//!
+//! A session is a random 256-bit token in an `HttpOnly`, `SameSite=Lax` cookie (`Secure`
+//! behind https); the store keeps only its SHA-256 with the user and the session's CSRF token.
+//! Failed logins are limited per login name and per client address in memory (a restart
+//! forgets them; that is acceptable for a single-process server). Left out: password reset
+//! by email (an admin resets passwords) and multi-factor login.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use askama::Template;
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use serde::Deserialize;
+use tonus_store::{NewSession, Role, Timestamp, User, token};
+
+use crate::error::{ApiError, WebError};
+use crate::pages::Layout;
+use crate::state::{AppState, PasswordCost};
+
+/// The session cookie's name.
+pub(crate) const SESSION_COOKIE: &str = "tonus_session";
+
+/// Shortest password accepted for new accounts.
+pub(crate) const MIN_PASSWORD_LEN: usize = 10;
+
+fn argon2(cost: PasswordCost) -> Result<Argon2<'static>, WebError> {
+    let params = match cost {
+        PasswordCost::Standard => Params::default(),
+        PasswordCost::MinimalForTests => Params::new(8, 1, 1, None).map_err(|err| WebError::Config(format!("argon2 parameters: {err}")))?,
+    };
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Checks a new password's length and hashes it (off the async threads).
+pub(crate) async fn hash_password(cost: PasswordCost, password: &str) -> Result<String, WebError> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(WebError::BadRequest(format!("password: use at least {MIN_PASSWORD_LEN} characters")));
+    }
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let hash =
+            argon2(cost)?.hash_password(password.as_bytes()).map_err(|err| WebError::Engine(format!("password hashing failed: {err}")))?;
+        Ok(hash.to_string())
+    })
+    .await
+    .map_err(|err| WebError::Engine(format!("password hashing task failed: {err}")))?
+}
+
+/// Whether the password matches the stored hash (parameters come from the hash).
+pub(crate) async fn verify_password(hash: String, password: &str) -> bool {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash of a random password, verified against when the login name is unknown so that
+/// unknown and known names take the same time to refuse.
+pub(crate) fn decoy_hash(cost: PasswordCost) -> Result<String, WebError> {
+    let secret = token::generate()?;
+    argon2(cost)?
+        .hash_password(secret.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|err| WebError::Engine(format!("password hashing failed: {err}")))
+}
+
+/// Compares secrets in time independent of where they differ.
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The logged-in user of a request, with the session's CSRF token.
+#[derive(Debug, Clone)]
+pub(crate) struct CurrentUser {
+    pub user: User,
+    pub csrf: String,
+    pub token_hash: String,
+}
+
+impl CurrentUser {
+    pub(crate) fn require_role(&self, allowed: &[Role]) -> Result<(), WebError> {
+        if allowed.contains(&self.user.role) { Ok(()) } else { Err(WebError::Forbidden) }
+    }
+
+    /// Admins and practitioners: the staff who work on client records.
+    pub(crate) fn require_staff(&self) -> Result<(), WebError> {
+        self.require_role(&[Role::Admin, Role::Practitioner])
+    }
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Looks up the session for a request, if it has a live one.
+pub(crate) async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentUser>, WebError> {
+    let Some(token) = session_cookie(headers) else {
+        return Ok(None);
+    };
+    let token_hash = token::hash(&token);
+    let session = state.store.session(&token_hash, Timestamp::now()).await?;
+    Ok(session.map(|s| CurrentUser { user: s.user, csrf: s.csrf_token, token_hash }))
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        // Inside the nested API router the path has lost its `/api` prefix; the original
+        // URI still has it.
+        let api = parts.extensions.get::<axum::extract::OriginalUri>().map_or(parts.uri.path(), |uri| uri.0.path()).starts_with("/api/");
+        current_user(state, &parts.headers).await?.ok_or(WebError::LoginRequired { api })
+    }
+}
+
+/// An optional login, for pages that work either way.
+#[derive(Debug)]
+pub(crate) struct MaybeUser(pub Option<CurrentUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        Ok(Self(current_user(state, &parts.headers).await?))
+    }
+}
+
+/// Failed-login counters per login name and per client address.
+#[derive(Debug, Default)]
+pub(crate) struct LoginLimiter {
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl LoginLimiter {
+    const WINDOW: Duration = Duration::from_secs(15 * 60);
+    const MAX_PER_LOGIN: usize = 5;
+    const MAX_PER_ADDRESS: usize = 20;
+
+    fn keys(login: &str, addr: Option<SocketAddr>) -> Vec<(String, usize)> {
+        let mut keys = vec![(format!("login:{}", login.to_lowercase()), Self::MAX_PER_LOGIN)];
+        if let Some(addr) = addr {
+            keys.push((format!("addr:{}", addr.ip()), Self::MAX_PER_ADDRESS));
+        }
+        keys
+    }
+
+    pub(crate) fn blocked(&self, login: &str, addr: Option<SocketAddr>) -> bool {
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|poison| poison.into_inner());
+        Self::keys(login, addr).into_iter().any(|(key, max)| {
+            map.get_mut(&key).is_some_and(|times| {
+                times.retain(|t| now.duration_since(*t) < Self::WINDOW);
+                times.len() >= max
+            })
+        })
+    }
+
+    pub(crate) fn record_failure(&self, login: &str, addr: Option<SocketAddr>) {
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|poison| poison.into_inner());
+        // Bound memory: forget stale keys when the map grows.
+        if map.len() > 10_000 {
+            map.retain(|_, times| times.iter().any(|t| now.duration_since(*t) < Self::WINDOW));
+        }
+        for (key, _) in Self::keys(login, addr) {
+            map.entry(key).or_default().push(now);
+        }
+    }
+
+    pub(crate) fn clear(&self, login: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|poison| poison.into_inner());
+        map.remove(&format!("login:{}", login.to_lowercase()));
+    }
+}
+
+/// Normalises a login name as typed.
+pub(crate) fn normalise_login(login: &str) -> String {
+    login.trim().to_lowercase()
+}
+
+/// Checks the password and opens a session; returns the cookie value and the CSRF token.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    login: &str,
+    password: &str,
+    addr: Option<SocketAddr>,
+) -> Result<(String, String, User), WebError> {
+    let login = normalise_login(login);
+    if state.limiter.blocked(&login, addr) {
+        return Err(WebError::TooManyAttempts);
+    }
+    let credentials = state.store.credentials(&login).await?;
+    let verified = match credentials {
+        Some(c) if !c.user.disabled => {
+            let user = c.user;
+            verify_password(c.password_hash, password).await.then_some(user)
+        }
+        _ => {
+            verify_password(state.decoy_hash.clone(), password).await;
+            None
+        }
+    };
+    let user = match verified {
+        Some(user) => user,
+        None => {
+            state.limiter.record_failure(&login, addr);
+            audit_login(state, None, &login, "login_failed").await?;
+            return Err(WebError::BadRequest("unknown login or wrong password".into()));
+        }
+    };
+    state.limiter.clear(&login);
+    let session_token = token::generate()?;
+    let csrf = token::generate()?;
+    state
+        .store
+        .create_session(NewSession {
+            token_hash: token::hash(&session_token),
+            user: user.id,
+            csrf_token: csrf.clone(),
+            expires_at: Timestamp::now().plus_seconds(state.settings.session_ttl_secs),
+        })
+        .await?;
+    audit_login(state, Some(&user), &login, "login").await?;
+    Ok((session_token, csrf, user))
+}
+
+async fn audit_login(state: &AppState, user: Option<&User>, login: &str, action: &str) -> Result<(), WebError> {
+    let record_id = user.map_or_else(|| format!("login:{login}"), |u| u.id.to_string());
+    crate::audit::record(state, user.map(|u| u.id), action, "user", &record_id, "").await
+}
+
+/// The `Set-Cookie` value that stores or clears the session.
+pub(crate) fn cookie(state: &AppState, value: Option<&str>) -> HeaderValue {
+    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
+    let text = match value {
+        Some(token) => {
+            format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", state.settings.session_ttl_secs)
+        }
+        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("tonus_session=; Max-Age=0"))
+}
+
+#[derive(Template)]
+#[template(path = "session/login.html")]
+struct LoginPage {
+    layout: Layout,
+    login: String,
+    error: Option<String>,
+    next: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only same-site relative paths may be redirect targets.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+pub(crate) async fn login_form(Query(query): Query<NextQuery>) -> Result<Html<String>, WebError> {
+    let page = LoginPage { layout: Layout::anonymous("Log in"), login: String::new(), error: None, next: safe_next(query.next.as_deref()) };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LoginForm {
+    login: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// The client's address, when the server was started with connect info (not in tests).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| *addr)))
+    }
+}
+
+pub(crate) async fn login(State(state): State<AppState>, Peer(peer): Peer, Form(form): Form<LoginForm>) -> Result<Response, WebError> {
+    let next = safe_next(form.next.as_deref());
+    match authenticate(&state, &form.login, &form.password, peer).await {
+        Ok((token, _, _)) => {
+            let mut response = Redirect::to(&next).into_response();
+            response.headers_mut().insert(header::SET_COOKIE, cookie(&state, Some(&token)));
+            Ok(response)
+        }
+        Err(err @ (WebError::BadRequest(_) | WebError::TooManyAttempts)) => {
+            let status = err.status();
+            let page = LoginPage { layout: Layout::anonymous("Log in"), login: form.login, error: Some(err.public_message()), next };
+            Ok((status, Html(page.render()?)).into_response())
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CsrfOnly {
+    #[allow(dead_code, reason = "checked by the CsrfForm extractor")]
+    csrf: String,
+}
+
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    crate::form::CsrfForm(user, _): crate::form::CsrfForm<CsrfOnly>,
+) -> Result<Response, WebError> {
+    state.store.delete_session(&user.token_hash).await?;
+    crate::audit::record(&state, Some(user.user.id), "logout", "user", &user.user.id.to_string(), "").await?;
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie(&state, None));
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ApiLogin {
+    login: String,
+    password: String,
+}
+
+pub(crate) async fn api_login(State(state): State<AppState>, Peer(peer): Peer, Json(body): Json<ApiLogin>) -> Result<Response, ApiError> {
+    let (token, csrf, user) = authenticate(&state, &body.login, &body.password, peer).await?;
+    let mut response = Json(serde_json::json!({ "user": user, "csrf_token": csrf })).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie(&state, Some(&token)));
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "session/password.html")]
+struct PasswordPage {
+    layout: Layout,
+    error: Option<String>,
+    done: bool,
+}
+
+/// `/account/password`: every account changes its own password here.
+pub(crate) async fn password_form(me: CurrentUser) -> Result<Html<String>, WebError> {
+    let page = PasswordPage { layout: Layout::for_user("Change password", &me), error: None, done: false };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PasswordChange {
+    current: String,
+    password: String,
+    confirm: String,
+}
+
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    crate::form::CsrfForm(me, form): crate::form::CsrfForm<PasswordChange>,
+) -> Result<Response, WebError> {
+    let result = async {
+        let credentials = state.store.credentials(&me.user.login).await?.ok_or(WebError::NotFound)?;
+        if !verify_password(credentials.password_hash, &form.current).await {
+            return Err(WebError::BadRequest("current password: it does not match".into()));
+        }
+        if form.password != form.confirm {
+            return Err(WebError::BadRequest("new password: the two entries differ".into()));
+        }
+        let hash = hash_password(state.settings.password_cost, &form.password).await?;
+        // This ends every session of the account, this one included; open a fresh one.
+        state.store.set_password_hash(me.user.id, &hash).await?;
+        let session_token = token::generate()?;
+        state
+            .store
+            .create_session(NewSession {
+                token_hash: token::hash(&session_token),
+                user: me.user.id,
+                csrf_token: token::generate()?,
+                expires_at: Timestamp::now().plus_seconds(state.settings.session_ttl_secs),
+            })
+            .await?;
+        crate::audit::record(&state, Some(me.user.id), "change_password", "user", &me.user.id.to_string(), "").await?;
+        Ok::<_, WebError>(session_token)
+    }
+    .await;
+    match result {
+        Ok(session_token) => {
+            let fresh = current_user_for(&state, &session_token).await?.unwrap_or(me);
+            let page = PasswordPage { layout: Layout::for_user("Change password", &fresh), error: None, done: true };
+            let mut response = Html(page.render()?).into_response();
+            response.headers_mut().insert(header::SET_COOKIE, cookie(&state, Some(&session_token)));
+            Ok(response)
+        }
+        Err(WebError::BadRequest(message)) => {
+            let page = PasswordPage { layout: Layout::for_user("Change password", &me), error: Some(message), done: false };
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+        Err(other) => Err(other),
+    }
+}
+
+async fn current_user_for(state: &AppState, session_token: &str) -> Result<Option<CurrentUser>, WebError> {
+    let token_hash = token::hash(session_token);
+    let session = state.store.session(&token_hash, Timestamp::now()).await?;
+    Ok(session.map(|s| CurrentUser { user: s.user, csrf: s.csrf_token, token_hash }))
+}

@@ -1,0 +1,459 @@
+//! Client pages: the searchable list, the client's page with its timeline, notes, share
+//! links, the client's own login, export and erasure.
+//!
+//! Every handler loads the record through `access`, so a practitioner never reaches another
+//! practitioner's private client and a client account never reaches staff pages.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tonus_store::{
+    AssessmentStatus, Client, ClientId, ClientQuery, ClientUpdate, NewClient, NewNote, NewShareLink, NewUser, Role, ShareLinkId, Timestamp,
+    UserId, token,
+};
+
+use crate::access::{self, Access, parse_id};
+use crate::auth::{self, CurrentUser, normalise_login};
+use crate::error::WebError;
+use crate::form::CsrfForm;
+use crate::format;
+use crate::pages::Layout;
+use crate::state::AppState;
+
+pub(crate) struct ClientRow {
+    pub id: String,
+    pub name: String,
+    pub reference: String,
+    pub shared: bool,
+    pub owner: String,
+    pub updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "clients/list.html")]
+struct ClientsPage {
+    layout: Layout,
+    q: String,
+    rows: Vec<ClientRow>,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "clients/rows.html")]
+struct ClientRows {
+    rows: Vec<ClientRow>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SearchQuery {
+    q: Option<String>,
+}
+
+/// The clients a staff member may see, matching the search.
+pub(crate) async fn visible_clients(state: &AppState, me: &CurrentUser, search: Option<String>) -> Result<Vec<Client>, WebError> {
+    me.require_staff()?;
+    let visible_to = match me.user.role {
+        Role::Admin => None,
+        _ => Some(me.user.id),
+    };
+    Ok(state.store.clients(&ClientQuery { visible_to, search }).await?)
+}
+
+async fn rows(state: &AppState, clients: Vec<Client>) -> Result<Vec<ClientRow>, WebError> {
+    let users = state.store.users().await?;
+    let name_of = |id: UserId| users.iter().find(|u| u.id == id).map_or_else(String::new, |u| u.display_name.clone());
+    Ok(clients
+        .into_iter()
+        .map(|c| ClientRow {
+            id: c.id.to_string(),
+            owner: name_of(c.owner),
+            name: c.display_name,
+            reference: c.reference.unwrap_or_default(),
+            shared: c.shared_with_clinic,
+            updated: format::date(c.updated_at),
+        })
+        .collect())
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    Query(query): Query<SearchQuery>,
+) -> Result<Html<String>, WebError> {
+    let clients = visible_clients(&state, &me, query.q.clone()).await?;
+    let rows = rows(&state, clients).await?;
+    // htmx asks for the table rows only while the user types in the search box.
+    if headers.contains_key("hx-request") {
+        return Ok(Html(ClientRows { rows }.render()?));
+    }
+    let page = ClientsPage { layout: Layout::for_user("Clients", &me), q: query.q.unwrap_or_default(), rows, error: None };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ClientForm {
+    display_name: String,
+    reference: Option<String>,
+    shared: Option<String>,
+}
+
+pub(crate) async fn create(State(state): State<AppState>, CsrfForm(me, form): CsrfForm<ClientForm>) -> Result<Response, WebError> {
+    me.require_staff()?;
+    if form.display_name.trim().is_empty() {
+        let rows = rows(&state, visible_clients(&state, &me, None).await?).await?;
+        let page =
+            ClientsPage { layout: Layout::for_user("Clients", &me), q: String::new(), rows, error: Some("name: must not be empty".into()) };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    }
+    let client = state
+        .store
+        .create_client(NewClient {
+            owner: me.user.id,
+            display_name: form.display_name,
+            reference: form.reference,
+            shared_with_clinic: form.shared.is_some(),
+        })
+        .await?;
+    crate::audit::record(&state, Some(me.user.id), "create", "client", &client.id.to_string(), "").await?;
+    Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
+}
+
+struct TimelineItem {
+    date: String,
+    complete: bool,
+    href: String,
+    by: String,
+}
+
+struct NoteItem {
+    date: String,
+    by: String,
+    body: String,
+}
+
+struct LinkItem {
+    id: String,
+    expires: String,
+    active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "clients/show.html")]
+struct ClientPage {
+    layout: Layout,
+    id: String,
+    name: String,
+    reference: String,
+    shared: bool,
+    owner: String,
+    can_write: bool,
+    has_login: bool,
+    login_name: String,
+    timeline: Vec<TimelineItem>,
+    notes: Vec<NoteItem>,
+    links: Vec<LinkItem>,
+    audit: Vec<String>,
+    error: Option<String>,
+}
+
+async fn client_page(state: &AppState, me: &CurrentUser, client: Client, error: Option<String>) -> Result<Html<String>, WebError> {
+    let users = state.store.users().await?;
+    let name_of = |id: UserId| users.iter().find(|u| u.id == id).map_or_else(|| "former account".to_owned(), |u| u.display_name.clone());
+    let can_write = access::client_access(me, &client) == Some(Access::Write);
+    let timeline = state
+        .store
+        .assessments_for(client.id)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|a| {
+            let complete = a.status == AssessmentStatus::Complete;
+            TimelineItem {
+                date: format::datetime(a.completed_at.unwrap_or(a.updated_at)),
+                href: if complete { format!("/assessments/{}", a.id) } else { format!("/assessments/{}/edit", a.id) },
+                complete,
+                by: name_of(a.created_by),
+            }
+        })
+        .collect();
+    let notes = state
+        .store
+        .notes_for(client.id)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|n| NoteItem { date: format::datetime(n.created_at), by: name_of(n.author), body: n.body })
+        .collect();
+    let now = Timestamp::now();
+    let links = state
+        .store
+        .share_links_for(client.id)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|l| LinkItem { id: l.id.to_string(), expires: format::datetime(l.expires_at), active: l.is_active(now) })
+        .collect();
+    let audit = state
+        .store
+        .audit_for(&client.id.to_string(), 20)
+        .await?
+        .into_iter()
+        .map(|e| format!("{} · {} · {}", format::datetime(e.at), e.actor.map_or_else(|| "anonymous".to_owned(), name_of), e.action))
+        .collect();
+    let login_name = match client.user {
+        Some(id) => users.iter().find(|u| u.id == id).map_or_else(String::new, |u| u.login.clone()),
+        None => String::new(),
+    };
+    let page = ClientPage {
+        layout: Layout::for_user(&client.display_name, me),
+        id: client.id.to_string(),
+        owner: name_of(client.owner),
+        name: client.display_name,
+        reference: client.reference.unwrap_or_default(),
+        shared: client.shared_with_clinic,
+        can_write,
+        has_login: client.user.is_some(),
+        login_name,
+        timeline,
+        notes,
+        links,
+        audit,
+        error,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Html<String>, WebError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
+    crate::audit::record(&state, Some(me.user.id), "view", "client", &client.id.to_string(), "").await?;
+    client_page(&state, &me, client, None).await
+}
+
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(me, form): CsrfForm<ClientForm>,
+) -> Result<Response, WebError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
+    if form.display_name.trim().is_empty() {
+        let page = client_page(&state, &me, client, Some("name: must not be empty".into())).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    state
+        .store
+        .update_client(
+            client.id,
+            ClientUpdate { display_name: form.display_name, reference: form.reference, shared_with_clinic: form.shared.is_some() },
+        )
+        .await?;
+    crate::audit::record(&state, Some(me.user.id), "update", "client", &client.id.to_string(), "").await?;
+    Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct NoteForm {
+    body: String,
+}
+
+pub(crate) async fn add_note(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(me, form): CsrfForm<NoteForm>,
+) -> Result<Response, WebError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
+    if form.body.trim().is_empty() {
+        let page = client_page(&state, &me, client, Some("note: must not be empty".into())).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let note = state.store.add_note(NewNote { client: client.id, assessment: None, author: me.user.id, body: form.body }).await?;
+    crate::audit::record(&state, Some(me.user.id), "create", "note", &client.id.to_string(), &note.id.to_string()).await?;
+    Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct AccountForm {
+    login: String,
+    password: String,
+}
+
+pub(crate) async fn create_account(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(me, form): CsrfForm<AccountForm>,
+) -> Result<Response, WebError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
+    let login = normalise_login(&form.login);
+    let result = async {
+        crate::setup::check_account(&login, &client.display_name, &form.password, &form.password)?;
+        let password_hash = auth::hash_password(state.settings.password_cost, &form.password).await?;
+        state
+            .store
+            .create_client_account(
+                client.id,
+                NewUser { login: login.clone(), display_name: client.display_name.clone(), role: Role::Client, password_hash },
+            )
+            .await
+            .map_err(|err| match err {
+                tonus_store::StoreError::Conflict => {
+                    WebError::BadRequest(format!("login name: {login} is taken, or the client already has a login"))
+                }
+                other => other.into(),
+            })
+    }
+    .await;
+    match result {
+        Ok(user) => {
+            crate::audit::record(&state, Some(me.user.id), "create", "user", &user.id.to_string(), "client login").await?;
+            Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
+        }
+        Err(WebError::BadRequest(message)) => {
+            let page = client_page(&state, &me, client, Some(message)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "clients/share_created.html")]
+struct ShareCreatedPage {
+    layout: Layout,
+    client_id: String,
+    path: String,
+    expires: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Empty {}
+
+pub(crate) async fn create_share_link(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    CsrfForm(me, _): CsrfForm<Empty>,
+) -> Result<Html<String>, WebError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
+    let secret = token::generate()?;
+    let link = state
+        .store
+        .create_share_link(NewShareLink {
+            client: client.id,
+            token_hash: token::hash(&secret),
+            created_by: me.user.id,
+            expires_at: Timestamp::now().plus_seconds(state.settings.share_link_ttl_secs),
+        })
+        .await?;
+    crate::audit::record(&state, Some(me.user.id), "create", "share_link", &client.id.to_string(), &link.id.to_string()).await?;
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let page = ShareCreatedPage {
+        layout: Layout::for_user("Share link", &me),
+        client_id: client.id.to_string(),
+        path: format!("http://{host}/share/{secret}"),
+        expires: format::datetime(link.expires_at),
+    };
+    Ok(Html(page.render()?))
+}
+
+pub(crate) async fn revoke_share_link(
+    State(state): State<AppState>,
+    Path((id, link)): Path<(String, String)>,
+    CsrfForm(me, _): CsrfForm<Empty>,
+) -> Result<Redirect, WebError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
+    let link: ShareLinkId = parse_id(&link)?;
+    if !state.store.share_links_for(client.id).await?.iter().any(|l| l.id == link) {
+        return Err(WebError::NotFound);
+    }
+    state.store.revoke_share_link(link).await?;
+    crate::audit::record(&state, Some(me.user.id), "revoke", "share_link", &client.id.to_string(), &link.to_string()).await?;
+    Ok(Redirect::to(&format!("/clients/{}", client.id)))
+}
+
+/// The whole record as a JSON download.
+pub(crate) async fn export(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, WebError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
+    let export = export_json(&state, &me, client.id).await?;
+    let mut response = export.into_response();
+    let disposition = format!("attachment; filename=\"tonus-client-{}.json\"", client.id);
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+/// Exports a client (already access-checked) and records it.
+pub(crate) async fn export_json(
+    state: &AppState,
+    me: &CurrentUser,
+    id: ClientId,
+) -> Result<axum::Json<tonus_store::ClientExport>, WebError> {
+    crate::audit::record(state, Some(me.user.id), "export", "client", &id.to_string(), "").await?;
+    Ok(axum::Json(state.store.export_client(id).await?))
+}
+
+#[derive(Template)]
+#[template(path = "clients/erase.html")]
+struct ErasePage {
+    layout: Layout,
+    id: String,
+    name: String,
+    error: Option<String>,
+}
+
+pub(crate) async fn erase_form(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Html<String>, WebError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
+    let page =
+        ErasePage { layout: Layout::for_user("Erase client", &me), id: client.id.to_string(), name: client.display_name, error: None };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct EraseForm {
+    confirm_name: String,
+}
+
+pub(crate) async fn erase(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(me, form): CsrfForm<EraseForm>,
+) -> Result<Response, WebError> {
+    me.require_staff()?;
+    let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
+    if form.confirm_name.trim() != client.display_name {
+        let page = ErasePage {
+            layout: Layout::for_user("Erase client", &me),
+            id: client.id.to_string(),
+            name: client.display_name,
+            error: Some("confirmation: type the client's name exactly as shown".into()),
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    }
+    erase_record(&state, &me, client.id).await?;
+    Ok(Redirect::to("/clients").into_response())
+}
+
+/// Erases a client (already access-checked) and records that it happened.
+pub(crate) async fn erase_record(state: &AppState, me: &CurrentUser, id: ClientId) -> Result<tonus_store::Erasure, WebError> {
+    let erased = state.store.erase_client(id).await?;
+    crate::audit::record(
+        state,
+        Some(me.user.id),
+        "erase",
+        "client",
+        &id.to_string(),
+        &format!("{} assessments, {} photo files", erased.assessments, erased.photo_files_removed),
+    )
+    .await?;
+    Ok(erased)
+}

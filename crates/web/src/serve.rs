@@ -1,0 +1,159 @@
+//! Running the app: [`WebConfig`], [`serve`] and the first-run setup link.
+//!
+//! `serve` opens the store (running migrations), prints the setup link when there is no
+//! account, listens, sweeps expired sessions hourly, and finishes in-flight requests on
+//! SIGINT or SIGTERM before returning. Logging setup is the binary's job.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tonus_store::{Store, StoreConfig, Timestamp, token};
+
+use crate::error::WebError;
+use crate::state::{AppState, PasswordCost, Settings};
+
+/// What `tonus serve` needs, resolved by the binary (no defaults here).
+#[derive(Clone)]
+pub struct WebConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Data directory: photos go under `data_dir/photos`.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// Pooled database connections.
+    pub max_connections: u32,
+    /// How many assessments may run on the engine at once.
+    pub engine_permits: usize,
+    /// Whether the app is served behind https (marks cookies `Secure`).
+    pub behind_https: bool,
+    /// How long a login lasts, seconds.
+    pub session_ttl_secs: i64,
+    /// How long share links stay valid, seconds.
+    pub share_link_ttl_secs: i64,
+    /// Largest request body (photo uploads), bytes.
+    pub max_upload_bytes: usize,
+}
+
+impl std::fmt::Debug for WebConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebConfig")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &tonus_store::redact_url(&self.database_url))
+            .field("max_connections", &self.max_connections)
+            .field("engine_permits", &self.engine_permits)
+            .field("behind_https", &self.behind_https)
+            .field("session_ttl_secs", &self.session_ttl_secs)
+            .field("share_link_ttl_secs", &self.share_link_ttl_secs)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .finish()
+    }
+}
+
+impl WebConfig {
+    /// The store's part of the configuration.
+    pub fn store_config(&self) -> StoreConfig {
+        StoreConfig {
+            database_url: self.database_url.clone(),
+            photos_dir: self.data_dir.join("photos"),
+            max_connections: self.max_connections,
+        }
+    }
+
+    /// The web layer's settings.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            secure_cookies: self.behind_https,
+            password_cost: PasswordCost::Standard,
+            session_ttl_secs: self.session_ttl_secs,
+            share_link_ttl_secs: self.share_link_ttl_secs,
+            max_upload_bytes: self.max_upload_bytes,
+            engine_permits: self.engine_permits,
+        }
+    }
+}
+
+/// When no account exists, creates a one-time setup token (valid 24 hours) and returns the
+/// URL that redeems it; `None` once accounts exist.
+pub async fn print_setup_link(store: &dyn Store, base_url: &str) -> Result<Option<String>, WebError> {
+    if store.count_users().await? > 0 {
+        return Ok(None);
+    }
+    let secret = token::generate()?;
+    store.create_setup_token(&token::hash(&secret), Timestamp::now().plus_seconds(24 * 3600)).await?;
+    Ok(Some(format!("{}/setup/{secret}", base_url.trim_end_matches('/'))))
+}
+
+/// Runs the clinic app until SIGINT or SIGTERM, then lets requests in flight finish.
+pub async fn serve(config: WebConfig) -> Result<(), WebError> {
+    serve_with_shutdown(config, shutdown_signal()).await
+}
+
+/// Runs the clinic app until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve_with_shutdown(config: WebConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), WebError> {
+    let store = tonus_store::connect(&config.store_config()).await?;
+    let state = AppState::new(store.clone(), config.settings())?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| WebError::Io { context: format!("cannot listen on {}", config.listen), source })?;
+    let addr = listener.local_addr().map_err(|source| WebError::Io { context: "cannot read the listening address".into(), source })?;
+    let scheme = if config.behind_https { "https" } else { "http" };
+    // A wildcard address is not something to type into a browser; show loopback instead.
+    let shown = if addr.ip().is_unspecified() {
+        let loopback: std::net::IpAddr =
+            if addr.is_ipv4() { std::net::Ipv4Addr::LOCALHOST.into() } else { std::net::Ipv6Addr::LOCALHOST.into() };
+        SocketAddr::new(loopback, addr.port())
+    } else {
+        addr
+    };
+    tracing::info!(%addr, database = %tonus_store::redact_url(&config.database_url), "tonus is listening");
+    println!("Tonus is listening on {scheme}://{shown}");
+    if let Some(url) = print_setup_link(store.as_ref(), &format!("{scheme}://{shown}")).await? {
+        println!("No account exists yet. Open this link once to create the first one (valid 24 hours):");
+        println!("  {url}");
+    }
+    let sweeper = tokio::spawn(sweep_sessions(store));
+    let app = crate::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|source| WebError::Io { context: format!("serving on {addr} failed"), source });
+    sweeper.abort();
+    served
+}
+
+async fn sweep_sessions(store: std::sync::Arc<dyn Store>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        if let Err(err) = store.delete_expired_sessions(Timestamp::now()).await {
+            WebError::Store(err).log();
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

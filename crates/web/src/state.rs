@@ -1,0 +1,92 @@
+//! Shared application state: the store, the engine adapter, settings and the login limiter.
+//!
+//! Built once at start-up and cloned cheaply into every handler (`Arc` inside). Holds no
+//! per-user data; sessions live in the store.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tonus_store::Store;
+
+use crate::auth::LoginLimiter;
+use crate::engine::EngineAdapter;
+use crate::error::WebError;
+
+/// How expensive password hashing is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordCost {
+    /// Argon2id with the OWASP-recommended default parameters; use this in production.
+    Standard,
+    /// Argon2id with the smallest parameters, for tests only: hashes are quick to crack.
+    MinimalForTests,
+}
+
+/// Settings the web layer needs besides the store.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark cookies `Secure` (set when served behind https).
+    pub secure_cookies: bool,
+    /// Password hashing cost.
+    pub password_cost: PasswordCost,
+    /// How long a login lasts, seconds.
+    pub session_ttl_secs: i64,
+    /// How long a share link stays valid, seconds.
+    pub share_link_ttl_secs: i64,
+    /// Largest accepted request body (photo uploads), bytes.
+    pub max_upload_bytes: usize,
+    /// How many assessments may run on the engine at once.
+    pub engine_permits: usize,
+}
+
+/// Everything a handler can reach (public only so `AppState` can deref to it; its fields
+/// stay inside the crate).
+#[derive(Debug)]
+pub struct App {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) engine: EngineAdapter,
+    pub(crate) settings: Settings,
+    pub(crate) limiter: LoginLimiter,
+    pub(crate) engine_permits: Semaphore,
+    /// Verified against for unknown logins (see `auth::decoy_hash`).
+    pub(crate) decoy_hash: String,
+}
+
+/// The router's state: a cheap handle on the shared app (store, engine, settings).
+#[derive(Debug, Clone)]
+pub struct AppState(pub(crate) Arc<App>);
+
+impl AppState {
+    /// Wires the store and the embedded engine together.
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Result<Self, WebError> {
+        if settings.engine_permits == 0 {
+            return Err(WebError::Config("engine permits must be at least 1".into()));
+        }
+        let engine = EngineAdapter::embedded()?;
+        let decoy_hash = crate::auth::decoy_hash(settings.password_cost)?;
+        Ok(Self(Arc::new(App {
+            store,
+            engine,
+            engine_permits: Semaphore::new(settings.engine_permits),
+            settings,
+            limiter: LoginLimiter::default(),
+            decoy_hash,
+        })))
+    }
+
+    /// The settings the state was built with.
+    pub fn settings(&self) -> &Settings {
+        &self.0.settings
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.0.store
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}

@@ -1,0 +1,306 @@
+//! The authorisation matrix: every route × every role × own or another's record, checked
+//! against the rule in `access.rs` (admin: everything; practitioner: own and shared clients;
+//! client: only their own completed record, read-only; anonymous: public pages only).
+//!
+//! Allowed means a success or a redirect that is not to the login page; denied means 401,
+//! 403, 404 or a redirect to the login page. A 5xx fails the test either way.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use support::{PASSWORD, Session, TestApp};
+use tonus_store::{NewClient, NewUser, Role};
+
+const ROLES: [&str; 6] = ["admin", "pat", "sam", "dana", "eve", "anon"];
+const STAFF: &[&str] = &["admin", "pat", "sam"];
+const LOGGED_IN: &[&str] = &["admin", "pat", "sam", "dana", "eve"];
+const EVERYONE: &[&str] = &["admin", "pat", "sam", "dana", "eve", "anon"];
+
+enum Body {
+    None,
+    Form(Vec<(&'static str, String)>),
+    Upload(&'static str, Vec<u8>),
+    Json(Value),
+    Raw(Vec<u8>),
+}
+
+struct Case {
+    method: &'static str,
+    path: &'static str,
+    body: Body,
+    allowed: &'static [&'static str],
+}
+
+fn case(method: &'static str, path: &'static str, allowed: &'static [&'static str]) -> Case {
+    Case { method, path, body: Body::None, allowed }
+}
+
+fn form(path: &'static str, fields: &[(&'static str, &str)], allowed: &'static [&'static str]) -> Case {
+    Case { method: "POST", path, body: Body::Form(fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()), allowed }
+}
+
+struct Fixture {
+    app: TestApp,
+    sessions: BTreeMap<&'static str, Session>,
+    ids: BTreeMap<&'static str, String>,
+    pat_id: tonus_store::UserId,
+    plan: Value,
+}
+
+async fn fixture() -> Fixture {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let pat = app.staff(&admin, "pat", "practitioner").await;
+    let sam = app.staff(&admin, "sam", "practitioner").await;
+    let x = app.client(&pat, "Xena Own", false).await;
+    let y = app.client(&sam, "Yann Other", false).await;
+    let s = app.client(&sam, "Sasha Shared", true).await;
+    // X: a completed assessment with a photo, and a draft.
+    let persona = tonus_app::examples::personas()[0];
+    app.post(&format!("/clients/{x}/assessments"), Some(&pat), &[("action", "save")]).await;
+    let ax = app.latest_assessment(&x).await;
+    let png = b"\x89PNG\r\n\x1a\nmatrix".to_vec();
+    app.upload(&format!("/assessments/{ax}/photos"), &pat, &[("view", "side-left")], ("p.png", &png)).await;
+    let done = app
+        .post(
+            &format!("/assessments/{ax}"),
+            Some(&pat),
+            &[("intake_format", "toml"), ("intake_text", persona.intake), ("action", "complete")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+    app.post(&format!("/clients/{x}/assessments"), Some(&pat), &[("action", "save")]).await;
+    let dx = app.latest_assessment(&x).await;
+    let px = app.store.photos_for(ax.parse().unwrap()).await.unwrap()[0].id.to_string();
+    let ay = app.assess(&sam, &y, 1).await;
+    app.post(&format!("/clients/{x}/share-links"), Some(&pat), &[]).await;
+    let lx = app.store.share_links_for(x.parse().unwrap()).await.unwrap()[0].id.to_string();
+    for (client, login) in [(&x, "dana"), (&y, "eve")] {
+        let reply = app.post(&format!("/clients/{client}/account"), Some(&admin), &[("login", login), ("password", PASSWORD)]).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    }
+    let dana = app.login("dana").await;
+    let eve = app.login("eve").await;
+    let plan = app.store.plan_for(ax.parse().unwrap()).await.unwrap().unwrap().engine_plan;
+    let pat_id = app.store.credentials("pat").await.unwrap().unwrap().user.id;
+    Fixture {
+        sessions: BTreeMap::from([("admin", admin), ("pat", pat), ("sam", sam), ("dana", dana), ("eve", eve)]),
+        ids: BTreeMap::from([("X", x), ("Y", y), ("S", s), ("aX", ax), ("aY", ay), ("dX", dx), ("pX", px), ("LX", lx)]),
+        app,
+        pat_id,
+        plan,
+    }
+}
+
+impl Fixture {
+    /// Fills `{X}`-style placeholders; `{FX}` is a fresh client of pat's, `{U}` a fresh account.
+    async fn path(&self, template: &str, n: usize) -> String {
+        let mut path = template.to_owned();
+        if path.contains("{FX}") {
+            let fresh = self
+                .app
+                .store
+                .create_client(NewClient { owner: self.pat_id, display_name: "Fresh".into(), reference: None, shared_with_clinic: false })
+                .await
+                .unwrap();
+            path = path.replace("{FX}", &fresh.id.to_string());
+        }
+        if path.contains("{U}") {
+            let user = self
+                .app
+                .store
+                .create_user(NewUser {
+                    login: format!("u{n}"),
+                    display_name: "U".into(),
+                    role: Role::Practitioner,
+                    password_hash: "x".into(),
+                })
+                .await
+                .unwrap();
+            path = path.replace("{U}", &user.id.to_string());
+        }
+        for (key, id) in &self.ids {
+            path = path.replace(&format!("{{{key}}}"), id);
+        }
+        path
+    }
+
+    async fn send(&self, case: &Case, role: &str, n: usize) -> (String, support::Reply) {
+        let path = self.path(case.path, n).await;
+        // Logging out ends the session, so it gets a session of its own.
+        let fresh;
+        let session = match (role, case.path.ends_with("logout")) {
+            ("anon", _) => None,
+            (_, true) => {
+                fresh = self.app.login(role).await;
+                Some(&fresh)
+            }
+            (_, false) => self.sessions.get(role),
+        };
+        let reply = match &case.body {
+            Body::None if path.starts_with("/api/") => self.app.api(case.method, &path, session, None).await,
+            Body::None if case.method == "POST" => self.app.post(&path, session, &[]).await,
+            Body::None => self.app.get(&path, session).await,
+            Body::Form(fields) => {
+                let fields: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, v.replace("{n}", &n.to_string()))).collect();
+                let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                self.app.post(&path, session, &pairs).await
+            }
+            Body::Upload(name, bytes) => match session {
+                Some(s) => self.app.upload(&path, s, &[("view", "front")], (name, bytes)).await,
+                None => self.app.post(&path, None, &[]).await,
+            },
+            Body::Json(value) => self.app.api(case.method, &path, session, Some(value.clone())).await,
+            Body::Raw(bytes) => self.app.api_raw(case.method, &path, session, bytes.clone()).await,
+        };
+        (path, reply)
+    }
+}
+
+fn allowed(reply: &support::Reply) -> bool {
+    // A logout also lands on the login page; it succeeded when it cleared the cookie.
+    if reply.set_cookie.as_deref().is_some_and(|c| c.contains("Max-Age=0")) {
+        return true;
+    }
+    let to_login = reply.location.as_deref().is_some_and(|l| l.starts_with("/login"));
+    (reply.status.is_success() || reply.status.is_redirection()) && !to_login
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_by_role_and_owner() {
+    let f = fixture().await;
+    let persona = tonus_app::examples::personas()[0];
+    let landmark = persona.landmarks[0].1.as_bytes().to_vec();
+    let cases = vec![
+        case("GET", "/", LOGGED_IN),
+        case("GET", "/healthz", EVERYONE),
+        case("GET", "/assets/tonus.css", EVERYONE),
+        case("GET", "/assets/tonus.js", EVERYONE),
+        case("GET", "/login", EVERYONE),
+        case("GET", "/setup/used-or-unknown", &[]),
+        case("POST", "/logout", LOGGED_IN),
+        case("GET", "/me", &["dana", "eve"]),
+        case("GET", "/account/password", LOGGED_IN),
+        case("GET", "/admin/users", &["admin"]),
+        form(
+            "/admin/users",
+            &[("login", "new{n}"), ("display_name", "N"), ("role", "practitioner"), ("password", PASSWORD), ("confirm", PASSWORD)],
+            &["admin"],
+        ),
+        case("POST", "/admin/users/{U}/disable", &["admin"]),
+        case("POST", "/admin/users/{U}/enable", &["admin"]),
+        form("/admin/users/{U}/password", &[("password", PASSWORD)], &["admin"]),
+        case("GET", "/admin/audit", &["admin"]),
+        case("GET", "/clients", STAFF),
+        form("/clients", &[("display_name", "Made by {n}")], STAFF),
+        case("GET", "/clients/{X}", &["admin", "pat"]),
+        case("GET", "/clients/{Y}", &["admin", "sam"]),
+        case("GET", "/clients/{S}", STAFF),
+        form("/clients/{X}", &[("display_name", "Xena Own")], &["admin", "pat"]),
+        form("/clients/{Y}", &[("display_name", "Yann Other")], &["admin", "sam"]),
+        form("/clients/{S}", &[("display_name", "Sasha Shared"), ("shared", "on")], STAFF),
+        form("/clients/{X}/notes", &[("body", "note {n}")], &["admin", "pat"]),
+        form("/clients/{Y}/notes", &[("body", "note {n}")], &["admin", "sam"]),
+        form("/clients/{FX}/account", &[("login", "client{n}"), ("password", PASSWORD)], &["admin", "pat"]),
+        case("POST", "/clients/{X}/share-links", &["admin", "pat"]),
+        case("POST", "/clients/{Y}/share-links", &["admin", "sam"]),
+        case("POST", "/clients/{X}/share-links/{LX}/revoke", &["admin", "pat"]),
+        case("GET", "/clients/{X}/export", &["admin", "pat"]),
+        case("GET", "/clients/{Y}/export", &["admin", "sam"]),
+        case("GET", "/clients/{X}/erase", &["admin", "pat"]),
+        form("/clients/{FX}/erase", &[("confirm_name", "Fresh")], &["admin", "pat"]),
+        case("GET", "/clients/{X}/handout", &["admin", "pat", "dana"]),
+        case("GET", "/clients/{Y}/handout", &["admin", "sam", "eve"]),
+        case("GET", "/clients/{X}/progress", &["admin", "pat", "dana"]),
+        case("GET", "/clients/{Y}/progress", &["admin", "sam", "eve"]),
+        case("GET", "/clients/{X}/assessments/new", &["admin", "pat"]),
+        case("GET", "/clients/{Y}/assessments/new", &["admin", "sam"]),
+        form("/clients/{X}/assessments", &[("action", "save")], &["admin", "pat"]),
+        form("/clients/{Y}/assessments", &[("action", "save")], &["admin", "sam"]),
+        case("GET", "/assessments/{aX}", &["admin", "pat", "dana"]),
+        case("GET", "/assessments/{aY}", &["admin", "sam", "eve"]),
+        case("GET", "/assessments/{dX}", &["admin", "pat"]),
+        case("GET", "/assessments/{dX}/edit", &["admin", "pat"]),
+        form("/assessments/{dX}", &[("action", "save"), ("outcomes.nprs.now", "5")], &["admin", "pat"]),
+        Case {
+            method: "POST",
+            path: "/assessments/{dX}/photos",
+            body: Body::Upload("p.png", b"\x89PNG\r\n\x1a\nmore".to_vec()),
+            allowed: &["admin", "pat"],
+        },
+        Case {
+            method: "POST",
+            path: "/assessments/{dX}/landmarks",
+            body: Body::Upload("l.json", landmark.clone()),
+            allowed: &["admin", "pat"],
+        },
+        case("GET", "/assessments/{aX}/plan", &["admin", "pat"]),
+        case("GET", "/assessments/{aY}/plan", &["admin", "sam"]),
+        Case {
+            method: "POST",
+            path: "/assessments/{aX}/plan",
+            body: Body::Form(vec![("plan", f.plan.to_string())]),
+            allowed: &["admin", "pat"],
+        },
+        case("GET", "/photos/{pX}", &["admin", "pat", "dana"]),
+        case("POST", "/assessments/{aX}/recompute", &["admin", "pat"]),
+        case("POST", "/assessments/{aY}/recompute", &["admin", "sam"]),
+        case("GET", "/api/openapi.json", EVERYONE),
+        case("GET", "/api/session", LOGGED_IN),
+        case("POST", "/api/logout", LOGGED_IN),
+        case("GET", "/api/clients", STAFF),
+        Case { method: "POST", path: "/api/clients", body: Body::Json(json!({"display_name": "Api"})), allowed: STAFF },
+        case("GET", "/api/clients/{X}", &["admin", "pat", "dana"]),
+        case("GET", "/api/clients/{Y}", &["admin", "sam", "eve"]),
+        case("DELETE", "/api/clients/{FX}", &["admin", "pat"]),
+        case("GET", "/api/clients/{X}/export", &["admin", "pat"]),
+        case("GET", "/api/clients/{X}/assessments", &["admin", "pat", "dana"]),
+        case("GET", "/api/clients/{Y}/assessments", &["admin", "sam", "eve"]),
+        Case {
+            method: "POST",
+            path: "/api/clients/{X}/assessments",
+            body: Body::Json(json!({"intake_text": persona.intake, "complete": false})),
+            allowed: &["admin", "pat"],
+        },
+        case("GET", "/api/assessments/{aX}", &["admin", "pat", "dana"]),
+        case("GET", "/api/clients/{X}/notes", &["admin", "pat"]),
+        case("GET", "/api/clients/{Y}/notes", &["admin", "sam"]),
+        Case { method: "POST", path: "/api/clients/{X}/notes", body: Body::Json(json!({"body": "api note"})), allowed: &["admin", "pat"] },
+        case("GET", "/api/photos/{pX}", &["admin", "pat", "dana"]),
+        case("GET", "/api/assessments/{dX}", &["admin", "pat"]),
+        case("GET", "/api/assessments/{aX}/plan", &["admin", "pat", "dana"]),
+        Case {
+            method: "POST",
+            path: "/api/assessments/{dX}/photos?view=front",
+            body: Body::Raw(b"\xFF\xD8\xFFjpeg".to_vec()),
+            allowed: &["admin", "pat"],
+        },
+        Case { method: "PUT", path: "/api/assessments/{aX}/plan", body: Body::Json(json!({"plan": f.plan})), allowed: &["admin", "pat"] },
+    ];
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for case in &cases {
+        for role in ROLES {
+            n += 1;
+            let (path, reply) = f.send(case, role, n).await;
+            let want = case.allowed.contains(&role);
+            let got = allowed(&reply);
+            let denied_properly = !got
+                && (matches!(reply.status.as_u16(), 401 | 403 | 404) || reply.location.as_deref().is_some_and(|l| l.starts_with("/login")));
+            if reply.status.is_server_error() || got != want || (!want && !denied_properly) {
+                failures.push(format!(
+                    "{} {path} as {role}: want {}, got {} {:?} {}",
+                    case.method,
+                    if want { "allow" } else { "deny" },
+                    reply.status,
+                    reply.location,
+                    reply.text().chars().take(200).collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {n} checks failed:\n{}", failures.len(), failures.join("\n"));
+}

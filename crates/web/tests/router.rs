@@ -1,0 +1,599 @@
+//! Router tests: every route, through `tonus_web::router` with `oneshot`, on a real SQLite
+//! store and the real engine with the example personas.
+//!
+//! The authorisation matrix lives in `authorisation.rs`; durability in `crash.rs`.
+
+mod support;
+
+use axum::http::StatusCode;
+use serde_json::json;
+use support::{PASSWORD, TestApp};
+
+#[tokio::test]
+async fn health_assets_and_start_page() {
+    let app = TestApp::new().await;
+    let health = app.get("/healthz", None).await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.json(), json!({"status": "ok", "database": "sqlite"}));
+    let css = app.get("/assets/tonus.css", None).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.content_type.starts_with("text/css"));
+    assert!(css.text().contains("@media print"));
+    let htmx = app.get("/assets/htmx.min.js", None).await;
+    assert_eq!(htmx.status, StatusCode::OK);
+    assert!(htmx.text().contains("htmx"));
+    assert_eq!(app.get("/assets/htmx.LICENSE", None).await.status, StatusCode::OK);
+    assert!(app.get("/assets/tonus.js", None).await.text().contains("data-print"));
+    assert_eq!(app.get("/assets/../Cargo.toml", None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/assets/secret.txt", None).await.status, StatusCode::NOT_FOUND);
+    let home = app.get("/", None).await;
+    assert_eq!((home.status, home.location.as_deref()), (StatusCode::SEE_OTHER, Some("/login")));
+    let login = app.get("/login", None).await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(login.text().contains("Log in"));
+}
+
+#[tokio::test]
+async fn first_run_setup_works_once_and_has_no_default_password() {
+    let app = TestApp::new().await;
+    assert_eq!(app.get("/setup/not-a-token", None).await.status, StatusCode::NOT_FOUND);
+    let url = tonus_web::print_setup_link(app.store.as_ref(), "http://clinic:8080").await.unwrap().unwrap();
+    let path = url.trim_start_matches("http://clinic:8080").to_owned();
+    assert!(path.starts_with("/setup/"));
+    let form = app.get(&path, None).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text().contains("Create the first account"));
+    let mismatch = app
+        .post(&path, None, &[("login", "ada"), ("display_name", "Ada"), ("password", PASSWORD), ("confirm", "different password")])
+        .await;
+    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(mismatch.text().contains("the two entries differ"));
+    let short = app.post(&path, None, &[("login", "ada"), ("display_name", "Ada"), ("password", "short"), ("confirm", "short")]).await;
+    assert!(short.text().contains("at least 10 characters"));
+    let done = app.post(&path, None, &[("login", "Ada"), ("display_name", "Ada"), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    assert_eq!((done.status, done.location.as_deref()), (StatusCode::SEE_OTHER, Some("/clients")));
+    let cookie = done.set_cookie.unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    // The link is spent and no second link is issued once an account exists.
+    assert_eq!(app.get(&path, None).await.status, StatusCode::NOT_FOUND);
+    assert!(tonus_web::print_setup_link(app.store.as_ref(), "http://x").await.unwrap().is_none());
+    // The login name was normalised.
+    app.login("ada").await;
+}
+
+#[tokio::test]
+async fn login_logout_and_rate_limit() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let page = app.get("/clients", Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let wrong = app.post("/login", None, &[("login", "admin"), ("password", "wrong password!")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.text().contains("unknown login or wrong password"));
+    let ok = app.post("/login", None, &[("login", "admin"), ("password", PASSWORD), ("next", "/admin/users")]).await;
+    assert_eq!((ok.status, ok.location.as_deref()), (StatusCode::SEE_OTHER, Some("/admin/users")));
+    let offsite = app.post("/login", None, &[("login", "admin"), ("password", PASSWORD), ("next", "//evil.example")]).await;
+    assert_eq!(offsite.location.as_deref(), Some("/"));
+    // Logging out needs the CSRF token and ends the session.
+    assert_eq!(app.post("/logout", Some(&admin), &[("csrf", "forged")]).await.status, StatusCode::FORBIDDEN);
+    let out = app.post("/logout", Some(&admin), &[]).await;
+    assert_eq!((out.status, out.location.as_deref()), (StatusCode::SEE_OTHER, Some("/login")));
+    let after = app.get("/clients", Some(&admin)).await;
+    assert_eq!((after.status, after.location.as_deref()), (StatusCode::SEE_OTHER, Some("/login")));
+    // Five failures lock the login name, even for the right password.
+    for _ in 0..5 {
+        app.post("/login", None, &[("login", "admin"), ("password", "wrong password!")]).await;
+    }
+    let locked = app.post("/login", None, &[("login", "admin"), ("password", PASSWORD)]).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    let audit = app.store.recent_audit(100).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "login_failed"));
+    assert!(audit.iter().any(|e| e.action == "logout"));
+}
+
+#[tokio::test]
+async fn state_changes_need_the_csrf_token_and_a_same_site_origin() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let missing = app.post("/clients", Some(&admin), &[("display_name", "X"), ("csrf", "")]).await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN);
+    let request = axum::http::Request::post("/clients")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", &admin.cookie)
+        .header("host", "clinic.local:8080")
+        .header("origin", "http://evil.example")
+        .body(axum::body::Body::from(format!("display_name=X&csrf={}", admin.csrf)))
+        .unwrap();
+    assert_eq!(app.send(request).await.status, StatusCode::FORBIDDEN);
+    let request = axum::http::Request::post("/clients")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", &admin.cookie)
+        .header("host", "clinic.local:8080")
+        .header("origin", "http://clinic.local:8080")
+        .body(axum::body::Body::from(format!("display_name=X&csrf={}", admin.csrf)))
+        .unwrap();
+    assert_eq!(app.send(request).await.status, StatusCode::SEE_OTHER);
+    for (site, want) in
+        [("same-origin", StatusCode::SEE_OTHER), ("same-site", StatusCode::FORBIDDEN), ("cross-site", StatusCode::FORBIDDEN)]
+    {
+        let request = axum::http::Request::post("/clients")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", &admin.cookie)
+            .header("host", "clinic.local:8080")
+            .header("origin", "null")
+            .header("sec-fetch-site", site)
+            .body(axum::body::Body::from(format!("display_name=X&csrf={}", admin.csrf)))
+            .unwrap();
+        assert_eq!(app.send(request).await.status, want, "Sec-Fetch-Site: {site}");
+    }
+    // The API wants the token in a header.
+    let reply = app
+        .api("POST", "/api/clients", Some(&support::Session { csrf: "nope".into(), ..admin.clone() }), Some(json!({"display_name": "Y"})))
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    // Pages are not cached and not framed.
+    let page = app.router.clone();
+    let response =
+        tower::ServiceExt::oneshot(page, axum::http::Request::get("/login").body(axum::body::Body::empty()).unwrap()).await.unwrap();
+    let headers = response.headers();
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+}
+
+#[tokio::test]
+async fn admin_manages_accounts_and_sees_the_audit_log() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let dup = app
+        .post(
+            "/admin/users",
+            Some(&admin),
+            &[("login", "admin"), ("display_name", "x"), ("role", "practitioner"), ("password", PASSWORD), ("confirm", PASSWORD)],
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(dup.text().contains("already taken"));
+    let bad_role = app
+        .post(
+            "/admin/users",
+            Some(&admin),
+            &[("login", "eve"), ("display_name", "x"), ("role", "client"), ("password", PASSWORD), ("confirm", PASSWORD)],
+        )
+        .await;
+    assert!(bad_role.text().contains("choose admin or practitioner"));
+    let pat = app.staff(&admin, "pat", "practitioner").await;
+    let users = app.get("/admin/users", Some(&admin)).await;
+    assert!(users.text().contains("pat"));
+    let pat_id = app.store.credentials("pat").await.unwrap().unwrap().user.id.to_string();
+    let reset = app.post(&format!("/admin/users/{pat_id}/password"), Some(&admin), &[("password", "another long password")]).await;
+    assert_eq!(reset.status, StatusCode::SEE_OTHER);
+    // A reset ends the account's sessions.
+    assert_eq!(app.get("/clients", Some(&pat)).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post(&format!("/admin/users/{pat_id}/disable"), Some(&admin), &[]).await.status, StatusCode::SEE_OTHER);
+    let disabled = app.post("/login", None, &[("login", "pat"), ("password", "another long password")]).await;
+    assert_eq!(disabled.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.post(&format!("/admin/users/{pat_id}/enable"), Some(&admin), &[]).await.status, StatusCode::SEE_OTHER);
+    let admin_id = app.store.credentials("admin").await.unwrap().unwrap().user.id.to_string();
+    assert_eq!(app.post(&format!("/admin/users/{admin_id}/disable"), Some(&admin), &[]).await.status, StatusCode::CONFLICT);
+    let audit = app.get("/admin/audit", Some(&admin)).await;
+    assert_eq!(audit.status, StatusCode::OK);
+    assert!(audit.text().contains("reset_password"));
+}
+
+#[tokio::test]
+async fn clients_list_search_and_page() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let pat = app.staff(&admin, "pat", "practitioner").await;
+    let alice = app.client(&pat, "Alice <Archer>", false).await;
+    app.client(&pat, "Bob Baker", true).await;
+    let empty = app.post("/clients", Some(&pat), &[("display_name", "  ")]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let list = app.get("/clients", Some(&pat)).await.text();
+    assert!(list.contains("Alice &#60;Archer&#62;") && list.contains("Bob Baker"), "names are escaped");
+    let search = app.get("/clients?q=bak", Some(&pat)).await.text();
+    assert!(search.contains("Bob Baker") && !search.contains("Alice"));
+    // htmx gets only the rows.
+    let request = axum::http::Request::get("/clients?q=ali")
+        .header("cookie", &pat.cookie)
+        .header("hx-request", "true")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let rows = app.send(request).await.text();
+    assert!(rows.contains("Alice") && !rows.contains("<html"));
+    let page = app.get(&format!("/clients/{alice}"), Some(&pat)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("No assessments yet"));
+    let update = app.post(&format!("/clients/{alice}"), Some(&pat), &[("display_name", "Alice Archer"), ("reference", "A-1")]).await;
+    assert_eq!(update.status, StatusCode::SEE_OTHER);
+    let note = app.post(&format!("/clients/{alice}/notes"), Some(&pat), &[("body", "Prefers mornings.")]).await;
+    assert_eq!(note.status, StatusCode::SEE_OTHER);
+    let page = app.get(&format!("/clients/{alice}"), Some(&pat)).await.text();
+    assert!(page.contains("Reference A-1") && page.contains("Prefers mornings."));
+    assert!(page.contains("view"), "the page shows its own audit trail");
+    assert_eq!(app.get("/clients/not-a-uuid", Some(&pat)).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn assessment_drafts_keep_input_and_completion_runs_the_engine() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let pat = app.staff(&admin, "pat", "practitioner").await;
+    let client = app.client(&pat, "Alex Morgan", false).await;
+    let form = app.get(&format!("/clients/{client}/assessments/new"), Some(&pat)).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let text = form.text();
+    assert!(text.contains("Red-flag screen"), "the screen comes first");
+    assert!(text.find("Red-flag screen") < text.find("Exposure: sitting"));
+    assert!(text.contains("Neck Disability Index") && text.contains("Clinical tests"));
+
+    // An invalid field is kept in the draft and named.
+    let saved = app
+        .post(
+            &format!("/clients/{client}/assessments"),
+            Some(&pat),
+            &[
+                ("client.name", "Alex Morgan"),
+                ("assessed_on", "2026-11-24"),
+                ("exposure.sitting.desk", "eight"),
+                ("outcomes.nprs.now", "6"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    // Post/redirect/get: the draft's own page shows what to fix.
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let edit_path = saved.location.clone().unwrap();
+    assert!(edit_path.ends_with("/edit?saved=1"), "{edit_path}");
+    let text = app.get(&edit_path, Some(&pat)).await.text();
+    assert!(text.contains("Draft saved with"), "{text}");
+    assert!(text.contains("&#34;eight&#34; is not a number"), "{text}");
+    assert!(text.contains("value=\"eight\""), "what was typed is kept");
+    let id = app.latest_assessment(&client).await;
+    let draft = app.store.assessment(id.parse().unwrap()).await.unwrap();
+    assert_eq!(draft.form["exposure.sitting.desk"], "eight");
+    assert!(draft.intake.is_none());
+
+    // Completing needs every red-flag answer and valid ranges; the draft survives the attempt.
+    let incomplete = app
+        .post(
+            &format!("/assessments/{id}"),
+            Some(&pat),
+            &[("client.name", "Alex Morgan"), ("assessed_on", "2026-11-24"), ("outcomes.nprs.now", "6"), ("action", "complete")],
+        )
+        .await;
+    assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(incomplete.text().contains("answer yes or no"));
+    let edit = app.get(&format!("/assessments/{id}/edit"), Some(&pat)).await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(edit.text().contains("value=\"6\""));
+    let out_of_range = app
+        .post(
+            &format!("/assessments/{id}"),
+            Some(&pat),
+            &[
+                ("intake_format", "toml"),
+                ("intake_text", "assessed_on = \"2026-11-24\"\n[client]\nname = \"A\"\n[exposure.sitting]\ndesk = 30\n"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert!(out_of_range.text().contains("exposure.sitting.desk"), "{}", out_of_range.text());
+
+    // A photo is stored content-addressed; a bad upload is refused.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-test-bytes";
+    let photo = app.upload(&format!("/assessments/{id}/photos"), &pat, &[("view", "side-left")], ("side.png", png)).await;
+    assert_eq!(photo.status, StatusCode::SEE_OTHER);
+    let html = app.upload(&format!("/assessments/{id}/photos"), &pat, &[("view", "front")], ("x.png", b"<html>")).await;
+    assert_eq!(html.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad_landmarks = app.upload(&format!("/assessments/{id}/landmarks"), &pat, &[], ("l.json", b"{\"nope\": 1}")).await;
+    assert_eq!(bad_landmarks.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let too_big = vec![0xFF; 3 * 1024 * 1024];
+    let refused = app.upload(&format!("/assessments/{id}/photos"), &pat, &[("view", "front")], ("big.jpg", &too_big)).await;
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let photos = app.store.photos_for(id.parse().unwrap()).await.unwrap();
+    assert_eq!(photos.len(), 1);
+    assert!(app.dir.path().join("photos").join(&photos[0].rel_path).is_file());
+    let served = app.get(&format!("/photos/{}", photos[0].id), Some(&pat)).await;
+    assert_eq!((served.status, served.content_type.as_str(), served.body.as_slice()), (StatusCode::OK, "image/png", &png[..]));
+
+    // The persona's intake and landmarks complete it through the engine.
+    let persona = tonus_app::examples::personas()[0];
+    let photo_id = photos[0].id.to_string();
+    for (name, text) in persona.landmarks {
+        let reply = app.upload(&format!("/assessments/{id}/landmarks"), &pat, &[("photo", &photo_id)], (name, text.as_bytes())).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    }
+    let sets = app.store.landmark_sets_for(id.parse().unwrap()).await.unwrap();
+    assert_eq!(sets[0].photo, Some(photos[0].id), "the landmark set is linked to its photo");
+    assert_eq!(sets[0].source, tonus_store::LandmarkSource::Automatic);
+    assert_eq!(sets[0].model, "mediapipe-pose-full");
+    let done = app
+        .post(
+            &format!("/assessments/{id}"),
+            Some(&pat),
+            &[("intake_format", "toml"), ("intake_text", persona.intake), ("action", "complete")],
+        )
+        .await;
+    assert_eq!((done.status, done.location.clone()), (StatusCode::SEE_OTHER, Some(format!("/assessments/{id}"))), "{}", done.text());
+    let report = app.get(&format!("/assessments/{id}"), Some(&pat)).await;
+    assert_eq!(report.status, StatusCode::OK);
+    let text = report.text();
+    assert!(text.contains("tonus-report") && text.contains("engine "), "{text}");
+    let stored = app.store.latest_report(id.parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!(stored.report["engine_version"].as_str(), Some(stored.engine_version.as_str()));
+    // Recomputing stores a second report from the stored intake and landmarks.
+    let recomputed = app.post(&format!("/assessments/{id}/recompute"), Some(&pat), &[]).await;
+    assert_eq!(recomputed.status, StatusCode::SEE_OTHER, "{}", recomputed.text());
+    let newest = app.store.latest_report(id.parse().unwrap()).await.unwrap().unwrap();
+    assert_ne!(newest.id, stored.id);
+    assert_eq!(newest.report["muscles"], stored.report["muscles"], "the engine is deterministic");
+    // A complete assessment is final.
+    let again = app.post(&format!("/assessments/{id}"), Some(&pat), &[("action", "save")]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let edit = app.get(&format!("/assessments/{id}/edit"), Some(&pat)).await;
+    assert_eq!(edit.status, StatusCode::SEE_OTHER);
+
+    // The therapist edits the plan; the edit is recorded as theirs and the handout follows it.
+    let plan_page = app.get(&format!("/assessments/{id}/plan"), Some(&pat)).await;
+    assert_eq!(plan_page.status, StatusCode::OK);
+    let bad = app.post(&format!("/assessments/{id}/plan"), Some(&pat), &[("plan", "{not json")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let wrong_shape = app.post(&format!("/assessments/{id}/plan"), Some(&pat), &[("plan", "{\"phases\": 3}")]).await;
+    assert_eq!(wrong_shape.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let plan = app.store.plan_for(id.parse().unwrap()).await.unwrap().unwrap();
+    let mut edited = plan.engine_plan.clone();
+    let first_exercise = edited["phases"][0]["exercises"][0]["name"].as_str().unwrap().to_owned();
+    edited["phases"][0]["exercises"][0]["dosage"] = json!("Twice a day, 5 repetitions (therapist's dose)");
+    let saved = app.post(&format!("/assessments/{id}/plan"), Some(&pat), &[("plan", &edited.to_string())]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let plan = app.store.plan_for(id.parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!(plan.edited_by.map(|u| u.to_string()), Some(app.store.credentials("pat").await.unwrap().unwrap().user.id.to_string()));
+    assert!(app.get(&format!("/assessments/{id}"), Some(&pat)).await.text().contains("plan edited by pat"));
+    let handout = app.get(&format!("/clients/{client}/handout"), Some(&pat)).await;
+    assert_eq!(handout.status, StatusCode::OK);
+    let text = handout.text();
+    assert!(text.contains(&first_exercise) && text.contains("therapist&#39;s dose"), "{text}");
+    let timeline = app.get(&format!("/clients/{client}"), Some(&pat)).await.text();
+    assert!(timeline.contains("complete"));
+}
+
+#[tokio::test]
+async fn red_flag_persona_gets_no_plan() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let client = app.client(&admin, "Red Flag", false).await;
+    let id = app.assess(&admin, &client, 2).await;
+    assert!(app.get(&format!("/assessments/{id}"), Some(&admin)).await.status.is_success());
+    let plan = app.store.plan_for(id.parse().unwrap()).await.unwrap();
+    assert!(plan.is_none_or(|p| p.engine_plan.is_null()));
+    let handout = app.get(&format!("/clients/{client}/handout"), Some(&admin)).await.text();
+    assert!(handout.contains("There is no exercise plan"));
+}
+
+#[tokio::test]
+async fn client_accounts_share_links_export_and_erase() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let pat = app.staff(&admin, "pat", "practitioner").await;
+    let client = app.client(&pat, "Dana Driver", false).await;
+    let id = app.assess(&pat, &client, 1).await;
+    let photo = app.upload(&format!("/clients/{client}/assessments"), &pat, &[], ("x", b"")).await;
+    assert_ne!(photo.status, StatusCode::OK, "the new-assessment route takes forms, not uploads");
+
+    // The client gets a login and sees their own record.
+    let account = app.post(&format!("/clients/{client}/account"), Some(&pat), &[("login", "dana"), ("password", PASSWORD)]).await;
+    assert_eq!(account.status, StatusCode::SEE_OTHER, "{}", account.text());
+    let again = app.post(&format!("/clients/{client}/account"), Some(&pat), &[("login", "dana2"), ("password", PASSWORD)]).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let dana = app.login("dana").await;
+    // The client changes the initial password the practitioner set.
+    assert_eq!(app.get("/account/password", Some(&dana)).await.status, StatusCode::OK);
+    let wrong = app
+        .post(
+            "/account/password",
+            Some(&dana),
+            &[("current", "not it at all"), ("password", "dana's own password"), ("confirm", "dana's own password")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let changed = app
+        .post(
+            "/account/password",
+            Some(&dana),
+            &[("current", PASSWORD), ("password", "dana's own password"), ("confirm", "dana's own password")],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text());
+    assert!(changed.text().contains("Your password is changed"));
+    assert_eq!(app.get("/me", Some(&dana)).await.status, StatusCode::SEE_OTHER, "the old session ended");
+    let cookie = changed.set_cookie.unwrap().split(';').next().unwrap().to_owned();
+    let dana = support::Session { cookie, csrf: String::new() };
+    assert_eq!(app.get("/me", Some(&dana)).await.status, StatusCode::OK, "the new session works");
+    let home = app.get("/", Some(&dana)).await;
+    assert_eq!(home.location.as_deref(), Some("/me"));
+    let me = app.get("/me", Some(&dana)).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert!(me.text().contains(&format!("/assessments/{id}")));
+    assert_eq!(app.get(&format!("/assessments/{id}"), Some(&dana)).await.status, StatusCode::OK);
+    assert_eq!(app.get(&format!("/clients/{client}/handout"), Some(&dana)).await.status, StatusCode::OK);
+
+    // A share link opens the handout without a login until revoked.
+    let created = app.post(&format!("/clients/{client}/share-links"), Some(&pat), &[]).await;
+    assert_eq!(created.status, StatusCode::OK);
+    let text = created.text();
+    let start = text.find("/share/").unwrap();
+    let path: String = text[start..].chars().take_while(|c| *c != '<').collect();
+    let shared = app.get(&path, None).await;
+    assert_eq!(shared.status, StatusCode::OK, "{}", shared.text());
+    assert!(shared.text().contains("Your plan, Dana Driver"));
+    assert_eq!(app.get("/share/0000", None).await.status, StatusCode::NOT_FOUND);
+    let link = app.store.share_links_for(client.parse().unwrap()).await.unwrap()[0].id;
+    let revoke = app.post(&format!("/clients/{client}/share-links/{link}/revoke"), Some(&pat), &[]).await;
+    assert_eq!(revoke.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&path, None).await.status, StatusCode::NOT_FOUND);
+
+    // Export holds the whole record; erase removes it and the client's login.
+    let export = app.get(&format!("/clients/{client}/export"), Some(&pat)).await;
+    assert_eq!(export.status, StatusCode::OK);
+    let doc = export.json();
+    assert_eq!(doc["client"]["display_name"], "Dana Driver");
+    assert_eq!(doc["assessments"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["landmark_sets"].as_array().unwrap().len(), 2);
+    let confirm = app.get(&format!("/clients/{client}/erase"), Some(&pat)).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    let wrong = app.post(&format!("/clients/{client}/erase"), Some(&pat), &[("confirm_name", "Dana")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let erased = app.post(&format!("/clients/{client}/erase"), Some(&pat), &[("confirm_name", "Dana Driver")]).await;
+    assert_eq!(erased.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&format!("/clients/{client}"), Some(&pat)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&format!("/assessments/{id}"), Some(&pat)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/me", Some(&dana)).await.status, StatusCode::SEE_OTHER, "the client's login went too");
+    let audit = app.store.audit_for(&client, 100).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "erase"));
+    assert!(audit.iter().any(|e| e.action == "export"));
+}
+
+#[tokio::test]
+async fn json_api_and_openapi_document() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let pat = app.staff(&admin, "pat", "practitioner").await;
+    assert_eq!(app.api("GET", "/api/clients", None, None).await.status, StatusCode::UNAUTHORIZED);
+    let session = app.api("GET", "/api/session", Some(&pat), None).await;
+    assert_eq!(session.json()["user"]["login"], "pat");
+    let created = app.api("POST", "/api/clients", Some(&pat), Some(json!({"display_name": "Api Client"}))).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let client = created.json()["client"]["id"].as_str().unwrap().to_owned();
+    let persona = tonus_app::examples::personas()[0];
+    let landmarks: Vec<serde_json::Value> = persona.landmarks.iter().map(|(_, t)| serde_json::from_str(t).unwrap()).collect();
+    let bad = app
+        .api(
+            "POST",
+            &format!("/api/clients/{client}/assessments"),
+            Some(&pat),
+            Some(json!({"intake_text": "[client", "intake_format": "toml"})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.json()["error"].as_str().unwrap().contains("intake_text"));
+    let made = app
+        .api(
+            "POST",
+            &format!("/api/clients/{client}/assessments"),
+            Some(&pat),
+            Some(json!({"intake_text": persona.intake, "intake_format": "toml", "landmarks": landmarks})),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+    let id = made.json()["assessment"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(made.json()["assessment"]["status"], "complete");
+    let draft = app
+        .api(
+            "POST",
+            &format!("/api/clients/{client}/assessments"),
+            Some(&pat),
+            Some(json!({"intake_text": persona.intake, "complete": false})),
+        )
+        .await;
+    let draft = draft.json()["assessment"]["id"].as_str().unwrap().to_owned();
+    let photo = app.api_raw("POST", &format!("/api/assessments/{draft}/photos?view=front"), Some(&pat), b"\xFF\xD8\xFFjpeg".to_vec()).await;
+    assert_eq!(photo.status, StatusCode::CREATED, "{}", photo.text());
+    assert_eq!(photo.json()["photo"]["media_type"], "image/jpeg");
+    let not_photo = app.api_raw("POST", &format!("/api/assessments/{draft}/photos?view=front"), Some(&pat), b"GIF89a".to_vec()).await;
+    assert_eq!(not_photo.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let completed =
+        app.api_raw("POST", &format!("/api/assessments/{id}/photos?view=front"), Some(&pat), b"\xFF\xD8\xFFjpeg".to_vec()).await;
+    assert_eq!(completed.status, StatusCode::CONFLICT);
+    let photo_id = photo.json()["photo"]["id"].as_str().unwrap().to_owned();
+    let bytes = app.api("GET", &format!("/api/photos/{photo_id}"), Some(&pat), None).await;
+    assert_eq!((bytes.content_type.as_str(), bytes.body.as_slice()), ("image/jpeg", &b"\xFF\xD8\xFFjpeg"[..]));
+    let note = app
+        .api("POST", &format!("/api/clients/{client}/notes"), Some(&pat), Some(json!({"body": "Seen at the desk.", "assessment": draft})))
+        .await;
+    assert_eq!(note.status, StatusCode::CREATED, "{}", note.text());
+    let notes = app.api("GET", &format!("/api/clients/{client}/notes"), Some(&pat), None).await.json();
+    assert_eq!(notes["notes"][0]["assessment"], json!(draft));
+    let got = app.api("GET", &format!("/api/assessments/{id}"), Some(&pat), None).await.json();
+    assert!(got["report"]["report"]["engine_version"].is_string());
+    assert_eq!(got["landmark_sets"].as_array().unwrap().len(), 1);
+    let plan = app.api("GET", &format!("/api/assessments/{id}/plan"), Some(&pat), None).await.json();
+    let current = plan["current"].clone();
+    let put = app.api("PUT", &format!("/api/assessments/{id}/plan"), Some(&pat), Some(json!({"plan": current}))).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text());
+    assert!(put.json()["plan"]["edited_by"].is_string());
+    let bad_plan = app.api("PUT", &format!("/api/assessments/{id}/plan"), Some(&pat), Some(json!({"plan": {"phases": 1}}))).await;
+    assert_eq!(bad_plan.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let list = app.api("GET", "/api/clients?q=api", Some(&pat), None).await.json();
+    assert_eq!(list["clients"].as_array().unwrap().len(), 1);
+    assert_eq!(app.api("GET", &format!("/api/clients/{client}"), Some(&pat), None).await.status, StatusCode::OK);
+    assert_eq!(
+        app.api("GET", &format!("/api/clients/{client}/assessments"), Some(&pat), None).await.json()["assessments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(app.api("GET", &format!("/api/clients/{client}/export"), Some(&pat), None).await.status, StatusCode::OK);
+
+    // Every documented path and method is routed.
+    let doc = app.api("GET", "/api/openapi.json", None, None).await.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys().filter(|m| *m != "parameters") {
+            let concrete = path.replace("{id}", &client);
+            let reply = app.api(&method.to_uppercase(), &concrete, None, None).await;
+            assert_ne!(reply.status, StatusCode::NOT_FOUND, "{method} {path}");
+            assert_ne!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        }
+    }
+    let erased = app.api("DELETE", &format!("/api/clients/{client}"), Some(&pat), None).await;
+    assert_eq!(erased.status, StatusCode::OK);
+    assert_eq!(erased.json()["erased"]["assessments"], 2);
+    assert_eq!(app.api("POST", "/api/logout", Some(&pat), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.api("GET", "/api/session", Some(&pat), None).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn demo_loads_the_personas_through_the_engine() {
+    let app = TestApp::new().await;
+    let summary = tonus_web::load_demo_into(app.store.clone(), support::settings(), "demo", PASSWORD).await.unwrap();
+    assert_eq!((summary.clients, summary.assessments), (3, 3));
+    let demo = app.login("demo").await;
+    let list = app.get("/clients", Some(&demo)).await.text();
+    assert!(list.contains("Alex Morgan"), "{list}");
+    assert!(tonus_web::load_demo_into(app.store.clone(), support::settings(), "demo2", PASSWORD).await.is_err());
+}
+
+#[tokio::test]
+async fn progress_judges_change_against_real_change_thresholds() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let client = app.client(&admin, "Alex Morgan", false).await;
+    let empty = app.get(&format!("/clients/{client}/progress"), Some(&admin)).await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(empty.text().contains("No completed assessments yet"));
+    app.assess(&admin, &client, 0).await;
+    // A reassessment with pain much lower: NPRS now 4 → 1.
+    let persona = tonus_app::examples::personas()[0];
+    let better = persona.intake.replace("[outcomes.nprs]\nnow = 4", "[outcomes.nprs]\nnow = 1");
+    assert_ne!(better, persona.intake);
+    let saved = app
+        .post(
+            &format!("/clients/{client}/assessments"),
+            Some(&admin),
+            &[("intake_format", "toml"), ("intake_text", &better), ("action", "complete")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let form = app.get(&format!("/clients/{client}/assessments/new"), Some(&admin)).await.text();
+    assert!(form.contains("filled in from the assessment of"), "a reassessment starts from the last intake");
+    assert!(form.contains("name=\"exposure.sitting.desk\" value=\"8.5\""), "{form}");
+    let page = app.get(&format!("/clients/{client}/progress"), Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let text = page.text();
+    assert!(text.contains("better by 3.0: a real"), "{text}");
+    assert!(text.contains("within measurement error"), "unchanged measures are noise: {text}");
+    assert!(text.contains("<svg class=\"spark\""));
+}
