@@ -78,6 +78,9 @@ pub enum AppError {
     /// A bad knowledge base (overrides).
     #[error("knowledge base")]
     Knowledge(#[from] tonus_core::KnowledgeError),
+    /// A photo could not be decoded or measured.
+    #[error(transparent)]
+    Photo(#[from] tonus_pose::PoseError),
     /// A file could not be read.
     #[error("cannot read {path}")]
     Io {

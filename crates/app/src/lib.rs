@@ -11,6 +11,7 @@ pub mod error;
 pub mod examples;
 pub mod intake;
 pub mod landmarks;
+pub mod photo;
 pub mod progress;
 pub mod render;
 pub mod report;

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod photos;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -44,9 +45,41 @@ enum Command {
         /// Landmark file (JSON, MediaPipe's 33 landmarks); repeat for several photos.
         #[arg(long, value_name = "FILE")]
         landmarks: Vec<PathBuf>,
+        /// Photo (JPEG, PNG or WebP) to measure with the pose model; repeat for several.
+        #[arg(long, value_name = "FILE")]
+        photo: Vec<PathBuf>,
+        /// Pose model for --photo.
+        #[arg(long, value_enum, default_value = "full")]
+        model: photos::Model,
+        /// Whether the photos show the client sitting or standing.
+        #[arg(long, value_enum, default_value = "sitting")]
+        posture: photos::PostureArg,
         /// Output format (default from config: text).
         #[arg(long, value_enum)]
         format: Option<AssessFormat>,
+    },
+    /// Find the 33 body landmarks on photos with the pose model (BlazePose, on the CPU, offline).
+    /// A folder is measured in a batch on every core.
+    Pose {
+        /// Photos (JPEG, PNG, WebP) or folders of photos.
+        #[arg(required = true, value_name = "PHOTO")]
+        photos: Vec<PathBuf>,
+        /// Print the landmarks as landmark files (JSON), ready for `assess --landmarks`.
+        #[arg(long)]
+        json: bool,
+        /// Write the photo with the landmarks, lines and angles drawn: a PNG file for one photo,
+        /// a folder for several.
+        #[arg(long, value_name = "OUT")]
+        annotate: Option<PathBuf>,
+        /// Landmark model.
+        #[arg(long, value_enum, default_value = "full")]
+        model: photos::Model,
+        /// Whether the photos show the client sitting or standing.
+        #[arg(long, value_enum, default_value = "sitting")]
+        posture: photos::PostureArg,
+        /// The view, when known (detected from the landmarks otherwise).
+        #[arg(long, value_enum)]
+        view: Option<photos::ViewArg>,
     },
     /// Simulate the imbalance over weeks with and without the plan (illustrative).
     Simulate {
@@ -161,6 +194,17 @@ impl From<anyhow::Error> for Failure {
     fn from(error: anyhow::Error) -> Self {
         let code = match error.downcast_ref::<AppError>() {
             Some(AppError::Input(_)) => 3,
+            // A photo that cannot be decoded is bad input; a model that fails its checksum is not.
+            Some(AppError::Photo(e))
+                if !matches!(
+                    e,
+                    tonus_pose::PoseError::ModelChecksum { .. }
+                        | tonus_pose::PoseError::Model { .. }
+                        | tonus_pose::PoseError::Worker { .. }
+                ) =>
+            {
+                3
+            }
             Some(AppError::Knowledge(_)) => 4,
             _ => 1,
         };
@@ -193,9 +237,20 @@ fn run(cli: Cli) -> Result<(), Failure> {
     .map_err(anyhow::Error::from)?;
 
     match cli.command {
-        Command::Assess { intake, landmarks, format } => {
+        Command::Assess { intake, landmarks, photo, model, posture, format } => {
             let (name, parsed) = read_intake(&intake)?;
             let mut sets = Vec::new();
+            if !photo.is_empty() {
+                let estimator = tonus_pose::PoseEstimator::new(model.kind()).map_err(AppError::from).map_err(anyhow::Error::from)?;
+                let opts = photos::options(posture, None);
+                for (path, result) in photos::measure_all(&estimator, &photo, &opts) {
+                    let result = result.map_err(anyhow::Error::from)?;
+                    match result.landmarks {
+                        Some(file) => sets.push((path.display().to_string(), file)),
+                        None => eprintln!("{}: no person found; the photo is not measured", path.display()),
+                    }
+                }
+            }
             for path in &landmarks {
                 let name = path.display().to_string();
                 let text = config::read(path)?;
@@ -236,6 +291,50 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 _ => simulate::render_text(&sim, engine.kb()),
             };
             print(&out)?;
+        }
+        Command::Pose { photos: inputs, json, annotate, model, posture, view } => {
+            let paths = photos::expand(&inputs).map_err(anyhow::Error::from)?;
+            if paths.is_empty() {
+                let e = tonus_app::InputError::whole("PHOTO", "no JPEG, PNG or WebP photos found".into());
+                return Err(anyhow::Error::from(AppError::from(e)).into());
+            }
+            let estimator = tonus_pose::PoseEstimator::new(model.kind()).map_err(AppError::from).map_err(anyhow::Error::from)?;
+            let opts = photos::options(posture, view);
+            let several = paths.len() > 1;
+            if let Some(out) = annotate.as_ref().filter(|_| several) {
+                std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+            }
+            let mut failed = None;
+            let mut outputs = Vec::new();
+            for (path, result) in photos::measure_all(&estimator, &paths, &opts) {
+                let result = match result {
+                    Ok(r) => r,
+                    Err(e) => {
+                        eprintln!("error: {}", anyhow::Error::from(e));
+                        failed = Some(path);
+                        continue;
+                    }
+                };
+                if let Some(out) = &annotate {
+                    photos::write_annotation(&result, &engine, &photos::annotation_path(out, &path, several))?;
+                }
+                if json {
+                    outputs.push(match &result.landmarks {
+                        Some(f) => serde_json::to_value(f).context("serialising landmarks")?,
+                        None => serde_json::json!({ "file": result.file, "person_found": false }),
+                    });
+                } else {
+                    print(&(photos::summary(&result) + "\n"))?;
+                }
+            }
+            if json {
+                let v = if outputs.len() == 1 { outputs.remove(0) } else { serde_json::Value::Array(outputs) };
+                print(&(serde_json::to_string_pretty(&v).context("serialising landmarks")? + "\n"))?;
+            }
+            if let Some(path) = failed {
+                let e = tonus_app::InputError::whole(&path.display().to_string(), "could not be measured (see above)".into());
+                return Err(anyhow::Error::from(AppError::from(e)).into());
+            }
         }
         Command::Progress { reports, format } => {
             let mut parsed = Vec::new();

@@ -165,3 +165,75 @@ fn progress_over_two_reports() {
     assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("bad.json:1:2: missing field"), "{}", stderr(&o));
 }
+
+const HUNCHBACK: &str = "crates/pose/test_data/side/sitting_posture_recognition/hunchback.jpg";
+const STRAIGHT: &str = "crates/pose/test_data/side/sitting_posture_recognition/straight_flip.jpg";
+const ASTRONAUT: &str = "crates/pose/test_data/front/misc/skimage_astronaut.png";
+
+#[test]
+fn pose_on_a_real_photo() {
+    let dir = tempdir().join("pose");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join("hunchback.png");
+    let o = tonus(&["pose", HUNCHBACK, "--json", "--annotate", png.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["landmarks"].as_array().unwrap().len(), 33);
+    assert_eq!(v["capture"]["source"], "automatic");
+    assert_eq!(v["capture"]["model"], "blazepose-full");
+    assert_eq!((v["image"]["width"].as_u64(), v["image"]["height"].as_u64()), (Some(720), Some(1280)));
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    // The landmarks feed `assess` and agree with MediaPipe's own within a couple of degrees.
+    let lm = dir.join("hunchback.json");
+    std::fs::write(&lm, stdout(&o)).unwrap();
+    let angle = |file: &str| {
+        let o = tonus(&["assess", "--intake", "examples/red-flag.toml", "--landmarks", file, "--format", "json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let m = r["photos"][0]["metrics"].as_array().unwrap().iter().find(|m| m["id"] == "ear_shoulder_angle").unwrap().clone();
+        m["value"].as_f64().unwrap()
+    };
+    let ours = angle(lm.to_str().unwrap());
+    let mediapipe = angle("examples/landmarks/red-flag-side.json");
+    assert!((ours - mediapipe).abs() < 2.0, "ours {ours:.2}° vs MediaPipe {mediapipe:.2}°");
+}
+
+#[test]
+fn assess_from_photos() {
+    let o = tonus(&["assess", "--intake", "examples/driver.toml", "--photo", STRAIGHT, "--photo", ASTRONAUT, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let photos = r["photos"].as_array().unwrap();
+    assert_eq!(photos.len(), 2);
+    assert_eq!(photos[0]["view"], "side-right");
+    assert_eq!(photos[1]["view"], "front");
+    assert_eq!(photos[0]["model"], "blazepose-full");
+    assert!(photos[0]["model_version"].as_str().unwrap().starts_with("mediapipe-pose "));
+    let state = |m: &str| r["muscles"].as_array().unwrap().iter().find(|x| x["id"] == m).unwrap()["state"].clone();
+    assert_eq!(state("upper_trapezius"), "overactive");
+    assert_eq!(state("levator_scapulae"), "overactive");
+}
+
+#[test]
+fn pose_bad_photos_and_batches() {
+    let dir = tempdir().join("batch");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fake = dir.join("notes.jpg");
+    std::fs::write(&fake, "this is a text file, not a photo").unwrap();
+    let o = tonus(&["pose", fake.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("notes.jpg"), "{}", stderr(&o));
+    let o = tonus(&["assess", "--intake", "examples/driver.toml", "--photo", fake.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    // A folder is a batch: every photo is measured, one line each, annotations in a folder.
+    for p in [HUNCHBACK, STRAIGHT, ASTRONAUT] {
+        std::fs::copy(root().join(p), dir.join(Path::new(p).file_name().unwrap())).unwrap();
+    }
+    std::fs::remove_file(&fake).unwrap();
+    let out = dir.join("annotated");
+    let o = tonus(&["pose", dir.to_str().unwrap(), "--model", "lite", "--annotate", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 3, "{}", stdout(&o));
+    assert!(stdout(&o).lines().all(|l| l.contains("1 person found")), "{}", stdout(&o));
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 3);
+}

@@ -1,0 +1,191 @@
+//! The embedded MediaPipe models: their bytes (`include_bytes!` from `models/`), the SHA-256
+//! check at load, the in-memory rewrite, and tract's optimised runnable plans.
+//!
+//! Loading is done once per process per model (a `OnceLock` each), so every
+//! [`crate::PoseEstimator`] shares the same `Arc`'d plans. Running the plans lives in
+//! `estimator.rs`; this module knows nothing about images.
+
+use std::sync::{Arc, OnceLock};
+
+use sha2::{Digest, Sha256};
+use tract_tflite::prelude::*;
+
+use crate::PoseError;
+
+/// Which landmark model to run. The detector is the same for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ModelKind {
+    /// `pose_landmark_lite.tflite`: faster, a little less accurate.
+    Lite,
+    /// `pose_landmark_full.tflite`: the default for photos.
+    #[default]
+    Full,
+}
+
+/// The version of the MediaPipe Pose package the models come from.
+pub const MEDIAPIPE_POSE_VERSION: &str = "0.5.1675469404";
+
+impl ModelKind {
+    /// A stable, human-readable name with the model's provenance, for reports and storage.
+    pub fn version(self) -> &'static str {
+        match self {
+            Self::Lite => "blazepose-lite (mediapipe pose 0.5.1675469404)",
+            Self::Full => "blazepose-full (mediapipe pose 0.5.1675469404)",
+        }
+    }
+
+    fn model(self) -> &'static EmbeddedModel {
+        match self {
+            Self::Lite => &LANDMARK_LITE,
+            Self::Full => &LANDMARK_FULL,
+        }
+    }
+}
+
+impl std::fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.version())
+    }
+}
+
+/// A model file compiled into the binary, with the digest recorded in `models/SHA256SUMS`.
+#[derive(Debug)]
+pub(crate) struct EmbeddedModel {
+    pub(crate) file: &'static str,
+    bytes: &'static [u8],
+    sha256: &'static str,
+    /// The subgraph outputs kept, in the order the pipeline reads them.
+    outputs: &'static [&'static str],
+}
+
+pub(crate) static DETECTOR: EmbeddedModel = EmbeddedModel {
+    file: "pose_detection.tflite",
+    bytes: include_bytes!("../../../models/pose_detection.tflite"),
+    sha256: "a63c614bef30d35947f13be361820b1e4e3bec9cfeebf4d11216a18373108e85",
+    // Boxes and keypoints [1, 2254, 12], then score logits [1, 2254, 1].
+    outputs: &["Identity", "Identity_1"],
+};
+
+/// Landmark outputs kept: landmarks [1, 195], pose flag [1, 1], heatmap [1, 64, 64, 39].
+/// The segmentation mask (`Identity_2`) and world landmarks (`Identity_4`) are pruned: posture
+/// needs neither, and the mask alone roughly doubles the landmark model's cost.
+const LANDMARK_OUTPUTS: &[&str] = &["Identity", "Identity_1", "Identity_3"];
+
+pub(crate) static LANDMARK_LITE: EmbeddedModel = EmbeddedModel {
+    file: "pose_landmark_lite.tflite",
+    bytes: include_bytes!("../../../models/pose_landmark_lite.tflite"),
+    sha256: "f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61",
+    outputs: LANDMARK_OUTPUTS,
+};
+
+pub(crate) static LANDMARK_FULL: EmbeddedModel = EmbeddedModel {
+    file: "pose_landmark_full.tflite",
+    bytes: include_bytes!("../../../models/pose_landmark_full.tflite"),
+    sha256: "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
+    outputs: LANDMARK_OUTPUTS,
+};
+
+/// An optimised tract plan, shared between estimators and threads.
+pub(crate) type Plan = Arc<TypedRunnableModel>;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl EmbeddedModel {
+    /// Checks the embedded bytes against the recorded digest.
+    pub(crate) fn verify(&self) -> Result<(), PoseError> {
+        check_sha256(self.file, self.bytes, self.sha256)
+    }
+
+    fn load(&self) -> Result<Plan, PoseError> {
+        self.verify()?;
+        let err = |stage: &str, e: &dyn std::fmt::Display| PoseError::Model { file: self.file, detail: format!("{stage}: {e}") };
+        let rewritten = crate::rewrite::rewrite(self.bytes, self.outputs).map_err(|e| err("rewrite", &e))?;
+        let model = tract_tflite::tflite().model_for_read(&mut rewritten.as_slice()).map_err(|e| err("load", &format!("{e:#}")))?;
+        let plan = model.into_optimized().and_then(|m| m.into_runnable()).map_err(|e| err("optimise", &format!("{e:#}")))?;
+        Ok(plan)
+    }
+}
+
+/// Compares the SHA-256 of `bytes` with `expected` (lowercase hex).
+pub(crate) fn check_sha256(file: &'static str, bytes: &[u8], expected: &'static str) -> Result<(), PoseError> {
+    let actual = hex(&Sha256::digest(bytes));
+    if actual == expected { Ok(()) } else { Err(PoseError::ModelChecksum { file, expected, actual }) }
+}
+
+/// The loaded plans, once per process. A failed load is remembered as its message, so a
+/// broken build fails the same way every time instead of retrying the expensive load.
+static DETECTOR_PLAN: OnceLock<Result<Plan, String>> = OnceLock::new();
+static LITE_PLAN: OnceLock<Result<Plan, String>> = OnceLock::new();
+static FULL_PLAN: OnceLock<Result<Plan, String>> = OnceLock::new();
+
+fn cached(cell: &OnceLock<Result<Plan, String>>, model: &'static EmbeddedModel) -> Result<Plan, PoseError> {
+    match cell.get_or_init(|| model.load().map_err(|e| e.to_string())) {
+        Ok(plan) => Ok(plan.clone()),
+        Err(e) => Err(PoseError::Model { file: model.file, detail: e.clone() }),
+    }
+}
+
+pub(crate) fn detector_plan() -> Result<Plan, PoseError> {
+    cached(&DETECTOR_PLAN, &DETECTOR)
+}
+
+pub(crate) fn landmark_plan(kind: ModelKind) -> Result<Plan, PoseError> {
+    match kind {
+        ModelKind::Lite => cached(&LITE_PLAN, kind.model()),
+        ModelKind::Full => cached(&FULL_PLAN, kind.model()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_models_match_their_digests() {
+        for m in [&DETECTOR, &LANDMARK_LITE, &LANDMARK_FULL] {
+            m.verify().unwrap();
+        }
+    }
+
+    #[test]
+    fn digests_agree_with_sha256sums_file() {
+        let sums = include_str!("../../../models/SHA256SUMS");
+        for m in [&DETECTOR, &LANDMARK_LITE, &LANDMARK_FULL] {
+            assert!(sums.lines().any(|l| l.starts_with(m.sha256) && l.ends_with(m.file)), "{} not in SHA256SUMS", m.file);
+        }
+    }
+
+    #[test]
+    fn tampered_bytes_are_refused() {
+        let mut bytes = DETECTOR.bytes.to_vec();
+        bytes[1000] ^= 1;
+        let err = check_sha256(DETECTOR.file, &bytes, DETECTOR.sha256).unwrap_err();
+        assert!(err.to_string().contains("pose_detection.tflite"), "{err}");
+        assert!(matches!(err, PoseError::ModelChecksum { .. }));
+    }
+
+    #[test]
+    fn rewritten_models_load_and_run() {
+        let det = detector_plan().unwrap();
+        let out = det.run(tvec![Tensor::zero::<f32>(&[1, 224, 224, 3]).unwrap().into()]).unwrap();
+        assert_eq!(out[0].shape(), &[1, 2254, 12]);
+        assert_eq!(out[1].shape(), &[1, 2254, 1]);
+        for kind in [ModelKind::Lite, ModelKind::Full] {
+            let lm = landmark_plan(kind).unwrap();
+            let out = lm.run(tvec![Tensor::zero::<f32>(&[1, 256, 256, 3]).unwrap().into()]).unwrap();
+            assert_eq!(out.len(), 3);
+            assert_eq!(out[0].shape(), &[1, 195]);
+            assert_eq!(out[1].shape(), &[1, 1]);
+            assert_eq!(out[2].shape(), &[1, 64, 64, 39]);
+        }
+    }
+
+    #[test]
+    fn version_strings_name_the_package() {
+        assert_eq!(ModelKind::default(), ModelKind::Full);
+        assert!(ModelKind::Lite.version().contains(MEDIAPIPE_POSE_VERSION));
+        assert!(ModelKind::Full.version().starts_with("blazepose-full"));
+    }
+}
