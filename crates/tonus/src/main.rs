@@ -9,6 +9,7 @@
 
 mod config;
 mod photos;
+mod records;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -117,6 +118,13 @@ enum Command {
     Demo {
         #[command(flatten)]
         web: WebArgs,
+    },
+    /// Client records in the clinic database: list them, export one (.zip or .json), erase one.
+    Client {
+        #[command(flatten)]
+        web: WebArgs,
+        #[command(subcommand)]
+        action: records::RecordsCommand,
     },
     /// Browse the knowledge base.
     Knowledge {
@@ -402,6 +410,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 );
                 tonus_web::serve(config).await.map_err(anyhow::Error::from)
             })?;
+        }
+        Command::Client { web, action } => {
+            let config = web_config(&config, &web, false)?;
+            records::run(action, &config).map_err(|error| Failure { code: 1, error })?;
         }
         Command::Config { .. } => unreachable!("handled before loading the configuration"),
     }

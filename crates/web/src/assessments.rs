@@ -356,6 +356,8 @@ struct ReportPage {
     photos: Vec<PhotoItem>,
     plan_edited: Option<String>,
     is_staff: bool,
+    panels: Vec<crate::visual::PhotoPanel>,
+    retake_advice: &'static [&'static str],
 }
 
 pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, WebError> {
@@ -378,6 +380,8 @@ pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id
         .into_iter()
         .map(|p| PhotoItem { id: p.id.to_string(), view: p.view, size_kb: format!("{:.0} kB", p.byte_len as f64 / 1024.0) })
         .collect();
+    let is_staff = me.require_staff().is_ok();
+    let panels = crate::visual::photo_panels(&state, &assessment, &report.report, is_staff).await?;
     let page = ReportPage {
         layout: Layout::for_user("Assessment report", &me),
         client_id: client.id.to_string(),
@@ -389,7 +393,9 @@ pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id
         report_css: state.engine.report_css(),
         photos,
         plan_edited,
-        is_staff: me.require_staff().is_ok(),
+        is_staff,
+        panels,
+        retake_advice: crate::visual::RETAKE_ADVICE,
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -407,24 +413,8 @@ pub(crate) async fn recompute(
         (AssessmentStatus::Complete, Some(intake)) => intake.clone(),
         _ => return Err(WebError::Conflict("only a complete assessment can be recomputed".into())),
     };
-    let landmarks = state
-        .store
-        .landmark_sets_for(assessment.id)
-        .await?
-        .into_iter()
-        .map(|l| (format!("{} landmarks ({})", l.view, l.id), l.landmarks))
-        .collect();
-    let assessed = engine::assess(&state, intake, landmarks).await?;
-    let report = state.store.save_report(assessment.id, assessed.report, &assessed.engine_version).await?;
-    crate::audit::record(
-        &state,
-        Some(me.user.id),
-        "recompute",
-        "assessment",
-        &assessment.id.to_string(),
-        &format!("engine {}", report.engine_version),
-    )
-    .await?;
+    // The effective landmark sets: each set's latest hand correction, else the set itself.
+    crate::visual::recompute(&state, &me, assessment.id, intake).await?;
     Ok(Redirect::to(&format!("/assessments/{}", assessment.id)))
 }
 

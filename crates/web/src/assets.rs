@@ -12,6 +12,7 @@ use crate::error::WebError;
 const CSS: &str = include_str!("../assets/tonus.css");
 const HTMX: &str = include_str!("../assets/htmx.min.js");
 const JS: &str = include_str!("../assets/tonus.js");
+const VISUAL_JS: &str = include_str!("../assets/visual.js");
 const HTMX_LICENSE: &str = include_str!("../assets/htmx.LICENSE");
 
 pub(crate) async fn asset(Path(file): Path<String>) -> Result<Response, WebError> {
@@ -19,6 +20,7 @@ pub(crate) async fn asset(Path(file): Path<String>) -> Result<Response, WebError
         "tonus.css" => (CSS, "text/css; charset=utf-8"),
         "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
         "tonus.js" => (JS, "text/javascript; charset=utf-8"),
+        "visual.js" => (VISUAL_JS, "text/javascript; charset=utf-8"),
         "htmx.LICENSE" => (HTMX_LICENSE, "text/plain; charset=utf-8"),
         _ => return Err(WebError::NotFound),
     };

@@ -29,3 +29,24 @@ pub(crate) async fn record(
         .await?;
     Ok(())
 }
+
+/// Appends one audit line straight to a store (for work done outside a request).
+pub(crate) async fn record_on(
+    store: &dyn tonus_store::Store,
+    actor: Option<UserId>,
+    action: &str,
+    record_kind: &str,
+    record_id: &str,
+    detail: &str,
+) -> Result<(), WebError> {
+    store
+        .record_audit(NewAuditEntry {
+            actor,
+            action: action.into(),
+            record_kind: record_kind.into(),
+            record_id: record_id.into(),
+            detail: detail.into(),
+        })
+        .await?;
+    Ok(())
+}

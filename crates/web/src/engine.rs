@@ -204,3 +204,44 @@ pub(crate) fn demo_personas(engine: &EngineAdapter) -> Result<Vec<DemoPersona>, 
         })
         .collect()
 }
+
+/// The what-if chart for one adherence.
+#[derive(Debug, Clone)]
+pub(crate) struct WhatIf {
+    /// The server-side SVG, labelled illustrative.
+    pub svg: String,
+    /// Whether a plan was simulated (false when the red-flag screen blocks it).
+    pub plan_simulated: bool,
+    /// The first week the model counts as balanced with the plan.
+    pub balanced_in_week: Option<u32>,
+}
+
+/// The visual pages' engine calls: progress charts and the what-if simulation.
+impl EngineAdapter {
+    /// Every metric, clinical test and outcome measure across stored reports, charted with its
+    /// normal band and real-change threshold (`tonus_app::progress`); `None` when no report reads.
+    pub(crate) fn progress_fragment(&self, reports: &[Value]) -> Result<String, WebError> {
+        let reports = reports
+            .iter()
+            .map(|r| serde_json::from_value::<tonus_app::report::Report>(r.clone()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| WebError::Engine(format!("a stored report does not read: {e}")))?;
+        let series = tonus_app::progress::series(&reports, self.engine.kb());
+        Ok(tonus_app::progress::charts_fragment(&series))
+    }
+
+    /// The dynamics trajectory with and without the plan at `adherence` (0–1) over `weeks`.
+    pub(crate) fn what_if(&self, intake: &Value, weeks: u32, adherence: f64) -> Result<WhatIf, WebError> {
+        let intake: Intake =
+            serde_json::from_value(intake.clone()).map_err(|e| WebError::BadRequest(format!("the stored intake no longer reads: {e}")))?;
+        let sim = self.engine.simulate(&intake, "assessment form", weeks, adherence).map_err(|e| match e {
+            tonus_app::AppError::Input(input) => WebError::BadRequest(input.to_string()),
+            other => WebError::Engine(other.to_string()),
+        })?;
+        Ok(WhatIf {
+            svg: tonus_app::svg::trajectory_chart(&sim),
+            plan_simulated: sim.plan_simulated,
+            balanced_in_week: sim.balanced_in_week,
+        })
+    }
+}

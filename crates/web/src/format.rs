@@ -20,6 +20,14 @@ pub(crate) fn date(ts: Timestamp) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// `2026-11-24T07:10:33Z`, for files other programs read.
+pub(crate) fn iso8601(ts: Timestamp) -> String {
+    let secs = ts.0.div_euclid(1000);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
+}
+
 /// Days since 1970-01-01 to (year, month, day), after Howard Hinnant's algorithm.
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
@@ -59,6 +67,7 @@ mod tests {
         assert_eq!(datetime(Timestamp(0)), "1970-01-01 00:00 UTC");
         assert_eq!(datetime(Timestamp(1_795_000_000_000)), "2026-11-18 11:06 UTC");
         assert_eq!(date(Timestamp(951_782_400_000)), "2000-02-29");
+        assert_eq!(iso8601(Timestamp(1_795_000_000_000)), "2026-11-18T11:06:40Z");
     }
 
     #[test]

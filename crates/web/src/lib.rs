@@ -21,6 +21,7 @@ mod clients;
 mod demo;
 mod engine;
 mod error;
+mod export;
 mod form;
 mod format;
 mod handout;
@@ -28,11 +29,13 @@ mod intake_form;
 mod openapi;
 mod pages;
 mod progress;
+mod records;
 mod security;
 mod serve;
 mod setup;
 mod state;
 mod users;
+mod visual;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -40,6 +43,7 @@ use axum::routing::{get, post};
 
 pub use demo::{DemoSummary, load_demo, load_demo_into};
 pub use error::WebError;
+pub use records::{ClientSummary, ExportFormat, erase_client, export_client, list_clients};
 pub use serve::{WebConfig, print_setup_link, serve, serve_with_shutdown};
 pub use state::{AppState, PasswordCost, Settings};
 
@@ -67,9 +71,14 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/share-links", post(clients::create_share_link))
         .route("/clients/{id}/share-links/{link}/revoke", post(clients::revoke_share_link))
         .route("/clients/{id}/export", get(clients::export))
+        .route("/clients/{id}/export.zip", get(export::download_zip))
         .route("/clients/{id}/erase", get(clients::erase_form).post(clients::erase))
         .route("/clients/{id}/handout", get(handout::for_client))
         .route("/clients/{id}/progress", get(progress::show))
+        .route("/clients/{id}/compare", get(visual::compare))
+        .route("/clients/{id}/what-if", get(visual::what_if))
+        .route("/clients/{id}/what-if/chart", get(visual::what_if_fragment))
+        .route("/assessments/{id}/landmarks/{set}/correct", post(visual::correct))
         .route("/clients/{id}/assessments/new", get(assessments::new_form))
         .route("/clients/{id}/assessments", post(assessments::create))
         .route("/assessments/{id}", get(assessments::show).post(assessments::save))

@@ -593,7 +593,9 @@ async fn progress_judges_change_against_real_change_thresholds() {
     let page = app.get(&format!("/clients/{client}/progress"), Some(&admin)).await;
     assert_eq!(page.status, StatusCode::OK);
     let text = page.text();
-    assert!(text.contains("better by 3.0: a real"), "{text}");
-    assert!(text.contains("within measurement error"), "unchanged measures are noise: {text}");
-    assert!(text.contains("<svg class=\"spark\""));
+    assert!(text.contains("a change of -3.0 exceeds the real-change threshold"), "{text}");
+    assert!(text.contains("a real improvement"), "{text}");
+    assert!(text.contains("noise, not progress"), "unchanged measures are noise: {text}");
+    assert!(text.contains("class=\"chart progress\""), "charted with the normal band and threshold: {text}");
+    assert!(text.contains("real-change threshold): changes inside are noise"), "{text}");
 }

@@ -1,0 +1,133 @@
+//! `tonus client list|export|erase`: whole-record operations on the clinic app's data at the
+//! server's console, for data requests (export) and the right to erasure.
+//!
+//! The store work and its audit lines are `tonus_web`'s (`list_clients`, `export_client`,
+//! `erase_client`); this module parses the arguments, refuses an erasure that was not
+//! confirmed with `--yes`, writes the export file durably and prints what happened. Left out on
+//! purpose: interactive prompts (the command must be scriptable) and picking clients by name
+//! (names are not unique; ids are).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use tonus_web::{ExportFormat, WebConfig};
+
+/// What to do with client records.
+#[derive(Debug, clap::Subcommand)]
+pub enum RecordsCommand {
+    /// Export one client's whole record: a .zip (JSON, CSVs and photos) or a .json file.
+    Export {
+        /// The client's id (`tonus client list` shows them).
+        client: String,
+        /// Output file; its extension picks the format: .zip or .json. An existing file is
+        /// not overwritten.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Erase one client's whole record: assessments, photos, plans, notes, share links and
+    /// their login. This cannot be undone; export first if the record must be kept.
+    Erase {
+        /// The client's id (`tonus client list` shows them).
+        client: String,
+        /// Confirms the erasure; without it nothing is erased.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List every client with the id the other commands take.
+    List,
+}
+
+/// Runs one records command against the configured store.
+pub fn run(cmd: RecordsCommand, web: &WebConfig) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
+    match cmd {
+        RecordsCommand::List => {
+            let clients = rt.block_on(tonus_web::list_clients(web)).context("cannot list the clients")?;
+            println!("{}", list_text(&clients));
+        }
+        RecordsCommand::Export { client, out } => {
+            let Some(format) = ExportFormat::from_path(&out) else {
+                bail!("--out {}: the file name must end in .zip or .json, which picks the format", out.display());
+            };
+            if out.exists() {
+                bail!("--out {}: the file already exists; choose a new name (an export never overwrites a file)", out.display());
+            }
+            let bytes =
+                rt.block_on(tonus_web::export_client(web, &client, format)).with_context(|| format!("cannot export client {client}"))?;
+            write_new(&out, &bytes)?;
+            println!("Exported client {client} to {} ({} bytes).", out.display(), bytes.len());
+        }
+        RecordsCommand::Erase { client, yes } => {
+            if !yes {
+                bail!(
+                    "refusing to erase client {client} without --yes: erasure removes the whole record (assessments, photos, plans, \
+                     notes, share links and the client's login) and cannot be undone; export it first with \
+                     `tonus client export {client} --out FILE.zip` if it must be kept"
+                );
+            }
+            let erased = rt.block_on(tonus_web::erase_client(web, &client)).with_context(|| format!("cannot erase client {client}"))?;
+            println!(
+                "Erased client {client}: {} assessments, {} photo files removed{}.",
+                erased.assessments,
+                erased.photo_files_removed,
+                if erased.client_account_removed { ", and the client's login" } else { "" }
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The client list as an aligned table, or a hint when there are none.
+fn list_text(clients: &[tonus_web::ClientSummary]) -> String {
+    if clients.is_empty() {
+        return "No clients yet.".into();
+    }
+    let name_w = clients.iter().map(|c| c.name.chars().count()).max().unwrap_or(4).max(4);
+    let mut out =
+        format!("{:<36}  {:<name_w$}  {:<12}  {:<12}  {:>11}  updated\n", "id", "name", "reference", "practitioner", "assessments");
+    for c in clients {
+        out.push_str(&format!(
+            "{:<36}  {:<name_w$}  {:<12}  {:<12}  {:>11}  {}\n",
+            c.id, c.name, c.reference, c.owner, c.assessments, c.updated
+        ));
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// Writes a new file durably (create-new, fsync), so a crash never leaves a half export under
+/// the final name unnoticed and an existing file is never replaced.
+fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the directory {}", dir.display()))?;
+    }
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create_new(true).open(path).with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    file.sync_all().with_context(|| format!("cannot flush {} to disk", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_clients_in_aligned_columns() {
+        let row = |id: &str, name: &str| tonus_web::ClientSummary {
+            id: id.into(),
+            name: name.into(),
+            reference: "demo".into(),
+            owner: "demo".into(),
+            assessments: 1,
+            updated: "2026-11-24".into(),
+        };
+        let text = list_text(&[row("a", "Ann"), row("b", "Bartholomew")]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("id "));
+        assert_eq!(lines[1].find("demo"), lines[2].find("demo"), "{text}");
+        assert_eq!(list_text(&[]), "No clients yet.");
+    }
+}

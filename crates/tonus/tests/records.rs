@@ -1,0 +1,133 @@
+//! `tonus client list|export|erase` (`src/records.rs`) on a real SQLite demo store in a temp
+//! dir: the ZIP export lists the JSON, the CSVs and the photo files; erasure refuses without
+//! `--yes`, then removes the rows and the photo files no other record uses, and both are
+//! audited.
+//!
+//! The module is compiled into this test with `#[path]` and driven through its public `run`,
+//! so the test does not depend on how `main.rs` names the subcommand.
+
+#[path = "../src/records.rs"]
+#[allow(dead_code, reason = "the binary uses the whole module; this test drives `run`")]
+mod records;
+
+use std::io::Read as _;
+use std::path::Path;
+
+use records::RecordsCommand;
+use tonus_store::{ClientQuery, NewPhoto, Store, StoreError};
+use tonus_web::{PasswordCost, WebConfig};
+
+fn config(dir: &Path) -> WebConfig {
+    WebConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.to_path_buf(),
+        database_url: format!("sqlite://{}", dir.join("tonus.db").display()),
+        max_connections: 2,
+        engine_permits: 1,
+        behind_https: false,
+        session_ttl_secs: 3600,
+        share_link_ttl_secs: 3600,
+        max_upload_bytes: 1 << 20,
+    }
+}
+
+fn zip_names(path: &Path) -> Vec<String> {
+    let archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    archive.file_names().map(|n| n.unwrap().into_owned()).collect()
+}
+
+fn zip_entry(path: &Path, name: &str) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut bytes = Vec::new();
+    archive.by_name(name).unwrap().read_to_end(&mut bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn export_then_erase_a_demo_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = config(dir.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store: std::sync::Arc<dyn Store> = rt.block_on(tonus_store::connect(&web.store_config())).unwrap();
+    let mut settings = web.settings();
+    settings.password_cost = PasswordCost::MinimalForTests;
+    rt.block_on(tonus_web::load_demo_into(store.clone(), settings, "demo", "demo password")).unwrap();
+    let clients = rt.block_on(store.clients(&ClientQuery::default())).unwrap();
+    assert!(clients.len() >= 2, "the demo has several personas");
+    let (a, b) = (clients[0].id, clients[1].id);
+    let a_assessment = rt.block_on(store.assessments_for(a)).unwrap()[0].id;
+    let b_assessment = rt.block_on(store.assessments_for(b)).unwrap()[0].id;
+    // One photo only A has, and one whose bytes B shares, so erasing A must keep that file.
+    let photo = |assessment, bytes: &[u8]| {
+        rt.block_on(store.add_photo(NewPhoto {
+            assessment,
+            bytes: bytes.to_vec(),
+            media_type: "image/jpeg".into(),
+            view: "side-left".into(),
+        }))
+        .unwrap()
+    };
+    let own = photo(a_assessment, b"\xff\xd8\xff own photo of A");
+    let shared = photo(a_assessment, b"\xff\xd8\xff the same bytes for A and B");
+    photo(b_assessment, b"\xff\xd8\xff the same bytes for A and B");
+    let own_file = dir.path().join("photos").join(&own.rel_path);
+    let shared_file = dir.path().join("photos").join(&shared.rel_path);
+    assert!(own_file.is_file() && shared_file.is_file());
+
+    records::run(RecordsCommand::List, &web).unwrap();
+
+    // Export to zip: the JSON, every CSV and both photo files.
+    let zip_path = dir.path().join("out/a.zip");
+    records::run(RecordsCommand::Export { client: a.to_string(), out: zip_path.clone() }, &web).unwrap();
+    let names = zip_names(&zip_path);
+    for expected in ["client.json", "client.csv", "assessments.csv", "measurements.csv", "plans.csv", "notes.csv", "photos.csv"] {
+        assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
+    }
+    for p in [&own, &shared] {
+        let entry = format!("photos/{}.jpg", p.content_hash);
+        assert!(names.contains(&entry), "{entry} in {names:?}");
+    }
+    assert_eq!(zip_entry(&zip_path, &format!("photos/{}.jpg", own.content_hash)), b"\xff\xd8\xff own photo of A");
+    let json: serde_json::Value = serde_json::from_slice(&zip_entry(&zip_path, "client.json")).unwrap();
+    assert_eq!(json["client"]["id"], a.to_string());
+    assert_eq!(json["photos"].as_array().unwrap().len(), 2);
+
+    // An export never overwrites, and the extension must name a format.
+    let again = records::run(RecordsCommand::Export { client: a.to_string(), out: zip_path.clone() }, &web).unwrap_err();
+    assert!(format!("{again:#}").contains("already exists"), "{again:#}");
+    let bad = records::run(RecordsCommand::Export { client: a.to_string(), out: dir.path().join("a.txt") }, &web).unwrap_err();
+    assert!(format!("{bad:#}").contains(".zip or .json"), "{bad:#}");
+    let json_path = dir.path().join("a.json");
+    records::run(RecordsCommand::Export { client: a.to_string(), out: json_path.clone() }, &web).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    assert_eq!(json["format"], "tonus-client-export/1");
+
+    // Erase without --yes refuses and changes nothing.
+    let refused = records::run(RecordsCommand::Erase { client: a.to_string(), yes: false }, &web).unwrap_err();
+    let message = format!("{refused:#}");
+    assert!(message.contains("without --yes") && message.contains("cannot be undone"), "{message}");
+    assert!(rt.block_on(store.client(a)).is_ok());
+    assert!(own_file.is_file());
+
+    // Erase with --yes: the rows and A's own photo file go; the shared file stays for B.
+    records::run(RecordsCommand::Erase { client: a.to_string(), yes: true }, &web).unwrap();
+    assert!(matches!(rt.block_on(store.client(a)), Err(StoreError::NotFound)));
+    assert!(rt.block_on(store.assessments_for(a)).unwrap().is_empty());
+    assert!(matches!(rt.block_on(store.assessment(a_assessment)), Err(StoreError::NotFound)));
+    assert!(rt.block_on(store.photos_for(a_assessment)).unwrap().is_empty());
+    assert!(rt.block_on(store.notes_for(a)).unwrap().is_empty());
+    assert!(!own_file.exists(), "A's own photo file is removed");
+    assert!(shared_file.is_file(), "a file B still uses is kept");
+    assert_eq!(rt.block_on(store.photos_for(b_assessment)).unwrap().len(), 1);
+
+    // Both operations are in the audit log, marked as done at the command line.
+    let audit = rt.block_on(store.audit_for(&a.to_string(), 50)).unwrap();
+    assert!(audit.iter().any(|l| l.action == "export" && l.detail == "zip, command line"), "{audit:?}");
+    assert!(audit.iter().any(|l| l.action == "erase" && l.detail.ends_with("command line")), "{audit:?}");
+
+    // Unknown and malformed ids are named.
+    let gone = records::run(RecordsCommand::Erase { client: a.to_string(), yes: true }, &web).unwrap_err();
+    assert!(format!("{gone:#}").contains("no client has the id"), "{gone:#}");
+    let malformed = records::run(RecordsCommand::Export { client: "nobody".into(), out: dir.path().join("n.zip") }, &web).unwrap_err();
+    assert!(format!("{malformed:#}").contains("is not a client id"), "{malformed:#}");
+}

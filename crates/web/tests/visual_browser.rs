@@ -1,0 +1,187 @@
+//! Browser tests of the visual pages: starts the real server with the demo personas plus a
+//! second, later assessment of the driver persona (so progress and comparison have two points)
+//! and runs `browser-tests/visual.mjs` (playwright-core driving the system Chromium): drag a
+//! landmark and check the saved correction and the changed angle, read a muscle's evidence on
+//! the body map, load the progress, comparison and what-if charts (moving the slider), and save
+//! screenshots at 1280 and 390 px into `target/visual-screenshots/`.
+//!
+//! Skips loudly when Node, Chromium or `browser-tests/node_modules` are missing; with
+//! `TONUS_REQUIRE_BROWSER` set it fails instead. Nothing is downloaded at test time.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tonus_store::{AssessmentStatus, ClientQuery, CompleteAssessment, LandmarkSource, NewAssessment, NewLandmarkSet, NewPhoto};
+use tonus_web::WebConfig;
+
+/// The driver persona seen again six weeks later: less pain, better endurance, the ear moved
+/// back over the shoulder in the side view. Run through the real engine and stored complete.
+/// Returns whether a real photo (from the pose crate's test data) was attached to the side view.
+async fn add_reassessment(config: &WebConfig) -> bool {
+    let store = tonus_store::connect(&config.store_config()).await.unwrap();
+    let clients = store.clients(&ClientQuery::default()).await.unwrap();
+    let client = clients.iter().find(|c| c.display_name.starts_with("Sam Okafor")).expect("the driver persona");
+    let first = store.assessments_for(client.id).await.unwrap().into_iter().find(|a| a.status == AssessmentStatus::Complete).unwrap();
+    let mut intake = first.intake.clone().unwrap();
+    intake["assessed_on"] = json!("2027-01-05");
+    *intake.pointer_mut("/outcomes/nprs/now").unwrap() = json!(2);
+    *intake.pointer_mut("/tests/dnf_endurance_s").unwrap() = json!(48);
+    let user = first.created_by;
+    let draft = store
+        .create_assessment(NewAssessment { client: client.id, created_by: user, form: json!({}), intake: Some(intake.clone()) })
+        .await
+        .unwrap();
+    let photo_bytes =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../pose/test_data/side/sitting_posture_recognition/straight_flip.jpg"))
+            .ok();
+    let mut files = Vec::new();
+    for set in store.landmark_sets_for(first.id).await.unwrap() {
+        let mut landmarks = set.landmarks.clone();
+        let side = landmarks.get("view").and_then(Value::as_str).is_none_or(|v| v.starts_with("side"));
+        let mut photo = None;
+        if side {
+            // Both ears 0.03 of the width toward the shoulders: less forward head.
+            for ear in [7, 8] {
+                let x = landmarks["landmarks"][ear][0].as_f64().unwrap();
+                let shoulder = landmarks["landmarks"][ear + 4][0].as_f64().unwrap();
+                landmarks["landmarks"][ear][0] = json!(x + 0.03 * (shoulder - x).signum());
+            }
+            if let Some(bytes) = photo_bytes.clone() {
+                let p = store
+                    .add_photo(NewPhoto { assessment: draft.id, bytes, media_type: "image/jpeg".into(), view: "side-left".into() })
+                    .await
+                    .unwrap();
+                photo = Some(p.id);
+            }
+        }
+        let added = store
+            .add_landmark_set(NewLandmarkSet {
+                assessment: draft.id,
+                photo,
+                view: set.view.clone(),
+                landmarks: landmarks.clone(),
+                model: set.model.clone(),
+                model_version: set.model_version.clone(),
+                source: LandmarkSource::Automatic,
+                moved_points: Vec::new(),
+            })
+            .await
+            .unwrap();
+        files.push((
+            format!("{} landmarks ({})", added.view, added.id),
+            serde_json::from_value::<tonus_app::landmarks::LandmarkFile>(landmarks).unwrap(),
+        ));
+    }
+    let engine = tonus_app::Engine::embedded().unwrap();
+    let parsed: tonus_app::intake::Intake = serde_json::from_value(intake.clone()).unwrap();
+    let report = engine.assess(&parsed, "reassessment", &files).unwrap();
+    let value = serde_json::to_value(&report).unwrap();
+    store
+        .complete_assessment(CompleteAssessment {
+            id: draft.id,
+            form: json!({}),
+            intake,
+            plan: value.get("plan").cloned().unwrap_or(Value::Null),
+            report: value,
+            engine_version: report.engine_version.clone(),
+        })
+        .await
+        .unwrap();
+    photo_bytes.is_some()
+}
+
+/// A second photo for the desk worker in which the body is turned toward the camera, so that
+/// the quality gate fails and the page must say why on the photo.
+async fn add_rotated_photo(config: &WebConfig) {
+    let store = tonus_store::connect(&config.store_config()).await.unwrap();
+    let clients = store.clients(&ClientQuery::default()).await.unwrap();
+    let client = clients.iter().find(|c| c.display_name.starts_with("Alex Morgan")).expect("the desk-worker persona");
+    let assessment = store.assessments_for(client.id).await.unwrap().remove(0);
+    let first = store.landmark_sets_for(assessment.id).await.unwrap().remove(0);
+    let mut rotated = first.landmarks.clone();
+    let left = rotated["landmarks"][11][0].as_f64().unwrap();
+    rotated["landmarks"][12][0] = json!(if left + 0.2 <= 1.0 { left + 0.2 } else { left - 0.2 });
+    let added = store
+        .add_landmark_set(NewLandmarkSet {
+            assessment: assessment.id,
+            photo: None,
+            view: first.view.clone(),
+            landmarks: rotated,
+            model: first.model.clone(),
+            model_version: first.model_version.clone(),
+            source: LandmarkSource::Automatic,
+            moved_points: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let files: Vec<(String, tonus_app::landmarks::LandmarkFile)> = [&first, &added]
+        .iter()
+        .map(|s| (format!("{} landmarks ({})", s.view, s.id), serde_json::from_value(s.landmarks.clone()).unwrap()))
+        .collect();
+    let intake: tonus_app::intake::Intake = serde_json::from_value(assessment.intake.clone().unwrap()).unwrap();
+    let report = tonus_app::Engine::embedded().unwrap().assess(&intake, "desk worker", &files).unwrap();
+    assert!(report.photos[1].warnings.iter().any(|w| w.contains("rotated")), "{:?}", report.photos[1].warnings);
+    store.save_report(assessment.id, serde_json::to_value(&report).unwrap(), &report.engine_version).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visual_pages_work_in_a_browser() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser-tests");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let node = std::process::Command::new("node").arg("--version").output();
+    if !dir.join("node_modules/playwright-core").is_dir() || !Path::new(&chromium).exists() || node.is_err() {
+        let msg = format!("visual_pages_work_in_a_browser needs node, {chromium} and `npm ci --prefix crates/web/browser-tests`");
+        // CI sets TONUS_REQUIRE_BROWSER so that a missing browser fails instead of skipping.
+        assert!(std::env::var_os("TONUS_REQUIRE_BROWSER").is_none(), "{msg}");
+        eprintln!("SKIPPED {msg}");
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let config = WebConfig {
+        listen: addr,
+        data_dir: data.path().to_path_buf(),
+        database_url: format!("sqlite://{}", data.path().join("tonus.db").display()),
+        max_connections: 4,
+        engine_permits: 1,
+        behind_https: false,
+        session_ttl_secs: 3600,
+        share_link_ttl_secs: 600,
+        max_upload_bytes: 4 * 1024 * 1024,
+    };
+    tonus_web::load_demo(&config, "demo", "browser test password").await.unwrap();
+    let with_photo = add_reassessment(&config).await;
+    add_rotated_photo(&config).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(tonus_web::serve_with_shutdown(config, async {
+        let _ = stopped.await;
+    }));
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/visual-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let output = tokio::process::Command::new("node")
+        .arg("visual.mjs")
+        .arg(format!("http://{addr}"))
+        .arg("demo")
+        .arg("browser test password")
+        .current_dir(&dir)
+        .env("CHROMIUM", &chromium)
+        .env("SCREENSHOTS", &shots)
+        .env("PROFILE_DIR", profile.path())
+        .env("WITH_PHOTO", if with_photo { "1" } else { "0" })
+        .output()
+        .await
+        .unwrap();
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    eprintln!("{report}");
+    assert!(output.status.success(), "visual browser checks failed:\n{report}");
+}
