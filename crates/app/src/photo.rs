@@ -135,9 +135,12 @@ pub fn overlays(file: &LandmarkFile, kb: &KnowledgeBase) -> Vec<Overlay> {
         } else {
             (idx::RIGHT_EAR, idx::RIGHT_EYE_OUTER, idx::RIGHT_SHOULDER, idx::RIGHT_HIP)
         };
+        // The head-tilt line is short and sits beside the ear-shoulder line, so its value goes in
+        // the same label: two labels there would overlap.
+        let head = format!("{}, {}", label("ear_shoulder_angle", "ear-shoulder"), label("sagittal_head_tilt", "head tilt"));
         vec![
-            Overlay { from: p(shoulder), to: p(ear), label: label("ear_shoulder_angle", "ear-shoulder") },
-            Overlay { from: p(ear), to: p(eye), label: label("sagittal_head_tilt", "head tilt") },
+            Overlay { from: p(shoulder), to: p(ear), label: head },
+            Overlay { from: p(ear), to: p(eye), label: String::new() },
             Overlay { from: p(hip), to: p(shoulder), label: label("trunk_inclination", "trunk") },
         ]
     } else {
