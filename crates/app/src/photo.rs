@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use tonus_core::KnowledgeBase;
 use tonus_core::landmarks::{View, idx};
 use tonus_core::metrics::{self, Gates, MetricValue};
-use tonus_pose::{DecodedImage, Estimate, Limits, ModelKind, Overlay, PoseEstimator};
+use tonus_pose::{DecodedImage, Estimate, Limits, Overlay};
+pub use tonus_pose::{ModelKind, PoseEstimator};
 
 use crate::error::AppError;
 use crate::landmarks::{Capture, Image, LandmarkFile};
@@ -90,6 +91,15 @@ pub fn measure(estimator: &PoseEstimator, path: &Path, opts: &PhotoOptions) -> R
     let estimate = estimator.estimate(&image)?;
     let landmarks = to_landmark_file(&file, &estimate, estimator.kind(), opts);
     Ok(PhotoResult { file, image, estimate, landmarks })
+}
+
+/// Like [`measure`], for a photo already in memory (an upload); `name` names it in errors and
+/// in the landmark file.
+pub fn measure_bytes(estimator: &PoseEstimator, bytes: &[u8], name: &str, opts: &PhotoOptions) -> Result<PhotoResult, AppError> {
+    let image = tonus_pose::decode(bytes, name, &Limits::default())?;
+    let estimate = estimator.estimate(&image)?;
+    let landmarks = to_landmark_file(name, &estimate, estimator.kind(), opts);
+    Ok(PhotoResult { file: name.to_string(), image, estimate, landmarks })
 }
 
 /// Image files in a folder (JPEG, PNG, WebP), sorted, for batch runs.

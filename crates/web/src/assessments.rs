@@ -3,8 +3,8 @@
 //!
 //! A draft keeps exactly what was typed, invalid fields included; completing validates the
 //! whole intake, runs the engine on it and the stored landmark sets, and stores intake,
-//! report and plan in one transaction. Automatic landmark detection from photos is not done
-//! here (it belongs to the pose crate via the CLI); a landmark file can be uploaded.
+//! report and plan in one transaction. An uploaded photo can have its landmarks found
+//! automatically (the pose model through `engine.rs`); a landmark file can be uploaded instead.
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -429,6 +429,8 @@ async fn user_name(state: &AppState, id: UserId) -> Result<String, WebError> {
 /// The fields of an upload form, read whole (the body limit bounds them).
 struct Upload {
     csrf: Option<String>,
+    /// "on" when the therapist asks for automatic landmarks on an uploaded photo.
+    detect: bool,
     view: String,
     photo: String,
     file_name: String,
@@ -436,7 +438,8 @@ struct Upload {
 }
 
 async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
-    let mut upload = Upload { csrf: None, view: String::new(), photo: String::new(), file_name: String::new(), bytes: Vec::new() };
+    let mut upload =
+        Upload { csrf: None, detect: false, view: String::new(), photo: String::new(), file_name: String::new(), bytes: Vec::new() };
     let bad = |err: axum::extract::multipart::MultipartError| {
         if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
             WebError::TooLarge
@@ -448,6 +451,7 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
         match field.name().unwrap_or_default() {
             "csrf" => upload.csrf = Some(field.text().await.map_err(bad)?),
             "view" => upload.view = field.text().await.map_err(bad)?,
+            "detect" => upload.detect = field.text().await.map_err(bad)? == "on",
             "photo" => upload.photo = field.text().await.map_err(bad)?,
             "file" => {
                 upload.file_name = field.file_name().unwrap_or("upload").to_owned();
@@ -486,7 +490,28 @@ pub(crate) async fn upload_photo(
 ) -> Result<Redirect, WebError> {
     let upload = read_upload(multipart).await?;
     check_csrf(&me, upload.csrf.as_deref())?;
+    let bytes = upload.detect.then(|| upload.bytes.clone());
     let photo = store_photo(&state, &me, &id, upload.bytes, &upload.view, &upload.file_name).await?;
+    if let Some(bytes) = bytes {
+        // The photo is saved first, so a photo with no person in it is still kept.
+        if let Some(info) = engine::detect_landmarks(&state, bytes, upload.file_name.clone(), upload.view.clone()).await? {
+            let set = state
+                .store
+                .add_landmark_set(NewLandmarkSet {
+                    assessment: photo.assessment,
+                    photo: Some(photo.id),
+                    view: info.view,
+                    landmarks: info.value,
+                    model: info.model,
+                    model_version: info.model_version,
+                    source: LandmarkSource::Automatic,
+                    moved_points: info.moved_points,
+                })
+                .await?;
+            crate::audit::record(&state, Some(me.user.id), "create", "landmark_set", &photo.assessment.to_string(), &set.id.to_string())
+                .await?;
+        }
+    }
     Ok(Redirect::to(&format!("/assessments/{}/edit", photo.assessment)))
 }
 

@@ -245,3 +245,39 @@ impl EngineAdapter {
         })
     }
 }
+
+/// The pose model, loaded on first use and shared by every request.
+static ESTIMATOR: std::sync::OnceLock<Result<tonus_app::photo::PoseEstimator, String>> = std::sync::OnceLock::new();
+
+/// Finds the landmarks on an uploaded photo with the pose model (full model, off the async
+/// threads, at most `engine_permits` at a time). `Ok(None)` when no person is found.
+pub(crate) async fn detect_landmarks(
+    state: &AppState,
+    bytes: Vec<u8>,
+    file_name: String,
+    view: String,
+) -> Result<Option<LandmarkInfo>, WebError> {
+    let _permit = state.engine_permits.acquire().await.map_err(|_| WebError::Engine("engine is shutting down".into()))?;
+    tokio::task::spawn_blocking(move || {
+        let estimator = ESTIMATOR
+            .get_or_init(|| tonus_app::photo::PoseEstimator::new(tonus_app::photo::ModelKind::Full).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| WebError::Engine(format!("the pose model failed to load: {e}")))?;
+        let view = match view.as_str() {
+            "side-left" | "side-right" | "front" => Some(view),
+            _ => None,
+        };
+        let opts = tonus_app::photo::PhotoOptions { posture: "sitting".into(), view };
+        let result =
+            tonus_app::photo::measure_bytes(estimator, &bytes, &file_name, &opts).map_err(|e| WebError::BadRequest(e.to_string()))?;
+        match result.landmarks {
+            None => Ok(None),
+            Some(file) => {
+                let value = serde_json::to_value(&file).map_err(|e| WebError::Engine(format!("{file_name}: {e}")))?;
+                Ok(Some(LandmarkInfo::from_value(value)))
+            }
+        }
+    })
+    .await
+    .map_err(|e| WebError::Engine(format!("pose task failed: {e}")))?
+}

@@ -599,3 +599,37 @@ async fn progress_judges_change_against_real_change_thresholds() {
     assert!(text.contains("class=\"chart progress\""), "charted with the normal band and threshold: {text}");
     assert!(text.contains("real-change threshold): changes inside are noise"), "{text}");
 }
+
+#[tokio::test]
+async fn an_uploaded_photo_gets_its_landmarks_from_the_pose_model() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let pat = app.staff(&admin, "pat", "practitioner").await;
+    let client = app.client(&pat, "Sam Example", false).await;
+    let saved = app
+        .post(
+            &format!("/clients/{client}/assessments"),
+            Some(&pat),
+            &[("intake_format", "toml"), ("intake_text", "assessed_on = \"2026-11-24\"\n[client]\nname = \"Sam\"\n"), ("action", "save")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let id = app.latest_assessment(&client).await;
+    let photo = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../pose/test_data/side/sitting_posture_recognition/straight_flip.jpg"))
+        .unwrap();
+    let reply = app
+        .upload(&format!("/assessments/{id}/photos"), &pat, &[("view", "side-right"), ("detect", "on")], ("straight_flip.jpg", &photo))
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let sets = app.store.landmark_sets_for(id.parse().unwrap()).await.unwrap();
+    assert_eq!(sets.len(), 1);
+    assert_eq!(sets[0].model, "blazepose-full");
+    assert_eq!(sets[0].view, "side-right");
+    assert_eq!(sets[0].landmarks["landmarks"].as_array().unwrap().len(), 33);
+    let photos = app.store.photos_for(id.parse().unwrap()).await.unwrap();
+    assert_eq!(sets[0].photo, Some(photos[0].id));
+    // Without the box ticked, no landmarks are made.
+    let reply = app.upload(&format!("/assessments/{id}/photos"), &pat, &[("view", "front")], ("again.jpg", &photo)).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.store.landmark_sets_for(id.parse().unwrap()).await.unwrap().len(), 1);
+}
