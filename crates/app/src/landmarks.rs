@@ -27,6 +27,10 @@ pub struct LandmarkFile {
     /// Landmarks moved by hand after automatic placement.
     #[serde(default)]
     pub moved: Vec<Moved>,
+    /// How many people the pose model found in the photo (the landmarks describe the most
+    /// prominent one); absent for manual or marker landmarks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persons_found: Option<usize>,
 }
 
 fn one() -> u32 {

@@ -85,7 +85,16 @@ impl Engine {
         let poses = landmarks.iter().map(|(name, f)| landmarks::to_pose(f, name)).collect::<Result<Vec<_>, _>>()?;
         let names: Vec<String> = landmarks.iter().map(|(n, _)| n.clone()).collect();
         let assessment = tonus_core::assess(&core_intake, &poses, &self.kb, &AssessOptions::STANDARD);
-        Ok(report::build(&core_intake, &poses, &names, &assessment, &self.kb))
+        let mut report = report::build(&core_intake, &poses, &names, &assessment, &self.kb);
+        // Several people in a photo: the model measured the most prominent; say so on the photo.
+        for ((_, file), photo) in landmarks.iter().zip(report.photos.iter_mut()) {
+            if let Some(n) = file.persons_found.filter(|n| *n > 1) {
+                photo.warnings.push(format!(
+                    "{n} people were found in the photo and the most prominent was measured; retake it with only the client in the frame"
+                ));
+            }
+        }
+        Ok(report)
     }
 
     /// Simulates the imbalance over `weeks` with and without the plan at `adherence` (0–1).

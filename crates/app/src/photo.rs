@@ -81,6 +81,7 @@ pub fn to_landmark_file(file: &str, estimate: &Estimate, kind: ModelKind, opts: 
             })
             .collect(),
         moved: vec![],
+        persons_found: Some(estimate.persons_found),
     })
 }
 

@@ -186,3 +186,18 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn several_people_in_a_photo_are_reported_on_it() {
+    let p = &personas()[1];
+    let (name, text) = p.landmarks[0];
+    let mut file = landmarks::parse(text, name).unwrap();
+    file.persons_found = Some(3);
+    let i = intake::parse(p.intake, Format::Toml, p.intake_name).unwrap();
+    let r = engine().assess(&i, p.intake_name, &[(name.to_string(), file)]).unwrap();
+    assert!(r.photos[0].warnings.iter().any(|w| w.starts_with("3 people were found in the photo")), "{:?}", r.photos[0].warnings);
+    // The round trip keeps the count; files without it stay as they were.
+    let again = landmarks::parse(text, name).unwrap();
+    assert_eq!(again.persons_found, None);
+    assert!(!serde_json::to_string(&again).unwrap().contains("persons_found"));
+}
