@@ -495,21 +495,7 @@ pub(crate) async fn upload_photo(
     if let Some(bytes) = bytes {
         // The photo is saved first, so a photo with no person in it is still kept.
         if let Some(info) = engine::detect_landmarks(&state, bytes, upload.file_name.clone(), upload.view.clone()).await? {
-            let set = state
-                .store
-                .add_landmark_set(NewLandmarkSet {
-                    assessment: photo.assessment,
-                    photo: Some(photo.id),
-                    view: info.view,
-                    landmarks: info.value,
-                    model: info.model,
-                    model_version: info.model_version,
-                    source: LandmarkSource::Automatic,
-                    moved_points: info.moved_points,
-                })
-                .await?;
-            crate::audit::record(&state, Some(me.user.id), "create", "landmark_set", &photo.assessment.to_string(), &set.id.to_string())
-                .await?;
+            add_landmark_set(&state, &me, photo.assessment, Some(photo.id), info).await?;
         }
     }
     Ok(Redirect::to(&format!("/assessments/{}/edit", photo.assessment)))
@@ -555,21 +541,34 @@ pub(crate) async fn upload_landmarks(
             photos.iter().find(|p| !named.is_empty() && p.content_hash.starts_with(named))
         })
         .map(|p| p.id);
+    add_landmark_set(&state, &me, assessment.id, photo, info).await?;
+    Ok(Redirect::to(&format!("/assessments/{}/edit", assessment.id)))
+}
+
+/// Stores a landmark set (linked to its photo when known) and records it in the audit log.
+async fn add_landmark_set(
+    state: &AppState,
+    me: &CurrentUser,
+    assessment: AssessmentId,
+    photo: Option<PhotoId>,
+    info: engine::LandmarkInfo,
+) -> Result<(), WebError> {
+    let source = if info.automatic { LandmarkSource::Automatic } else { LandmarkSource::Manual };
     let set = state
         .store
         .add_landmark_set(NewLandmarkSet {
-            assessment: assessment.id,
+            assessment,
             photo,
             view: info.view,
             landmarks: info.value,
             model: info.model,
             model_version: info.model_version,
-            source: if info.automatic { LandmarkSource::Automatic } else { LandmarkSource::Manual },
+            source,
             moved_points: info.moved_points,
         })
         .await?;
-    crate::audit::record(&state, Some(me.user.id), "create", "landmark_set", &assessment.id.to_string(), &set.id.to_string()).await?;
-    Ok(Redirect::to(&format!("/assessments/{}/edit", assessment.id)))
+    crate::audit::record(state, Some(me.user.id), "create", "landmark_set", &assessment.to_string(), &set.id.to_string()).await?;
+    Ok(())
 }
 
 pub(crate) async fn photo(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, WebError> {
