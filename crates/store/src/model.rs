@@ -202,6 +202,10 @@ pub struct ClientQuery {
     pub visible_to: Option<UserId>,
     /// Case-insensitive substring of the name or reference.
     pub search: Option<String>,
+    /// At most this many clients, in name order; `None` returns them all.
+    pub limit: Option<i64>,
+    /// Skip this many clients first (a page further down the list).
+    pub offset: i64,
 }
 
 /// An assessment: the intake (possibly still a draft) of one visit.
@@ -306,6 +310,14 @@ pub struct Report {
     pub report: Value,
     pub engine_version: String,
     pub created_at: Timestamp,
+}
+
+/// The newest report of an assessment and how many landmark sets it has: together they
+/// identify the rendered report (reports and landmark sets are never changed, only added).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ReportStamp {
+    pub report: ReportId,
+    pub landmark_sets: i64,
 }
 
 /// The plan of an assessment: the engine's version and the therapist's edits.

@@ -20,6 +20,11 @@ fn from_json(text: &str) -> Result<Value, StoreError> {
     Ok(serde_json::from_str(text)?)
 }
 
+/// The `LIKE` pattern of a client query's search, `None` when it is blank.
+pub(crate) fn search_pattern(query: &ClientQuery) -> Option<String> {
+    query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(like_pattern)
+}
+
 /// `%text%` for a case-insensitive `LIKE … ESCAPE '\'`.
 pub(crate) fn like_pattern(search: &str) -> String {
     let mut out = String::from("%");
@@ -648,24 +653,34 @@ macro_rules! impl_store {
             }
 
             async fn clients(&self, query: &ClientQuery) -> Result<Vec<Client>, StoreError> {
-                let search = query
-                    .search
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map($crate::sql::like_pattern);
                 let rows: Vec<$crate::sql::ClientRow> = sqlx::query_as(concat!(
                     "SELECT ", $crate::sql::client_cols!(), " FROM clients ",
                     "WHERE ($1 IS NULL OR owner_id = $1 OR shared_with_clinic = TRUE) ",
                     "AND ($2 IS NULL OR lower(display_name) LIKE $2 ESCAPE '\\' ",
                     "OR lower(COALESCE(reference, '')) LIKE $2 ESCAPE '\\') ",
-                    "ORDER BY lower(display_name), id"
+                    "ORDER BY lower(display_name), id LIMIT $3 OFFSET $4"
                 ))
                 .bind(query.visible_to.map(|u| u.to_string()))
-                .bind(search)
+                .bind($crate::sql::search_pattern(query))
+                // SQLite refuses `LIMIT NULL`, so "no limit" is a bound larger than any table.
+                .bind(query.limit.unwrap_or(i64::MAX))
+                .bind(query.offset.max(0))
                 .fetch_all(&self.pool)
                 .await?;
                 $crate::sql::convert(rows)
+            }
+
+            async fn count_clients(&self, query: &ClientQuery) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar::<_, i64>(concat!(
+                    "SELECT COUNT(*) FROM clients ",
+                    "WHERE ($1 IS NULL OR owner_id = $1 OR shared_with_clinic = TRUE) ",
+                    "AND ($2 IS NULL OR lower(display_name) LIKE $2 ESCAPE '\\' ",
+                    "OR lower(COALESCE(reference, '')) LIKE $2 ESCAPE '\\')"
+                ))
+                .bind(query.visible_to.map(|u| u.to_string()))
+                .bind($crate::sql::search_pattern(query))
+                .fetch_one(&self.pool)
+                .await?)
             }
 
             async fn update_client(&self, id: ClientId, update: ClientUpdate) -> Result<Client, StoreError> {
@@ -936,6 +951,20 @@ macro_rules! impl_store {
                 row.map(Report::try_from).transpose()
             }
 
+            async fn report_stamp(&self, assessment: AssessmentId) -> Result<Option<ReportStamp>, StoreError> {
+                let row: Option<(String, i64)> = sqlx::query_as(concat!(
+                    "SELECT r.id, (SELECT COUNT(*) FROM landmark_sets l WHERE l.assessment_id = $1) FROM reports r ",
+                    "WHERE r.assessment_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT 1"
+                ))
+                .bind(assessment.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|(report, landmark_sets)| {
+                    Ok(ReportStamp { report: $crate::ids::parse_id(&report)?, landmark_sets })
+                })
+                .transpose()
+            }
+
             async fn plan_for(&self, assessment: AssessmentId) -> Result<Option<Plan>, StoreError> {
                 let row: Option<$crate::sql::PlanRow> = sqlx::query_as(concat!(
                     "SELECT ", $crate::sql::plan_cols!(), " FROM plans WHERE assessment_id = $1"
@@ -1035,19 +1064,26 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn record_audit(&self, entry: NewAuditEntry) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO audit_log (id, at, actor_id, action, record_kind, record_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(AuditId::new().to_string())
-                .bind(Timestamp::now().0)
-                .bind(entry.actor.map(|a| a.to_string()))
-                .bind(&entry.action)
-                .bind(&entry.record_kind)
-                .bind(&entry.record_id)
-                .bind(&entry.detail)
-                .execute(&self.pool)
-                .await?;
+            async fn record_audit_batch(&self, entries: Vec<NewAuditEntry>) -> Result<(), StoreError> {
+                if entries.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.pool.begin().await?;
+                for entry in entries {
+                    sqlx::query(
+                        "INSERT INTO audit_log (id, at, actor_id, action, record_kind, record_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(AuditId::new().to_string())
+                    .bind(Timestamp::now().0)
+                    .bind(entry.actor.map(|a| a.to_string()))
+                    .bind(&entry.action)
+                    .bind(&entry.record_kind)
+                    .bind(&entry.record_id)
+                    .bind(&entry.detail)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
                 Ok(())
             }
 

@@ -4,6 +4,12 @@
 //! disk before the call returns, so killing the process (or the machine) never loses a saved
 //! assessment. NORMAL would be faster but may drop the last commits on power loss. Foreign keys
 //! are on; a busy timeout lets concurrent writers queue instead of failing.
+//!
+//! Checkpoints (copying the WAL back into the database file) run in the background once a
+//! second rather than inside whichever commit happens to cross SQLite's 1,000-page mark:
+//! there a checkpoint of a few megabytes, with its flushes, held up every request waiting on
+//! a write (the load test's p99 jumped from 20 to 165 ms). SQLite's own automatic checkpoint
+//! stays as a backstop at a larger size.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -29,12 +35,36 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("wal_autocheckpoint", AUTOCHECKPOINT_BACKSTOP_PAGES.to_string());
         // An in-memory database lives in one connection; more would each see an empty one.
         let max = if in_memory { 1 } else { max_connections.max(1) };
         let pool = SqlitePoolOptions::new().max_connections(max).connect_with(options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        if !in_memory {
+            tokio::spawn(checkpoint_in_background(pool.clone()));
+        }
         Ok(Self { pool, photos })
+    }
+}
+
+/// WAL pages after which a commit checkpoints by itself (64 MiB), should the background
+/// checkpoints fall behind.
+const AUTOCHECKPOINT_BACKSTOP_PAGES: u32 = 16_384;
+
+/// Copies committed pages from the WAL into the database file once a second, without
+/// blocking readers or writers (`PASSIVE`), until the pool closes.
+async fn checkpoint_in_background(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        // A failed checkpoint (the database busy or closing) is tried again at the next
+        // tick; the backstop bounds the WAL meanwhile. Nothing is lost either way.
+        let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await;
     }
 }
 

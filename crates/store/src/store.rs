@@ -61,6 +61,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn client_for_user(&self, user: UserId) -> Result<Option<Client>, StoreError>;
     /// Clients matching the query, by name.
     async fn clients(&self, query: &ClientQuery) -> Result<Vec<Client>, StoreError>;
+    /// How many clients match the query (its `limit` and `offset` ignored).
+    async fn count_clients(&self, query: &ClientQuery) -> Result<i64, StoreError>;
     /// Changes a client's details.
     async fn update_client(&self, id: ClientId, update: ClientUpdate) -> Result<Client, StoreError>;
     /// Creates a client account and links it to the record, in one transaction.
@@ -98,6 +100,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn save_report(&self, assessment: AssessmentId, report: Value, engine_version: &str) -> Result<Report, StoreError>;
     /// The newest report of an assessment, if any.
     async fn latest_report(&self, assessment: AssessmentId) -> Result<Option<Report>, StoreError>;
+    /// What a rendered report page depends on besides the plan and photos: the newest
+    /// report's id and how many landmark sets the assessment has (both only ever grow), read
+    /// without the report itself.
+    async fn report_stamp(&self, assessment: AssessmentId) -> Result<Option<ReportStamp>, StoreError>;
     /// The plan of an assessment, if any.
     async fn plan_for(&self, assessment: AssessmentId) -> Result<Option<Plan>, StoreError>;
     /// Records the therapist's version of the plan.
@@ -121,7 +127,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     // Audit.
     /// Appends an audit line.
-    async fn record_audit(&self, entry: NewAuditEntry) -> Result<(), StoreError>;
+    async fn record_audit(&self, entry: NewAuditEntry) -> Result<(), StoreError> {
+        self.record_audit_batch(vec![entry]).await
+    }
+    /// Appends several audit lines in one transaction (group commit: one disk flush for all).
+    async fn record_audit_batch(&self, entries: Vec<NewAuditEntry>) -> Result<(), StoreError>;
     /// Audit lines about one record, newest first.
     async fn audit_for(&self, record_id: &str, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
     /// The newest audit lines.

@@ -110,7 +110,11 @@ async fn story(store: Arc<dyn Store>, photos_dir: &Path) {
         .await
         .unwrap();
     let names = |clients: Vec<Client>| clients.into_iter().map(|c| c.display_name).collect::<Vec<_>>();
-    let visible = |user: UserId, search: Option<&str>| ClientQuery { visible_to: Some(user), search: search.map(str::to_owned) };
+    let visible = |user: UserId, search: Option<&str>| ClientQuery {
+        visible_to: Some(user),
+        search: search.map(str::to_owned),
+        ..ClientQuery::default()
+    };
     assert_eq!(names(store.clients(&visible(p1.id, None)).await.unwrap()), ["Alice Archer", "Ben 100% Shared"]);
     assert_eq!(names(store.clients(&visible(p2.id, None)).await.unwrap()), ["Ben 100% Shared", "carol cole"]);
     assert_eq!(store.clients(&ClientQuery::default()).await.unwrap().len(), 3);
@@ -118,6 +122,16 @@ async fn story(store: Arc<dyn Store>, photos_dir: &Path) {
     assert_eq!(names(store.clients(&visible(p1.id, Some("a-1"))).await.unwrap()), ["Alice Archer"]);
     assert_eq!(names(store.clients(&visible(p1.id, Some("0%"))).await.unwrap()), ["Ben 100% Shared"]);
     assert!(store.clients(&visible(p1.id, Some("_"))).await.unwrap().is_empty());
+    // A limit keeps the first clients in name order; the count ignores it.
+    let first = ClientQuery { limit: Some(2), ..ClientQuery::default() };
+    assert_eq!(names(store.clients(&first).await.unwrap()), ["Alice Archer", "Ben 100% Shared"]);
+    assert_eq!(store.count_clients(&first).await.unwrap(), 3);
+    let second_page = ClientQuery { limit: Some(2), offset: 2, ..ClientQuery::default() };
+    assert_eq!(names(store.clients(&second_page).await.unwrap()), ["carol cole"]);
+    assert_eq!(store.count_clients(&second_page).await.unwrap(), 3);
+    assert_eq!(store.count_clients(&visible(p2.id, None)).await.unwrap(), 2);
+    assert_eq!(store.count_clients(&visible(p1.id, Some("0%"))).await.unwrap(), 1);
+    assert_eq!(store.clients(&ClientQuery { limit: Some(0), ..ClientQuery::default() }).await.unwrap().len(), 0);
     let renamed = store
         .update_client(
             carol.id,
@@ -183,6 +197,8 @@ async fn story(store: Arc<dyn Store>, photos_dir: &Path) {
     let newer = store.save_report(draft.id, json!({"engine_version": "0.2.0"}), "0.2.0").await.unwrap();
     assert_eq!(store.latest_report(draft.id).await.unwrap().unwrap().id, newer.id);
     assert!(store.latest_report(second.id).await.unwrap().is_none());
+    assert_eq!(store.report_stamp(draft.id).await.unwrap(), Some(ReportStamp { report: newer.id, landmark_sets: 0 }));
+    assert_eq!(store.report_stamp(second.id).await.unwrap(), None);
     let plan = store.plan_for(draft.id).await.unwrap().unwrap();
     assert_eq!(plan.current(), &json!({"phases": ["release"]}));
     let edited = store.edit_plan(draft.id, json!({"phases": ["release", "strengthen"]}), p1.id).await.unwrap();
@@ -226,6 +242,7 @@ async fn story(store: Arc<dyn Store>, photos_dir: &Path) {
         .await
         .unwrap();
     assert_eq!(store.landmark_sets_for(draft.id).await.unwrap(), [landmarks]);
+    assert_eq!(store.report_stamp(draft.id).await.unwrap(), Some(ReportStamp { report: newer.id, landmark_sets: 1 }));
     assert_eq!(store.photos_for(draft.id).await.unwrap(), std::slice::from_ref(&photo));
 
     // Notes, share links, audit.
@@ -266,6 +283,20 @@ async fn story(store: Arc<dyn Store>, photos_dir: &Path) {
         .unwrap();
     assert_eq!(store.audit_for(&alice.id.to_string(), 10).await.unwrap().len(), 1);
     assert_eq!(store.recent_audit(10).await.unwrap().len(), 1);
+    // A batch lands whole, in one transaction; an empty one is nothing.
+    let line = |action: &str, id: String| NewAuditEntry {
+        actor: Some(p2.id),
+        action: action.into(),
+        record_kind: "client".into(),
+        record_id: id,
+        detail: String::new(),
+    };
+    store.record_audit_batch(vec![line("view", carol.id.to_string()), line("update", carol.id.to_string())]).await.unwrap();
+    store.record_audit_batch(Vec::new()).await.unwrap();
+    let mut actions: Vec<_> = store.audit_for(&carol.id.to_string(), 10).await.unwrap().into_iter().map(|e| e.action).collect();
+    actions.sort();
+    assert_eq!(actions, ["update", "view"]);
+    assert_eq!(store.recent_audit(10).await.unwrap().len(), 3);
 
     // Export holds the whole record and no token hash.
     let export = store.export_client(alice.id).await.unwrap();

@@ -6,6 +6,8 @@
 //! report and plan in one transaction. An uploaded photo can have its landmarks found
 //! automatically (the pose model through `engine.rs`); a landmark file can be uploaded instead.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -25,6 +27,7 @@ use crate::form::{CsrfForm, check_csrf};
 use crate::format;
 use crate::intake_form::{self, FieldErrors, FormValues, SectionView};
 use crate::pages::Layout;
+use crate::report_cache::{self, RenderedReport};
 use crate::state::AppState;
 
 struct PhotoItem {
@@ -344,19 +347,19 @@ pub(crate) async fn edit(
 
 #[derive(Template)]
 #[template(path = "assessments/report.html")]
-struct ReportPage {
+struct ReportPage<'a> {
     layout: Layout,
     client_id: String,
     client_name: String,
     assessment_id: String,
     completed: String,
-    engine_version: String,
-    report_html: String,
+    engine_version: &'a str,
+    report_html: &'a str,
     report_css: &'static str,
     photos: Vec<PhotoItem>,
     plan_edited: Option<String>,
     is_staff: bool,
-    panels: Vec<crate::visual::PhotoPanel>,
+    panels: &'a [crate::visual::PhotoPanel],
     retake_advice: &'static [&'static str],
 }
 
@@ -366,8 +369,8 @@ pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id
         return Ok(Redirect::to(&format!("/assessments/{}/edit", assessment.id)).into_response());
     }
     crate::audit::record(&state, Some(me.user.id), "view", "assessment", &assessment.id.to_string(), "report").await?;
-    let report = state.store.latest_report(assessment.id).await?.ok_or(WebError::NotFound)?;
-    let report_html = state.engine.render_stored(&report.report)?;
+    let is_staff = me.require_staff().is_ok();
+    let rendered = rendered_report(&state, &assessment, is_staff).await?;
     let plan = state.store.plan_for(assessment.id).await?;
     let plan_edited = match plan.as_ref().and_then(|p| p.edited_by.zip(p.edited_at)) {
         Some((by, at)) => Some(format!("{} on {}", user_name(&state, by).await?, format::datetime(at))),
@@ -380,24 +383,43 @@ pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id
         .into_iter()
         .map(|p| PhotoItem { id: p.id.to_string(), view: p.view, size_kb: format!("{:.0} kB", p.byte_len as f64 / 1024.0) })
         .collect();
-    let is_staff = me.require_staff().is_ok();
-    let panels = crate::visual::photo_panels(&state, &assessment, &report.report, is_staff).await?;
     let page = ReportPage {
         layout: Layout::for_user("Assessment report", &me),
         client_id: client.id.to_string(),
         client_name: client.display_name,
         assessment_id: assessment.id.to_string(),
         completed: assessment.completed_at.map(format::datetime).unwrap_or_default(),
-        engine_version: report.engine_version,
-        report_html,
+        engine_version: &rendered.engine_version,
+        report_html: &rendered.report_html,
         report_css: state.engine.report_css(),
         photos,
         plan_edited,
         is_staff,
-        panels,
+        panels: &rendered.panels,
         retake_advice: crate::visual::RETAKE_ADVICE,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// The report and photo panels of an assessment's newest report, rendered once per report
+/// (see `report_cache`).
+async fn rendered_report(state: &AppState, assessment: &Assessment, can_edit: bool) -> Result<Arc<RenderedReport>, WebError> {
+    let stamp = state.store.report_stamp(assessment.id).await?.ok_or(WebError::NotFound)?;
+    let key = report_cache::Key { stamp, can_edit };
+    if let Some(hit) = state.reports.get(&key) {
+        return Ok(hit);
+    }
+    let report = state.store.latest_report(assessment.id).await?.ok_or(WebError::NotFound)?;
+    let rendered = Arc::new(RenderedReport {
+        report_html: state.engine.render_stored(&report.report)?,
+        panels: crate::visual::photo_panels(state, assessment, &report.report, can_edit).await?,
+        engine_version: report.engine_version,
+    });
+    // A report saved between the two reads is rendered now but kept under its own stamp.
+    if report.id == stamp.report {
+        state.reports.insert(key, Arc::clone(&rendered));
+    }
+    Ok(rendered)
 }
 
 /// Re-runs the engine on the stored intake and landmark sets and stores the new report beside

@@ -37,8 +37,7 @@ struct ClientsPage {
     layout: Layout,
     q: String,
     rows: Vec<ClientRow>,
-    /// Matching clients left off the list (see [`LIST_LIMIT`]).
-    more: usize,
+    pager: Pager,
     error: Option<String>,
 }
 
@@ -46,34 +45,83 @@ struct ClientsPage {
 #[template(path = "clients/rows.html")]
 struct ClientRows {
     rows: Vec<ClientRow>,
-    more: usize,
+    pager: Pager,
 }
 
-/// The most rows the client list shows; the search narrows the rest. A clinic with a
-/// thousand clients otherwise renders every one of them on each visit (the load test's
-/// client-list page went from 178 kB to a few kB).
-const LIST_LIMIT: usize = 100;
+/// Clients shown per page of the list. A clinic with a thousand clients otherwise reads and
+/// renders every one of them on each visit.
+const PAGE_SIZE: i64 = 50;
 
-/// Keeps the first [`LIST_LIMIT`] clients and says how many were left off.
-fn capped(mut clients: Vec<Client>) -> (Vec<Client>, usize) {
-    let more = clients.len().saturating_sub(LIST_LIMIT);
-    clients.truncate(LIST_LIMIT);
-    (clients, more)
+/// Where a page of the client list sits among the matching clients.
+struct Pager {
+    /// Position of the first and last client shown (1-based) and how many match.
+    first: i64,
+    last: i64,
+    total: i64,
+    /// Links to the neighbouring pages, with the search kept.
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+impl Pager {
+    fn new(q: &str, page: i64, shown: usize, total: i64) -> Self {
+        let first = (page - 1) * PAGE_SIZE + 1;
+        let link = |page: i64| {
+            let query = if q.is_empty() {
+                serde_urlencoded::to_string([("page", page.to_string())])
+            } else {
+                serde_urlencoded::to_string([("q", q.to_owned()), ("page", page.to_string())])
+            };
+            query.map(|query| format!("/clients?{query}")).ok()
+        };
+        let last = first + shown as i64 - 1;
+        Self {
+            first,
+            last,
+            total,
+            previous: if page > 1 { link(page - 1) } else { None },
+            next: if last < total { link(page + 1) } else { None },
+        }
+    }
+
+    fn has_pages(&self) -> bool {
+        self.previous.is_some() || self.next.is_some()
+    }
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct SearchQuery {
     q: Option<String>,
+    /// 1-based page of the list; past the end shows the last page.
+    page: Option<u32>,
 }
 
-/// The clients a staff member may see, matching the search.
-pub(crate) async fn visible_clients(state: &AppState, me: &CurrentUser, search: Option<String>) -> Result<Vec<Client>, WebError> {
+/// Which clients a staff member may see, matching the search.
+fn visible_query(me: &CurrentUser, search: Option<String>) -> Result<ClientQuery, WebError> {
     me.require_staff()?;
     let visible_to = match me.user.role {
         Role::Admin => None,
         _ => Some(me.user.id),
     };
-    Ok(state.store.clients(&ClientQuery { visible_to, search }).await?)
+    Ok(ClientQuery { visible_to, search, ..ClientQuery::default() })
+}
+
+/// All the clients a staff member may see, matching the search.
+pub(crate) async fn visible_clients(state: &AppState, me: &CurrentUser, search: Option<String>) -> Result<Vec<Client>, WebError> {
+    Ok(state.store.clients(&visible_query(me, search)?).await?)
+}
+
+/// One page of the clients a staff member may see, matching the search.
+async fn listed_clients(state: &AppState, me: &CurrentUser, q: &str, page: Option<u32>) -> Result<(Vec<Client>, Pager), WebError> {
+    let mut query = visible_query(me, Some(q.to_owned()))?;
+    let total = state.store.count_clients(&query).await?;
+    let last_page = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let page = i64::from(page.unwrap_or(1)).clamp(1, last_page);
+    query.limit = Some(PAGE_SIZE);
+    query.offset = (page - 1) * PAGE_SIZE;
+    let clients = state.store.clients(&query).await?;
+    let pager = Pager::new(q, page, clients.len(), total);
+    Ok((clients, pager))
 }
 
 async fn rows(state: &AppState, clients: Vec<Client>) -> Result<Vec<ClientRow>, WebError> {
@@ -98,13 +146,14 @@ pub(crate) async fn list(
     headers: HeaderMap,
     Query(query): Query<SearchQuery>,
 ) -> Result<Html<String>, WebError> {
-    let (clients, more) = capped(visible_clients(&state, &me, query.q.clone()).await?);
+    let q = query.q.unwrap_or_default();
+    let (clients, pager) = listed_clients(&state, &me, &q, query.page).await?;
     let rows = rows(&state, clients).await?;
     // htmx asks for the table rows only while the user types in the search box.
     if headers.contains_key("hx-request") {
-        return Ok(Html(ClientRows { rows, more }.render()?));
+        return Ok(Html(ClientRows { rows, pager }.render()?));
     }
-    let page = ClientsPage { layout: Layout::for_user("Clients", &me), q: query.q.unwrap_or_default(), rows, more, error: None };
+    let page = ClientsPage { layout: Layout::for_user("Clients", &me), q, rows, pager, error: None };
     Ok(Html(page.render()?))
 }
 
@@ -118,10 +167,10 @@ pub(crate) struct ClientForm {
 pub(crate) async fn create(State(state): State<AppState>, CsrfForm(me, form): CsrfForm<ClientForm>) -> Result<Response, WebError> {
     me.require_staff()?;
     if form.display_name.trim().is_empty() {
-        let (clients, more) = capped(visible_clients(&state, &me, None).await?);
+        let (clients, pager) = listed_clients(&state, &me, "", None).await?;
         let rows = rows(&state, clients).await?;
         let error = Some("name: must not be empty".into());
-        let page = ClientsPage { layout: Layout::for_user("Clients", &me), q: String::new(), rows, more, error };
+        let page = ClientsPage { layout: Layout::for_user("Clients", &me), q: String::new(), rows, pager, error };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     }
     let client = state

@@ -30,6 +30,7 @@ mod openapi;
 mod pages;
 mod progress;
 mod records;
+mod report_cache;
 mod security;
 mod serve;
 mod setup;

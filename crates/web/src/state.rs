@@ -46,6 +46,10 @@ pub struct App {
     pub(crate) engine: EngineAdapter,
     pub(crate) settings: Settings,
     pub(crate) limiter: LoginLimiter,
+    /// Audit lines waiting for their group commit.
+    pub(crate) audit: crate::audit::AuditQueue,
+    /// Rendered report pages, by what they depend on.
+    pub(crate) reports: crate::report_cache::ReportCache,
     pub(crate) engine_permits: Semaphore,
     /// Verified against for unknown logins (see `auth::decoy_hash`).
     pub(crate) decoy_hash: String,
@@ -69,6 +73,8 @@ impl AppState {
             engine_permits: Semaphore::new(settings.engine_permits),
             settings,
             limiter: LoginLimiter::default(),
+            audit: crate::audit::AuditQueue::default(),
+            reports: crate::report_cache::ReportCache::default(),
             decoy_hash,
         })))
     }

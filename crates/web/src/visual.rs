@@ -138,6 +138,25 @@ pub(crate) struct PhotoPanel {
     pub can_edit: bool,
 }
 
+impl PhotoPanel {
+    /// The panel's text in bytes, for the report cache's budget.
+    pub(crate) fn text_bytes(&self) -> usize {
+        let rows: usize = self
+            .rows
+            .iter()
+            .map(|r| r.id.len() + r.name.len() + r.automatic.len() + r.corrected.len() + r.engine.len() + r.real_change.len())
+            .sum();
+        self.set_id.len()
+            + self.title.len()
+            + self.view.len()
+            + self.svg.len()
+            + self.landmarks_json.len()
+            + self.warnings.iter().map(String::len).sum::<usize>()
+            + self.corrected.as_ref().map_or(0, String::len)
+            + rows
+    }
+}
+
 /// Points the metrics use, per view: (index, name).
 fn key_points(view: &str) -> &'static [(usize, &'static str)] {
     match view {

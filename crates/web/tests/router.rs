@@ -633,3 +633,24 @@ async fn an_uploaded_photo_gets_its_landmarks_from_the_pose_model() {
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert_eq!(app.store.landmark_sets_for(id.parse().unwrap()).await.unwrap().len(), 1);
 }
+
+/// Views are audited by group commit: many at once share transactions, yet each answers only
+/// after its own line is in the log, so every view is there, none twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_views_are_each_audited_once() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let client = app.client(&admin, "Ola Many", false).await;
+    let id = app.assess(&admin, &client, 0).await;
+    let before = app.store.audit_for(&id, 1000).await.unwrap().iter().filter(|e| e.action == "view" && e.detail == "report").count();
+    let path = format!("/assessments/{id}");
+    let views = futures_util::future::join_all((0..40).map(|_| app.get(&path, Some(&admin)))).await;
+    assert!(views.iter().all(|v| v.status == StatusCode::OK));
+    let lines = app.store.audit_for(&id, 1000).await.unwrap();
+    let viewed = lines.iter().filter(|e| e.action == "view" && e.detail == "report").count();
+    assert_eq!(viewed - before, 40, "one line per view");
+    let mut ids: Vec<_> = lines.iter().map(|e| e.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), lines.len());
+}

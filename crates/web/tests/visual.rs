@@ -31,10 +31,19 @@ fn ear_shoulder(report: &Value) -> f64 {
 async fn a_correction_is_stored_beside_the_automatic_set_and_recomputes_the_report() {
     let app = TestApp::new().await;
     let admin = app.setup_admin().await;
-    let (_, id) = driver(&app, &admin).await;
+    let (client, id) = driver(&app, &admin).await;
     let page = app.get(&format!("/assessments/{id}"), Some(&admin)).await.text();
     assert!(page.contains(r#"class="lm-svg""#) && page.contains(r#"viewBox="0 0 720 1280""#), "{page}");
     assert!(page.contains(r#"action="/assessments/"#) && page.contains("/correct\""), "staff get the save form");
+    // The rendered report is kept per viewer kind: the client, reading the same report just
+    // after staff did, never gets the staff's form.
+    let account = app.post(&format!("/clients/{client}/account"), Some(&admin), &[("login", "sam"), ("password", support::PASSWORD)]).await;
+    assert_eq!(account.status, StatusCode::SEE_OTHER, "{}", account.text());
+    let sam = app.login("sam").await;
+    let own = app.get(&format!("/assessments/{id}"), Some(&sam)).await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(own.text().contains(r#"class="lm-svg""#) && !own.text().contains("/correct\""), "the client sees the photo, not the form");
+    assert_eq!(app.get(&format!("/assessments/{id}"), Some(&admin)).await.text(), page, "the second staff view is the same page");
     let sets = app.store.landmark_sets_for(id.parse().unwrap()).await.unwrap();
     let side = sets.iter().find(|s| s.landmarks.get("view").and_then(Value::as_str).is_none_or(|v| v.starts_with("side"))).unwrap();
     let before = ear_shoulder(&app.store.latest_report(id.parse().unwrap()).await.unwrap().unwrap().report);
