@@ -187,6 +187,14 @@ pub struct NewClient {
     pub shared_with_clinic: bool,
 }
 
+/// A client as lists show it: the record and its practitioner's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListedClient {
+    pub client: Client,
+    /// The owner's display name; empty if the account is gone.
+    pub owner_name: String,
+}
+
 /// Changes to a client's details.
 #[derive(Debug, Clone)]
 pub struct ClientUpdate {
@@ -312,12 +320,16 @@ pub struct Report {
     pub created_at: Timestamp,
 }
 
-/// The newest report of an assessment and how many landmark sets it has: together they
-/// identify the rendered report (reports and landmark sets are never changed, only added).
+/// What an assessment's report page shows besides the viewer: the newest report, how many
+/// landmark sets and photos the assessment has (rows only ever added, never changed) and who
+/// last edited the plan when. Equal stamps mean an equal page, so it can key a cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ReportStamp {
     pub report: ReportId,
     pub landmark_sets: i64,
+    pub photos: i64,
+    pub plan_edited_by: Option<UserId>,
+    pub plan_edited_at: Option<Timestamp>,
 }
 
 /// The plan of an assessment: the engine's version and the therapist's edits.

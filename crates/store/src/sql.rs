@@ -48,6 +48,17 @@ macro_rules! client_cols {
         "id, owner_id, display_name, reference, shared_with_clinic, user_id, created_at, updated_at"
     };
 }
+/// The `WHERE` of a [`ClientQuery`]: `$1` the practitioner it is visible to, `$2` the search
+/// pattern (both may be NULL).
+macro_rules! client_filter {
+    () => {
+        concat!(
+            "WHERE ($1 IS NULL OR owner_id = $1 OR shared_with_clinic = TRUE) ",
+            "AND ($2 IS NULL OR lower(display_name) LIKE $2 ESCAPE '\\' ",
+            "OR lower(COALESCE(reference, '')) LIKE $2 ESCAPE '\\') "
+        )
+    };
+}
 macro_rules! assessment_cols {
     () => {
         "id, client_id, created_by, status, form_json, intake_json, created_at, updated_at, completed_at"
@@ -89,7 +100,8 @@ macro_rules! audit_cols {
     };
 }
 pub(crate) use {
-    assessment_cols, audit_cols, client_cols, landmark_cols, note_cols, photo_cols, plan_cols, report_cols, share_cols, user_cols,
+    assessment_cols, audit_cols, client_cols, client_filter, landmark_cols, note_cols, photo_cols, plan_cols, report_cols, share_cols,
+    user_cols,
 };
 
 #[derive(sqlx::FromRow)]
@@ -149,6 +161,53 @@ pub(crate) struct ClientRow {
     user_id: Option<String>,
     created_at: i64,
     updated_at: i64,
+}
+
+/// A client row with its owner's display name.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ListedClientRow {
+    #[sqlx(flatten)]
+    client: ClientRow,
+    owner_name: String,
+}
+
+impl TryFrom<ListedClientRow> for ListedClient {
+    type Error = StoreError;
+    fn try_from(row: ListedClientRow) -> Result<Self, StoreError> {
+        Ok(ListedClient { client: row.client.try_into()?, owner_name: row.owner_name })
+    }
+}
+
+/// An assessment joined with its client (the client's columns prefixed `c_`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct AssessmentClientRow {
+    #[sqlx(flatten)]
+    assessment: AssessmentRow,
+    c_id: String,
+    c_owner_id: String,
+    c_display_name: String,
+    c_reference: Option<String>,
+    c_shared_with_clinic: bool,
+    c_user_id: Option<String>,
+    c_created_at: i64,
+    c_updated_at: i64,
+}
+
+impl TryFrom<AssessmentClientRow> for (Assessment, Client) {
+    type Error = StoreError;
+    fn try_from(row: AssessmentClientRow) -> Result<Self, StoreError> {
+        let client = ClientRow {
+            id: row.c_id,
+            owner_id: row.c_owner_id,
+            display_name: row.c_display_name,
+            reference: row.c_reference,
+            shared_with_clinic: row.c_shared_with_clinic,
+            user_id: row.c_user_id,
+            created_at: row.c_created_at,
+            updated_at: row.c_updated_at,
+        };
+        Ok((row.assessment.try_into()?, client.try_into()?))
+    }
 }
 
 impl TryFrom<ClientRow> for Client {
@@ -654,10 +713,7 @@ macro_rules! impl_store {
 
             async fn clients(&self, query: &ClientQuery) -> Result<Vec<Client>, StoreError> {
                 let rows: Vec<$crate::sql::ClientRow> = sqlx::query_as(concat!(
-                    "SELECT ", $crate::sql::client_cols!(), " FROM clients ",
-                    "WHERE ($1 IS NULL OR owner_id = $1 OR shared_with_clinic = TRUE) ",
-                    "AND ($2 IS NULL OR lower(display_name) LIKE $2 ESCAPE '\\' ",
-                    "OR lower(COALESCE(reference, '')) LIKE $2 ESCAPE '\\') ",
+                    "SELECT ", $crate::sql::client_cols!(), " FROM clients ", $crate::sql::client_filter!(),
                     "ORDER BY lower(display_name), id LIMIT $3 OFFSET $4"
                 ))
                 .bind(query.visible_to.map(|u| u.to_string()))
@@ -670,17 +726,30 @@ macro_rules! impl_store {
                 $crate::sql::convert(rows)
             }
 
-            async fn count_clients(&self, query: &ClientQuery) -> Result<i64, StoreError> {
-                Ok(sqlx::query_scalar::<_, i64>(concat!(
-                    "SELECT COUNT(*) FROM clients ",
-                    "WHERE ($1 IS NULL OR owner_id = $1 OR shared_with_clinic = TRUE) ",
-                    "AND ($2 IS NULL OR lower(display_name) LIKE $2 ESCAPE '\\' ",
-                    "OR lower(COALESCE(reference, '')) LIKE $2 ESCAPE '\\')"
+            async fn listed_clients(&self, query: &ClientQuery) -> Result<Vec<ListedClient>, StoreError> {
+                // The subquery keeps the filter's bare column names unambiguous.
+                let rows: Vec<$crate::sql::ListedClientRow> = sqlx::query_as(concat!(
+                    "SELECT c.id, c.owner_id, c.display_name, c.reference, c.shared_with_clinic, c.user_id, c.created_at, ",
+                    "c.updated_at, COALESCE(u.display_name, '') AS owner_name ",
+                    "FROM (SELECT ", $crate::sql::client_cols!(), " FROM clients ", $crate::sql::client_filter!(),
+                    "ORDER BY lower(display_name), id LIMIT $3 OFFSET $4) c ",
+                    "LEFT JOIN users u ON u.id = c.owner_id ORDER BY lower(c.display_name), c.id"
                 ))
                 .bind(query.visible_to.map(|u| u.to_string()))
                 .bind($crate::sql::search_pattern(query))
-                .fetch_one(&self.pool)
-                .await?)
+                .bind(query.limit.unwrap_or(i64::MAX))
+                .bind(query.offset.max(0))
+                .fetch_all(&self.pool)
+                .await?;
+                $crate::sql::convert(rows)
+            }
+
+            async fn count_clients(&self, query: &ClientQuery) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar::<_, i64>(concat!("SELECT COUNT(*) FROM clients ", $crate::sql::client_filter!()))
+                    .bind(query.visible_to.map(|u| u.to_string()))
+                    .bind($crate::sql::search_pattern(query))
+                    .fetch_one(&self.pool)
+                    .await?)
             }
 
             async fn update_client(&self, id: ClientId, update: ClientUpdate) -> Result<Client, StoreError> {
@@ -757,6 +826,20 @@ macro_rules! impl_store {
             async fn assessment(&self, id: AssessmentId) -> Result<Assessment, StoreError> {
                 let row: Option<$crate::sql::AssessmentRow> = sqlx::query_as(concat!(
                     "SELECT ", $crate::sql::assessment_cols!(), " FROM assessments WHERE id = $1"
+                ))
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.ok_or(StoreError::NotFound)?.try_into()
+            }
+
+            async fn assessment_with_client(&self, id: AssessmentId) -> Result<(Assessment, Client), StoreError> {
+                let row: Option<$crate::sql::AssessmentClientRow> = sqlx::query_as(concat!(
+                    "SELECT a.id, a.client_id, a.created_by, a.status, a.form_json, a.intake_json, a.created_at, a.updated_at, ",
+                    "a.completed_at, c.id AS c_id, c.owner_id AS c_owner_id, c.display_name AS c_display_name, ",
+                    "c.reference AS c_reference, c.shared_with_clinic AS c_shared_with_clinic, c.user_id AS c_user_id, ",
+                    "c.created_at AS c_created_at, c.updated_at AS c_updated_at ",
+                    "FROM assessments a JOIN clients c ON c.id = a.client_id WHERE a.id = $1"
                 ))
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
@@ -952,15 +1035,25 @@ macro_rules! impl_store {
             }
 
             async fn report_stamp(&self, assessment: AssessmentId) -> Result<Option<ReportStamp>, StoreError> {
-                let row: Option<(String, i64)> = sqlx::query_as(concat!(
-                    "SELECT r.id, (SELECT COUNT(*) FROM landmark_sets l WHERE l.assessment_id = $1) FROM reports r ",
-                    "WHERE r.assessment_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT 1"
+                let row: Option<(String, i64, i64, Option<String>, Option<i64>)> = sqlx::query_as(concat!(
+                    "SELECT r.id, ",
+                    "(SELECT COUNT(*) FROM landmark_sets l WHERE l.assessment_id = $1), ",
+                    "(SELECT COUNT(*) FROM photos p WHERE p.assessment_id = $1), ",
+                    "(SELECT edited_by FROM plans WHERE assessment_id = $1), ",
+                    "(SELECT edited_at FROM plans WHERE assessment_id = $1) ",
+                    "FROM reports r WHERE r.assessment_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT 1"
                 ))
                 .bind(assessment.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
-                row.map(|(report, landmark_sets)| {
-                    Ok(ReportStamp { report: $crate::ids::parse_id(&report)?, landmark_sets })
+                row.map(|(report, landmark_sets, photos, edited_by, edited_at)| {
+                    Ok(ReportStamp {
+                        report: $crate::ids::parse_id(&report)?,
+                        landmark_sets,
+                        photos,
+                        plan_edited_by: edited_by.as_deref().map($crate::ids::parse_id).transpose()?,
+                        plan_edited_at: edited_at.map(Timestamp),
+                    })
                 })
                 .transpose()
             }
@@ -1065,23 +1158,28 @@ macro_rules! impl_store {
             }
 
             async fn record_audit_batch(&self, entries: Vec<NewAuditEntry>) -> Result<(), StoreError> {
+                // One multi-row INSERT per chunk: a single round trip and, in one transaction,
+                // a single disk flush. 500 rows × 7 parameters stays under every backend's
+                // parameter limit.
                 if entries.is_empty() {
                     return Ok(());
                 }
+                let at = Timestamp::now().0;
                 let mut tx = self.pool.begin().await?;
-                for entry in entries {
-                    sqlx::query(
-                        "INSERT INTO audit_log (id, at, actor_id, action, record_kind, record_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(AuditId::new().to_string())
-                    .bind(Timestamp::now().0)
-                    .bind(entry.actor.map(|a| a.to_string()))
-                    .bind(&entry.action)
-                    .bind(&entry.record_kind)
-                    .bind(&entry.record_id)
-                    .bind(&entry.detail)
-                    .execute(&mut *tx)
-                    .await?;
+                for chunk in entries.chunks(500) {
+                    let mut insert = sqlx::QueryBuilder::new(
+                        "INSERT INTO audit_log (id, at, actor_id, action, record_kind, record_id, detail) ",
+                    );
+                    insert.push_values(chunk, |mut row, entry| {
+                        row.push_bind(AuditId::new().to_string())
+                            .push_bind(at)
+                            .push_bind(entry.actor.map(|a| a.to_string()))
+                            .push_bind(entry.action.clone())
+                            .push_bind(entry.record_kind.clone())
+                            .push_bind(entry.record_id.clone())
+                            .push_bind(entry.detail.clone());
+                    });
+                    insert.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 Ok(())

@@ -61,6 +61,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn client_for_user(&self, user: UserId) -> Result<Option<Client>, StoreError>;
     /// Clients matching the query, by name.
     async fn clients(&self, query: &ClientQuery) -> Result<Vec<Client>, StoreError>;
+    /// The same clients with their owners' names, for lists.
+    async fn listed_clients(&self, query: &ClientQuery) -> Result<Vec<ListedClient>, StoreError>;
     /// How many clients match the query (its `limit` and `offset` ignored).
     async fn count_clients(&self, query: &ClientQuery) -> Result<i64, StoreError>;
     /// Changes a client's details.
@@ -73,6 +75,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn create_assessment(&self, new: NewAssessment) -> Result<Assessment, StoreError>;
     /// One assessment.
     async fn assessment(&self, id: AssessmentId) -> Result<Assessment, StoreError>;
+    /// An assessment and its client, read together.
+    async fn assessment_with_client(&self, id: AssessmentId) -> Result<(Assessment, Client), StoreError>;
     /// A client's assessments, oldest first.
     async fn assessments_for(&self, client: ClientId) -> Result<Vec<Assessment>, StoreError>;
     /// Saves a draft's form (and intake, once valid). `Conflict` if already complete.
@@ -100,9 +104,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn save_report(&self, assessment: AssessmentId, report: Value, engine_version: &str) -> Result<Report, StoreError>;
     /// The newest report of an assessment, if any.
     async fn latest_report(&self, assessment: AssessmentId) -> Result<Option<Report>, StoreError>;
-    /// What a rendered report page depends on besides the plan and photos: the newest
-    /// report's id and how many landmark sets the assessment has (both only ever grow), read
-    /// without the report itself.
+    /// What the report page of an assessment depends on, read in one query without the
+    /// report itself; `None` when it has no report.
     async fn report_stamp(&self, assessment: AssessmentId) -> Result<Option<ReportStamp>, StoreError>;
     /// The plan of an assessment, if any.
     async fn plan_for(&self, assessment: AssessmentId) -> Result<Option<Plan>, StoreError>;

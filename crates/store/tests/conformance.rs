@@ -126,6 +126,11 @@ async fn story(store: Arc<dyn Store>, photos_dir: &Path) {
     let first = ClientQuery { limit: Some(2), ..ClientQuery::default() };
     assert_eq!(names(store.clients(&first).await.unwrap()), ["Alice Archer", "Ben 100% Shared"]);
     assert_eq!(store.count_clients(&first).await.unwrap(), 3);
+    let listed = store.listed_clients(&first).await.unwrap();
+    assert_eq!(listed.iter().map(|l| l.client.display_name.as_str()).collect::<Vec<_>>(), ["Alice Archer", "Ben 100% Shared"]);
+    assert_eq!(listed.iter().map(|l| l.client.clone()).collect::<Vec<_>>(), store.clients(&first).await.unwrap());
+    assert_eq!(listed[0].owner_name, p1.display_name);
+    assert_eq!(store.listed_clients(&visible(p2.id, Some("carol"))).await.unwrap()[0].owner_name, p2.display_name);
     let second_page = ClientQuery { limit: Some(2), offset: 2, ..ClientQuery::default() };
     assert_eq!(names(store.clients(&second_page).await.unwrap()), ["carol cole"]);
     assert_eq!(store.count_clients(&second_page).await.unwrap(), 3);
@@ -189,6 +194,9 @@ async fn story(store: Arc<dyn Store>, photos_dir: &Path) {
     assert!(matches!(store.save_draft(AssessmentId::new(), json!({}), None).await, Err(StoreError::NotFound)));
     let second =
         store.create_assessment(NewAssessment { client: alice.id, created_by: p1.id, form: json!({}), intake: None }).await.unwrap();
+    let (read, its_client) = store.assessment_with_client(second.id).await.unwrap();
+    assert_eq!((read, its_client), (second.clone(), store.client(alice.id).await.unwrap()));
+    assert!(matches!(store.assessment_with_client(AssessmentId::new()).await, Err(StoreError::NotFound)));
     let ids: Vec<_> = store.assessments_for(alice.id).await.unwrap().into_iter().map(|a| a.id).collect();
     assert_eq!(ids, [draft.id, second.id]);
 
@@ -197,7 +205,8 @@ async fn story(store: Arc<dyn Store>, photos_dir: &Path) {
     let newer = store.save_report(draft.id, json!({"engine_version": "0.2.0"}), "0.2.0").await.unwrap();
     assert_eq!(store.latest_report(draft.id).await.unwrap().unwrap().id, newer.id);
     assert!(store.latest_report(second.id).await.unwrap().is_none());
-    assert_eq!(store.report_stamp(draft.id).await.unwrap(), Some(ReportStamp { report: newer.id, landmark_sets: 0 }));
+    let stamp = store.report_stamp(draft.id).await.unwrap().unwrap();
+    assert_eq!((stamp.report, stamp.landmark_sets, stamp.photos, stamp.plan_edited_by), (newer.id, 0, 0, None));
     assert_eq!(store.report_stamp(second.id).await.unwrap(), None);
     let plan = store.plan_for(draft.id).await.unwrap().unwrap();
     assert_eq!(plan.current(), &json!({"phases": ["release"]}));
@@ -205,6 +214,8 @@ async fn story(store: Arc<dyn Store>, photos_dir: &Path) {
     assert_eq!(edited.engine_plan, json!({"phases": ["release"]}));
     assert_eq!(edited.current(), &json!({"phases": ["release", "strengthen"]}));
     assert_eq!(edited.edited_by, Some(p1.id));
+    let stamp = store.report_stamp(draft.id).await.unwrap().unwrap();
+    assert_eq!((stamp.plan_edited_by, stamp.plan_edited_at), (edited.edited_by, edited.edited_at));
     assert!(matches!(store.edit_plan(second.id, json!({}), p1.id).await, Err(StoreError::NotFound)));
 
     // Photos are content-addressed files; landmarks keep their provenance.
@@ -242,7 +253,8 @@ async fn story(store: Arc<dyn Store>, photos_dir: &Path) {
         .await
         .unwrap();
     assert_eq!(store.landmark_sets_for(draft.id).await.unwrap(), [landmarks]);
-    assert_eq!(store.report_stamp(draft.id).await.unwrap(), Some(ReportStamp { report: newer.id, landmark_sets: 1 }));
+    let stamp = store.report_stamp(draft.id).await.unwrap().unwrap();
+    assert_eq!((stamp.report, stamp.landmark_sets, stamp.photos), (newer.id, 1, 1));
     assert_eq!(store.photos_for(draft.id).await.unwrap(), std::slice::from_ref(&photo));
 
     // Notes, share links, audit.

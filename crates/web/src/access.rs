@@ -52,8 +52,12 @@ pub(crate) async fn assessment(
     id: AssessmentId,
     need: Access,
 ) -> Result<(Client, Assessment), WebError> {
-    let assessment = state.store.assessment(id).await?;
-    let client = client(state, user, assessment.client, need).await?;
+    let (assessment, client) = state.store.assessment_with_client(id).await?;
+    match client_access(user, &client) {
+        Some(have) if have >= need => {}
+        Some(_) => return Err(WebError::Forbidden),
+        None => return Err(WebError::NotFound),
+    }
     if user.user.role == Role::Client && assessment.status == tonus_store::AssessmentStatus::Draft {
         return Err(WebError::NotFound);
     }

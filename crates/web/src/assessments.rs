@@ -30,10 +30,17 @@ use crate::pages::Layout;
 use crate::report_cache::{self, RenderedReport};
 use crate::state::AppState;
 
-struct PhotoItem {
-    id: String,
-    view: String,
-    size_kb: String,
+/// A stored photo as the report and form pages list it.
+pub(crate) struct PhotoItem {
+    pub id: String,
+    pub view: String,
+    pub size_kb: String,
+}
+
+impl PhotoItem {
+    pub(crate) fn text_bytes(&self) -> usize {
+        self.id.len() + self.view.len() + self.size_kb.len()
+    }
 }
 
 struct LandmarkItem {
@@ -356,7 +363,7 @@ struct ReportPage<'a> {
     engine_version: &'a str,
     report_html: &'a str,
     report_css: &'static str,
-    photos: Vec<PhotoItem>,
+    photos: &'a [PhotoItem],
     plan_edited: Option<String>,
     is_staff: bool,
     panels: &'a [crate::visual::PhotoPanel],
@@ -370,19 +377,11 @@ pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id
     }
     crate::audit::record(&state, Some(me.user.id), "view", "assessment", &assessment.id.to_string(), "report").await?;
     let is_staff = me.require_staff().is_ok();
-    let rendered = rendered_report(&state, &assessment, is_staff).await?;
-    let plan = state.store.plan_for(assessment.id).await?;
-    let plan_edited = match plan.as_ref().and_then(|p| p.edited_by.zip(p.edited_at)) {
+    let (stamp, rendered) = rendered_report(&state, &assessment, is_staff).await?;
+    let plan_edited = match stamp.plan_edited_by.zip(stamp.plan_edited_at) {
         Some((by, at)) => Some(format!("{} on {}", user_name(&state, by).await?, format::datetime(at))),
         None => None,
     };
-    let photos = state
-        .store
-        .photos_for(assessment.id)
-        .await?
-        .into_iter()
-        .map(|p| PhotoItem { id: p.id.to_string(), view: p.view, size_kb: format!("{:.0} kB", p.byte_len as f64 / 1024.0) })
-        .collect();
     let page = ReportPage {
         layout: Layout::for_user("Assessment report", &me),
         client_id: client.id.to_string(),
@@ -392,7 +391,7 @@ pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id
         engine_version: &rendered.engine_version,
         report_html: &rendered.report_html,
         report_css: state.engine.report_css(),
-        photos,
+        photos: &rendered.photos,
         plan_edited,
         is_staff,
         panels: &rendered.panels,
@@ -401,25 +400,34 @@ pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id
     Ok(Html(page.render()?).into_response())
 }
 
-/// The report and photo panels of an assessment's newest report, rendered once per report
-/// (see `report_cache`).
-async fn rendered_report(state: &AppState, assessment: &Assessment, can_edit: bool) -> Result<Arc<RenderedReport>, WebError> {
+/// The viewer-independent part of an assessment's report page (report, photos and their
+/// panels), rendered once per [`ReportStamp`](tonus_store::ReportStamp) (see `report_cache`).
+async fn rendered_report(
+    state: &AppState,
+    assessment: &Assessment,
+    can_edit: bool,
+) -> Result<(tonus_store::ReportStamp, Arc<RenderedReport>), WebError> {
     let stamp = state.store.report_stamp(assessment.id).await?.ok_or(WebError::NotFound)?;
     let key = report_cache::Key { stamp, can_edit };
     if let Some(hit) = state.reports.get(&key) {
-        return Ok(hit);
+        return Ok((stamp, hit));
     }
     let report = state.store.latest_report(assessment.id).await?.ok_or(WebError::NotFound)?;
+    let photos = state.store.photos_for(assessment.id).await?;
     let rendered = Arc::new(RenderedReport {
         report_html: state.engine.render_stored(&report.report)?,
         panels: crate::visual::photo_panels(state, assessment, &report.report, can_edit).await?,
+        photos: photos
+            .iter()
+            .map(|p| PhotoItem { id: p.id.to_string(), view: p.view.clone(), size_kb: format!("{:.0} kB", p.byte_len as f64 / 1024.0) })
+            .collect(),
         engine_version: report.engine_version,
     });
-    // A report saved between the two reads is rendered now but kept under its own stamp.
-    if report.id == stamp.report {
+    // Something saved between the reads is shown now but not kept under the older stamp.
+    if report.id == stamp.report && i64::try_from(photos.len()) == Ok(stamp.photos) {
         state.reports.insert(key, Arc::clone(&rendered));
     }
-    Ok(rendered)
+    Ok((stamp, rendered))
 }
 
 /// Re-runs the engine on the stored intake and landmark sets and stores the new report beside

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tonus_store::{
-    AssessmentStatus, Client, ClientId, ClientQuery, ClientUpdate, NewClient, NewNote, NewShareLink, NewUser, Role, ShareLinkId, Timestamp,
-    UserId, token,
+    AssessmentStatus, Client, ClientId, ClientQuery, ClientUpdate, ListedClient, NewClient, NewNote, NewShareLink, NewUser, Role,
+    ShareLinkId, Timestamp, UserId, token,
 };
 
 use crate::access::{self, Access, parse_id};
@@ -112,32 +112,30 @@ pub(crate) async fn visible_clients(state: &AppState, me: &CurrentUser, search: 
 }
 
 /// One page of the clients a staff member may see, matching the search.
-async fn listed_clients(state: &AppState, me: &CurrentUser, q: &str, page: Option<u32>) -> Result<(Vec<Client>, Pager), WebError> {
+async fn listed_clients(state: &AppState, me: &CurrentUser, q: &str, page: Option<u32>) -> Result<(Vec<ListedClient>, Pager), WebError> {
     let mut query = visible_query(me, Some(q.to_owned()))?;
     let total = state.store.count_clients(&query).await?;
     let last_page = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = i64::from(page.unwrap_or(1)).clamp(1, last_page);
     query.limit = Some(PAGE_SIZE);
     query.offset = (page - 1) * PAGE_SIZE;
-    let clients = state.store.clients(&query).await?;
+    let clients = state.store.listed_clients(&query).await?;
     let pager = Pager::new(q, page, clients.len(), total);
     Ok((clients, pager))
 }
 
-async fn rows(state: &AppState, clients: Vec<Client>) -> Result<Vec<ClientRow>, WebError> {
-    let users = state.store.users().await?;
-    let name_of = |id: UserId| users.iter().find(|u| u.id == id).map_or_else(String::new, |u| u.display_name.clone());
-    Ok(clients
+fn rows(clients: Vec<ListedClient>) -> Vec<ClientRow> {
+    clients
         .into_iter()
-        .map(|c| ClientRow {
+        .map(|ListedClient { client: c, owner_name }| ClientRow {
             id: c.id.to_string(),
-            owner: name_of(c.owner),
+            owner: owner_name,
             name: c.display_name,
             reference: c.reference.unwrap_or_default(),
             shared: c.shared_with_clinic,
             updated: format::date(c.updated_at),
         })
-        .collect())
+        .collect()
 }
 
 pub(crate) async fn list(
@@ -148,7 +146,7 @@ pub(crate) async fn list(
 ) -> Result<Html<String>, WebError> {
     let q = query.q.unwrap_or_default();
     let (clients, pager) = listed_clients(&state, &me, &q, query.page).await?;
-    let rows = rows(&state, clients).await?;
+    let rows = rows(clients);
     // htmx asks for the table rows only while the user types in the search box.
     if headers.contains_key("hx-request") {
         return Ok(Html(ClientRows { rows, pager }.render()?));
@@ -168,7 +166,7 @@ pub(crate) async fn create(State(state): State<AppState>, CsrfForm(me, form): Cs
     me.require_staff()?;
     if form.display_name.trim().is_empty() {
         let (clients, pager) = listed_clients(&state, &me, "", None).await?;
-        let rows = rows(&state, clients).await?;
+        let rows = rows(clients);
         let error = Some("name: must not be empty".into());
         let page = ClientsPage { layout: Layout::for_user("Clients", &me), q: String::new(), rows, pager, error };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());

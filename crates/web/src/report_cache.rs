@@ -1,18 +1,20 @@
 //! Rendered report pages kept in memory, so a report read again is not rendered again.
 //!
-//! The expensive part of the report page (the engine's report as HTML with its body map, and
-//! the photo panels with their overlays) depends only on the newest report and the
-//! assessment's landmark sets, and neither is ever changed in place: a correction or a
-//! recomputation adds a row. The key is therefore the [`ReportStamp`] (newest report id,
-//! number of landmark sets), read with one small query, plus whether the viewer may edit;
-//! a stale entry can never match. Who viewed it, the plan and the photos list are read fresh
-//! on every request. The cache is bounded in bytes and drops its oldest entries first.
+//! The expensive part of the report page (the engine's report as HTML with its body map, the
+//! photos and their panels with the overlays) depends only on the newest report, the
+//! assessment's landmark sets and photos, none of which is ever changed in place: a
+//! correction or a recomputation adds a row. The key is therefore the [`ReportStamp`] (newest
+//! report id, numbers of landmark sets and photos, the plan's last edit), read with one small
+//! query, plus whether the viewer may edit; a stale entry can never match. The viewer, the
+//! access check and the audit line are done fresh on every request. The cache is bounded in
+//! bytes and drops its oldest entries first.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use tonus_store::ReportStamp;
 
+use crate::assessments::PhotoItem;
 use crate::visual::PhotoPanel;
 
 /// What the cache may hold in all, in bytes of rendered text (a report page's part is
@@ -23,12 +25,16 @@ const BUDGET_BYTES: usize = 3 << 20;
 pub(crate) struct RenderedReport {
     pub engine_version: String,
     pub report_html: String,
+    pub photos: Vec<PhotoItem>,
     pub panels: Vec<PhotoPanel>,
 }
 
 impl RenderedReport {
     fn bytes(&self) -> usize {
-        self.engine_version.len() + self.report_html.len() + self.panels.iter().map(PhotoPanel::text_bytes).sum::<usize>()
+        self.engine_version.len()
+            + self.report_html.len()
+            + self.photos.iter().map(PhotoItem::text_bytes).sum::<usize>()
+            + self.panels.iter().map(PhotoPanel::text_bytes).sum::<usize>()
     }
 }
 
@@ -102,11 +108,17 @@ mod tests {
     use super::*;
 
     fn key(landmark_sets: i64) -> Key {
-        Key { stamp: ReportStamp { report: ReportId::new(), landmark_sets }, can_edit: true }
+        let stamp = ReportStamp { report: ReportId::new(), landmark_sets, photos: 0, plan_edited_by: None, plan_edited_at: None };
+        Key { stamp, can_edit: true }
     }
 
     fn rendered(kb: usize) -> Arc<RenderedReport> {
-        Arc::new(RenderedReport { engine_version: "0.1.0".into(), report_html: "x".repeat(kb * 1024), panels: Vec::new() })
+        Arc::new(RenderedReport {
+            engine_version: "0.1.0".into(),
+            report_html: "x".repeat(kb * 1024),
+            photos: Vec::new(),
+            panels: Vec::new(),
+        })
     }
 
     #[test]

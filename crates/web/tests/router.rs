@@ -346,6 +346,8 @@ async fn assessment_drafts_keep_input_and_completion_runs_the_engine() {
     let mut edited = plan.engine_plan.clone();
     let first_exercise = edited["phases"][0]["exercises"][0]["name"].as_str().unwrap().to_owned();
     edited["phases"][0]["exercises"][0]["dosage"] = json!("Twice a day, 5 repetitions (therapist's dose)");
+    // The report page, rendered and kept before the edit, shows the edit afterwards.
+    assert!(!app.get(&format!("/assessments/{id}"), Some(&pat)).await.text().contains("plan edited by"));
     let saved = app.post(&format!("/assessments/{id}/plan"), Some(&pat), &[("plan", &edited.to_string())]).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
     let plan = app.store.plan_for(id.parse().unwrap()).await.unwrap().unwrap();
