@@ -1158,30 +1158,38 @@ macro_rules! impl_store {
             }
 
             async fn record_audit_batch(&self, entries: Vec<NewAuditEntry>) -> Result<(), StoreError> {
-                // One multi-row INSERT per chunk: a single round trip and, in one transaction,
-                // a single disk flush. 500 rows × 7 parameters stays under every backend's
-                // parameter limit.
-                if entries.is_empty() {
-                    return Ok(());
-                }
+                // One multi-row INSERT: a single round trip and a single disk flush, atomic by
+                // itself. Larger batches go in chunks of 500 rows (7 parameters each, under
+                // every backend's parameter limit) inside one transaction.
                 let at = Timestamp::now().0;
-                let mut tx = self.pool.begin().await?;
-                for chunk in entries.chunks(500) {
+                let insert = |chunk: &[NewAuditEntry]| {
                     let mut insert = sqlx::QueryBuilder::new(
                         "INSERT INTO audit_log (id, at, actor_id, action, record_kind, record_id, detail) ",
                     );
-                    insert.push_values(chunk, |mut row, entry| {
+                    insert.push_values(chunk.iter().cloned(), |mut row, entry| {
                         row.push_bind(AuditId::new().to_string())
                             .push_bind(at)
                             .push_bind(entry.actor.map(|a| a.to_string()))
-                            .push_bind(entry.action.clone())
-                            .push_bind(entry.record_kind.clone())
-                            .push_bind(entry.record_id.clone())
-                            .push_bind(entry.detail.clone());
+                            .push_bind(entry.action)
+                            .push_bind(entry.record_kind)
+                            .push_bind(entry.record_id)
+                            .push_bind(entry.detail);
                     });
-                    insert.build().execute(&mut *tx).await?;
+                    insert
+                };
+                match entries.len() {
+                    0 => {}
+                    1..=500 => {
+                        insert(&entries).build().execute(&self.pool).await?;
+                    }
+                    _ => {
+                        let mut tx = self.pool.begin().await?;
+                        for chunk in entries.chunks(500) {
+                            insert(chunk).build().execute(&mut *tx).await?;
+                        }
+                        tx.commit().await?;
+                    }
                 }
-                tx.commit().await?;
                 Ok(())
             }
 

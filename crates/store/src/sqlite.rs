@@ -42,6 +42,9 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new().max_connections(max).connect_with(options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         if !in_memory {
+            // Start from an empty WAL: a large one left by a bulk import (or a crash) would
+            // otherwise be copied back while the first requests wait on their commits.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await?;
             tokio::spawn(checkpoint_in_background(pool.clone()));
         }
         Ok(Self { pool, photos })

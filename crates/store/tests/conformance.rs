@@ -305,10 +305,13 @@ async fn story(store: Arc<dyn Store>, photos_dir: &Path) {
     };
     store.record_audit_batch(vec![line("view", carol.id.to_string()), line("update", carol.id.to_string())]).await.unwrap();
     store.record_audit_batch(Vec::new()).await.unwrap();
+    // Past one statement's worth of rows, the chunks still land together.
+    store.record_audit_batch((0..1_200).map(|_| line("view", shared.id.to_string())).collect()).await.unwrap();
+    assert_eq!(store.audit_for(&shared.id.to_string(), 5_000).await.unwrap().len(), 1_200);
     let mut actions: Vec<_> = store.audit_for(&carol.id.to_string(), 10).await.unwrap().into_iter().map(|e| e.action).collect();
     actions.sort();
     assert_eq!(actions, ["update", "view"]);
-    assert_eq!(store.recent_audit(10).await.unwrap().len(), 3);
+    assert_eq!(store.recent_audit(5_000).await.unwrap().len(), 1_203);
 
     // Export holds the whole record and no token hash.
     let export = store.export_client(alice.id).await.unwrap();

@@ -77,6 +77,9 @@ run_backend() {
   seeded="$(timeout 1800 "$seed" --data-dir "$data" --database "$url" --clients "$clients" --assessments "$assessments" \
     --login load --password "$password" --tasks 4)"
   echo "   seeding took $(( $(date +%s) - start )) s"
+  # Flush the seeding's dirty pages first, so the kernel's writeback of a few hundred MB does
+  # not land in the middle of the measurement (it stalls every fsync while it runs).
+  sync
   local assessment
   assessment="$(sed -n 's/^assessment=//p' <<<"$seeded")"
 
