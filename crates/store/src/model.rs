@@ -195,6 +195,13 @@ pub struct ListedClient {
     pub owner_name: String,
 }
 
+/// A page of a client list: the clients shown and how many match the query in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClientPage {
+    pub clients: Vec<ListedClient>,
+    pub total: i64,
+}
+
 /// Changes to a client's details.
 #[derive(Debug, Clone)]
 pub struct ClientUpdate {

@@ -169,6 +169,7 @@ pub(crate) struct ListedClientRow {
     #[sqlx(flatten)]
     client: ClientRow,
     owner_name: String,
+    pub(crate) total: i64,
 }
 
 impl TryFrom<ListedClientRow> for ListedClient {
@@ -726,11 +727,14 @@ macro_rules! impl_store {
                 $crate::sql::convert(rows)
             }
 
-            async fn listed_clients(&self, query: &ClientQuery) -> Result<Vec<ListedClient>, StoreError> {
-                // The subquery keeps the filter's bare column names unambiguous.
+            async fn listed_clients(&self, query: &ClientQuery) -> Result<ClientPage, StoreError> {
+                // The page, its owners' names and the total in one round trip: the count is an
+                // uncorrelated subquery, evaluated once. The inner query keeps the filter's
+                // bare column names unambiguous.
                 let rows: Vec<$crate::sql::ListedClientRow> = sqlx::query_as(concat!(
                     "SELECT c.id, c.owner_id, c.display_name, c.reference, c.shared_with_clinic, c.user_id, c.created_at, ",
-                    "c.updated_at, COALESCE(u.display_name, '') AS owner_name ",
+                    "c.updated_at, COALESCE(u.display_name, '') AS owner_name, ",
+                    "(SELECT COUNT(*) FROM clients ", $crate::sql::client_filter!(), ") AS total ",
                     "FROM (SELECT ", $crate::sql::client_cols!(), " FROM clients ", $crate::sql::client_filter!(),
                     "ORDER BY lower(display_name), id LIMIT $3 OFFSET $4) c ",
                     "LEFT JOIN users u ON u.id = c.owner_id ORDER BY lower(c.display_name), c.id"
@@ -741,7 +745,12 @@ macro_rules! impl_store {
                 .bind(query.offset.max(0))
                 .fetch_all(&self.pool)
                 .await?;
-                $crate::sql::convert(rows)
+                // No row, no total: count on its own (an empty list, or a page past the end).
+                let total = match rows.first() {
+                    Some(row) => row.total,
+                    None => self.count_clients(query).await?,
+                };
+                Ok(ClientPage { clients: $crate::sql::convert(rows)?, total })
             }
 
             async fn count_clients(&self, query: &ClientQuery) -> Result<i64, StoreError> {

@@ -61,8 +61,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn client_for_user(&self, user: UserId) -> Result<Option<Client>, StoreError>;
     /// Clients matching the query, by name.
     async fn clients(&self, query: &ClientQuery) -> Result<Vec<Client>, StoreError>;
-    /// The same clients with their owners' names, for lists.
-    async fn listed_clients(&self, query: &ClientQuery) -> Result<Vec<ListedClient>, StoreError>;
+    /// The same clients with their owners' names, and how many match in all, for lists.
+    async fn listed_clients(&self, query: &ClientQuery) -> Result<ClientPage, StoreError>;
     /// How many clients match the query (its `limit` and `offset` ignored).
     async fn count_clients(&self, query: &ClientQuery) -> Result<i64, StoreError>;
     /// Changes a client's details.

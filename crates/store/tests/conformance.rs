@@ -126,11 +126,15 @@ async fn story(store: Arc<dyn Store>, photos_dir: &Path) {
     let first = ClientQuery { limit: Some(2), ..ClientQuery::default() };
     assert_eq!(names(store.clients(&first).await.unwrap()), ["Alice Archer", "Ben 100% Shared"]);
     assert_eq!(store.count_clients(&first).await.unwrap(), 3);
-    let listed = store.listed_clients(&first).await.unwrap();
+    let page = store.listed_clients(&first).await.unwrap();
+    assert_eq!(page.total, 3);
+    let listed = page.clients;
     assert_eq!(listed.iter().map(|l| l.client.display_name.as_str()).collect::<Vec<_>>(), ["Alice Archer", "Ben 100% Shared"]);
     assert_eq!(listed.iter().map(|l| l.client.clone()).collect::<Vec<_>>(), store.clients(&first).await.unwrap());
     assert_eq!(listed[0].owner_name, p1.display_name);
-    assert_eq!(store.listed_clients(&visible(p2.id, Some("carol"))).await.unwrap()[0].owner_name, p2.display_name);
+    assert_eq!(store.listed_clients(&visible(p2.id, Some("carol"))).await.unwrap().clients[0].owner_name, p2.display_name);
+    let past_the_end = store.listed_clients(&ClientQuery { limit: Some(2), offset: 10, ..ClientQuery::default() }).await.unwrap();
+    assert_eq!((past_the_end.clients.len(), past_the_end.total), (0, 3));
     let second_page = ClientQuery { limit: Some(2), offset: 2, ..ClientQuery::default() };
     assert_eq!(names(store.clients(&second_page).await.unwrap()), ["carol cole"]);
     assert_eq!(store.count_clients(&second_page).await.unwrap(), 3);

@@ -114,14 +114,18 @@ pub(crate) async fn visible_clients(state: &AppState, me: &CurrentUser, search: 
 /// One page of the clients a staff member may see, matching the search.
 async fn listed_clients(state: &AppState, me: &CurrentUser, q: &str, page: Option<u32>) -> Result<(Vec<ListedClient>, Pager), WebError> {
     let mut query = visible_query(me, Some(q.to_owned()))?;
-    let total = state.store.count_clients(&query).await?;
-    let last_page = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let page = i64::from(page.unwrap_or(1)).clamp(1, last_page);
     query.limit = Some(PAGE_SIZE);
+    let mut page = i64::from(page.unwrap_or(1)).max(1);
     query.offset = (page - 1) * PAGE_SIZE;
-    let clients = state.store.listed_clients(&query).await?;
-    let pager = Pager::new(q, page, clients.len(), total);
-    Ok((clients, pager))
+    let mut listed = state.store.listed_clients(&query).await?;
+    if listed.clients.is_empty() && listed.total > 0 {
+        // Past the end (the list shrank, or a hand-typed page): show the last page.
+        page = (listed.total + PAGE_SIZE - 1) / PAGE_SIZE;
+        query.offset = (page - 1) * PAGE_SIZE;
+        listed = state.store.listed_clients(&query).await?;
+    }
+    let pager = Pager::new(q, page, listed.clients.len(), listed.total);
+    Ok((listed.clients, pager))
 }
 
 fn rows(clients: Vec<ListedClient>) -> Vec<ClientRow> {
