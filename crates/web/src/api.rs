@@ -43,6 +43,7 @@ async fn session(me: CurrentUser) -> Json<Value> {
 
 async fn logout(State(state): State<AppState>, ApiWriter(me): ApiWriter) -> Result<Response, ApiError> {
     state.store.delete_session(&me.token_hash).await?;
+    state.sessions.clear();
     crate::audit::record(&state, Some(me.user.id), "logout", "user", &me.user.id.to_string(), "").await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(axum::http::header::SET_COOKIE, crate::auth::cookie(&state, None));

@@ -21,7 +21,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use serde::Deserialize;
-use tonus_store::{NewSession, Role, Timestamp, User, token};
+use tonus_store::{NewSession, Role, Session, Timestamp, User, token};
 
 use crate::error::{ApiError, WebError};
 use crate::pages::Layout;
@@ -118,8 +118,65 @@ pub(crate) async fn current_user(state: &AppState, headers: &HeaderMap) -> Resul
         return Ok(None);
     };
     let token_hash = token::hash(&token);
-    let session = state.store.session(&token_hash, Timestamp::now()).await?;
+    let now = Timestamp::now();
+    if let Some(session) = state.sessions.get(&token_hash, now) {
+        return Ok(Some(CurrentUser { user: session.user, csrf: session.csrf_token, token_hash }));
+    }
+    let generation = state.sessions.generation();
+    let session = state.store.session(&token_hash, now).await?;
+    if let Some(session) = &session {
+        state.sessions.insert(generation, &token_hash, session.clone());
+    }
     Ok(session.map(|s| CurrentUser { user: s.user, csrf: s.csrf_token, token_hash }))
+}
+
+/// Sessions read from the store in the last second, so a burst of requests on one login reads
+/// the store once. Every change this process makes to sessions or accounts (logout, password,
+/// disabling, erasure) empties it at once; a change made by another process (a second server on
+/// the same PostgreSQL, `tonus client erase`) takes effect within [`SessionCache::TTL`]. An
+/// entry read before such a change is not kept (the generation check), and a session never
+/// outlives its own expiry here.
+#[derive(Debug, Default)]
+pub(crate) struct SessionCache {
+    entries: Mutex<HashMap<String, (Session, Instant)>>,
+    generation: std::sync::atomic::AtomicU64,
+}
+
+impl SessionCache {
+    pub(crate) const TTL: Duration = Duration::from_secs(1);
+    /// Beyond this many logins at once the cache starts over rather than grow.
+    const MAX_ENTRIES: usize = 10_000;
+
+    fn get(&self, token_hash: &str, now: Timestamp) -> Option<Session> {
+        let entries = self.entries.lock().unwrap_or_else(|poison| poison.into_inner());
+        entries
+            .get(token_hash)
+            .filter(|(session, read)| read.elapsed() < Self::TTL && session.expires_at > now)
+            .map(|(session, _)| session.clone())
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Keeps a session read when the cache was at `generation`, unless it was emptied since.
+    fn insert(&self, generation: u64, token_hash: &str, session: Session) {
+        let mut entries = self.entries.lock().unwrap_or_else(|poison| poison.into_inner());
+        if self.generation() != generation {
+            return;
+        }
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(token_hash.to_owned(), (session, Instant::now()));
+    }
+
+    /// Forgets every session (after any change to sessions or accounts).
+    pub(crate) fn clear(&self) {
+        let mut entries = self.entries.lock().unwrap_or_else(|poison| poison.into_inner());
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        entries.clear();
+    }
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
@@ -335,6 +392,7 @@ pub(crate) async fn logout(
     crate::form::CsrfForm(user, _): crate::form::CsrfForm<CsrfOnly>,
 ) -> Result<Response, WebError> {
     state.store.delete_session(&user.token_hash).await?;
+    state.sessions.clear();
     crate::audit::record(&state, Some(user.user.id), "logout", "user", &user.user.id.to_string(), "").await?;
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie(&state, None));
@@ -390,6 +448,7 @@ pub(crate) async fn change_password(
         let hash = hash_password(state.settings.password_cost, &form.password).await?;
         // This ends every session of the account, this one included; open a fresh one.
         state.store.set_password_hash(me.user.id, &hash).await?;
+        state.sessions.clear();
         let session_token = token::generate()?;
         state
             .store

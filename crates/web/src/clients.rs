@@ -513,6 +513,8 @@ pub(crate) async fn erase(
 /// Erases a client (already access-checked) and records that it happened.
 pub(crate) async fn erase_record(state: &AppState, me: &CurrentUser, id: ClientId) -> Result<tonus_store::Erasure, WebError> {
     let erased = state.store.erase_client(id).await?;
+    // The client's own login went with the record.
+    state.sessions.clear();
     crate::audit::record(
         state,
         Some(me.user.id),

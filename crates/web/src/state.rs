@@ -46,6 +46,8 @@ pub struct App {
     pub(crate) engine: EngineAdapter,
     pub(crate) settings: Settings,
     pub(crate) limiter: LoginLimiter,
+    /// Sessions read in the last second.
+    pub(crate) sessions: crate::auth::SessionCache,
     /// Audit lines waiting for their group commit.
     pub(crate) audit: crate::audit::AuditQueue,
     /// Rendered report pages, by what they depend on.
@@ -73,6 +75,7 @@ impl AppState {
             engine_permits: Semaphore::new(settings.engine_permits),
             settings,
             limiter: LoginLimiter::default(),
+            sessions: crate::auth::SessionCache::default(),
             audit: crate::audit::AuditQueue::default(),
             reports: crate::report_cache::ReportCache::default(),
             decoy_hash,

@@ -117,6 +117,7 @@ async fn set_disabled(state: &AppState, me: &CurrentUser, id: &str, disabled: bo
         return Err(WebError::Conflict("you cannot disable your own account".into()));
     }
     state.store.set_user_disabled(id, disabled).await?;
+    state.sessions.clear();
     let action = if disabled { "disable" } else { "enable" };
     crate::audit::record(state, Some(me.user.id), action, "user", &id.to_string(), "").await?;
     Ok(Redirect::to("/admin/users"))
@@ -152,6 +153,7 @@ pub(crate) async fn reset_password(
     let id: UserId = parse_id(&id)?;
     let hash = auth::hash_password(state.settings.password_cost, &form.password).await?;
     state.store.set_password_hash(id, &hash).await?;
+    state.sessions.clear();
     crate::audit::record(&state, Some(me.user.id), "reset_password", "user", &id.to_string(), "").await?;
     Ok(Redirect::to("/admin/users"))
 }

@@ -166,11 +166,20 @@ async fn admin_manages_accounts_and_sees_the_audit_log() {
     let users = app.get("/admin/users", Some(&admin)).await;
     assert!(users.text().contains("pat"));
     let pat_id = app.store.credentials("pat").await.unwrap().unwrap().user.id.to_string();
+    // Each check below follows a request that has just read (and so cached) the session: a
+    // change takes effect at once all the same.
+    assert_eq!(app.get("/clients", Some(&pat)).await.status, StatusCode::OK);
     let reset = app.post(&format!("/admin/users/{pat_id}/password"), Some(&admin), &[("password", "another long password")]).await;
     assert_eq!(reset.status, StatusCode::SEE_OTHER);
     // A reset ends the account's sessions.
     assert_eq!(app.get("/clients", Some(&pat)).await.status, StatusCode::SEE_OTHER);
+    let pat = app.post("/login", None, &[("login", "pat"), ("password", "another long password")]).await;
+    assert_eq!(pat.status, StatusCode::SEE_OTHER);
+    let cookie = pat.set_cookie.unwrap().split(';').next().unwrap().to_owned();
+    let as_pat = || axum::http::Request::get("/clients").header("cookie", cookie.clone()).body(axum::body::Body::empty()).unwrap();
+    assert_eq!(app.send(as_pat()).await.status, StatusCode::OK);
     assert_eq!(app.post(&format!("/admin/users/{pat_id}/disable"), Some(&admin), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.send(as_pat()).await.status, StatusCode::SEE_OTHER, "a disabled account's open session ends at once");
     let disabled = app.post("/login", None, &[("login", "pat"), ("password", "another long password")]).await;
     assert_eq!(disabled.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.post(&format!("/admin/users/{pat_id}/enable"), Some(&admin), &[]).await.status, StatusCode::SEE_OTHER);
