@@ -3,7 +3,8 @@
 //! A session is a random 256-bit token in an `HttpOnly`, `SameSite=Lax` cookie (`Secure`
 //! behind https); the store keeps only its SHA-256 with the user and the session's CSRF token.
 //! Failed logins are limited per login name and per client address in memory (a restart
-//! forgets them; that is acceptable for a single-process server). Left out: password reset
+//! forgets them; that is acceptable for a single-process server). Sessions read in the last
+//! second are kept in memory ([`SessionCache`]). Left out: password reset
 //! by email (an admin resets passwords) and multi-factor login.
 
 use std::collections::HashMap;
