@@ -37,6 +37,12 @@ pub(crate) struct PhotoItem {
     pub size_kb: String,
 }
 
+impl From<&tonus_store::Photo> for PhotoItem {
+    fn from(p: &tonus_store::Photo) -> Self {
+        Self { id: p.id.to_string(), view: p.view.clone(), size_kb: format!("{:.0} kB", p.byte_len as f64 / 1024.0) }
+    }
+}
+
 impl PhotoItem {
     pub(crate) fn text_bytes(&self) -> usize {
         self.id.len() + self.view.len() + self.size_kb.len()
@@ -84,13 +90,7 @@ async fn render_form(
     let catalog = state.engine.catalog();
     let (photos, landmarks) = match assessment {
         Some(a) => (
-            state
-                .store
-                .photos_for(a.id)
-                .await?
-                .into_iter()
-                .map(|p| PhotoItem { id: p.id.to_string(), view: p.view, size_kb: format!("{:.0} kB", p.byte_len as f64 / 1024.0) })
-                .collect(),
+            state.store.photos_for(a.id).await?.iter().map(PhotoItem::from).collect(),
             state
                 .store
                 .landmark_sets_for(a.id)
@@ -417,10 +417,7 @@ async fn rendered_report(
     let rendered = Arc::new(RenderedReport {
         report_html: state.engine.render_stored(&report.report)?,
         panels: crate::visual::photo_panels(state, assessment, &report.report, can_edit).await?,
-        photos: photos
-            .iter()
-            .map(|p| PhotoItem { id: p.id.to_string(), view: p.view.clone(), size_kb: format!("{:.0} kB", p.byte_len as f64 / 1024.0) })
-            .collect(),
+        photos: photos.iter().map(PhotoItem::from).collect(),
         engine_version: report.engine_version,
     });
     // Something saved between the reads is shown now but not kept under the older stamp.

@@ -73,6 +73,10 @@ fn backend(message: String) -> WebError {
     WebError::Store(tonus_store::StoreError::Backend(message.into()))
 }
 
+fn entry(actor: Option<UserId>, action: &str, record_kind: &str, record_id: &str, detail: &str) -> NewAuditEntry {
+    NewAuditEntry { actor, action: action.into(), record_kind: record_kind.into(), record_id: record_id.into(), detail: detail.into() }
+}
+
 /// Appends one audit line; a failure fails the request, so no access goes unrecorded.
 pub(crate) async fn record(
     state: &AppState,
@@ -82,9 +86,7 @@ pub(crate) async fn record(
     record_id: &str,
     detail: &str,
 ) -> Result<(), WebError> {
-    let entry =
-        NewAuditEntry { actor, action: action.into(), record_kind: record_kind.into(), record_id: record_id.into(), detail: detail.into() };
-    state.audit.record(&state.store, entry).await
+    state.audit.record(&state.store, entry(actor, action, record_kind, record_id, detail)).await
 }
 
 /// Appends one audit line straight to a store (for work done outside a request).
@@ -96,14 +98,6 @@ pub(crate) async fn record_on(
     record_id: &str,
     detail: &str,
 ) -> Result<(), WebError> {
-    store
-        .record_audit(NewAuditEntry {
-            actor,
-            action: action.into(),
-            record_kind: record_kind.into(),
-            record_id: record_id.into(),
-            detail: detail.into(),
-        })
-        .await?;
+    store.record_audit(entry(actor, action, record_kind, record_id, detail)).await?;
     Ok(())
 }
