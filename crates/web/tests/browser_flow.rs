@@ -7,10 +7,10 @@
 //! for a person to look at. Skips loudly when Node, Chromium or `browser-tests/node_modules`
 //! are missing; with `TONUS_REQUIRE_BROWSER` set (as CI does) it fails instead.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+mod browser_support;
 
-use tonus_web::WebConfig;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -18,71 +18,27 @@ fn workspace() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn main_flow_in_a_browser() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser-tests");
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let node = std::process::Command::new("node").arg("--version").output();
     // A real photo (MIT, see its README) and MediaPipe's landmarks for it.
     let photo = workspace().join("crates/pose/test_data/side/sitting_posture_recognition/hunchback.jpg");
     let landmarks = workspace().join("examples/landmarks/red-flag-side.json");
     let intake = workspace().join("examples/desk-worker.toml");
-    let missing = !dir.join("node_modules/playwright-core").is_dir() || !Path::new(&chromium).exists() || node.is_err() || !photo.is_file();
-    if missing {
-        let msg =
-            format!("main_flow_in_a_browser needs node, {chromium}, `npm ci --prefix crates/web/browser-tests` and {}", photo.display());
-        // CI sets TONUS_REQUIRE_BROWSER so that a missing browser fails instead of skipping.
-        assert!(std::env::var_os("TONUS_REQUIRE_BROWSER").is_none(), "{msg}");
-        eprintln!("SKIPPED {msg}");
-        return;
-    }
+    let Some(browser) = browser_support::browser("main_flow_in_a_browser", &[&photo]) else { return };
     let data = tempfile::tempdir().unwrap();
-    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let config = WebConfig {
-        listen: addr,
-        data_dir: data.path().to_path_buf(),
-        database_url: format!("sqlite://{}", data.path().join("tonus.db").display()),
-        max_connections: 4,
-        engine_permits: 1,
-        behind_https: false,
-        session_ttl_secs: 3600,
-        share_link_ttl_secs: 600,
-        max_upload_bytes: 8 * 1024 * 1024,
-    };
+    let config = browser_support::config(data.path(), 8 * 1024 * 1024);
+    let addr = config.listen;
     let base = format!("http://{addr}");
     // The same call `serve` makes at start: on an empty store it issues the one-time link.
     let store = tonus_store::connect(&config.store_config()).await.unwrap();
     assert_eq!(store.count_users().await.unwrap(), 0, "the data directory starts empty");
     let setup_url = tonus_web::print_setup_link(store.as_ref(), &base).await.unwrap().expect("no account yet, so a setup link");
     drop(store);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(tonus_web::serve_with_shutdown(config.clone(), async {
-        let _ = stopped.await;
-    }));
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let server = browser_support::start(config.clone()).await;
     let shots = workspace().join("target/browser-screenshots/main-flow");
     let _ = std::fs::remove_dir_all(&shots);
-    let output = tokio::process::Command::new("node")
-        .arg("main-flow.mjs")
-        .arg(&base)
-        .arg(&setup_url)
-        .arg(&photo)
-        .arg(&landmarks)
-        .arg(&intake)
-        .arg(&shots)
-        .current_dir(&dir)
-        .env("CHROMIUM", &chromium)
-        .output()
-        .await
-        .unwrap();
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
-    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    eprintln!("{report}");
-    assert!(output.status.success(), "main-flow browser checks failed:\n{report}");
+    let args = [OsStr::new(&base), OsStr::new(&setup_url), photo.as_os_str(), landmarks.as_os_str(), intake.as_os_str(), shots.as_os_str()];
+    let output = browser_support::node(&browser, "main-flow.mjs", &args, &[]).await;
+    server.stop().await;
+    browser_support::assert_passed(&output, "main-flow browser checks");
 
     // What the browser did is in the store: one staff account, the client's login, the
     // completed assessment with the photo's bytes on disk.

@@ -8,8 +8,10 @@
 //! Skips loudly when Node, Chromium or `browser-tests/node_modules` are missing; with
 //! `TONUS_REQUIRE_BROWSER` set it fails instead. Nothing is downloaded at test time.
 
+mod browser_support;
+
+use std::ffi::OsStr;
 use std::path::Path;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use tonus_store::{AssessmentStatus, ClientQuery, CompleteAssessment, LandmarkSource, NewAssessment, NewLandmarkSet, NewPhoto};
@@ -127,61 +129,24 @@ async fn add_rotated_photo(config: &WebConfig) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn visual_pages_work_in_a_browser() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser-tests");
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let node = std::process::Command::new("node").arg("--version").output();
-    if !dir.join("node_modules/playwright-core").is_dir() || !Path::new(&chromium).exists() || node.is_err() {
-        let msg = format!("visual_pages_work_in_a_browser needs node, {chromium} and `npm ci --prefix crates/web/browser-tests`");
-        // CI sets TONUS_REQUIRE_BROWSER so that a missing browser fails instead of skipping.
-        assert!(std::env::var_os("TONUS_REQUIRE_BROWSER").is_none(), "{msg}");
-        eprintln!("SKIPPED {msg}");
-        return;
-    }
+    let Some(browser) = browser_support::browser("visual_pages_work_in_a_browser", &[]) else { return };
     let data = tempfile::tempdir().unwrap();
-    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let config = WebConfig {
-        listen: addr,
-        data_dir: data.path().to_path_buf(),
-        database_url: format!("sqlite://{}", data.path().join("tonus.db").display()),
-        max_connections: 4,
-        engine_permits: 1,
-        behind_https: false,
-        session_ttl_secs: 3600,
-        share_link_ttl_secs: 600,
-        max_upload_bytes: 4 * 1024 * 1024,
-    };
+    let config = browser_support::config(data.path(), 4 * 1024 * 1024);
+    let base = format!("http://{}", config.listen);
     tonus_web::load_demo(&config, "demo", "browser test password").await.unwrap();
     let with_photo = add_reassessment(&config).await;
     add_rotated_photo(&config).await;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(tonus_web::serve_with_shutdown(config, async {
-        let _ = stopped.await;
-    }));
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let server = browser_support::start(config).await;
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/visual-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let profile = tempfile::tempdir().unwrap();
-    let output = tokio::process::Command::new("node")
-        .arg("visual.mjs")
-        .arg(format!("http://{addr}"))
-        .arg("demo")
-        .arg("browser test password")
-        .current_dir(&dir)
-        .env("CHROMIUM", &chromium)
-        .env("SCREENSHOTS", &shots)
-        .env("PROFILE_DIR", profile.path())
-        .env("WITH_PHOTO", if with_photo { "1" } else { "0" })
-        .output()
-        .await
-        .unwrap();
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
-    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    eprintln!("{report}");
-    assert!(output.status.success(), "visual browser checks failed:\n{report}");
+    let args = [OsStr::new(&base), OsStr::new("demo"), OsStr::new("browser test password")];
+    let env = [
+        ("SCREENSHOTS", shots.as_os_str()),
+        ("PROFILE_DIR", profile.path().as_os_str()),
+        ("WITH_PHOTO", OsStr::new(if with_photo { "1" } else { "0" })),
+    ];
+    let output = browser_support::node(&browser, "visual.mjs", &args, &env).await;
+    server.stop().await;
+    browser_support::assert_passed(&output, "visual browser checks");
 }
