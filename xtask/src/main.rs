@@ -4,6 +4,8 @@
 //! crates.io under a permissive licence, and no merged migration was edited.
 //! It deliberately does not format or fix anything.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -17,16 +17,19 @@
 //! Leaves out: video tracking (each photo is processed on its own), segmentation masks and
 //! world landmarks (pruned from the models), and any conversion to the domain's `Pose` type,
 //! which belongs to the caller.
-#![forbid(unsafe_code)]
+// `unsafe` is denied everywhere but `simd.rs`, the run-time switch to the AVX2/FMA kernel.
+#![deny(unsafe_code)]
 
 mod annotate;
 mod decode;
 pub mod detector;
+mod dwconv;
 mod error;
 mod estimator;
 pub mod landmarks;
 mod models;
 mod rewrite;
+mod simd;
 pub mod warp;
 
 pub use annotate::{Overlay, annotate, annotate_png, draw};
@@ -36,4 +39,4 @@ pub use estimator::{BatchItem, Estimate, PoseEstimator, Timings, estimate_batch}
 pub use image::RgbImage;
 pub use image::metadata::Orientation;
 pub use landmarks::{LANDMARK_NAMES, Landmark, SKELETON};
-pub use models::{MEDIAPIPE_POSE_VERSION, ModelKind};
+pub use models::{MEDIAPIPE_POSE_VERSION, ModelKind, op_profile};

@@ -99,12 +99,21 @@ impl EmbeddedModel {
     }
 
     fn load(&self) -> Result<Plan, PoseError> {
+        self.load_plan(true).map(|(plan, _)| plan)
+    }
+
+    /// Verifies, rewrites, declutters, swaps in our depthwise convolution (unless told not to,
+    /// for comparison) and optimises. Returns the plan and how many convolutions were swapped.
+    fn load_plan(&self, own_depthwise: bool) -> Result<(Plan, usize), PoseError> {
         self.verify()?;
         let err = |stage: &str, e: &dyn std::fmt::Display| PoseError::Model { file: self.file, detail: format!("{stage}: {e}") };
         let rewritten = crate::rewrite::rewrite(self.bytes, self.outputs).map_err(|e| err("rewrite", &e))?;
         let model = tract_tflite::tflite().model_for_read(&mut rewritten.as_slice()).map_err(|e| err("load", &format!("{e:#}")))?;
+        let mut model = model.into_decluttered().map_err(|e| err("declutter", &format!("{e:#}")))?;
+        let swapped =
+            if own_depthwise { crate::dwconv::replace_depthwise(&mut model).map_err(|e| err("depthwise", &format!("{e:#}")))? } else { 0 };
         let plan = model.into_optimized().and_then(|m| m.into_runnable()).map_err(|e| err("optimise", &format!("{e:#}")))?;
-        Ok(plan)
+        Ok((plan, swapped))
     }
 }
 
@@ -136,6 +145,46 @@ pub(crate) fn landmark_plan(kind: ModelKind) -> Result<Plan, PoseError> {
         ModelKind::Lite => cached(&LITE_PLAN, kind.model()),
         ModelKind::Full => cached(&FULL_PLAN, kind.model()),
     }
+}
+
+/// Development aid behind `examples/op_profile.rs`: runs `model` ("detector", "lite" or "full")
+/// `runs` times on a zero input and returns, per node of the optimised plan, its name, its
+/// operator as tract describes it, and the median time it took. Not part of the pipeline.
+#[doc(hidden)]
+pub fn op_profile(model: &str, runs: usize) -> Result<Vec<(String, String, std::time::Duration)>, PoseError> {
+    let (plan, side) = match model {
+        "detector" => (detector_plan()?, 224),
+        "lite" => (landmark_plan(ModelKind::Lite)?, 256),
+        _ => (landmark_plan(ModelKind::Full)?, 256),
+    };
+    let err = |e: TractError| PoseError::Model { file: "profile", detail: format!("{e:#}") };
+    let input: TValue = Tensor::zero::<f32>(&[1, side, side, 3]).map_err(err)?.into();
+    let nodes = plan.model().nodes().len();
+    let mut times: Vec<Vec<std::time::Duration>> = vec![Vec::new(); nodes];
+    let mut state = tract_core::plan::SimpleState::new(&plan).map_err(err)?;
+    for _ in 0..runs {
+        state
+            .run_plan_with_eval(tvec![input.clone()], |ctx, op_state, node, inputs| {
+                let start = std::time::Instant::now();
+                let out = tract_core::plan::eval(ctx, op_state, node, inputs);
+                times[node.id].push(start.elapsed());
+                out
+            })
+            .map_err(err)?;
+    }
+    for t in &mut times {
+        t.sort();
+    }
+    Ok(plan
+        .model()
+        .nodes()
+        .iter()
+        .filter(|n| !times[n.id].is_empty())
+        .map(|n| {
+            let t = &times[n.id];
+            (n.name.clone(), format!("{} {}", n.op.name(), n.op.info().unwrap_or_default().join(" ")), t[t.len() / 2])
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -179,6 +228,24 @@ mod tests {
             assert_eq!(out[0].shape(), &[1, 195]);
             assert_eq!(out[1].shape(), &[1, 1]);
             assert_eq!(out[2].shape(), &[1, 64, 64, 39]);
+        }
+    }
+
+    /// Our depthwise convolution (with its absorbed ReLU6) gives what tract's own gives, on
+    /// every depthwise layer of the detector, for a non-trivial input.
+    #[test]
+    fn own_depthwise_matches_tract() {
+        let (ours, swapped) = DETECTOR.load_plan(true).unwrap();
+        let (theirs, none) = DETECTOR.load_plan(false).unwrap();
+        assert_eq!((swapped, none), (28, 0), "the detector has 28 depthwise convolutions");
+        let input: Vec<f32> = (0..224 * 224 * 3).map(|i| ((i * 7919) % 255) as f32 / 127.5 - 1.0).collect();
+        let input = tract_ndarray::Array4::from_shape_vec((1, 224, 224, 3), input).unwrap();
+        let a = ours.run(tvec![Tensor::from(input.clone()).into()]).unwrap();
+        let b = theirs.run(tvec![Tensor::from(input).into()]).unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            let (x, y) = (x.to_plain_array_view::<f32>().unwrap(), y.to_plain_array_view::<f32>().unwrap());
+            let worst = x.iter().zip(y.iter()).map(|(p, q)| (p - q).abs() / (1.0 + q.abs())).fold(0f32, f32::max);
+            assert!(worst < 1e-3, "outputs differ by {worst}");
         }
     }
 

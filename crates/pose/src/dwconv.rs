@@ -1,0 +1,596 @@
+//! Depthwise convolution for the BlazePose models, replacing tract's own.
+//!
+//! Profiling the optimised plans (`examples/op_profile.rs`) showed tract's depthwise convolution
+//! at 27–30 % of each model's time: on x86-64 it has no SIMD kernel and runs its generic path,
+//! which adds one tap at a time to the whole output row in memory, and the ReLU6 after it is one
+//! more pass over the tensor. This module swaps every depthwise `Conv` of the decluttered model
+//! for [`DepthwiseOp`], which keeps a block of channels in registers across all the taps of one
+//! output pixel (as XNNPACK's kernels do), clamps before storing, and so absorbs the `Max`/`Min`
+//! pair of a fused ReLU or ReLU6. On CPUs with AVX2 and FMA the same loop runs compiled for
+//! them, chosen at run time (`simd.rs`); elsewhere it runs compiled for baseline x86-64 or
+//! whatever the target is.
+//!
+//! The op works on NHWC (or HWC) `f32` tensors, which is what tract-tflite produces; any other
+//! depthwise convolution (dilated, quantised, a channel multiplier) is left to tract.
+
+use tract_core::internal::*;
+use tract_core::ops::binary::TypedBinOp;
+use tract_core::ops::cnn::Conv;
+use tract_core::ops::nn::DataFormat;
+
+/// Where the kernel reads and writes, in elements. All sizes are for one image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Geometry {
+    pub(crate) in_h: usize,
+    pub(crate) in_w: usize,
+    pub(crate) channels: usize,
+    pub(crate) kernel_h: usize,
+    pub(crate) kernel_w: usize,
+    pub(crate) stride_h: usize,
+    pub(crate) stride_w: usize,
+    pub(crate) pad_top: usize,
+    pub(crate) pad_left: usize,
+    pub(crate) out_h: usize,
+    pub(crate) out_w: usize,
+}
+
+impl Geometry {
+    fn input_len(&self) -> usize {
+        self.in_h * self.in_w * self.channels
+    }
+
+    fn output_len(&self) -> usize {
+        self.out_h * self.out_w * self.channels
+    }
+
+    /// The taps `lo..hi` of one kernel axis that land inside the input for output position
+    /// `o`, and the input coordinate of tap 0 (which may be negative, in the padding).
+    fn taps(o: usize, stride: usize, pad: usize, kernel: usize, input: usize) -> (usize, usize, isize) {
+        let start = (o * stride) as isize - pad as isize;
+        let lo = (-start).clamp(0, kernel as isize) as usize;
+        let hi = (input as isize - start).clamp(lo as isize, kernel as isize) as usize;
+        (lo, hi, start)
+    }
+}
+
+/// The activation fused into the convolution: outputs are clamped to `[lo, hi]`. The bounds are
+/// kept as bit patterns so the op can be `Eq`, as tract requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Clamp {
+    lo: u32,
+    hi: u32,
+}
+
+impl Clamp {
+    #[cfg(test)]
+    pub(crate) const NONE: Clamp = Clamp { lo: f32::NEG_INFINITY.to_bits(), hi: f32::INFINITY.to_bits() };
+
+    pub(crate) fn new(lo: f32, hi: f32) -> Clamp {
+        Clamp { lo: lo.to_bits(), hi: hi.to_bits() }
+    }
+
+    pub(crate) fn lo(self) -> f32 {
+        f32::from_bits(self.lo)
+    }
+
+    pub(crate) fn hi(self) -> f32 {
+        f32::from_bits(self.hi)
+    }
+}
+
+/// One output pixel's block of `N` channels: bias, every tap inside the image, clamp, store.
+/// `FMA` picks fused multiply-add, which is only fast where the caller is compiled with it.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn pixel_block<const N: usize, const FMA: bool>(
+    g: &Geometry,
+    input: &[f32],
+    kernel: &[f32],
+    bias: &[f32],
+    (ky_lo, ky_hi, iy0): (usize, usize, isize),
+    (kx_lo, kx_hi, ix0): (usize, usize, isize),
+    c: usize,
+    (lo, hi): (f32, f32),
+    out: &mut [f32],
+) {
+    let mut acc: [f32; N] = bias[c..c + N].try_into().expect("block of N");
+    for ky in ky_lo..ky_hi {
+        let row = (iy0 + ky as isize) as usize * g.in_w;
+        for kx in kx_lo..kx_hi {
+            let col = (ix0 + kx as isize) as usize;
+            let x: &[f32; N] = input[(row + col) * g.channels + c..][..N].try_into().expect("block of N");
+            let k: &[f32; N] = kernel[(ky * g.kernel_w + kx) * g.channels + c..][..N].try_into().expect("block of N");
+            for i in 0..N {
+                acc[i] = if FMA { k[i].mul_add(x[i], acc[i]) } else { acc[i] + k[i] * x[i] };
+            }
+        }
+    }
+    for (o, a) in out[c..c + N].iter_mut().zip(acc) {
+        *o = a.max(lo).min(hi);
+    }
+}
+
+/// `P` neighbouring output pixels (`pixel_step` apart in the input) whose `K`×`K` taps all lie
+/// inside the input; `base` is the index of the first pixel's tap (0, 0), first channel. With
+/// `K`, `N` and `P` known at compile time the loops unroll, every load has a constant offset,
+/// each kernel load serves `P` pixels, and the `P` × `N / 8` accumulators are independent
+/// chains, so the FMA latency is hidden.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn interior_block<const K: usize, const N: usize, const P: usize, const FMA: bool>(
+    input: &[f32],
+    kernel: &[f32],
+    bias: &[f32],
+    (row_stride, pixel_step, channels): (usize, usize, usize),
+    base: usize,
+    c: usize,
+    (lo, hi): (f32, f32),
+    out: &mut [f32],
+) {
+    let b: [f32; N] = bias[c..c + N].try_into().expect("block of N");
+    let mut acc = [b; P];
+    for ky in 0..K {
+        for kx in 0..K {
+            let k: &[f32; N] = kernel[(ky * K + kx) * channels + c..][..N].try_into().expect("block of N");
+            for (p, acc) in acc.iter_mut().enumerate() {
+                let at = base + p * pixel_step + ky * row_stride + kx * channels + c;
+                let x: &[f32; N] = input[at..][..N].try_into().expect("block of N");
+                for i in 0..N {
+                    acc[i] = if FMA { k[i].mul_add(x[i], acc[i]) } else { acc[i] + k[i] * x[i] };
+                }
+            }
+        }
+    }
+    for (p, acc) in acc.iter().enumerate() {
+        for (o, &a) in out[p * channels + c..][..N].iter_mut().zip(acc) {
+            *o = a.max(lo).min(hi);
+        }
+    }
+}
+
+/// The output positions `lo..hi` along one axis whose taps all lie inside the input.
+fn interior_range(out: usize, stride: usize, pad: usize, kernel: usize, input: usize) -> (usize, usize) {
+    let lo = pad.div_ceil(stride).min(out);
+    // Largest o with o * stride - pad + kernel <= input.
+    let hi = if input + pad >= kernel { ((input + pad - kernel) / stride + 1).min(out) } else { 0 };
+    (lo, hi.max(lo))
+}
+
+/// Strides through the input, in elements: one input row, one output pixel's step, one pixel.
+pub(crate) type Steps = (usize, usize, usize);
+
+/// How a run of interior output pixels (all taps inside the input, square 3×3 or 5×5 kernel) is
+/// computed. The portable implementation is below; `simd.rs` has the AVX2/FMA one.
+pub(crate) trait Interior {
+    /// Whether the edge pixels may use fused multiply-add (true where the caller is compiled
+    /// for FMA).
+    const FMA: bool;
+
+    /// `count` output pixels of one row, the first of whose tap (0, 0) starts at `base`;
+    /// `out` holds exactly their `count × C` values.
+    #[allow(clippy::too_many_arguments)]
+    fn run<const K: usize>(
+        &self,
+        input: &[f32],
+        kernel: &[f32],
+        bias: &[f32],
+        steps: Steps,
+        base: usize,
+        count: usize,
+        bounds: (f32, f32),
+        out: &mut [f32],
+    );
+}
+
+/// Safe Rust, vectorised by the compiler for whatever the target is.
+pub(crate) struct Portable<const FMA: bool>;
+
+impl<const FMA: bool> Interior for Portable<FMA> {
+    const FMA: bool = FMA;
+
+    #[inline(always)]
+    fn run<const K: usize>(
+        &self,
+        input: &[f32],
+        kernel: &[f32],
+        bias: &[f32],
+        steps: Steps,
+        base: usize,
+        count: usize,
+        bounds: (f32, f32),
+        out: &mut [f32],
+    ) {
+        let (_, pixel_step, ch) = steps;
+        let mut px = 0;
+        while px + 4 <= count {
+            let o = &mut out[px * ch..][..4 * ch];
+            let mut c = 0;
+            while c + 8 <= ch {
+                interior_block::<K, 8, 4, FMA>(input, kernel, bias, steps, base + px * pixel_step, c, bounds, o);
+                c += 8;
+            }
+            while c < ch {
+                interior_block::<K, 1, 4, FMA>(input, kernel, bias, steps, base + px * pixel_step, c, bounds, o);
+                c += 1;
+            }
+            px += 4;
+        }
+        while px < count {
+            let o = &mut out[px * ch..][..ch];
+            let mut c = 0;
+            while c + 8 <= ch {
+                interior_block::<K, 8, 1, FMA>(input, kernel, bias, steps, base + px * pixel_step, c, bounds, o);
+                c += 8;
+            }
+            while c < ch {
+                interior_block::<K, 1, 1, FMA>(input, kernel, bias, steps, base + px * pixel_step, c, bounds, o);
+                c += 1;
+            }
+            px += 1;
+        }
+    }
+}
+
+/// The whole convolution of one image. `input` is `[in_h, in_w, C]`, `kernel` `[kh, kw, C]`,
+/// `bias` `[C]` and `out` `[out_h, out_w, C]`, all row-major. Interior pixels go to `interior`,
+/// border pixels (some taps in the padding) to the bounds-checked path.
+#[inline(always)]
+pub(crate) fn depthwise_with<I: Interior>(
+    interior: &I,
+    g: &Geometry,
+    input: &[f32],
+    kernel: &[f32],
+    bias: &[f32],
+    clamp: Clamp,
+    out: &mut [f32],
+) {
+    let bounds = (clamp.lo(), clamp.hi());
+    let ch = g.channels;
+    let (iy_lo, iy_hi) = interior_range(g.out_h, g.stride_h, g.pad_top, g.kernel_h, g.in_h);
+    let (ix_lo, ix_hi) = interior_range(g.out_w, g.stride_w, g.pad_left, g.kernel_w, g.in_w);
+    let square = g.kernel_h == g.kernel_w && matches!(g.kernel_h, 3 | 5);
+    for oy in 0..g.out_h {
+        let ty = Geometry::taps(oy, g.stride_h, g.pad_top, g.kernel_h, g.in_h);
+        let row_out = &mut out[oy * g.out_w * ch..][..g.out_w * ch];
+        let mut ox = 0;
+        if square && (iy_lo..iy_hi).contains(&oy) && ix_lo < ix_hi {
+            while ox < ix_lo {
+                edge_pixel(I::FMA, g, input, kernel, bias, ty, ox, bounds, &mut row_out[ox * ch..][..ch]);
+                ox += 1;
+            }
+            let steps = (g.in_w * ch, g.stride_w * ch, ch);
+            let base = ((oy * g.stride_h - g.pad_top) * g.in_w + ix_lo * g.stride_w - g.pad_left) * ch;
+            let count = ix_hi - ix_lo;
+            let o = &mut row_out[ix_lo * ch..ix_hi * ch];
+            if g.kernel_h == 3 {
+                interior.run::<3>(input, kernel, bias, steps, base, count, bounds, o);
+            } else {
+                interior.run::<5>(input, kernel, bias, steps, base, count, bounds, o);
+            }
+            ox = ix_hi;
+        }
+        while ox < g.out_w {
+            edge_pixel(I::FMA, g, input, kernel, bias, ty, ox, bounds, &mut row_out[ox * ch..][..ch]);
+            ox += 1;
+        }
+    }
+}
+
+/// One output pixel with some taps outside the input (or of a kernel shape without a fast path).
+/// `fma` is a constant wherever this is inlined.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn edge_pixel(
+    fma: bool,
+    g: &Geometry,
+    input: &[f32],
+    kernel: &[f32],
+    bias: &[f32],
+    ty: (usize, usize, isize),
+    ox: usize,
+    bounds: (f32, f32),
+    px: &mut [f32],
+) {
+    let tx = Geometry::taps(ox, g.stride_w, g.pad_left, g.kernel_w, g.in_w);
+    let ch = g.channels;
+    let mut c = 0;
+    while c + 8 <= ch {
+        if fma {
+            pixel_block::<8, true>(g, input, kernel, bias, ty, tx, c, bounds, px);
+        } else {
+            pixel_block::<8, false>(g, input, kernel, bias, ty, tx, c, bounds, px);
+        }
+        c += 8;
+    }
+    while c < ch {
+        if fma {
+            pixel_block::<1, true>(g, input, kernel, bias, ty, tx, c, bounds, px);
+        } else {
+            pixel_block::<1, false>(g, input, kernel, bias, ty, tx, c, bounds, px);
+        }
+        c += 1;
+    }
+}
+
+/// tract's operator for one depthwise convolution with its fused activation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DepthwiseOp {
+    geometry: Geometry,
+    /// `[kh * kw, C]`.
+    kernel: Arc<Tensor>,
+    /// `[C]`.
+    bias: Arc<Tensor>,
+    clamp: Clamp,
+}
+
+impl Op for DepthwiseOp {
+    fn name(&self) -> StaticName {
+        "TonusDepthwise".into()
+    }
+
+    fn info(&self) -> TractResult<Vec<String>> {
+        let g = &self.geometry;
+        Ok(vec![format!(
+            "{}x{}x{} kernel {}x{} stride {}x{} pad {},{} clamp [{}, {}]",
+            g.in_h,
+            g.in_w,
+            g.channels,
+            g.kernel_h,
+            g.kernel_w,
+            g.stride_h,
+            g.stride_w,
+            g.pad_top,
+            g.pad_left,
+            self.clamp.lo(),
+            self.clamp.hi()
+        )])
+    }
+
+    fn validation(&self) -> Validation {
+        Validation::Rounding
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for DepthwiseOp {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let input = args_1!(inputs);
+        let g = &self.geometry;
+        let input_data = f32s(&input)?;
+        let images = input_data.len() / g.input_len().max(1);
+        ensure!(images * g.input_len() == input_data.len(), "depthwise input holds {} values, not whole images", input_data.len());
+        let mut shape: TVec<usize> = input.shape().into();
+        let rank = shape.len();
+        shape[rank - 3] = g.out_h;
+        shape[rank - 2] = g.out_w;
+        let mut output = vec![0f32; images * g.output_len()];
+        let (kernel, bias) = (f32s(&self.kernel)?, f32s(&self.bias)?);
+        for (src, dst) in input_data.chunks_exact(g.input_len()).zip(output.chunks_exact_mut(g.output_len())) {
+            crate::simd::depthwise(g, src, kernel, bias, self.clamp, dst);
+        }
+        Ok(tvec!(tract_ndarray::ArrayD::from_shape_vec(&*shape, output)?.into_tensor().into_tvalue()))
+    }
+}
+
+impl TypedOp for DepthwiseOp {
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        let mut shape = inputs[0].shape.to_tvec();
+        let rank = shape.len();
+        ensure!(rank >= 3, "depthwise input of rank {rank}");
+        shape[rank - 3] = self.geometry.out_h.into();
+        shape[rank - 2] = self.geometry.out_w.into();
+        Ok(tvec!(f32::fact(shape)))
+    }
+
+    fn cost(&self, inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
+        let g = &self.geometry;
+        let per_image = g.output_len() * g.kernel_h * g.kernel_w;
+        let images = inputs[0].shape.iter().rev().skip(3).product::<TDim>();
+        Ok(tvec!((Cost::FMA(f32::datum_type()), images * per_image)))
+    }
+
+    as_op!();
+}
+
+/// Replaces every depthwise convolution tract would run on its generic path with
+/// [`DepthwiseOp`], absorbing a following ReLU/ReLU6. Returns how many were replaced. Run it on
+/// the decluttered model, before `into_optimized`.
+pub(crate) fn replace_depthwise(model: &mut TypedModel) -> TractResult<usize> {
+    let mut replaced = 0;
+    for id in model.eval_order()? {
+        let node = model.node(id);
+        let Some(conv) = node.op_as::<Conv>() else { continue };
+        let Some((geometry, kernel, bias)) = plan(model, node, conv)? else { continue };
+        // Absorb `max(x, lo)` then `min(x, hi)` (or either alone) when nothing else reads x.
+        let mut last = OutletId::new(id, 0);
+        let mut clamp = (f32::NEG_INFINITY, f32::INFINITY);
+        for step in ["Max", "Min"] {
+            let succ = &model.node(last.node).outputs[0].successors;
+            if succ.len() != 1 || model.output_outlets()?.contains(&last) {
+                break;
+            }
+            let next = model.node(succ[0].node);
+            let Some(bin) = next.op_as::<TypedBinOp>() else { break };
+            if bin.0.name() != step || next.inputs.len() != 2 {
+                break;
+            }
+            let other = next.inputs[1 - succ[0].slot];
+            let Some(bound) = model.outlet_fact(other)?.konst.as_ref().and_then(|t| uniform_f32(t)) else { break };
+            if step == "Max" {
+                clamp.0 = bound;
+            } else {
+                clamp.1 = bound;
+            }
+            last = OutletId::new(next.id, 0);
+        }
+        let op = DepthwiseOp { geometry, kernel, bias, clamp: Clamp::new(clamp.0, clamp.1) };
+        let mut patch = TypedModelPatch::default();
+        let tap = patch.tap_model(model, model.node(id).inputs[0])?;
+        let name = format!("{}.tonus_depthwise", model.node(id).name);
+        let wire = patch.wire_node(name, op, &[tap])?;
+        patch.shunt_outside(model, last, wire[0])?;
+        patch.apply(model)?;
+        replaced += 1;
+    }
+    model.compact()?;
+    Ok(replaced)
+}
+
+/// A convolution's geometry, kernel `[kh * kw, C]` and bias `[C]`.
+type Planned = (Geometry, Arc<Tensor>, Arc<Tensor>);
+
+/// The geometry and constant weights of `conv` if [`DepthwiseOp`] can run it.
+fn plan(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult<Option<Planned>> {
+    let spec = &conv.pool_spec;
+    let input = model.outlet_fact(node.inputs[0])?;
+    let depthwise = conv.group > 1 && conv.group == spec.input_channels && conv.group == spec.output_channels;
+    let nhwc = matches!(spec.data_format, DataFormat::NHWC | DataFormat::HWC);
+    if !depthwise
+        || !nhwc
+        || conv.q_params.is_some()
+        || input.datum_type != f32::datum_type()
+        || spec.kernel_shape.len() != 2
+        || spec.dilations().iter().any(|&d| d != 1)
+        || node.inputs.len() != 3
+    {
+        return Ok(None);
+    }
+    let Some(shape) = input.shape.as_concrete() else { return Ok(None) };
+    let rank = shape.len();
+    if rank < 3 || shape[rank - 1] != conv.group {
+        return Ok(None);
+    }
+    let (Some(kernel), Some(bias)) = (model.outlet_fact(node.inputs[1])?.konst.clone(), model.outlet_fact(node.inputs[2])?.konst.clone())
+    else {
+        return Ok(None);
+    };
+    let channels = conv.group;
+    let (kh, kw) = (spec.kernel_shape[0], spec.kernel_shape[1]);
+    // tract-tflite gives depthwise kernels as OHWI [1, kh, kw, C]: tap-major, channels inner.
+    if kernel.datum_type() != f32::datum_type() || kernel.shape() != [1, kh, kw, channels] {
+        return Ok(None);
+    }
+    let bias = if bias.datum_type() == f32::datum_type() && bias.len() == channels {
+        bias
+    } else if bias.datum_type() == f32::datum_type() && bias.len() == 1 {
+        Arc::new(tensor1(&vec![f32s(&bias)?[0]; channels]))
+    } else {
+        return Ok(None);
+    };
+    let hw = &shape[rank - 3..rank - 1];
+    let padded = spec.computed_padding(hw);
+    let geometry = Geometry {
+        in_h: hw[0],
+        in_w: hw[1],
+        channels,
+        kernel_h: kh,
+        kernel_w: kw,
+        stride_h: spec.stride(0),
+        stride_w: spec.stride(1),
+        pad_top: padded[0].pad_before,
+        pad_left: padded[1].pad_before,
+        out_h: padded[0].convoluted,
+        out_w: padded[1].convoluted,
+    };
+    let kernel = Arc::new(kernel.clone().into_tensor().into_shape(&[kh * kw, channels])?);
+    Ok(Some((geometry, kernel, bias)))
+}
+
+/// A tensor's values, read in place.
+fn f32s(t: &Tensor) -> TractResult<&[f32]> {
+    t.try_as_plain_ram()?.as_slice::<f32>()
+}
+
+/// The value of a constant whose elements are all equal.
+fn uniform_f32(t: &Tensor) -> Option<f32> {
+    let v = f32s(t).ok()?;
+    let first = *v.first()?;
+    v.iter().all(|&x| x == first).then_some(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The textbook definition, for comparison.
+    fn reference(g: &Geometry, input: &[f32], kernel: &[f32], bias: &[f32], clamp: Clamp) -> Vec<f32> {
+        let mut out = vec![0.0; g.output_len()];
+        for oy in 0..g.out_h {
+            for ox in 0..g.out_w {
+                for c in 0..g.channels {
+                    let mut acc = bias[c] as f64;
+                    for ky in 0..g.kernel_h {
+                        for kx in 0..g.kernel_w {
+                            let iy = (oy * g.stride_h + ky) as isize - g.pad_top as isize;
+                            let ix = (ox * g.stride_w + kx) as isize - g.pad_left as isize;
+                            if iy >= 0 && ix >= 0 && (iy as usize) < g.in_h && (ix as usize) < g.in_w {
+                                let x = input[(iy as usize * g.in_w + ix as usize) * g.channels + c];
+                                acc += (kernel[(ky * g.kernel_w + kx) * g.channels + c] * x) as f64;
+                            }
+                        }
+                    }
+                    out[(oy * g.out_w + ox) * g.channels + c] = (acc as f32).max(clamp.lo()).min(clamp.hi());
+                }
+            }
+        }
+        out
+    }
+
+    /// A deterministic pseudo-random sequence in [-1, 1).
+    fn noise(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(2_654_435_761).max(1);
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (s as f32 / u32::MAX as f32) * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    fn geometry(in_h: usize, in_w: usize, channels: usize, k: usize, stride: usize, pad: usize) -> Geometry {
+        let out = |i: usize| (i + 2 * pad - k) / stride + 1;
+        Geometry {
+            in_h,
+            in_w,
+            channels,
+            kernel_h: k,
+            kernel_w: k,
+            stride_h: stride,
+            stride_w: stride,
+            pad_top: pad,
+            pad_left: pad,
+            out_h: out(in_h),
+            out_w: out(in_w),
+        }
+    }
+
+    #[test]
+    fn matches_the_definition_for_every_shape_the_models_use_and_odd_ones() {
+        // Channel counts exercise the 16-, 8- and 1-wide blocks; sizes and strides the borders.
+        for (i, &(h, w, c, k, s, p)) in
+            [(9, 7, 24, 3, 1, 1), (8, 8, 40, 5, 2, 2), (5, 6, 3, 3, 2, 1), (7, 7, 17, 5, 1, 2), (1, 1, 8, 3, 1, 1), (6, 4, 33, 3, 1, 0)]
+                .iter()
+                .enumerate()
+        {
+            let g = geometry(h, w, c, k, s, p);
+            let input = noise(g.input_len(), i as u32 + 1);
+            let kernel = noise(k * k * c, i as u32 + 100);
+            let bias = noise(c, i as u32 + 200);
+            for clamp in [Clamp::NONE, Clamp::new(0.0, 6.0), Clamp::new(0.0, f32::INFINITY)] {
+                let want = reference(&g, &input, &kernel, &bias, clamp);
+                let mut portable = vec![f32::NAN; g.output_len()];
+                depthwise_with(&Portable::<false>, &g, &input, &kernel, &bias, clamp, &mut portable);
+                let mut dispatched = vec![f32::NAN; g.output_len()];
+                crate::simd::depthwise(&g, &input, &kernel, &bias, clamp, &mut dispatched);
+                for (j, ((&a, &b), &r)) in portable.iter().zip(&dispatched).zip(&want).enumerate() {
+                    assert!((a - r).abs() < 1e-5 && (b - r).abs() < 1e-5, "shape {i} value {j}: {a} / {b} vs {r}");
+                }
+            }
+        }
+    }
+}
