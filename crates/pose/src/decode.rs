@@ -126,6 +126,31 @@ impl DecodedImage {
 
     /// The pixel at upright coordinates (`x`, `y`), which must be in bounds.
     #[inline]
+    /// The same pixels under another EXIF orientation (for tests of orientation handling).
+    #[cfg(test)]
+    pub(crate) fn with_orientation(mut self, orientation: Orientation) -> Self {
+        self.orientation = orientation;
+        self
+    }
+
+    /// Where upright pixel (x, y) lies in the stored buffer, as an origin and two byte steps.
+    pub(crate) fn raw_layout(&self) -> crate::warp::RawLayout<'_> {
+        let (w, h) = (self.stored.width() as isize, self.stored.height() as isize);
+        let row = w * 3;
+        let (last_col, last_row) = ((w - 1).max(0) * 3, (h - 1).max(0) * row);
+        let (origin, dx, dy) = match self.orientation {
+            Orientation::NoTransforms => (0, 3, row),
+            Orientation::Rotate90 => (last_row, -row, 3),
+            Orientation::Rotate180 => (last_row + last_col, -3, -row),
+            Orientation::Rotate270 => (last_col, row, -3),
+            Orientation::FlipHorizontal => (last_col, -3, row),
+            Orientation::FlipVertical => (last_row, 3, -row),
+            Orientation::Rotate90FlipH => (0, row, 3),
+            Orientation::Rotate270FlipH => (last_row + last_col, -row, -3),
+        };
+        crate::warp::RawLayout { data: self.stored.as_raw(), origin, dx, dy }
+    }
+
     pub(crate) fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
         let (w, h) = (self.stored.width(), self.stored.height());
         let (sx, sy) = match self.orientation {
@@ -383,6 +408,9 @@ mod tests {
             for y in 0..img.height() {
                 for x in 0..img.width() {
                     assert_eq!(img.pixel(x, y), upright.get_pixel(x, y).0, "{o:?} at {x},{y}");
+                    let raw = img.raw_layout();
+                    let at = (raw.origin + x as isize * raw.dx + y as isize * raw.dy) as usize;
+                    assert_eq!(raw.data[at..at + 3], upright.get_pixel(x, y).0, "raw layout, {o:?} at {x},{y}");
                 }
             }
         }

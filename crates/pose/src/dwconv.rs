@@ -13,6 +13,8 @@
 //! The op works on NHWC (or HWC) `f32` tensors, which is what tract-tflite produces; any other
 //! depthwise convolution (dilated, quantised, a channel multiplier) is left to tract.
 
+use std::mem::MaybeUninit;
+
 use tract_core::internal::*;
 use tract_core::ops::binary::TypedBinOp;
 use tract_core::ops::cnn::Conv;
@@ -35,11 +37,11 @@ pub(crate) struct Geometry {
 }
 
 impl Geometry {
-    fn input_len(&self) -> usize {
+    pub(crate) fn input_len(&self) -> usize {
         self.in_h * self.in_w * self.channels
     }
 
-    fn output_len(&self) -> usize {
+    pub(crate) fn output_len(&self) -> usize {
         self.out_h * self.out_w * self.channels
     }
 
@@ -91,7 +93,7 @@ fn pixel_block<const N: usize, const FMA: bool>(
     (kx_lo, kx_hi, ix0): (usize, usize, isize),
     c: usize,
     (lo, hi): (f32, f32),
-    out: &mut [f32],
+    out: &mut [MaybeUninit<f32>],
 ) {
     let mut acc: [f32; N] = bias[c..c + N].try_into().expect("block of N");
     for ky in ky_lo..ky_hi {
@@ -106,7 +108,7 @@ fn pixel_block<const N: usize, const FMA: bool>(
         }
     }
     for (o, a) in out[c..c + N].iter_mut().zip(acc) {
-        *o = a.max(lo).min(hi);
+        o.write(a.max(lo).min(hi));
     }
 }
 
@@ -125,7 +127,7 @@ fn interior_block<const K: usize, const N: usize, const P: usize, const FMA: boo
     base: usize,
     c: usize,
     (lo, hi): (f32, f32),
-    out: &mut [f32],
+    out: &mut [MaybeUninit<f32>],
 ) {
     let b: [f32; N] = bias[c..c + N].try_into().expect("block of N");
     let mut acc = [b; P];
@@ -143,7 +145,7 @@ fn interior_block<const K: usize, const N: usize, const P: usize, const FMA: boo
     }
     for (p, acc) in acc.iter().enumerate() {
         for (o, &a) in out[p * channels + c..][..N].iter_mut().zip(acc) {
-            *o = a.max(lo).min(hi);
+            o.write(a.max(lo).min(hi));
         }
     }
 }
@@ -178,7 +180,7 @@ pub(crate) trait Interior {
         base: usize,
         count: usize,
         bounds: (f32, f32),
-        out: &mut [f32],
+        out: &mut [MaybeUninit<f32>],
     );
 }
 
@@ -198,7 +200,7 @@ impl<const FMA: bool> Interior for Portable<FMA> {
         base: usize,
         count: usize,
         bounds: (f32, f32),
-        out: &mut [f32],
+        out: &mut [MaybeUninit<f32>],
     ) {
         let (_, pixel_step, ch) = steps;
         let mut px = 0;
@@ -234,6 +236,10 @@ impl<const FMA: bool> Interior for Portable<FMA> {
 /// The whole convolution of one image. `input` is `[in_h, in_w, C]`, `kernel` `[kh, kw, C]`,
 /// `bias` `[C]` and `out` `[out_h, out_w, C]`, all row-major. Interior pixels go to `interior`,
 /// border pixels (some taps in the padding) to the bounds-checked path.
+///
+/// Writes every element of `out` (each row is its left border pixels, its interior run and its
+/// right border pixels, all channels of each): `simd.rs` relies on this to hand the buffer to
+/// tract without zeroing it first, and `simd::tests` checks it.
 #[inline(always)]
 pub(crate) fn depthwise_with<I: Interior>(
     interior: &I,
@@ -242,7 +248,7 @@ pub(crate) fn depthwise_with<I: Interior>(
     kernel: &[f32],
     bias: &[f32],
     clamp: Clamp,
-    out: &mut [f32],
+    out: &mut [MaybeUninit<f32>],
 ) {
     let bounds = (clamp.lo(), clamp.hi());
     let ch = g.channels;
@@ -289,7 +295,7 @@ fn edge_pixel(
     ty: (usize, usize, isize),
     ox: usize,
     bounds: (f32, f32),
-    px: &mut [f32],
+    px: &mut [MaybeUninit<f32>],
 ) {
     let tx = Geometry::taps(ox, g.stride_w, g.pad_left, g.kernel_w, g.in_w);
     let ch = g.channels;
@@ -366,11 +372,7 @@ impl EvalOp for DepthwiseOp {
         let rank = shape.len();
         shape[rank - 3] = g.out_h;
         shape[rank - 2] = g.out_w;
-        let mut output = vec![0f32; images * g.output_len()];
-        let (kernel, bias) = (f32s(&self.kernel)?, f32s(&self.bias)?);
-        for (src, dst) in input_data.chunks_exact(g.input_len()).zip(output.chunks_exact_mut(g.output_len())) {
-            crate::simd::depthwise(g, src, kernel, bias, self.clamp, dst);
-        }
+        let output = crate::simd::depthwise_images(g, input_data, f32s(&self.kernel)?, f32s(&self.bias)?, self.clamp);
         Ok(tvec!(tract_ndarray::ArrayD::from_shape_vec(&*shape, output)?.into_tensor().into_tvalue()))
     }
 }
@@ -512,7 +514,7 @@ fn uniform_f32(t: &Tensor) -> Option<f32> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The textbook definition, for comparison.
@@ -540,7 +542,7 @@ mod tests {
     }
 
     /// A deterministic pseudo-random sequence in [-1, 1).
-    fn noise(n: usize, seed: u32) -> Vec<f32> {
+    pub(crate) fn noise(n: usize, seed: u32) -> Vec<f32> {
         let mut s = seed.wrapping_mul(2_654_435_761).max(1);
         (0..n)
             .map(|_| {
@@ -552,7 +554,7 @@ mod tests {
             .collect()
     }
 
-    fn geometry(in_h: usize, in_w: usize, channels: usize, k: usize, stride: usize, pad: usize) -> Geometry {
+    pub(crate) fn geometry(in_h: usize, in_w: usize, channels: usize, k: usize, stride: usize, pad: usize) -> Geometry {
         let out = |i: usize| (i + 2 * pad - k) / stride + 1;
         Geometry {
             in_h,
@@ -583,10 +585,8 @@ mod tests {
             let bias = noise(c, i as u32 + 200);
             for clamp in [Clamp::NONE, Clamp::new(0.0, 6.0), Clamp::new(0.0, f32::INFINITY)] {
                 let want = reference(&g, &input, &kernel, &bias, clamp);
-                let mut portable = vec![f32::NAN; g.output_len()];
-                depthwise_with(&Portable::<false>, &g, &input, &kernel, &bias, clamp, &mut portable);
-                let mut dispatched = vec![f32::NAN; g.output_len()];
-                crate::simd::depthwise(&g, &input, &kernel, &bias, clamp, &mut dispatched);
+                let portable = crate::simd::depthwise_images_with(&Portable::<false>, &g, &input, &kernel, &bias, clamp);
+                let dispatched = crate::simd::depthwise_images(&g, &input, &kernel, &bias, clamp);
                 for (j, ((&a, &b), &r)) in portable.iter().zip(&dispatched).zip(&want).enumerate() {
                     assert!((a - r).abs() < 1e-5 && (b - r).abs() < 1e-5, "shape {i} value {j}: {a} / {b} vs {r}");
                 }
