@@ -27,7 +27,8 @@ fn main() {
     let mut slow: Vec<_> = nodes.iter().collect();
     slow.sort_by_key(|n| std::cmp::Reverse(n.2));
     println!("\nslowest nodes:");
-    for (name, op, t) in slow.iter().take(40) {
+    let top: usize = std::env::var("TOP").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
+    for (name, op, t) in slow.iter().take(top) {
         let op: String = op.chars().take(150).collect();
         println!("{:>8.3} ms  {name}  {op}", t.as_secs_f64() * 1e3);
     }

@@ -47,7 +47,7 @@ impl Geometry {
 
     /// The taps `lo..hi` of one kernel axis that land inside the input for output position
     /// `o`, and the input coordinate of tap 0 (which may be negative, in the padding).
-    fn taps(o: usize, stride: usize, pad: usize, kernel: usize, input: usize) -> (usize, usize, isize) {
+    pub(crate) fn taps(o: usize, stride: usize, pad: usize, kernel: usize, input: usize) -> (usize, usize, isize) {
         let start = (o * stride) as isize - pad as isize;
         let lo = (-start).clamp(0, kernel as isize) as usize;
         let hi = (input as isize - start).clamp(lo as isize, kernel as isize) as usize;
@@ -151,7 +151,7 @@ fn interior_block<const K: usize, const N: usize, const P: usize, const FMA: boo
 }
 
 /// The output positions `lo..hi` along one axis whose taps all lie inside the input.
-fn interior_range(out: usize, stride: usize, pad: usize, kernel: usize, input: usize) -> (usize, usize) {
+pub(crate) fn interior_range(out: usize, stride: usize, pad: usize, kernel: usize, input: usize) -> (usize, usize) {
     let lo = pad.div_ceil(stride).min(out);
     // Largest o with o * stride - pad + kernel <= input.
     let hi = if input + pad >= kernel { ((input + pad - kernel) / stride + 1).min(out) } else { 0 };
@@ -406,39 +406,49 @@ pub(crate) fn replace_depthwise(model: &mut TypedModel) -> TractResult<usize> {
         let node = model.node(id);
         let Some(conv) = node.op_as::<Conv>() else { continue };
         let Some((geometry, kernel, bias)) = plan(model, node, conv)? else { continue };
-        // Absorb `max(x, lo)` then `min(x, hi)` (or either alone) when nothing else reads x.
-        let mut last = OutletId::new(id, 0);
-        let mut clamp = (f32::NEG_INFINITY, f32::INFINITY);
-        for step in ["Max", "Min"] {
-            let succ = &model.node(last.node).outputs[0].successors;
-            if succ.len() != 1 || model.output_outlets()?.contains(&last) {
-                break;
-            }
-            let next = model.node(succ[0].node);
-            let Some(bin) = next.op_as::<TypedBinOp>() else { break };
-            if bin.0.name() != step || next.inputs.len() != 2 {
-                break;
-            }
-            let other = next.inputs[1 - succ[0].slot];
-            let Some(bound) = model.outlet_fact(other)?.konst.as_ref().and_then(|t| uniform_f32(t)) else { break };
-            if step == "Max" {
-                clamp.0 = bound;
-            } else {
-                clamp.1 = bound;
-            }
-            last = OutletId::new(next.id, 0);
-        }
-        let op = DepthwiseOp { geometry, kernel, bias, clamp: Clamp::new(clamp.0, clamp.1) };
-        let mut patch = TypedModelPatch::default();
-        let tap = patch.tap_model(model, model.node(id).inputs[0])?;
-        let name = format!("{}.tonus_depthwise", model.node(id).name);
-        let wire = patch.wire_node(name, op, &[tap])?;
-        patch.shunt_outside(model, last, wire[0])?;
-        patch.apply(model)?;
+        let (last, clamp) = absorb_clamp(model, id)?;
+        swap_in(model, id, last, DepthwiseOp { geometry, kernel, bias, clamp }, "tonus_depthwise")?;
         replaced += 1;
     }
     model.compact()?;
     Ok(replaced)
+}
+
+/// The `max(x, lo)` then `min(x, hi)` (either may be missing) that follow node `id`'s output
+/// and that nothing else reads: the outlet of the last one and the clamp they amount to.
+pub(crate) fn absorb_clamp(model: &TypedModel, id: usize) -> TractResult<(OutletId, Clamp)> {
+    let mut last = OutletId::new(id, 0);
+    let mut clamp = (f32::NEG_INFINITY, f32::INFINITY);
+    for step in ["Max", "Min"] {
+        let succ = &model.node(last.node).outputs[0].successors;
+        if succ.len() != 1 || model.output_outlets()?.contains(&last) {
+            break;
+        }
+        let next = model.node(succ[0].node);
+        let Some(bin) = next.op_as::<TypedBinOp>() else { break };
+        if bin.0.name() != step || next.inputs.len() != 2 {
+            break;
+        }
+        let other = next.inputs[1 - succ[0].slot];
+        let Some(bound) = model.outlet_fact(other)?.konst.as_ref().and_then(|t| uniform_f32(t)) else { break };
+        if step == "Max" {
+            clamp.0 = bound;
+        } else {
+            clamp.1 = bound;
+        }
+        last = OutletId::new(next.id, 0);
+    }
+    Ok((last, Clamp::new(clamp.0, clamp.1)))
+}
+
+/// Wires `op` on node `id`'s first input and routes everything that read `last` to it.
+pub(crate) fn swap_in(model: &mut TypedModel, id: usize, last: OutletId, op: impl TypedOp, suffix: &str) -> TractResult<()> {
+    let mut patch = TypedModelPatch::default();
+    let tap = patch.tap_model(model, model.node(id).inputs[0])?;
+    let name = format!("{}.{suffix}", model.node(id).name);
+    let wire = patch.wire_node(name, op, &[tap])?;
+    patch.shunt_outside(model, last, wire[0])?;
+    patch.apply(model)
 }
 
 /// A convolution's geometry, kernel `[kh * kw, C]` and bias `[C]`.
@@ -502,7 +512,7 @@ fn plan(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult<Option
 }
 
 /// A tensor's values, read in place.
-fn f32s(t: &Tensor) -> TractResult<&[f32]> {
+pub(crate) fn f32s(t: &Tensor) -> TractResult<&[f32]> {
     t.try_as_plain_ram()?.as_slice::<f32>()
 }
 

@@ -30,6 +30,7 @@ pub mod landmarks;
 mod models;
 mod rewrite;
 mod simd;
+mod stem;
 pub mod warp;
 
 pub use annotate::{Overlay, annotate, annotate_png, draw};

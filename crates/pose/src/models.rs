@@ -102,16 +102,21 @@ impl EmbeddedModel {
         self.load_plan(true).map(|(plan, _)| plan)
     }
 
-    /// Verifies, rewrites, declutters, swaps in our depthwise convolution (unless told not to,
-    /// for comparison) and optimises. Returns the plan and how many convolutions were swapped.
-    fn load_plan(&self, own_depthwise: bool) -> Result<(Plan, usize), PoseError> {
+    /// Verifies, rewrites, declutters, swaps in our stem and depthwise convolutions (unless told
+    /// not to, for comparison) and optimises. Returns the plan and how many convolutions were
+    /// swapped.
+    fn load_plan(&self, own_ops: bool) -> Result<(Plan, usize), PoseError> {
         self.verify()?;
         let err = |stage: &str, e: &dyn std::fmt::Display| PoseError::Model { file: self.file, detail: format!("{stage}: {e}") };
         let rewritten = crate::rewrite::rewrite(self.bytes, self.outputs).map_err(|e| err("rewrite", &e))?;
         let model = tract_tflite::tflite().model_for_read(&mut rewritten.as_slice()).map_err(|e| err("load", &format!("{e:#}")))?;
         let mut model = model.into_decluttered().map_err(|e| err("declutter", &format!("{e:#}")))?;
-        let swapped =
-            if own_depthwise { crate::dwconv::replace_depthwise(&mut model).map_err(|e| err("depthwise", &format!("{e:#}")))? } else { 0 };
+        let swapped = if own_ops {
+            let stems = crate::stem::replace_stems(&mut model).map_err(|e| err("stem", &format!("{e:#}")))?;
+            stems + crate::dwconv::replace_depthwise(&mut model).map_err(|e| err("depthwise", &format!("{e:#}")))?
+        } else {
+            0
+        };
         let plan = model.into_optimized().and_then(|m| m.into_runnable()).map_err(|e| err("optimise", &format!("{e:#}")))?;
         Ok((plan, swapped))
     }
@@ -231,13 +236,13 @@ mod tests {
         }
     }
 
-    /// Our depthwise convolution (with its absorbed ReLU6) gives what tract's own gives, on
-    /// every depthwise layer of the detector, for a non-trivial input.
+    /// Our stem and depthwise convolutions (with their absorbed ReLU6) give what tract's own
+    /// give, on every such layer of the detector, for a non-trivial input.
     #[test]
-    fn own_depthwise_matches_tract() {
+    fn own_convolutions_match_tract() {
         let (ours, swapped) = DETECTOR.load_plan(true).unwrap();
         let (theirs, none) = DETECTOR.load_plan(false).unwrap();
-        assert_eq!((swapped, none), (28, 0), "the detector has 28 depthwise convolutions");
+        assert_eq!((swapped, none), (29, 0), "the detector has one stem and 28 depthwise convolutions");
         let input: Vec<f32> = (0..224 * 224 * 3).map(|i| ((i * 7919) % 255) as f32 / 127.5 - 1.0).collect();
         let input = tract_ndarray::Array4::from_shape_vec((1, 224, 224, 3), input).unwrap();
         let a = ours.run(tvec![Tensor::from(input.clone()).into()]).unwrap();

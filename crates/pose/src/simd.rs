@@ -14,6 +14,7 @@
 use std::mem::MaybeUninit;
 
 use crate::dwconv::{Clamp, Geometry, Interior, Portable, depthwise_with};
+use crate::stem::{StemGeometry, stem_with};
 
 /// Runs the depthwise convolution over every image in `input` (whole images of
 /// `g.input_len()` values) with the fastest kernel this CPU supports, into a fresh buffer.
@@ -35,7 +36,35 @@ pub(crate) fn depthwise_images_with<I: Interior + OneImage>(
     bias: &[f32],
     clamp: Clamp,
 ) -> Vec<f32> {
-    let (per_in, per_out) = (g.input_len(), g.output_len());
+    // `depthwise_with` writes every element of the output it is given (see its documentation;
+    // `tests::every_output_is_written` checks it on awkward shapes).
+    fill_images(g.input_len(), g.output_len(), input, |src, dst| kernel_impl.one_image(g, src, kernel, bias, clamp, dst))
+}
+
+/// Runs the stem convolution over every image in `input` with the fastest kernel this CPU
+/// supports, into a fresh buffer.
+pub(crate) fn stem_images(s: &StemGeometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: Clamp) -> Vec<f32> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(k) = Avx2Fma::detect() {
+        // `stem_with` writes every element of the output it is given (see its documentation;
+        // `tests::every_stem_output_is_written`).
+        return fill_images(s.input_len(), s.output_len(), input, |src, dst| {
+            // SAFETY: `k` exists, so the CPU supports AVX2 and FMA, all that this requires.
+            unsafe { x86::stem_avx2_fma(&k, s, src, weights, bias, clamp, dst) }
+        });
+    }
+    stem_images_portable(s, input, weights, bias, clamp)
+}
+
+/// [`stem_images`] compiled for the baseline target.
+pub(crate) fn stem_images_portable(s: &StemGeometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: Clamp) -> Vec<f32> {
+    fill_images(s.input_len(), s.output_len(), input, |src, dst| stem_with::<false>(s, src, weights, bias, clamp, dst))
+}
+
+/// A fresh buffer for `input.len() / per_in` images of `per_out` values, filled image by image
+/// by `fill`, which must write every element of the slice it is given. Not zeroing the buffer
+/// first is the point.
+fn fill_images(per_in: usize, per_out: usize, input: &[f32], mut fill: impl FnMut(&[f32], &mut [MaybeUninit<f32>])) -> Vec<f32> {
     if per_in == 0 || per_out == 0 {
         return Vec::new();
     }
@@ -43,12 +72,12 @@ pub(crate) fn depthwise_images_with<I: Interior + OneImage>(
     let n = images * per_out;
     let mut out: Vec<f32> = Vec::with_capacity(n);
     for (src, dst) in input.chunks_exact(per_in).zip(out.spare_capacity_mut()[..n].chunks_exact_mut(per_out)) {
-        kernel_impl.one_image(g, src, kernel, bias, clamp, dst);
+        fill(src, dst);
     }
     // SAFETY: the capacity is at least `n`, and every one of the first `n` elements was written:
-    // the chunks above cover `0..n` exactly (`images` whole images), and `depthwise_with`
-    // writes every element of the output it is given (see its documentation;
-    // `tests::every_output_is_written` checks it on awkward shapes).
+    // the chunks above cover `0..n` exactly (`images` whole images of `per_out`), and `fill`
+    // writes every element of each chunk (the callers above name the function that guarantees
+    // it and the test that checks it).
     unsafe { out.set_len(n) };
     out
 }
@@ -92,6 +121,7 @@ mod x86 {
 
     use super::Avx2Fma;
     use crate::dwconv::{Clamp, Geometry, Interior, Steps, depthwise_with};
+    use crate::stem::{StemGeometry, stem_with};
 
     /// The whole convolution compiled for AVX2/FMA, so the edge pixels' safe code uses them too.
     #[target_feature(enable = "avx2,fma")]
@@ -125,6 +155,20 @@ mod x86 {
             // SAFETY: `self` exists only on a CPU with AVX2 and FMA (see `Avx2Fma::detect`).
             unsafe { interior_avx2::<K>(input, kernel, bias, steps, base, count, bounds, out) }
         }
+    }
+
+    /// The stem convolution compiled for AVX2/FMA (safe code; the compiler vectorises it).
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn stem_avx2_fma(
+        _proof: &Avx2Fma,
+        s: &StemGeometry,
+        input: &[f32],
+        weights: &[f32],
+        bias: &[f32],
+        clamp: Clamp,
+        out: &mut [MaybeUninit<f32>],
+    ) {
+        stem_with::<true>(s, input, weights, bias, clamp, out);
     }
 
     /// `count` interior output pixels of one row: the taps of pixel `p` start at
@@ -280,6 +324,32 @@ mod tests {
                 // SAFETY: every element was initialised (to NaN) before the run.
                 let values: Vec<f32> = out.iter().map(|v| unsafe { v.assume_init() }).collect();
                 assert!(values.iter().all(|v| !v.is_nan()), "{h}x{w}x{c} k{k} s{s}: an output was not written");
+            }
+        }
+    }
+
+    /// `stem_with` writes every output element, with and without FMA, on every test shape
+    /// (borders on all sides, rows whose interior is not a multiple of four, a 1×2 image).
+    #[test]
+    fn every_stem_output_is_written() {
+        for shape in crate::stem::tests::SHAPES {
+            let s = crate::stem::tests::geometry(shape);
+            let (cin, cout, k) = (shape.2, shape.3, shape.4);
+            let (input, weights, bias) = (noise(s.input_len(), 4), noise(k * k * cin * cout, 5), noise(cout, 6));
+            for fma in [false, true] {
+                if fma && !cfg!(target_arch = "x86_64") {
+                    continue;
+                }
+                let mut out = vec![MaybeUninit::new(f32::NAN); s.output_len()];
+                // Plain Rust `mul_add` is correct (if slow) without the FMA instruction.
+                if fma {
+                    stem_with::<true>(&s, &input, &weights, &bias, Clamp::new(0.0, 6.0), &mut out);
+                } else {
+                    stem_with::<false>(&s, &input, &weights, &bias, Clamp::new(0.0, 6.0), &mut out);
+                }
+                // SAFETY: every element was initialised (to NaN) before the run.
+                let values: Vec<f32> = out.iter().map(|v| unsafe { v.assume_init() }).collect();
+                assert!(values.iter().all(|v| !v.is_nan()), "{shape:?}: an output was not written");
             }
         }
     }
