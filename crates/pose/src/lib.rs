@@ -28,6 +28,7 @@ mod error;
 mod estimator;
 pub mod landmarks;
 mod models;
+mod pointwise;
 mod rewrite;
 mod simd;
 mod stem;

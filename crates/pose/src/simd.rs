@@ -14,6 +14,7 @@
 use std::mem::MaybeUninit;
 
 use crate::dwconv::{Clamp, Geometry, Interior, Portable, depthwise_with};
+use crate::pointwise::{Dims, pointwise_with};
 use crate::stem::{StemGeometry, stem_with};
 
 /// Runs the depthwise convolution over every image in `input` (whole images of
@@ -59,6 +60,26 @@ pub(crate) fn stem_images(s: &StemGeometry, input: &[f32], weights: &[f32], bias
 /// [`stem_images`] compiled for the baseline target.
 pub(crate) fn stem_images_portable(s: &StemGeometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: Clamp) -> Vec<f32> {
     fill_images(s.input_len(), s.output_len(), input, |src, dst| stem_with::<false>(s, src, weights, bias, clamp, dst))
+}
+
+/// The pointwise convolution with the fastest kernel this CPU supports, into a fresh buffer.
+pub(crate) fn pointwise(d: &Dims, a: &[f32], packed: &[f32], bias: &[f32], residual: Option<&[f32]>, clamp: Clamp) -> Vec<f32> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(k) = Avx2Fma::detect() {
+        // `pointwise_avx2` writes every element of the output it is given (see its
+        // documentation; `tests::every_pointwise_output_is_written`).
+        return fill_images(d.m * d.k, d.m * d.n, a, |src, dst| {
+            // SAFETY: `k` exists, so the CPU supports AVX2 and FMA, all that this requires.
+            unsafe { x86::pointwise_avx2(&k, d, src, packed, bias, residual, clamp, dst) }
+        });
+    }
+    pointwise_portable(d, a, packed, bias, residual, clamp)
+}
+
+/// [`pointwise`] compiled for the baseline target.
+pub(crate) fn pointwise_portable(d: &Dims, a: &[f32], packed: &[f32], bias: &[f32], residual: Option<&[f32]>, clamp: Clamp) -> Vec<f32> {
+    // `pointwise_with` writes every element of the output it is given (see its documentation).
+    fill_images(d.m * d.k, d.m * d.n, a, |src, dst| pointwise_with::<false>(d, src, packed, bias, residual, clamp, dst))
 }
 
 /// A fresh buffer for `input.len() / per_in` images of `per_out` values, filled image by image
@@ -121,6 +142,7 @@ mod x86 {
 
     use super::Avx2Fma;
     use crate::dwconv::{Clamp, Geometry, Interior, Steps, depthwise_with};
+    use crate::pointwise::{Dims, PANEL};
     use crate::stem::{StemGeometry, stem_with};
 
     /// The whole convolution compiled for AVX2/FMA, so the edge pixels' safe code uses them too.
@@ -154,6 +176,125 @@ mod x86 {
         ) {
             // SAFETY: `self` exists only on a CPU with AVX2 and FMA (see `Avx2Fma::detect`).
             unsafe { interior_avx2::<K>(input, kernel, bias, steps, base, count, bounds, out) }
+        }
+    }
+
+    /// The pointwise convolution: output channels in groups whose weights fit in L2, and within
+    /// a group rows in blocks of six and output channels in blocks of sixteen (two weight
+    /// panels), the remainders in smaller tiles. Writes every element of `out[..m * n]`: each
+    /// block of rows covers every panel of every group.
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn pointwise_avx2(
+        proof: &Avx2Fma,
+        d: &Dims,
+        a: &[f32],
+        packed: &[f32],
+        bias: &[f32],
+        residual: Option<&[f32]>,
+        clamp: Clamp,
+        out: &mut [MaybeUninit<f32>],
+    ) {
+        let Dims { m, k, n } = *d;
+        // These bound every offset `pointwise_tile` forms (see its safety section).
+        assert!(n.is_multiple_of(PANEL) && k > 0, "pointwise shape {m}x{k}x{n}");
+        assert!(a.len() >= m * k && packed.len() >= k * n && bias.len() >= n && out.len() >= m * n, "pointwise buffers too short");
+        assert!(residual.is_none_or(|r| r.len() >= m * n), "pointwise residual too short");
+        let ptrs = GemmPtrs {
+            a: a.as_ptr(),
+            packed: packed.as_ptr(),
+            bias: bias.as_ptr(),
+            residual: residual.map(<[f32]>::as_ptr),
+            out: out.as_mut_ptr().cast::<f32>(),
+        };
+        let panels = n / PANEL;
+        // Panels in groups whose weights stay in L2 while every row block passes over them.
+        let group = crate::pointwise::panel_group(k);
+        for g0 in (0..panels).step_by(group) {
+            let g1 = (g0 + group).min(panels);
+            let mut m0 = 0;
+            while m0 < m {
+                let rows = (m - m0).min(6);
+                let mut j = g0;
+                while j < g1 {
+                    let two = j + 2 <= g1;
+                    macro_rules! tile {
+                        ($r:literal) => {
+                            if two {
+                                // SAFETY: rows m0..m0 + $r < m and panels j, j + 1 < n / 8 are within
+                                // the asserted extents; `proof` shows the CPU has AVX2 and FMA.
+                                unsafe { pointwise_tile::<$r, 2>(proof, &ptrs, d, m0, j, clamp) }
+                            } else {
+                                // SAFETY: as above, for panel j alone.
+                                unsafe { pointwise_tile::<$r, 1>(proof, &ptrs, d, m0, j, clamp) }
+                            }
+                        };
+                    }
+                    match rows {
+                        6 => tile!(6),
+                        5 => tile!(5),
+                        4 => tile!(4),
+                        3 => tile!(3),
+                        2 => tile!(2),
+                        _ => tile!(1),
+                    }
+                    j += if two { 2 } else { 1 };
+                }
+                m0 += rows;
+            }
+        }
+    }
+
+    struct GemmPtrs {
+        a: *const f32,
+        packed: *const f32,
+        bias: *const f32,
+        residual: Option<*const f32>,
+        out: *mut f32,
+    }
+
+    /// Rows `m0..m0 + R`, output channels `8j..8(j + P)`: accumulators start at the bias, take
+    /// the whole inner dimension (one weight load per panel, one broadcast per row), add the
+    /// residual, are clamped and stored.
+    ///
+    /// # Safety
+    /// The CPU supports AVX2 and FMA; `m0 + R <= m`, `j + P <= n / 8`, and the buffers behind
+    /// `p` hold at least `m·k` (a), `k·n` (packed), `n` (bias) and `m·n` (residual, out) values.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn pointwise_tile<const R: usize, const P: usize>(_proof: &Avx2Fma, p: &GemmPtrs, d: &Dims, m0: usize, j: usize, clamp: Clamp) {
+        let Dims { k, n, .. } = *d;
+        // SAFETY: every offset below is within the extents the caller guarantees.
+        unsafe {
+            let mut acc = [[_mm256_setzero_ps(); P]; R];
+            for q in 0..P {
+                let b = _mm256_loadu_ps(p.bias.add((j + q) * PANEL));
+                for row in acc.iter_mut() {
+                    row[q] = b;
+                }
+            }
+            let w: [*const f32; P] = std::array::from_fn(|q| p.packed.add((j + q) * k * PANEL));
+            let rows: [*const f32; R] = std::array::from_fn(|r| p.a.add((m0 + r) * k));
+            for kk in 0..k {
+                let wv: [__m256; P] = std::array::from_fn(|q| _mm256_loadu_ps(w[q].add(kk * PANEL)));
+                for (r, row) in acc.iter_mut().enumerate() {
+                    let x = _mm256_set1_ps(*rows[r].add(kk));
+                    for q in 0..P {
+                        row[q] = _mm256_fmadd_ps(x, wv[q], row[q]);
+                    }
+                }
+            }
+            let (lo, hi) = (_mm256_set1_ps(clamp.lo()), _mm256_set1_ps(clamp.hi()));
+            for (r, row) in acc.iter().enumerate() {
+                for (q, &v) in row.iter().enumerate() {
+                    let at = (m0 + r) * n + (j + q) * PANEL;
+                    let v = match p.residual {
+                        Some(res) => _mm256_add_ps(v, _mm256_loadu_ps(res.add(at))),
+                        None => v,
+                    };
+                    _mm256_storeu_ps(p.out.add(at), _mm256_min_ps(_mm256_max_ps(v, lo), hi));
+                }
+            }
         }
     }
 
@@ -350,6 +491,31 @@ mod tests {
                 // SAFETY: every element was initialised (to NaN) before the run.
                 let values: Vec<f32> = out.iter().map(|v| unsafe { v.assume_init() }).collect();
                 assert!(values.iter().all(|v| !v.is_nan()), "{shape:?}: an output was not written");
+            }
+        }
+    }
+
+    /// Both pointwise kernels write every output element, on the test shapes (rows that are
+    /// not multiples of six or four, one and two panels).
+    #[test]
+    fn every_pointwise_output_is_written() {
+        for (m, k, n) in crate::pointwise::tests::SHAPES {
+            let d = Dims { m, k, n };
+            let (a, packed, bias) = (noise(m * k, 7), noise(k * n, 8), noise(n, 9));
+            let (a, packed, bias) = (&a, &packed, &bias);
+            type Run<'a> = Box<dyn Fn(&mut [MaybeUninit<f32>]) + 'a>;
+            let mut runs: Vec<Run> = vec![Box::new(|out| pointwise_with::<false>(&d, a, packed, bias, None, Clamp::NONE, out))];
+            #[cfg(target_arch = "x86_64")]
+            if let Some(avx) = Avx2Fma::detect() {
+                // SAFETY: `avx` exists, so the CPU supports AVX2 and FMA.
+                runs.push(Box::new(move |out| unsafe { x86::pointwise_avx2(&avx, &d, a, packed, bias, None, Clamp::NONE, out) }));
+            }
+            for run in &runs {
+                let mut out = vec![MaybeUninit::new(f32::NAN); m * n];
+                run(&mut out);
+                // SAFETY: every element was initialised (to NaN) before the run.
+                let values: Vec<f32> = out.iter().map(|v| unsafe { v.assume_init() }).collect();
+                assert!(values.iter().all(|v| !v.is_nan()), "{m}x{k}x{n}: an output was not written");
             }
         }
     }
