@@ -168,8 +168,8 @@ pub(crate) trait Interior {
     /// for FMA).
     const FMA: bool;
 
-    /// `count` output pixels of one row, the first of whose tap (0, 0) starts at `base`;
-    /// `out` holds exactly their `count × C` values.
+    /// `count` output pixels of one row, the first of whose tap (0, 0) starts at `base`, for
+    /// channels `chans.0..chans.1`; `out` holds exactly their `count × C` values.
     #[allow(clippy::too_many_arguments)]
     fn run<const K: usize>(
         &self,
@@ -179,6 +179,7 @@ pub(crate) trait Interior {
         steps: Steps,
         base: usize,
         count: usize,
+        chans: (usize, usize),
         bounds: (f32, f32),
         out: &mut [MaybeUninit<f32>],
     );
@@ -199,6 +200,7 @@ impl<const FMA: bool> Interior for Portable<FMA> {
         steps: Steps,
         base: usize,
         count: usize,
+        (c0, c1): (usize, usize),
         bounds: (f32, f32),
         out: &mut [MaybeUninit<f32>],
     ) {
@@ -206,12 +208,12 @@ impl<const FMA: bool> Interior for Portable<FMA> {
         let mut px = 0;
         while px + 4 <= count {
             let o = &mut out[px * ch..][..4 * ch];
-            let mut c = 0;
-            while c + 8 <= ch {
+            let mut c = c0;
+            while c + 8 <= c1 {
                 interior_block::<K, 8, 4, FMA>(input, kernel, bias, steps, base + px * pixel_step, c, bounds, o);
                 c += 8;
             }
-            while c < ch {
+            while c < c1 {
                 interior_block::<K, 1, 4, FMA>(input, kernel, bias, steps, base + px * pixel_step, c, bounds, o);
                 c += 1;
             }
@@ -219,12 +221,12 @@ impl<const FMA: bool> Interior for Portable<FMA> {
         }
         while px < count {
             let o = &mut out[px * ch..][..ch];
-            let mut c = 0;
-            while c + 8 <= ch {
+            let mut c = c0;
+            while c + 8 <= c1 {
                 interior_block::<K, 8, 1, FMA>(input, kernel, bias, steps, base + px * pixel_step, c, bounds, o);
                 c += 8;
             }
-            while c < ch {
+            while c < c1 {
                 interior_block::<K, 1, 1, FMA>(input, kernel, bias, steps, base + px * pixel_step, c, bounds, o);
                 c += 1;
             }
@@ -237,8 +239,8 @@ impl<const FMA: bool> Interior for Portable<FMA> {
 /// `bias` `[C]` and `out` `[out_h, out_w, C]`, all row-major. Interior pixels go to `interior`,
 /// border pixels (some taps in the padding) to the bounds-checked path.
 ///
-/// Writes every element of `out` (each row is its left border pixels, its interior run and its
-/// right border pixels, all channels of each): `simd.rs` relies on this to hand the buffer to
+/// Writes every element of `out` (for each chunk of channels, each row is its left border
+/// pixels, its interior run and its right border pixels, the chunk's channels of each): `simd.rs` relies on this to hand the buffer to
 /// tract without zeroing it first, and `simd::tests` checks it.
 #[inline(always)]
 pub(crate) fn depthwise_with<I: Interior>(
@@ -255,32 +257,43 @@ pub(crate) fn depthwise_with<I: Interior>(
     let (iy_lo, iy_hi) = interior_range(g.out_h, g.stride_h, g.pad_top, g.kernel_h, g.in_h);
     let (ix_lo, ix_hi) = interior_range(g.out_w, g.stride_w, g.pad_left, g.kernel_w, g.in_w);
     let square = g.kernel_h == g.kernel_w && matches!(g.kernel_h, 3 | 5);
-    for oy in 0..g.out_h {
-        let ty = Geometry::taps(oy, g.stride_h, g.pad_top, g.kernel_h, g.in_h);
-        let row_out = &mut out[oy * g.out_w * ch..][..g.out_w * ch];
-        let mut ox = 0;
-        if square && (iy_lo..iy_hi).contains(&oy) && ix_lo < ix_hi {
-            while ox < ix_lo {
-                edge_pixel(I::FMA, g, input, kernel, bias, ty, ox, bounds, &mut row_out[ox * ch..][..ch]);
+    // Channels go in chunks, each over the whole image: a chunk's input rows
+    // under the kernel stay in L1 while the pixels pass over them (with all 672 channels of a
+    // 14×14 image at once they did not, and the loads waited on L2).
+    for c0 in (0..ch).step_by(CHANNEL_CHUNK) {
+        let chans = (c0, (c0 + CHANNEL_CHUNK).min(ch));
+        for oy in 0..g.out_h {
+            let ty = Geometry::taps(oy, g.stride_h, g.pad_top, g.kernel_h, g.in_h);
+            let row_out = &mut out[oy * g.out_w * ch..][..g.out_w * ch];
+            let mut ox = 0;
+            if square && (iy_lo..iy_hi).contains(&oy) && ix_lo < ix_hi {
+                while ox < ix_lo {
+                    edge_pixel(I::FMA, g, input, kernel, bias, ty, ox, chans, bounds, &mut row_out[ox * ch..][..ch]);
+                    ox += 1;
+                }
+                let steps = (g.in_w * ch, g.stride_w * ch, ch);
+                let base = ((oy * g.stride_h - g.pad_top) * g.in_w + ix_lo * g.stride_w - g.pad_left) * ch;
+                let count = ix_hi - ix_lo;
+                let o = &mut row_out[ix_lo * ch..ix_hi * ch];
+                if g.kernel_h == 3 {
+                    interior.run::<3>(input, kernel, bias, steps, base, count, chans, bounds, o);
+                } else {
+                    interior.run::<5>(input, kernel, bias, steps, base, count, chans, bounds, o);
+                }
+                ox = ix_hi;
+            }
+            while ox < g.out_w {
+                edge_pixel(I::FMA, g, input, kernel, bias, ty, ox, chans, bounds, &mut row_out[ox * ch..][..ch]);
                 ox += 1;
             }
-            let steps = (g.in_w * ch, g.stride_w * ch, ch);
-            let base = ((oy * g.stride_h - g.pad_top) * g.in_w + ix_lo * g.stride_w - g.pad_left) * ch;
-            let count = ix_hi - ix_lo;
-            let o = &mut row_out[ix_lo * ch..ix_hi * ch];
-            if g.kernel_h == 3 {
-                interior.run::<3>(input, kernel, bias, steps, base, count, bounds, o);
-            } else {
-                interior.run::<5>(input, kernel, bias, steps, base, count, bounds, o);
-            }
-            ox = ix_hi;
-        }
-        while ox < g.out_w {
-            edge_pixel(I::FMA, g, input, kernel, bias, ty, ox, bounds, &mut row_out[ox * ch..][..ch]);
-            ox += 1;
         }
     }
 }
+
+/// Channels per pass over the image (a multiple of 16, the widest block). Measured on the
+/// detector: 14×14×672 under 5×5 went from 0.34 to 0.30 ms, 28×28×240 from 0.39 to 0.33, and
+/// the depthwise total from 3.7 to 3.4 ms.
+const CHANNEL_CHUNK: usize = 64;
 
 /// One output pixel with some taps outside the input (or of a kernel shape without a fast path).
 /// `fma` is a constant wherever this is inlined.
@@ -294,13 +307,13 @@ fn edge_pixel(
     bias: &[f32],
     ty: (usize, usize, isize),
     ox: usize,
+    (c0, c1): (usize, usize),
     bounds: (f32, f32),
     px: &mut [MaybeUninit<f32>],
 ) {
     let tx = Geometry::taps(ox, g.stride_w, g.pad_left, g.kernel_w, g.in_w);
-    let ch = g.channels;
-    let mut c = 0;
-    while c + 8 <= ch {
+    let mut c = c0;
+    while c + 8 <= c1 {
         if fma {
             pixel_block::<8, true>(g, input, kernel, bias, ty, tx, c, bounds, px);
         } else {
@@ -308,7 +321,7 @@ fn edge_pixel(
         }
         c += 8;
     }
-    while c < ch {
+    while c < c1 {
         if fma {
             pixel_block::<1, true>(g, input, kernel, bias, ty, tx, c, bounds, px);
         } else {
@@ -584,10 +597,17 @@ pub(crate) mod tests {
     #[test]
     fn matches_the_definition_for_every_shape_the_models_use_and_odd_ones() {
         // Channel counts exercise the 16-, 8- and 1-wide blocks; sizes and strides the borders.
-        for (i, &(h, w, c, k, s, p)) in
-            [(9, 7, 24, 3, 1, 1), (8, 8, 40, 5, 2, 2), (5, 6, 3, 3, 2, 1), (7, 7, 17, 5, 1, 2), (1, 1, 8, 3, 1, 1), (6, 4, 33, 3, 1, 0)]
-                .iter()
-                .enumerate()
+        for (i, &(h, w, c, k, s, p)) in [
+            (9, 7, 24, 3, 1, 1),
+            (8, 8, 40, 5, 2, 2),
+            (5, 6, 3, 3, 2, 1),
+            (7, 7, 17, 5, 1, 2),
+            (1, 1, 8, 3, 1, 1),
+            (6, 4, 33, 3, 1, 0),
+            (9, 11, 150, 5, 1, 2),
+        ]
+        .iter()
+        .enumerate()
         {
             let g = geometry(h, w, c, k, s, p);
             let input = noise(g.input_len(), i as u32 + 1);

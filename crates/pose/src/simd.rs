@@ -171,11 +171,12 @@ mod x86 {
             steps: Steps,
             base: usize,
             count: usize,
+            chans: (usize, usize),
             bounds: (f32, f32),
             out: &mut [MaybeUninit<f32>],
         ) {
             // SAFETY: `self` exists only on a CPU with AVX2 and FMA (see `Avx2Fma::detect`).
-            unsafe { interior_avx2::<K>(input, kernel, bias, steps, base, count, bounds, out) }
+            unsafe { interior_avx2::<K>(input, kernel, bias, steps, base, count, chans, bounds, out) }
         }
     }
 
@@ -312,8 +313,8 @@ mod x86 {
         stem_with::<true>(s, input, weights, bias, clamp, out);
     }
 
-    /// `count` interior output pixels of one row: the taps of pixel `p` start at
-    /// `input[base + p * pixel_step]`, its outputs at `out[p * C]`.
+    /// `count` interior output pixels of one row, channels `c0..c1`: the taps of pixel `p`
+    /// start at `input[base + p * pixel_step]`, its outputs at `out[p * C]`.
     #[target_feature(enable = "avx2,fma")]
     #[allow(clippy::too_many_arguments)]
     fn interior_avx2<const K: usize>(
@@ -323,9 +324,11 @@ mod x86 {
         (row_stride, pixel_step, ch): Steps,
         base: usize,
         count: usize,
+        (c0, c1): (usize, usize),
         (lo, hi): (f32, f32),
         out: &mut [MaybeUninit<f32>],
     ) {
+        assert!(c0 <= c1 && c1 <= ch, "depthwise channels {c0}..{c1} of {ch}");
         if count == 0 {
             return;
         }
@@ -340,9 +343,9 @@ mod x86 {
         let mut px = 0;
         while px < count {
             let pixels = if px + 4 <= count { 4 } else { 1 };
-            let (mut c, i0, o0) = (0, base + px * pixel_step, px * ch);
+            let (mut c, i0, o0) = (c0, base + px * pixel_step, px * ch);
             // Whole channel vectors, 16 then 8 at a time; the rest one by one.
-            while c + 16 <= ch {
+            while c + 16 <= c1 {
                 // SAFETY: pixels px..px + pixels and channels c..c + 16 are inside the asserted
                 // extents, as are their K×K taps.
                 unsafe {
@@ -354,7 +357,7 @@ mod x86 {
                 }
                 c += 16;
             }
-            while c + 8 <= ch {
+            while c + 8 <= c1 {
                 // SAFETY: as above, for channels c..c + 8.
                 unsafe {
                     if pixels == 4 {
@@ -365,7 +368,7 @@ mod x86 {
                 }
                 c += 8;
             }
-            for c in c..ch {
+            for c in c..c1 {
                 for p in 0..pixels {
                     let mut acc = bias[c];
                     for ky in 0..K {
@@ -446,9 +449,15 @@ mod tests {
     /// that are not multiples of eight, strides of two, and images too small for any interior.
     #[test]
     fn every_output_is_written() {
-        for (h, w, c, k, s, p) in
-            [(9, 7, 24, 3, 1, 1), (8, 8, 40, 5, 2, 2), (5, 6, 3, 3, 2, 1), (7, 11, 17, 5, 1, 2), (1, 1, 8, 3, 1, 1), (2, 3, 9, 5, 1, 2)]
-        {
+        for (h, w, c, k, s, p) in [
+            (9, 7, 24, 3, 1, 1),
+            (8, 8, 40, 5, 2, 2),
+            (5, 6, 3, 3, 2, 1),
+            (7, 11, 17, 5, 1, 2),
+            (1, 1, 8, 3, 1, 1),
+            (2, 3, 9, 5, 1, 2),
+            (9, 11, 150, 5, 1, 2),
+        ] {
             let g = geometry(h, w, c, k, s, p);
             let (input, kernel, bias) = (noise(h * w * c, 1), noise(k * k * c, 2), noise(c, 3));
             let (input, kernel, bias) = (&input, &kernel, &bias);
