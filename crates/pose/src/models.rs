@@ -259,6 +259,24 @@ mod tests {
         }
     }
 
+    /// The same with the portable kernels, which CPUs without AVX2 and FMA run.
+    #[test]
+    fn portable_convolutions_match_tract() {
+        let (ours, _) = DETECTOR.load_plan(true).unwrap();
+        let (theirs, _) = DETECTOR.load_plan(false).unwrap();
+        let input: Vec<f32> = (0..224 * 224 * 3u64).map(|i| ((i * 104_729) % 255) as f32 / 127.5 - 1.0).collect();
+        let input = tract_ndarray::Array4::from_shape_vec((1, 224, 224, 3), input).unwrap();
+        crate::simd::FORCE_PORTABLE.store(true, std::sync::atomic::Ordering::Relaxed);
+        let a = ours.run(tvec![Tensor::from(input.clone()).into()]);
+        crate::simd::FORCE_PORTABLE.store(false, std::sync::atomic::Ordering::Relaxed);
+        let b = theirs.run(tvec![Tensor::from(input).into()]).unwrap();
+        for (x, y) in a.unwrap().iter().zip(&b) {
+            let (x, y) = (x.to_plain_array_view::<f32>().unwrap(), y.to_plain_array_view::<f32>().unwrap());
+            let worst = x.iter().zip(y.iter()).map(|(p, q)| (p - q).abs() / (1.0 + q.abs())).fold(0f32, f32::max);
+            assert!(worst < 1e-3, "outputs differ by {worst}");
+        }
+    }
+
     #[test]
     fn version_strings_name_the_package() {
         assert_eq!(ModelKind::default(), ModelKind::Full);

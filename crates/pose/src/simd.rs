@@ -131,9 +131,17 @@ pub(crate) struct Avx2Fma {
 #[cfg(target_arch = "x86_64")]
 impl Avx2Fma {
     fn detect() -> Option<Avx2Fma> {
+        #[cfg(test)]
+        if FORCE_PORTABLE.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
         (std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")).then_some(Avx2Fma { _private: () })
     }
 }
+
+/// Tests set this to run the portable kernels on a CPU that has AVX2 and FMA.
+#[cfg(test)]
+pub(crate) static FORCE_PORTABLE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
