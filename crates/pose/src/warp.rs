@@ -125,7 +125,8 @@ pub fn warp(src: &impl PixelSource, rect: &PixelRect, out_w: u32, out_h: u32, bo
     };
     let direct = |x: i64, y: i64| -> Option<[[i32; 3]; 4]> {
         let raw = raw?;
-        if x < 0 || y < 0 || x + 1 >= w || y + 1 >= h {
+        // 0 <= x < w - 1 and 0 <= y < h - 1, in two comparisons.
+        if x as u64 >= (w - 1) as u64 || y as u64 >= (h - 1) as u64 {
             return None;
         }
         let at = raw.origin + x as isize * raw.dx + y as isize * raw.dy;
@@ -140,15 +141,17 @@ pub fn warp(src: &impl PixelSource, rect: &PixelRect, out_w: u32, out_h: u32, bo
     // same order as `cx + cos·u − sin·v`, so the result is bit for bit what that gives.
     let u: Vec<f32> = (0..out_w).map(|i| (i as f32 / out_w as f32 - 0.5) * rect.width).collect();
     let v: Vec<f32> = (0..out_h).map(|j| (j as f32 / out_h as f32 - 0.5) * rect.height).collect();
-    let (cos_u, sin_u): (Vec<f32>, Vec<f32>) = u.iter().map(|&u| (cos * u, sin * u)).unzip();
+    // `cx + cos·u` and `cy + sin·u` per column, `sin·v` and `cos·v` per row.
+    let (cx_u, cy_u): (Vec<f32>, Vec<f32>) = u.iter().map(|&u| (rect.cx + cos * u, rect.cy + sin * u)).unzip();
     let (sin_v, cos_v): (Vec<f32>, Vec<f32>) = v.iter().map(|&v| (sin * v, cos * v)).unzip();
     let mut sample = |i: u32, j: u32| {
-        let sx = rect.cx + cos_u[i as usize] - sin_v[j as usize];
-        let sy = rect.cy + sin_u[i as usize] + cos_v[j as usize];
-        // OpenCV works in 1/32-pixel steps with 15-bit fixed-point weights.
+        let sx = cx_u[i as usize] - sin_v[j as usize];
+        let sy = cy_u[i as usize] + cos_v[j as usize];
+        // OpenCV works in 1/32-pixel steps with 15-bit fixed-point weights. (An arithmetic
+        // shift and a mask are floor division and the Euclidean remainder by 32.)
         let (qx, qy) = (to_32ths(sx), to_32ths(sy));
-        let (x0, y0) = (qx.div_euclid(32), qy.div_euclid(32));
-        let (fx, fy) = (qx.rem_euclid(32) as i32, qy.rem_euclid(32) as i32);
+        let (x0, y0) = (qx >> 5, qy >> 5);
+        let (fx, fy) = ((qx & 31) as i32, (qy & 31) as i32);
         let [p00, p10, p01, p11] =
             direct(x0, y0).unwrap_or_else(|| [fetch(x0, y0), fetch(x0 + 1, y0), fetch(x0, y0 + 1), fetch(x0 + 1, y0 + 1)]);
         let at = ((j * out_w + i) * 3) as usize;
