@@ -6,7 +6,10 @@
 # so it needs network access once; nothing is installed system-wide. Decoding is excluded on
 # both sides.
 #
-# Usage: crates/pose/bench/compare_mediapipe.sh [RUNS] [PHOTO...]
+# The two are timed in alternating rounds (ROUNDS, default 5) and the ratio is the median of
+# the per-round ratios, so a slow stretch of a shared machine falls on both sides.
+#
+# Usage: crates/pose/bench/compare_mediapipe.sh [RUNS] [PHOTO...]   (ROUNDS=N in the environment)
 #   default photos: the crate's test_data (a 720x1280 photo and a 5712x4284 phone photo).
 set -euo pipefail
 
@@ -42,4 +45,4 @@ lite="$mp_dir/modules/pose_landmark/pose_landmark_lite.tflite"
 
 # One thread for both: TFLite's XNNPACK and OpenCV would otherwise use every core.
 export OMP_NUM_THREADS=1 OPENCV_FOR_THREADS_NUM=1 TF_NUM_INTRAOP_THREADS=1
-"$venv/bin/python" "$here/compare_mediapipe.py" --runs "$runs" --rust "$rust_bin" "$@"
+"$venv/bin/python" "$here/compare_mediapipe.py" --runs "$runs" --rounds "${ROUNDS:-5}" --rust "$rust_bin" "$@"
