@@ -153,7 +153,7 @@ impl PoseEstimator {
         let start = Instant::now();
         let boxes = floats(&out[0]).map_err(&err)?;
         let scores = floats(&out[1]).map_err(&err)?;
-        let dets = detector::decode_detections(&boxes, &scores, &self.anchors, detector::MIN_SCORE);
+        let dets = detector::decode_detections(boxes, scores, &self.anchors, detector::MIN_SCORE);
         let lb = Letterbox::new(w, h);
         let people = detector::weighted_nms(dets, detector::NMS_IOU).iter().map(|d| detector::remove_letterbox(d, &lb)).collect();
         t.detector_post = start.elapsed();
@@ -183,10 +183,10 @@ impl PoseEstimator {
         let raw = floats(&out[0]).map_err(&err)?;
         let presence = floats(&out[1]).map_err(&err)?.first().copied().unwrap_or(0.0);
         let heatmap = floats(&out[2]).map_err(&err)?;
-        let mut crop = landmarks::parse_raw(&raw);
+        let mut crop = landmarks::parse_raw(raw);
         landmarks::refine_from_heatmap(
             &mut crop,
-            &heatmap,
+            heatmap,
             landmarks::HEATMAP_SIDE,
             landmarks::HEATMAP_KERNEL,
             landmarks::HEATMAP_MIN_CONFIDENCE,
@@ -197,9 +197,10 @@ impl PoseEstimator {
     }
 }
 
-/// Copies a model output into a plain vector (outputs are small: at most 64·64·39 floats).
-fn floats(t: &TValue) -> TractResult<Vec<f32>> {
-    Ok(t.to_plain_array_view::<f32>()?.iter().copied().collect())
+/// A model output's values, read in place (an element-by-element copy of the 64·64·39 heatmap
+/// cost about 0.4 ms).
+fn floats(t: &TValue) -> TractResult<&[f32]> {
+    t.try_as_plain_ram()?.as_slice::<f32>()
 }
 
 fn tensor_from(data: Vec<f32>, side: u32) -> Result<Tensor, PoseError> {

@@ -238,7 +238,11 @@ pub(crate) fn replace_pointwise(model: &mut TypedModel) -> TractResult<usize> {
             continue;
         }
         let (n, k) = (weights.shape()[0], weights.shape()[1]);
-        if a_fact.shape.as_concrete().and_then(|s| s.last().copied()) != Some(k) || out_shape.last() != Some(&n) || !takes(k, n) {
+        let Some(a_shape) = a_fact.shape.as_concrete() else { continue };
+        // The same rows on both sides: a batch axis dropped from the output must have size one
+        // (otherwise the product would sum over it).
+        let rows_match = a_shape.iter().product::<usize>() / k.max(1) == out_shape.iter().product::<usize>() / n.max(1);
+        if a_shape.last() != Some(&k) || out_shape.last() != Some(&n) || !rows_match || !takes(k, n) {
             continue;
         }
         // The bias: an `Add` of a constant with n values (or one).
