@@ -55,12 +55,51 @@ impl Geometry {
     }
 }
 
+impl std::fmt::Display for Geometry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}x{}x{} kernel {}x{} stride {}x{} pad {},{}",
+            self.in_h, self.in_w, self.channels, self.kernel_h, self.kernel_w, self.stride_h, self.stride_w, self.pad_top, self.pad_left
+        )
+    }
+}
+
+/// `shape` (NHWC or HWC) with its spatial axes set to `out_h × out_w` and, if given, its channel
+/// axis to `channels`: the output shape of a convolution, as values or as tract's dimensions.
+pub(crate) fn conv_output_shape<D: From<usize>>(
+    mut shape: TVec<D>,
+    out_h: usize,
+    out_w: usize,
+    channels: Option<usize>,
+) -> TractResult<TVec<D>> {
+    let rank = shape.len();
+    ensure!(rank >= 3, "convolution input of rank {rank}");
+    shape[rank - 3] = out_h.into();
+    shape[rank - 2] = out_w.into();
+    if let Some(c) = channels {
+        shape[rank - 1] = c.into();
+    }
+    Ok(shape)
+}
+
+/// A computed output as tract's value.
+pub(crate) fn output_value(shape: &[usize], data: Vec<f32>) -> TractResult<TVec<TValue>> {
+    Ok(tvec!(tract_ndarray::ArrayD::from_shape_vec(shape, data)?.into_tensor().into_tvalue()))
+}
+
 /// The activation fused into the convolution: outputs are clamped to `[lo, hi]`. The bounds are
 /// kept as bit patterns so the op can be `Eq`, as tract requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Clamp {
     lo: u32,
     hi: u32,
+}
+
+impl std::fmt::Display for Clamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "clamp [{}, {}]", self.lo(), self.hi())
+    }
 }
 
 impl Clamp {
@@ -206,32 +245,40 @@ impl<const FMA: bool> Interior for Portable<FMA> {
     ) {
         let (_, pixel_step, ch) = steps;
         let mut px = 0;
-        while px + 4 <= count {
-            let o = &mut out[px * ch..][..4 * ch];
-            let mut c = c0;
-            while c + 8 <= c1 {
-                interior_block::<K, 8, 4, FMA>(input, kernel, bias, steps, base + px * pixel_step, c, bounds, o);
-                c += 8;
-            }
-            while c < c1 {
-                interior_block::<K, 1, 4, FMA>(input, kernel, bias, steps, base + px * pixel_step, c, bounds, o);
-                c += 1;
-            }
-            px += 4;
-        }
         while px < count {
-            let o = &mut out[px * ch..][..ch];
-            let mut c = c0;
-            while c + 8 <= c1 {
-                interior_block::<K, 8, 1, FMA>(input, kernel, bias, steps, base + px * pixel_step, c, bounds, o);
-                c += 8;
+            let pixels = if px + 4 <= count { 4 } else { 1 };
+            let (o, at) = (&mut out[px * ch..][..pixels * ch], base + px * pixel_step);
+            if pixels == 4 {
+                pixel_run::<K, 4, FMA>(input, kernel, bias, steps, at, (c0, c1), bounds, o);
+            } else {
+                pixel_run::<K, 1, FMA>(input, kernel, bias, steps, at, (c0, c1), bounds, o);
             }
-            while c < c1 {
-                interior_block::<K, 1, 1, FMA>(input, kernel, bias, steps, base + px * pixel_step, c, bounds, o);
-                c += 1;
-            }
-            px += 1;
+            px += pixels;
         }
+    }
+}
+
+/// `P` interior pixels, channels `c0..c1`: eight at a time, then one by one.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn pixel_run<const K: usize, const P: usize, const FMA: bool>(
+    input: &[f32],
+    kernel: &[f32],
+    bias: &[f32],
+    steps: Steps,
+    base: usize,
+    (c0, c1): (usize, usize),
+    bounds: (f32, f32),
+    out: &mut [MaybeUninit<f32>],
+) {
+    let mut c = c0;
+    while c + 8 <= c1 {
+        interior_block::<K, 8, P, FMA>(input, kernel, bias, steps, base, c, bounds, out);
+        c += 8;
+    }
+    while c < c1 {
+        interior_block::<K, 1, P, FMA>(input, kernel, bias, steps, base, c, bounds, out);
+        c += 1;
     }
 }
 
@@ -348,21 +395,7 @@ impl Op for DepthwiseOp {
     }
 
     fn info(&self) -> TractResult<Vec<String>> {
-        let g = &self.geometry;
-        Ok(vec![format!(
-            "{}x{}x{} kernel {}x{} stride {}x{} pad {},{} clamp [{}, {}]",
-            g.in_h,
-            g.in_w,
-            g.channels,
-            g.kernel_h,
-            g.kernel_w,
-            g.stride_h,
-            g.stride_w,
-            g.pad_top,
-            g.pad_left,
-            self.clamp.lo(),
-            self.clamp.hi()
-        )])
+        Ok(vec![format!("{} {}", self.geometry, self.clamp)])
     }
 
     fn validation(&self) -> Validation {
@@ -381,23 +414,15 @@ impl EvalOp for DepthwiseOp {
         let input_data = f32s(&input)?;
         let images = input_data.len() / g.input_len().max(1);
         ensure!(images * g.input_len() == input_data.len(), "depthwise input holds {} values, not whole images", input_data.len());
-        let mut shape: TVec<usize> = input.shape().into();
-        let rank = shape.len();
-        shape[rank - 3] = g.out_h;
-        shape[rank - 2] = g.out_w;
+        let shape = conv_output_shape(input.shape().into(), g.out_h, g.out_w, None)?;
         let output = crate::simd::depthwise_images(g, input_data, f32s(&self.kernel)?, f32s(&self.bias)?, self.clamp);
-        Ok(tvec!(tract_ndarray::ArrayD::from_shape_vec(&*shape, output)?.into_tensor().into_tvalue()))
+        output_value(&shape, output)
     }
 }
 
 impl TypedOp for DepthwiseOp {
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        let mut shape = inputs[0].shape.to_tvec();
-        let rank = shape.len();
-        ensure!(rank >= 3, "depthwise input of rank {rank}");
-        shape[rank - 3] = self.geometry.out_h.into();
-        shape[rank - 2] = self.geometry.out_w.into();
-        Ok(tvec!(f32::fact(shape)))
+        Ok(tvec!(f32::fact(conv_output_shape(inputs[0].shape.to_tvec(), self.geometry.out_h, self.geometry.out_w, None)?)))
     }
 
     fn cost(&self, inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
@@ -414,13 +439,24 @@ impl TypedOp for DepthwiseOp {
 /// [`DepthwiseOp`], absorbing a following ReLU/ReLU6. Returns how many were replaced. Run it on
 /// the decluttered model, before `into_optimized`.
 pub(crate) fn replace_depthwise(model: &mut TypedModel) -> TractResult<usize> {
+    replace_convs(model, "tonus_depthwise", plan, |(geometry, kernel, bias), clamp| DepthwiseOp { geometry, kernel, bias, clamp })
+}
+
+/// Replaces every `Conv` that `plan` accepts by the op `make` builds from the plan and the
+/// clamp of the ReLU/ReLU6 after it (which it absorbs). Returns how many were replaced.
+pub(crate) fn replace_convs<P, O: TypedOp>(
+    model: &mut TypedModel,
+    suffix: &str,
+    plan: impl Fn(&TypedModel, &TypedNode, &Conv) -> TractResult<Option<P>>,
+    make: impl Fn(P, Clamp) -> O,
+) -> TractResult<usize> {
     let mut replaced = 0;
     for id in model.eval_order()? {
         let node = model.node(id);
         let Some(conv) = node.op_as::<Conv>() else { continue };
-        let Some((geometry, kernel, bias)) = plan(model, node, conv)? else { continue };
+        let Some(planned) = plan(model, node, conv)? else { continue };
         let (last, clamp) = absorb_clamp(model, id)?;
-        swap_in(model, id, last, DepthwiseOp { geometry, kernel, bias, clamp }, "tonus_depthwise")?;
+        swap_in(model, id, last, make(planned, clamp), suffix)?;
         replaced += 1;
     }
     model.compact()?;

@@ -19,7 +19,7 @@ use tract_core::internal::*;
 use tract_core::ops::binary::TypedBinOp;
 use tract_core::ops::einsum::EinSum;
 
-use crate::dwconv::{Clamp, absorb_clamp, f32s};
+use crate::dwconv::{Clamp, absorb_clamp, f32s, output_value};
 
 /// Output channels per weight panel.
 pub(crate) const PANEL: usize = 8;
@@ -150,14 +150,7 @@ impl Op for PointwiseOp {
 
     fn info(&self) -> TractResult<Vec<String>> {
         let m = self.output_shape.iter().product::<usize>() / self.n.max(1);
-        Ok(vec![format!(
-            "m:{m} k:{} n:{}{} clamp [{}, {}]",
-            self.k,
-            self.n,
-            if self.residual { " + residual" } else { "" },
-            self.clamp.lo(),
-            self.clamp.hi()
-        )])
+        Ok(vec![format!("m:{m} k:{} n:{}{} {}", self.k, self.n, if self.residual { " + residual" } else { "" }, self.clamp)])
     }
 
     fn validation(&self) -> Validation {
@@ -182,7 +175,7 @@ impl EvalOp for PointwiseOp {
             None
         };
         let out = crate::simd::pointwise(&d, a, f32s(&self.packed)?, f32s(&self.bias)?, residual, self.clamp);
-        Ok(tvec!(tract_ndarray::ArrayD::from_shape_vec(&*self.output_shape, out)?.into_tensor().into_tvalue()))
+        output_value(&self.output_shape, out)
     }
 }
 

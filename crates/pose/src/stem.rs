@@ -16,7 +16,7 @@ use tract_core::internal::*;
 use tract_core::ops::cnn::Conv;
 use tract_core::ops::nn::DataFormat;
 
-use crate::dwconv::{Clamp, Geometry};
+use crate::dwconv::{Clamp, Geometry, conv_output_shape, f32s, output_value};
 
 /// The output channel counts with a compiled kernel.
 const OUTPUT_CHANNELS: [usize; 4] = [8, 16, 24, 32];
@@ -153,22 +153,7 @@ impl Op for StemOp {
     }
 
     fn info(&self) -> TractResult<Vec<String>> {
-        let g = &self.geometry.g;
-        Ok(vec![format!(
-            "{}x{}x{} → {} kernel {}x{} stride {}x{} pad {},{} clamp [{}, {}]",
-            g.in_h,
-            g.in_w,
-            g.channels,
-            self.geometry.out_channels,
-            g.kernel_h,
-            g.kernel_w,
-            g.stride_h,
-            g.stride_w,
-            g.pad_top,
-            g.pad_left,
-            self.clamp.lo(),
-            self.clamp.hi()
-        )])
+        Ok(vec![format!("{} → {} channels {}", self.geometry.g, self.geometry.out_channels, self.clamp)])
     }
 
     fn validation(&self) -> Validation {
@@ -184,27 +169,18 @@ impl EvalOp for StemOp {
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let input = args_1!(inputs);
         let s = &self.geometry;
-        let data = crate::dwconv::f32s(&input)?;
+        let data = f32s(&input)?;
         ensure!(s.input_len() > 0 && data.len() % s.input_len() == 0, "stem input holds {} values, not whole images", data.len());
-        let mut shape: TVec<usize> = input.shape().into();
-        let rank = shape.len();
-        shape[rank - 3] = s.g.out_h;
-        shape[rank - 2] = s.g.out_w;
-        shape[rank - 1] = s.out_channels;
-        let output = crate::simd::stem_images(s, data, crate::dwconv::f32s(&self.weights)?, crate::dwconv::f32s(&self.bias)?, self.clamp);
-        Ok(tvec!(tract_ndarray::ArrayD::from_shape_vec(&*shape, output)?.into_tensor().into_tvalue()))
+        let shape = conv_output_shape(input.shape().into(), s.g.out_h, s.g.out_w, Some(s.out_channels))?;
+        let output = crate::simd::stem_images(s, data, f32s(&self.weights)?, f32s(&self.bias)?, self.clamp);
+        output_value(&shape, output)
     }
 }
 
 impl TypedOp for StemOp {
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        let mut shape = inputs[0].shape.to_tvec();
-        let rank = shape.len();
-        ensure!(rank >= 3, "stem input of rank {rank}");
-        shape[rank - 3] = self.geometry.g.out_h.into();
-        shape[rank - 2] = self.geometry.g.out_w.into();
-        shape[rank - 1] = self.geometry.out_channels.into();
-        Ok(tvec!(f32::fact(shape)))
+        let g = &self.geometry.g;
+        Ok(tvec!(f32::fact(conv_output_shape(inputs[0].shape.to_tvec(), g.out_h, g.out_w, Some(self.geometry.out_channels))?)))
     }
 
     fn cost(&self, inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
@@ -221,17 +197,7 @@ impl TypedOp for StemOp {
 /// absorbing a following ReLU/ReLU6. Returns how many were replaced. Run on the decluttered
 /// model, before `into_optimized`.
 pub(crate) fn replace_stems(model: &mut TypedModel) -> TractResult<usize> {
-    let mut replaced = 0;
-    for id in model.eval_order()? {
-        let node = model.node(id);
-        let Some(conv) = node.op_as::<Conv>() else { continue };
-        let Some((geometry, weights, bias)) = plan(model, node, conv)? else { continue };
-        let (last, clamp) = crate::dwconv::absorb_clamp(model, id)?;
-        crate::dwconv::swap_in(model, id, last, StemOp { geometry, weights, bias, clamp }, "tonus_stem")?;
-        replaced += 1;
-    }
-    model.compact()?;
-    Ok(replaced)
+    crate::dwconv::replace_convs(model, "tonus_stem", plan, |(geometry, weights, bias), clamp| StemOp { geometry, weights, bias, clamp })
 }
 
 /// A stem's geometry, weights `[kh * kw * Cin, Cout]` and bias `[Cout]`.
@@ -268,12 +234,12 @@ fn plan(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult<Option
         return Ok(None);
     }
     let bias = match bias.len() {
-        n if n == cout => crate::dwconv::f32s(&bias)?.to_vec(),
-        1 => vec![crate::dwconv::f32s(&bias)?[0]; cout],
+        n if n == cout => f32s(&bias)?.to_vec(),
+        1 => vec![f32s(&bias)?[0]; cout],
         _ => return Ok(None),
     };
     // OHWI → [kh, kw, Cin, Cout]: one tap and input channel's weights for all outputs together.
-    let ohwi = crate::dwconv::f32s(&kernel)?;
+    let ohwi = f32s(&kernel)?;
     let taps = kh * kw * cin;
     let mut packed = vec![0f32; taps * cout];
     for o in 0..cout {
