@@ -409,7 +409,7 @@ mod tests {
                 for x in 0..img.width() {
                     assert_eq!(img.pixel(x, y), upright.get_pixel(x, y).0, "{o:?} at {x},{y}");
                     let raw = img.raw_layout();
-                    let at = (raw.origin + x as isize * raw.dx + y as isize * raw.dy) as usize;
+                    let at = raw.offset(i64::from(x), i64::from(y));
                     assert_eq!(raw.data[at..at + 3], upright.get_pixel(x, y).0, "raw layout, {o:?} at {x},{y}");
                 }
             }

@@ -287,8 +287,9 @@ fn pixel_run<const K: usize, const P: usize, const FMA: bool>(
 /// border pixels (some taps in the padding) to the bounds-checked path.
 ///
 /// Writes every element of `out` (for each chunk of channels, each row is its left border
-/// pixels, its interior run and its right border pixels, the chunk's channels of each): `simd.rs` relies on this to hand the buffer to
-/// tract without zeroing it first, and `simd::tests` checks it.
+/// pixels, its interior run and its right border pixels, the chunk's channels of each):
+/// `simd.rs` relies on this to hand the buffer to tract without zeroing it first, and
+/// `simd::tests` checks it.
 #[inline(always)]
 pub(crate) fn depthwise_with<I: Interior>(
     interior: &I,
@@ -304,9 +305,9 @@ pub(crate) fn depthwise_with<I: Interior>(
     let (iy_lo, iy_hi) = interior_range(g.out_h, g.stride_h, g.pad_top, g.kernel_h, g.in_h);
     let (ix_lo, ix_hi) = interior_range(g.out_w, g.stride_w, g.pad_left, g.kernel_w, g.in_w);
     let square = g.kernel_h == g.kernel_w && matches!(g.kernel_h, 3 | 5);
-    // Channels go in chunks, each over the whole image: a chunk's input rows
-    // under the kernel stay in L1 while the pixels pass over them (with all 672 channels of a
-    // 14×14 image at once they did not, and the loads waited on L2).
+    // Channels go in chunks, each over the whole image: a chunk's input rows under the kernel
+    // stay in L1 while the pixels pass over them (with all 672 channels of a 14×14 image at
+    // once they did not, and the loads waited on L2).
     for c0 in (0..ch).step_by(CHANNEL_CHUNK) {
         let chans = (c0, (c0 + CHANNEL_CHUNK).min(ch));
         for oy in 0..g.out_h {
@@ -455,8 +456,9 @@ pub(crate) fn replace_convs<P, O: TypedOp>(
         let node = model.node(id);
         let Some(conv) = node.op_as::<Conv>() else { continue };
         let Some(planned) = plan(model, node, conv)? else { continue };
+        let input = node.inputs[0];
         let (last, clamp) = absorb_clamp(model, id)?;
-        swap_in(model, id, last, make(planned, clamp), suffix)?;
+        swap_in(model, id, &[input], last, make(planned, clamp), suffix)?;
         replaced += 1;
     }
     model.compact()?;
@@ -469,35 +471,112 @@ pub(crate) fn absorb_clamp(model: &TypedModel, id: usize) -> TractResult<(Outlet
     let mut last = OutletId::new(id, 0);
     let mut clamp = (f32::NEG_INFINITY, f32::INFINITY);
     for step in ["Max", "Min"] {
-        let succ = &model.node(last.node).outputs[0].successors;
-        if succ.len() != 1 || model.output_outlets()?.contains(&last) {
-            break;
-        }
-        let next = model.node(succ[0].node);
-        let Some(bin) = next.op_as::<TypedBinOp>() else { break };
-        if bin.0.name() != step || next.inputs.len() != 2 {
-            break;
-        }
-        let other = next.inputs[1 - succ[0].slot];
+        let Some((next, other)) = binary_successor(model, last, step)? else { break };
         let Some(bound) = model.outlet_fact(other)?.konst.as_ref().and_then(|t| uniform_f32(t)) else { break };
         if step == "Max" {
             clamp.0 = bound;
         } else {
             clamp.1 = bound;
         }
-        last = OutletId::new(next.id, 0);
+        last = OutletId::new(next, 0);
     }
     Ok((last, Clamp::new(clamp.0, clamp.1)))
 }
 
-/// Wires `op` on node `id`'s first input and routes everything that read `last` to it.
-pub(crate) fn swap_in(model: &mut TypedModel, id: usize, last: OutletId, op: impl TypedOp, suffix: &str) -> TractResult<()> {
+/// The node that alone reads `outlet` (which is not a model output), if it is the binary op
+/// `name` (`Add`, `Max`, `Min`): its id and its other operand.
+pub(crate) fn binary_successor(model: &TypedModel, outlet: OutletId, name: &str) -> TractResult<Option<(usize, OutletId)>> {
+    let succ = &model.node(outlet.node).outputs[outlet.slot].successors;
+    if succ.len() != 1 || model.output_outlets()?.contains(&outlet) {
+        return Ok(None);
+    }
+    let next = model.node(succ[0].node);
+    let is_op = next.inputs.len() == 2 && next.op_as::<TypedBinOp>().is_some_and(|b| b.0.name() == name);
+    Ok(is_op.then(|| (next.id, next.inputs[1 - succ[0].slot])))
+}
+
+/// Wires `op` on `inputs` (outlets of `model`), named after node `id`, and routes everything that
+/// read `last` to it.
+pub(crate) fn swap_in(
+    model: &mut TypedModel,
+    id: usize,
+    inputs: &[OutletId],
+    last: OutletId,
+    op: impl TypedOp,
+    suffix: &str,
+) -> TractResult<()> {
     let mut patch = TypedModelPatch::default();
-    let tap = patch.tap_model(model, model.node(id).inputs[0])?;
+    let taps = inputs.iter().map(|&i| patch.tap_model(model, i)).collect::<TractResult<TVec<_>>>()?;
     let name = format!("{}.{suffix}", model.node(id).name);
-    let wire = patch.wire_node(name, op, &[tap])?;
+    let wire = patch.wire_node(name, op, &taps)?;
     patch.shunt_outside(model, last, wire[0])?;
     patch.apply(model)
+}
+
+/// What every convolution this crate runs shares, checked and read from tract's `Conv`: NHWC
+/// (or HWC) `f32`, two spatial axes, no dilation, not quantised, constant kernel and bias, a
+/// concrete input shape. The geometry's `channels` are the input channels; the bias is
+/// broadcast to the output channels.
+pub(crate) struct ConvParts {
+    pub(crate) geometry: Geometry,
+    pub(crate) kernel: Arc<Tensor>,
+    pub(crate) bias: Vec<f32>,
+}
+
+impl ConvParts {
+    pub(crate) fn of(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult<Option<ConvParts>> {
+        let spec = &conv.pool_spec;
+        let input = model.outlet_fact(node.inputs[0])?;
+        if !matches!(spec.data_format, DataFormat::NHWC | DataFormat::HWC)
+            || conv.q_params.is_some()
+            || input.datum_type != f32::datum_type()
+            || spec.kernel_shape.len() != 2
+            || spec.dilations().iter().any(|&d| d != 1)
+            || node.inputs.len() != 3
+        {
+            return Ok(None);
+        }
+        let Some(shape) = input.shape.as_concrete() else { return Ok(None) };
+        let rank = shape.len();
+        if rank < 3 || shape[rank - 1] != spec.input_channels {
+            return Ok(None);
+        }
+        let (Some(kernel), Some(bias)) =
+            (model.outlet_fact(node.inputs[1])?.konst.clone(), model.outlet_fact(node.inputs[2])?.konst.clone())
+        else {
+            return Ok(None);
+        };
+        let Some(bias) = bias_values(&bias, spec.output_channels) else { return Ok(None) };
+        if kernel.datum_type() != f32::datum_type() {
+            return Ok(None);
+        }
+        let hw = &shape[rank - 3..rank - 1];
+        let padded = spec.computed_padding(hw);
+        let geometry = Geometry {
+            in_h: hw[0],
+            in_w: hw[1],
+            channels: spec.input_channels,
+            kernel_h: spec.kernel_shape[0],
+            kernel_w: spec.kernel_shape[1],
+            stride_h: spec.stride(0),
+            stride_w: spec.stride(1),
+            pad_top: padded[0].pad_before,
+            pad_left: padded[1].pad_before,
+            out_h: padded[0].convoluted,
+            out_w: padded[1].convoluted,
+        };
+        Ok(Some(ConvParts { geometry, kernel, bias }))
+    }
+}
+
+/// A constant bias as `n` values: `n` of them, or one broadcast.
+pub(crate) fn bias_values(bias: &Tensor, n: usize) -> Option<Vec<f32>> {
+    let values = f32s(bias).ok()?;
+    match values.len() {
+        len if len == n => Some(values.to_vec()),
+        1 => Some(vec![values[0]; n]),
+        _ => None,
+    }
 }
 
 /// A convolution's geometry, kernel `[kh * kw, C]` and bias `[C]`.
@@ -506,58 +585,18 @@ type Planned = (Geometry, Arc<Tensor>, Arc<Tensor>);
 /// The geometry and constant weights of `conv` if [`DepthwiseOp`] can run it.
 fn plan(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult<Option<Planned>> {
     let spec = &conv.pool_spec;
-    let input = model.outlet_fact(node.inputs[0])?;
-    let depthwise = conv.group > 1 && conv.group == spec.input_channels && conv.group == spec.output_channels;
-    let nhwc = matches!(spec.data_format, DataFormat::NHWC | DataFormat::HWC);
-    if !depthwise
-        || !nhwc
-        || conv.q_params.is_some()
-        || input.datum_type != f32::datum_type()
-        || spec.kernel_shape.len() != 2
-        || spec.dilations().iter().any(|&d| d != 1)
-        || node.inputs.len() != 3
-    {
-        return Ok(None);
-    }
-    let Some(shape) = input.shape.as_concrete() else { return Ok(None) };
-    let rank = shape.len();
-    if rank < 3 || shape[rank - 1] != conv.group {
-        return Ok(None);
-    }
-    let (Some(kernel), Some(bias)) = (model.outlet_fact(node.inputs[1])?.konst.clone(), model.outlet_fact(node.inputs[2])?.konst.clone())
-    else {
-        return Ok(None);
-    };
     let channels = conv.group;
-    let (kh, kw) = (spec.kernel_shape[0], spec.kernel_shape[1]);
-    // tract-tflite gives depthwise kernels as OHWI [1, kh, kw, C]: tap-major, channels inner.
-    if kernel.datum_type() != f32::datum_type() || kernel.shape() != [1, kh, kw, channels] {
+    if channels <= 1 || spec.input_channels != channels || spec.output_channels != channels {
         return Ok(None);
     }
-    let bias = if bias.datum_type() == f32::datum_type() && bias.len() == channels {
-        bias
-    } else if bias.datum_type() == f32::datum_type() && bias.len() == 1 {
-        Arc::new(tensor1(&vec![f32s(&bias)?[0]; channels]))
-    } else {
+    let Some(ConvParts { geometry, kernel, bias }) = ConvParts::of(model, node, conv)? else { return Ok(None) };
+    let (kh, kw) = (geometry.kernel_h, geometry.kernel_w);
+    // tract-tflite gives depthwise kernels as OHWI [1, kh, kw, C]: tap-major, channels inner.
+    if kernel.shape() != [1, kh, kw, channels] {
         return Ok(None);
-    };
-    let hw = &shape[rank - 3..rank - 1];
-    let padded = spec.computed_padding(hw);
-    let geometry = Geometry {
-        in_h: hw[0],
-        in_w: hw[1],
-        channels,
-        kernel_h: kh,
-        kernel_w: kw,
-        stride_h: spec.stride(0),
-        stride_w: spec.stride(1),
-        pad_top: padded[0].pad_before,
-        pad_left: padded[1].pad_before,
-        out_h: padded[0].convoluted,
-        out_w: padded[1].convoluted,
-    };
-    let kernel = Arc::new(kernel.clone().into_tensor().into_shape(&[kh * kw, channels])?);
-    Ok(Some((geometry, kernel, bias)))
+    }
+    let kernel = Arc::new(kernel.as_ref().clone().into_shape(&[kh * kw, channels])?);
+    Ok(Some((geometry, kernel, Arc::new(tensor1(&bias)))))
 }
 
 /// A tensor's values, read in place.

@@ -16,10 +16,9 @@
 use std::mem::MaybeUninit;
 
 use tract_core::internal::*;
-use tract_core::ops::binary::TypedBinOp;
 use tract_core::ops::einsum::EinSum;
 
-use crate::dwconv::{Clamp, absorb_clamp, f32s, output_value};
+use crate::dwconv::{Clamp, absorb_clamp, bias_values, binary_successor, f32s, output_value, swap_in};
 
 /// Output channels per weight panel.
 pub(crate) const PANEL: usize = 8;
@@ -192,20 +191,6 @@ impl TypedOp for PointwiseOp {
     as_op!();
 }
 
-/// The constant of a binary op's other input, if it has one.
-fn other_const(model: &TypedModel, node: &TypedNode, slot: usize) -> TractResult<Option<Arc<Tensor>>> {
-    Ok(model.outlet_fact(node.inputs[1 - slot])?.konst.clone())
-}
-
-/// The single successor of `outlet`, if it has exactly one and is not a model output.
-fn only_successor(model: &TypedModel, outlet: OutletId) -> TractResult<Option<(usize, usize)>> {
-    let succ = &model.node(outlet.node).outputs[outlet.slot].successors;
-    if succ.len() != 1 || model.output_outlets()?.contains(&outlet) {
-        return Ok(None);
-    }
-    Ok(Some((succ[0].node, succ[0].slot)))
-}
-
 /// Replaces every product [`PointwiseOp`] takes, with its bias, residual and clamp. Returns
 /// how many were replaced. Run on the decluttered model, before `into_optimized`.
 pub(crate) fn replace_pointwise(model: &mut TypedModel) -> TractResult<usize> {
@@ -239,30 +224,15 @@ pub(crate) fn replace_pointwise(model: &mut TypedModel) -> TractResult<usize> {
             continue;
         }
         // The bias: an `Add` of a constant with n values (or one).
-        let Some((add_id, add_slot)) = only_successor(model, OutletId::new(id, 0))? else { continue };
-        let add = model.node(add_id);
-        if add.inputs.len() != 2 || add.op_as::<TypedBinOp>().is_none_or(|b| b.0.name() != "Add") {
-            continue;
-        }
-        let Some(bias) = other_const(model, add, add_slot)? else { continue };
-        let bias = match (bias.datum_type() == f32::datum_type(), bias.len()) {
-            (true, len) if len == n => f32s(&bias)?.to_vec(),
-            (true, 1) => vec![f32s(&bias)?[0]; n],
-            _ => continue,
-        };
+        let Some((add_id, bias)) = binary_successor(model, OutletId::new(id, 0), "Add")? else { continue };
+        let Some(bias) = model.outlet_fact(bias)?.konst.as_ref().and_then(|b| bias_values(b, n)) else { continue };
         if model.outlet_fact(OutletId::new(add_id, 0))?.shape.as_concrete() != Some(&out_shape[..]) {
             continue;
         }
         // Then maybe a residual: an `Add` of a computed tensor of the output's shape.
         let mut last = OutletId::new(add_id, 0);
         let mut residual = None;
-        let next = only_successor(model, last)?.filter(|&(id, _)| {
-            let node = model.node(id);
-            node.inputs.len() == 2 && node.op_as::<TypedBinOp>().is_some_and(|b| b.0.name() == "Add")
-        });
-        if let Some((res_id, res_slot)) = next {
-            let res = model.node(res_id);
-            let other = res.inputs[1 - res_slot];
+        if let Some((res_id, other)) = binary_successor(model, last, "Add")? {
             let other_fact = model.outlet_fact(other)?;
             if other_fact.konst.is_none()
                 && other_fact.datum_type == f32::datum_type()
@@ -273,10 +243,7 @@ pub(crate) fn replace_pointwise(model: &mut TypedModel) -> TractResult<usize> {
                 last = OutletId::new(res_id, 0);
             }
         }
-        let (last, clamp) = {
-            let (end, clamp) = absorb_clamp(model, last.node)?;
-            (end, clamp)
-        };
+        let (last, clamp) = absorb_clamp(model, last.node)?;
         let op = PointwiseOp {
             k,
             n,
@@ -286,14 +253,8 @@ pub(crate) fn replace_pointwise(model: &mut TypedModel) -> TractResult<usize> {
             residual: residual.is_some(),
             clamp,
         };
-        let mut patch = TypedModelPatch::default();
-        let mut taps = tvec![patch.tap_model(model, node.inputs[0])?];
-        if let Some(r) = residual {
-            taps.push(patch.tap_model(model, r)?);
-        }
-        let wire = patch.wire_node(format!("{}.tonus_pointwise", node.name), op, &taps)?;
-        patch.shunt_outside(model, last, wire[0])?;
-        patch.apply(model)?;
+        let inputs: TVec<OutletId> = std::iter::once(node.inputs[0]).chain(residual).collect();
+        swap_in(model, id, &inputs, last, op, "tonus_pointwise")?;
         replaced += 1;
     }
     model.compact()?;

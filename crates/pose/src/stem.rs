@@ -14,9 +14,8 @@ use std::mem::MaybeUninit;
 
 use tract_core::internal::*;
 use tract_core::ops::cnn::Conv;
-use tract_core::ops::nn::DataFormat;
 
-use crate::dwconv::{Clamp, Geometry, conv_output_shape, f32s, output_value};
+use crate::dwconv::{Clamp, ConvParts, Geometry, conv_output_shape, f32s, output_value};
 
 /// The output channel counts with a compiled kernel.
 const OUTPUT_CHANNELS: [usize; 4] = [8, 16, 24, 32];
@@ -205,63 +204,23 @@ type Planned = (StemGeometry, Arc<Tensor>, Arc<Tensor>);
 
 /// The geometry and repacked weights of `conv` if [`StemOp`] can run it.
 fn plan(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult<Option<Planned>> {
-    let spec = &conv.pool_spec;
-    let input = model.outlet_fact(node.inputs[0])?;
-    let (cin, cout) = (spec.input_channels, spec.output_channels);
-    if conv.group != 1
-        || !matches!(spec.data_format, DataFormat::NHWC | DataFormat::HWC)
-        || conv.q_params.is_some()
-        || input.datum_type != f32::datum_type()
-        || spec.kernel_shape.len() != 2
-        || spec.dilations().iter().any(|&d| d != 1)
-        || node.inputs.len() != 3
-        || !(1..=MAX_INPUT_CHANNELS).contains(&cin)
-        || !OUTPUT_CHANNELS.contains(&cout)
-    {
+    let (cin, cout) = (conv.pool_spec.input_channels, conv.pool_spec.output_channels);
+    if conv.group != 1 || !(1..=MAX_INPUT_CHANNELS).contains(&cin) || !OUTPUT_CHANNELS.contains(&cout) {
         return Ok(None);
     }
-    let Some(shape) = input.shape.as_concrete() else { return Ok(None) };
-    let rank = shape.len();
-    if rank < 3 || shape[rank - 1] != cin {
+    let Some(ConvParts { geometry: g, kernel, bias }) = ConvParts::of(model, node, conv)? else { return Ok(None) };
+    if kernel.shape() != [cout, g.kernel_h, g.kernel_w, cin] {
         return Ok(None);
     }
-    let (Some(kernel), Some(bias)) = (model.outlet_fact(node.inputs[1])?.konst.clone(), model.outlet_fact(node.inputs[2])?.konst.clone())
-    else {
-        return Ok(None);
-    };
-    let (kh, kw) = (spec.kernel_shape[0], spec.kernel_shape[1]);
-    if kernel.datum_type() != f32::datum_type() || kernel.shape() != [cout, kh, kw, cin] || bias.datum_type() != f32::datum_type() {
-        return Ok(None);
-    }
-    let bias = match bias.len() {
-        n if n == cout => f32s(&bias)?.to_vec(),
-        1 => vec![f32s(&bias)?[0]; cout],
-        _ => return Ok(None),
-    };
     // OHWI → [kh, kw, Cin, Cout]: one tap and input channel's weights for all outputs together.
     let ohwi = f32s(&kernel)?;
-    let taps = kh * kw * cin;
+    let taps = g.kernel_h * g.kernel_w * cin;
     let mut packed = vec![0f32; taps * cout];
     for o in 0..cout {
         for t in 0..taps {
             packed[t * cout + o] = ohwi[o * taps + t];
         }
     }
-    let hw = &shape[rank - 3..rank - 1];
-    let padded = spec.computed_padding(hw);
-    let g = Geometry {
-        in_h: hw[0],
-        in_w: hw[1],
-        channels: cin,
-        kernel_h: kh,
-        kernel_w: kw,
-        stride_h: spec.stride(0),
-        stride_w: spec.stride(1),
-        pad_top: padded[0].pad_before,
-        pad_left: padded[1].pad_before,
-        out_h: padded[0].convoluted,
-        out_w: padded[1].convoluted,
-    };
     let weights = Arc::new(tensor1(&packed).into_shape(&[taps, cout])?);
     Ok(Some((StemGeometry { g, out_channels: cout }, weights, Arc::new(tensor1(&bias)))))
 }

@@ -65,6 +65,13 @@ pub struct RawLayout<'a> {
     pub dy: isize,
 }
 
+impl RawLayout<'_> {
+    /// The byte index of upright pixel (`x`, `y`), which must be inside the image.
+    pub fn offset(&self, x: i64, y: i64) -> usize {
+        (self.origin + x as isize * self.dx + y as isize * self.dy) as usize
+    }
+}
+
 /// Samples the pixels held, which may be a reduced-scale decode: callers scale their
 /// rectangles by [`DecodedImage::pixel_scale`].
 impl PixelSource for DecodedImage {
@@ -116,7 +123,7 @@ pub fn warp(src: &impl PixelSource, rect: &PixelRect, out_w: u32, out_h: u32, bo
         };
         let p = match raw {
             Some(raw) => {
-                let at = (raw.origin + x as isize * raw.dx + y as isize * raw.dy) as usize;
+                let at = raw.offset(x, y);
                 [raw.data[at], raw.data[at + 1], raw.data[at + 2]]
             }
             None => src.pixel(x as u32, y as u32),
@@ -129,12 +136,11 @@ pub fn warp(src: &impl PixelSource, rect: &PixelRect, out_w: u32, out_h: u32, bo
         if x as u64 >= (w - 1) as u64 || y as u64 >= (h - 1) as u64 {
             return None;
         }
-        let at = raw.origin + x as isize * raw.dx + y as isize * raw.dy;
-        let px = |i: isize| {
-            let p = &raw.data[i as usize..i as usize + 3];
+        let px = |at: usize| {
+            let p = &raw.data[at..at + 3];
             [i32::from(p[0]), i32::from(p[1]), i32::from(p[2])]
         };
-        Some([px(at), px(at + raw.dx), px(at + raw.dy), px(at + raw.dx + raw.dy)])
+        Some([px(raw.offset(x, y)), px(raw.offset(x + 1, y)), px(raw.offset(x, y + 1)), px(raw.offset(x + 1, y + 1))])
     };
     // The rectangle point of output column i and row j, split into the per-column and per-row
     // products so the loop does no division and no trigonometry. The sums are evaluated in the
