@@ -13,6 +13,7 @@
 
 mod error;
 mod ids;
+mod login;
 mod model;
 mod photos;
 #[cfg(feature = "postgres")]
@@ -27,7 +28,9 @@ use std::sync::Arc;
 
 pub use error::StoreError;
 pub use ids::{AssessmentId, AuditId, ClientId, LandmarkSetId, NoteId, PhotoId, PlanId, ReportId, ShareLinkId, UserId};
+pub use login::{LoginFailures, LoginGuardStore, MAX_LOGIN_KEY_LEN};
 pub use model::*;
+pub use sql::{MAX_AUDIT_DETAIL, MAX_AUDIT_RECORD_ID, MAX_AUDIT_WORD};
 pub use store::Store;
 
 /// Where the store keeps its data: the database and the photo directory.

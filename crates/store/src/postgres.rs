@@ -24,4 +24,5 @@ impl PgStore {
     }
 }
 
+crate::login::impl_login_guard!(PgStore);
 crate::sql::impl_store!(PgStore, Backend::Postgres);

@@ -459,6 +459,30 @@ pub(crate) fn check_new_user(new: &NewUser) -> Result<(), StoreError> {
     non_empty("password hash", &new.password_hash)
 }
 
+/// Longest `action` or `record_kind` of an audit line, in bytes.
+pub const MAX_AUDIT_WORD: usize = 64;
+/// Longest `record_id` of an audit line, in bytes (ids, or a short hash for unknown logins).
+pub const MAX_AUDIT_RECORD_ID: usize = 128;
+/// Longest `detail` of an audit line, in bytes.
+pub const MAX_AUDIT_DETAIL: usize = 512;
+
+/// Audit lines hold identifiers and short words only; anything longer is a caller's mistake
+/// (typed text reaching the log), refused rather than stored.
+pub(crate) fn check_audit_entry(entry: &NewAuditEntry) -> Result<(), StoreError> {
+    let fields = [
+        ("audit action", &entry.action, MAX_AUDIT_WORD),
+        ("audit record kind", &entry.record_kind, MAX_AUDIT_WORD),
+        ("audit record id", &entry.record_id, MAX_AUDIT_RECORD_ID),
+        ("audit detail", &entry.detail, MAX_AUDIT_DETAIL),
+    ];
+    for (field, value, max) in fields {
+        if value.len() > max {
+            return Err(StoreError::Invalid(format!("{field}: at most {max} bytes, got {}", value.len())));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn check_client_name(name: &str) -> Result<(), StoreError> {
     non_empty("client name", name)
 }
@@ -1170,6 +1194,9 @@ macro_rules! impl_store {
                 // One multi-row INSERT: a single round trip and a single disk flush, atomic by
                 // itself. Larger batches go in chunks of 500 rows (7 parameters each, under
                 // every backend's parameter limit) inside one transaction.
+                for entry in &entries {
+                    $crate::sql::check_audit_entry(entry)?;
+                }
                 let at = Timestamp::now().0;
                 let insert = |chunk: &[NewAuditEntry]| {
                     let mut insert = sqlx::QueryBuilder::new(
@@ -1221,6 +1248,28 @@ macro_rules! impl_store {
                 .fetch_all(&self.pool)
                 .await?;
                 $crate::sql::convert(rows)
+            }
+
+            async fn audit_before(
+                &self,
+                before: Timestamp,
+                after: Option<AuditId>,
+                limit: i64,
+            ) -> Result<Vec<AuditEntry>, StoreError> {
+                let rows: Vec<$crate::sql::AuditRow> = sqlx::query_as(concat!(
+                    "SELECT ", $crate::sql::audit_cols!(), " FROM audit_log WHERE at < $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
+                ))
+                .bind(before.0)
+                .bind(after.map(|id| id.to_string()))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                $crate::sql::convert(rows)
+            }
+
+            async fn delete_audit_before(&self, before: Timestamp) -> Result<u64, StoreError> {
+                let done = sqlx::query("DELETE FROM audit_log WHERE at < $1").bind(before.0).execute(&self.pool).await?;
+                Ok(done.rows_affected())
             }
 
             async fn export_client(&self, id: ClientId) -> Result<ClientExport, StoreError> {

@@ -71,4 +71,5 @@ async fn checkpoint_in_background(pool: SqlitePool) {
     }
 }
 
+crate::login::impl_login_guard!(SqliteStore);
 crate::sql::impl_store!(SqliteStore, Backend::Sqlite);

@@ -11,7 +11,7 @@ use crate::*;
 
 /// Storage for the clinic app, used as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: LoginGuardStore + Send + Sync + std::fmt::Debug {
     /// `sqlite` or `postgres`, for health checks and logs.
     fn backend(&self) -> Backend;
     /// Runs a trivial query to prove the database answers.
@@ -139,6 +139,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn audit_for(&self, record_id: &str, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
     /// The newest audit lines.
     async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Up to `limit` audit lines older than `before`, oldest first, starting after `after` (the
+    /// last line of the previous call), for archiving before [`Store::delete_audit_before`].
+    async fn audit_before(&self, before: Timestamp, after: Option<AuditId>, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Deletes the audit lines older than `before`; returns how many.
+    async fn delete_audit_before(&self, before: Timestamp) -> Result<u64, StoreError>;
 
     // Whole-record operations.
     /// The client's whole record.

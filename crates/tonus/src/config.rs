@@ -52,6 +52,10 @@ pub struct RawServe {
     pub share_link_days: u32,
     /// Upload limit, MiB.
     pub max_upload_mib: u32,
+    /// Reverse proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<String>,
+    /// Days audit lines are kept before archiving; 0 = forever.
+    pub audit_retention_days: u32,
 }
 
 impl Default for RawServe {
@@ -66,6 +70,8 @@ impl Default for RawServe {
             session_hours: 12,
             share_link_days: 14,
             max_upload_mib: 20,
+            trusted_proxies: Vec::new(),
+            audit_retention_days: 730,
         }
     }
 }
@@ -143,6 +149,8 @@ pub struct Config {
     pub serve: RawServe,
     /// The listen address, parsed.
     pub listen: std::net::SocketAddr,
+    /// `serve.trusted_proxies`, parsed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -202,9 +210,16 @@ impl Config {
         {
             bail!("serve.max_connections, session_hours, share_link_days and max_upload_mib must be positive");
         }
+        let trusted_proxies = raw
+            .serve
+            .trusted_proxies
+            .iter()
+            .map(|p| p.parse().map_err(|_| anyhow::anyhow!("serve.trusted_proxies: \"{p}\" is not an IP address such as 127.0.0.1")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Config {
             serve: raw.serve.clone(),
             listen,
+            trusted_proxies,
             knowledge_dir: raw.knowledge_dir,
             assess_format: raw.assess.format,
             simulate_weeks: raw.simulate.weeks,

@@ -468,6 +468,8 @@ fn web_config(config: &Config, args: &WebArgs, demo: bool) -> Result<tonus_web::
         session_ttl_secs: i64::from(s.session_hours) * 3600,
         share_link_ttl_secs: i64::from(s.share_link_days) * 86_400,
         max_upload_bytes: s.max_upload_mib as usize * 1024 * 1024,
+        trusted_proxies: config.trusted_proxies.clone(),
+        audit_retention_days: s.audit_retention_days,
     })
 }
 

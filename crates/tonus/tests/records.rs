@@ -28,6 +28,8 @@ fn config(dir: &Path) -> WebConfig {
         session_ttl_secs: 3600,
         share_link_ttl_secs: 3600,
         max_upload_bytes: 1 << 20,
+        trusted_proxies: Vec::new(),
+        audit_retention_days: 0,
     }
 }
 

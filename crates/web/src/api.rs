@@ -23,7 +23,7 @@ use crate::state::AppState;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(crate::openapi::document))
-        .route("/login", post(crate::auth::api_login))
+        .route("/login", post(crate::auth::api_login).layer(axum::extract::DefaultBodyLimit::max(crate::auth::LOGIN_BODY_LIMIT)))
         .route("/logout", post(logout))
         .route("/session", get(session))
         .route("/clients", get(list_clients).post(create_client))

@@ -101,3 +101,95 @@ pub(crate) async fn record_on(
     store.record_audit(entry(actor, action, record_kind, record_id, detail)).await?;
     Ok(())
 }
+
+/// Lines read per query while archiving.
+const ARCHIVE_CHUNK: i64 = 5_000;
+
+/// Writes every audit line older than `before` to a new CSV file in `archive_dir`, flushes it
+/// to disk, and only then deletes those lines from the database. Returns the file and the
+/// number of lines, or `None` when there was nothing to prune. A failure at any step (a full
+/// disk) deletes nothing.
+pub(crate) async fn archive_and_prune(
+    store: &dyn Store,
+    archive_dir: &std::path::Path,
+    before: tonus_store::Timestamp,
+) -> Result<Option<(std::path::PathBuf, u64)>, WebError> {
+    let mut lines = Vec::new();
+    let mut after = None;
+    loop {
+        let chunk = store.audit_before(before, after, ARCHIVE_CHUNK).await?;
+        after = chunk.last().map(|line| line.id);
+        let done = chunk.len() < usize::try_from(ARCHIVE_CHUNK).unwrap_or(usize::MAX);
+        lines.extend(chunk);
+        if done {
+            break;
+        }
+    }
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let io = |context: String| move |source| WebError::Io { context, source };
+    tokio::fs::create_dir_all(archive_dir).await.map_err(io(format!("cannot create {}", archive_dir.display())))?;
+    let stamp = crate::format::iso8601(before).replace(':', "");
+    let path = archive_dir.join(format!("audit-before-{stamp}-{}.csv", tonus_store::AuditId::new()));
+    let table = crate::export::audit_table(&lines);
+    let file_path = path.clone();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&file_path)?;
+        file.write_all(table.as_bytes())?;
+        file.sync_all()
+    })
+    .await
+    .map_err(|err| WebError::Engine(format!("audit archive task failed: {err}")))?
+    .map_err(io(format!("cannot write the audit archive {}", path.display())))?;
+    let deleted = store.delete_audit_before(before).await?;
+    tracing::info!(lines = deleted, archive = %path.display(), "pruned the audit log");
+    Ok(Some((path, deleted)))
+}
+
+#[cfg(test)]
+mod tests {
+    use tonus_store::{StoreConfig, Timestamp};
+
+    use super::*;
+
+    async fn store_with_lines(dir: &std::path::Path, n: usize) -> Arc<dyn Store> {
+        let store = tonus_store::connect(&StoreConfig {
+            database_url: format!("sqlite://{}", dir.join("tonus.db").display()),
+            photos_dir: dir.join("photos"),
+            max_connections: 2,
+        })
+        .await
+        .unwrap();
+        store.record_audit_batch((0..n).map(|i| entry(None, "view", "client", &format!("c{i}"), "")).collect()).await.unwrap();
+        store
+    }
+
+    #[tokio::test]
+    async fn old_lines_are_archived_before_they_are_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_lines(dir.path(), 12_000).await;
+        let archive = dir.path().join("audit-archive");
+        // Nothing is older than the epoch.
+        assert!(archive_and_prune(store.as_ref(), &archive, Timestamp(0)).await.unwrap().is_none());
+        let (file, pruned) = archive_and_prune(store.as_ref(), &archive, Timestamp::now().plus_seconds(60)).await.unwrap().unwrap();
+        assert_eq!(pruned, 12_000);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(text.lines().count(), 12_001, "a header and every line, across archive chunks");
+        assert!(text.starts_with("id,at,actor_id,action,record_kind,record_id,detail\r\n"));
+        assert!(text.contains(",view,client,c11999,"));
+        assert!(store.recent_audit(1).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn nothing_is_deleted_when_the_archive_cannot_be_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_lines(dir.path(), 3).await;
+        let blocked = dir.path().join("not-a-folder");
+        std::fs::write(&blocked, "a file where the archive folder should be").unwrap();
+        let err = archive_and_prune(store.as_ref(), &blocked, Timestamp::now().plus_seconds(60)).await.unwrap_err();
+        assert!(err.to_string().contains("not-a-folder"), "{err}");
+        assert_eq!(store.recent_audit(10).await.unwrap().len(), 3);
+    }
+}

@@ -2,13 +2,12 @@
 //!
 //! A session is a random 256-bit token in an `HttpOnly`, `SameSite=Lax` cookie (`Secure`
 //! behind https); the store keeps only its SHA-256 with the user and the session's CSRF token.
-//! Failed logins are limited per login name and per client address in memory (a restart
-//! forgets them; that is acceptable for a single-process server). Sessions read in the last
-//! second are kept in memory ([`SessionCache`]). Left out: password reset
+//! Failed logins are limited per account and per client address (`login_guard.rs`, counted
+//! in the store so every process shares them). Sessions read in the last second are kept in
+//! memory ([`SessionCache`]). Left out: password reset
 //! by email (an admin resets passwords) and multi-factor login.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -16,7 +15,7 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use askama::Template;
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -25,11 +24,15 @@ use serde::Deserialize;
 use tonus_store::{NewSession, Role, Session, Timestamp, User, token};
 
 use crate::error::{ApiError, WebError};
+use crate::login_guard::{self, Attempt, DEVICE_COOKIE, MAX_LOGIN_LEN, ORIGIN_MEMORY_DAYS, Origin, RequestOrigin};
 use crate::pages::Layout;
 use crate::state::{AppState, PasswordCost};
 
 /// The session cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "tonus_session";
+
+/// Largest login request body: a login name, a password and a redirect path fit many times.
+pub(crate) const LOGIN_BODY_LIMIT: usize = 16 * 1024;
 
 /// Shortest password accepted for new accounts.
 pub(crate) const MIN_PASSWORD_LEN: usize = 10;
@@ -102,15 +105,20 @@ impl CurrentUser {
     }
 }
 
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
+/// The value of a named cookie of a request.
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.to_owned())
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, SESSION_COOKIE)
 }
 
 /// Looks up the session for a request, if it has a live one.
@@ -203,90 +211,50 @@ impl FromRequestParts<AppState> for MaybeUser {
     }
 }
 
-/// Failed-login counters per login name and per client address.
-#[derive(Debug, Default)]
-pub(crate) struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
-
-impl LoginLimiter {
-    const WINDOW: Duration = Duration::from_secs(15 * 60);
-    const MAX_PER_LOGIN: usize = 5;
-    const MAX_PER_ADDRESS: usize = 20;
-
-    fn keys(login: &str, addr: Option<SocketAddr>) -> Vec<(String, usize)> {
-        let mut keys = vec![(format!("login:{}", login.to_lowercase()), Self::MAX_PER_LOGIN)];
-        if let Some(addr) = addr {
-            keys.push((format!("addr:{}", addr.ip()), Self::MAX_PER_ADDRESS));
-        }
-        keys
-    }
-
-    pub(crate) fn blocked(&self, login: &str, addr: Option<SocketAddr>) -> bool {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|poison| poison.into_inner());
-        Self::keys(login, addr).into_iter().any(|(key, max)| {
-            map.get_mut(&key).is_some_and(|times| {
-                times.retain(|t| now.duration_since(*t) < Self::WINDOW);
-                times.len() >= max
-            })
-        })
-    }
-
-    pub(crate) fn record_failure(&self, login: &str, addr: Option<SocketAddr>) {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|poison| poison.into_inner());
-        // Bound memory: forget stale keys when the map grows.
-        if map.len() > 10_000 {
-            map.retain(|_, times| times.iter().any(|t| now.duration_since(*t) < Self::WINDOW));
-        }
-        for (key, _) in Self::keys(login, addr) {
-            map.entry(key).or_default().push(now);
-        }
-    }
-
-    pub(crate) fn clear(&self, login: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|poison| poison.into_inner());
-        map.remove(&format!("login:{}", login.to_lowercase()));
-    }
-}
-
 /// Normalises a login name as typed.
 pub(crate) fn normalise_login(login: &str) -> String {
     login.trim().to_lowercase()
 }
 
-/// Checks the password and opens a session; returns the cookie value and the CSRF token.
-pub(crate) async fn authenticate(
-    state: &AppState,
-    login: &str,
-    password: &str,
-    addr: Option<SocketAddr>,
-) -> Result<(String, String, User), WebError> {
+/// A successful login: the session cookie's value, its CSRF token, the account, and a device
+/// cookie to set when the browser had none.
+#[derive(Debug)]
+pub(crate) struct LoggedIn {
+    pub session_token: String,
+    pub csrf: String,
+    pub user: User,
+    pub new_device: Option<String>,
+}
+
+/// Checks the password under the login limiter (`login_guard.rs`) and opens a session.
+pub(crate) async fn authenticate(state: &AppState, login: &str, password: &str, mut origin: Origin) -> Result<LoggedIn, WebError> {
     let login = normalise_login(login);
-    if state.limiter.blocked(&login, addr) {
-        return Err(WebError::TooManyAttempts);
-    }
-    let credentials = state.store.credentials(&login).await?;
+    let now = Timestamp::now();
+    // A name longer than any account's is not looked up; it is limited and audited like any
+    // other unknown name, by its hash.
+    let credentials = if login.chars().count() <= MAX_LOGIN_LEN { state.store.credentials(&login).await? } else { None };
+    let account = credentials.as_ref().map(|c| c.user.id);
+    let attempt = Attempt::new(account, &login, origin.clone());
+    attempt.check(state, credentials.as_ref().filter(|c| !c.user.disabled).map(|c| c.user.id), now).await?;
     let verified = match credentials {
-        Some(c) if !c.user.disabled => {
-            let user = c.user;
-            verify_password(c.password_hash, password).await.then_some(user)
-        }
+        Some(c) if !c.user.disabled => verify_password(c.password_hash, password).await.then_some(c.user),
         _ => {
+            // Unknown names and disabled accounts take as long to refuse as a wrong password.
             verify_password(state.decoy_hash.clone(), password).await;
             None
         }
     };
-    let user = match verified {
-        Some(user) => user,
-        None => {
-            state.limiter.record_failure(&login, addr);
-            audit_login(state, None, &login, "login_failed").await?;
-            return Err(WebError::BadRequest("unknown login or wrong password".into()));
-        }
+    let Some(user) = verified else {
+        attempt.failed(state, now).await?;
+        crate::audit::record(state, None, "login_failed", "user", &login_guard::audit_target(account, &login), "").await?;
+        return Err(WebError::BadRequest("unknown login or wrong password".into()));
     };
-    state.limiter.clear(&login);
+    let new_device = match origin.device {
+        Some(_) => None,
+        None => Some(token::generate()?),
+    };
+    origin.device = origin.device.or_else(|| new_device.clone());
+    Attempt::new(Some(user.id), &login, origin).succeeded(state, user.id, now).await?;
     let session_token = token::generate()?;
     let csrf = token::generate()?;
     state
@@ -295,16 +263,27 @@ pub(crate) async fn authenticate(
             token_hash: token::hash(&session_token),
             user: user.id,
             csrf_token: csrf.clone(),
-            expires_at: Timestamp::now().plus_seconds(state.settings.session_ttl_secs),
+            expires_at: now.plus_seconds(state.settings.session_ttl_secs),
         })
         .await?;
-    audit_login(state, Some(&user), &login, "login").await?;
-    Ok((session_token, csrf, user))
+    crate::audit::record(state, Some(user.id), "login", "user", &user.id.to_string(), "").await?;
+    Ok(LoggedIn { session_token, csrf, user, new_device })
 }
 
-async fn audit_login(state: &AppState, user: Option<&User>, login: &str, action: &str) -> Result<(), WebError> {
-    let record_id = user.map_or_else(|| format!("login:{login}"), |u| u.id.to_string());
-    crate::audit::record(state, user.map(|u| u.id), action, "user", &record_id, "").await
+/// The `Set-Cookie` value of the device cookie that marks this browser as one the account uses.
+pub(crate) fn device_cookie(state: &AppState, value: &str) -> HeaderValue {
+    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
+    let text = format!("{DEVICE_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", ORIGIN_MEMORY_DAYS * 86_400);
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("tonus_device=; Max-Age=0"))
+}
+
+/// Adds the session cookie (and a new device cookie) of a login to a response.
+fn set_login_cookies(state: &AppState, response: &mut Response, logged_in: &LoggedIn) {
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, cookie(state, Some(&logged_in.session_token)));
+    if let Some(device) = &logged_in.new_device {
+        headers.append(header::SET_COOKIE, device_cookie(state, device));
+    }
 }
 
 /// The `Set-Cookie` value that stores or clears the session.
@@ -333,10 +312,20 @@ pub(crate) struct NextQuery {
     next: Option<String>,
 }
 
-/// Only same-site relative paths may be redirect targets.
-fn safe_next(next: Option<&str>) -> String {
+/// Only same-site relative paths may be redirect targets: a `/` followed by anything but a
+/// second `/`, made of printable ASCII without backslashes. Browsers drop tabs and line breaks
+/// from URLs (`/\t/evil.example` becomes `//evil.example`, another site) and treat `\` as `/`,
+/// so any control character, space, backslash or non-ASCII byte sends the user to `/` instead.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        Some(path)
+            if path.starts_with('/')
+                && !path[1..].starts_with('/')
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+                && path.parse::<axum::http::uri::PathAndQuery>().is_ok() =>
+        {
+            path.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -353,30 +342,28 @@ pub(crate) struct LoginForm {
     next: Option<String>,
 }
 
-/// The client's address, when the server was started with connect info (not in tests).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Peer(pub Option<SocketAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| *addr)))
-    }
-}
-
-pub(crate) async fn login(State(state): State<AppState>, Peer(peer): Peer, Form(form): Form<LoginForm>) -> Result<Response, WebError> {
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    RequestOrigin(origin): RequestOrigin,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, WebError> {
     let next = safe_next(form.next.as_deref());
-    match authenticate(&state, &form.login, &form.password, peer).await {
-        Ok((token, _, _)) => {
+    match authenticate(&state, &form.login, &form.password, origin).await {
+        Ok(logged_in) => {
             let mut response = Redirect::to(&next).into_response();
-            response.headers_mut().insert(header::SET_COOKIE, cookie(&state, Some(&token)));
+            set_login_cookies(&state, &mut response, &logged_in);
             Ok(response)
         }
-        Err(err @ (WebError::BadRequest(_) | WebError::TooManyAttempts)) => {
-            let status = err.status();
-            let page = LoginPage { layout: Layout::anonymous("Log in"), login: form.login, error: Some(err.public_message()), next };
-            Ok((status, Html(page.render()?)).into_response())
+        Err(err @ (WebError::BadRequest(_) | WebError::TooManyAttempts { .. })) => {
+            let mut login = form.login;
+            // Echo back only what could be a login name: never a pasted password or a page.
+            if login.chars().count() > MAX_LOGIN_LEN {
+                login.clear();
+            }
+            let page = LoginPage { layout: Layout::anonymous("Log in"), login, error: Some(err.public_message()), next };
+            let mut response = (err.status(), Html(page.render()?)).into_response();
+            err.add_headers(&mut response);
+            Ok(response)
         }
         Err(other) => Err(other),
     }
@@ -406,10 +393,14 @@ pub(crate) struct ApiLogin {
     password: String,
 }
 
-pub(crate) async fn api_login(State(state): State<AppState>, Peer(peer): Peer, Json(body): Json<ApiLogin>) -> Result<Response, ApiError> {
-    let (token, csrf, user) = authenticate(&state, &body.login, &body.password, peer).await?;
-    let mut response = Json(serde_json::json!({ "user": user, "csrf_token": csrf })).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, cookie(&state, Some(&token)));
+pub(crate) async fn api_login(
+    State(state): State<AppState>,
+    RequestOrigin(origin): RequestOrigin,
+    Json(body): Json<ApiLogin>,
+) -> Result<Response, ApiError> {
+    let logged_in = authenticate(&state, &body.login, &body.password, origin).await?;
+    let mut response = Json(serde_json::json!({ "user": logged_in.user, "csrf_token": logged_in.csrf })).into_response();
+    set_login_cookies(&state, &mut response, &logged_in);
     Ok(response)
 }
 
@@ -484,4 +475,32 @@ async fn current_user_for(state: &AppState, session_token: &str) -> Result<Optio
     let token_hash = token::hash(session_token);
     let session = state.store.session(&token_hash, Timestamp::now()).await?;
     Ok(session.map(|s| CurrentUser { user: s.user, csrf: s.csrf_token, token_hash }))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::safe_next;
+
+    /// What a browser makes of a `Location` path: tabs and line breaks dropped, `\` read as `/`.
+    fn as_browser_reads(location: &str) -> String {
+        location.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).map(|c| if c == '\\' { '/' } else { c }).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn redirect_targets_stay_on_this_site(next in "[/\\\\\t\r\n a-z.:%?=#@\u{e9}\u{0}]{0,12}") {
+            let target = safe_next(Some(&next));
+            let read = as_browser_reads(&target);
+            prop_assert!(read.starts_with('/') && !read.starts_with("//"), "{next:?} became {target:?}");
+            prop_assert!(axum::http::HeaderValue::from_str(&target).is_ok(), "{target:?} is not a header value");
+        }
+    }
+
+    #[test]
+    fn plain_paths_are_kept() {
+        assert_eq!(safe_next(Some("/clients/42?tab=plan#x")), "/clients/42?tab=plan#x");
+        assert_eq!(safe_next(None), "/");
+    }
 }

@@ -37,7 +37,10 @@ pub enum WebError {
     TooLarge,
     /// Too many failed logins; try again later.
     #[error("too many login attempts")]
-    TooManyAttempts,
+    TooManyAttempts {
+        /// Seconds until the next attempt may succeed.
+        retry_after_secs: u64,
+    },
     /// The store failed.
     #[error("storage failed")]
     Store(#[source] StoreError),
@@ -87,7 +90,7 @@ impl WebError {
             Self::LoginRequired { .. } => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Store(_) | Self::Engine(_) | Self::Template(_) | Self::Io { .. } | Self::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -101,9 +104,18 @@ impl WebError {
             Self::LoginRequired { .. } => "Please log in.".into(),
             Self::BadRequest(message) | Self::Conflict(message) => message.clone(),
             Self::Csrf => "The form expired or came from another site; reload the page and try again.".into(),
-            Self::TooManyAttempts => "Too many failed logins; wait a few minutes and try again.".into(),
+            Self::TooManyAttempts { retry_after_secs } => {
+                format!("Too many failed logins; try again in {}.", format_wait(*retry_after_secs))
+            }
             Self::TooLarge => "The upload is larger than this server accepts; use a smaller file.".into(),
             _ => "Something went wrong on the server; the error has been logged.".into(),
+        }
+    }
+
+    /// Adds the headers this error implies (`Retry-After` for too many attempts).
+    pub(crate) fn add_headers(&self, response: &mut Response) {
+        if let Self::TooManyAttempts { retry_after_secs } = self {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(*retry_after_secs));
         }
     }
 
@@ -122,6 +134,15 @@ impl WebError {
     }
 }
 
+/// "45 seconds", "3 minutes".
+fn format_wait(secs: u64) -> String {
+    match secs {
+        0..=1 => "a second".into(),
+        2..=90 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         if let Self::LoginRequired { api: false } = self {
@@ -135,7 +156,9 @@ impl IntoResponse for WebError {
             self.status().canonical_reason().unwrap_or("Error"),
             crate::format::escape_html(&self.public_message())
         );
-        (self.status(), Html(body)).into_response()
+        let mut response = (self.status(), Html(body)).into_response();
+        self.add_headers(&mut response);
+        response
     }
 }
 
@@ -153,6 +176,8 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
         let status = self.0.status();
-        (status, axum::Json(serde_json::json!({ "error": self.0.public_message() }))).into_response()
+        let mut response = (status, axum::Json(serde_json::json!({ "error": self.0.public_message() }))).into_response();
+        self.0.add_headers(&mut response);
+        response
     }
 }

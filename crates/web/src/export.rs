@@ -479,9 +479,16 @@ fn notes_csv(e: &ClientExport) -> String {
 }
 
 fn audit_csv(e: &ClientExport) -> String {
-    let mut t = Table::new(&["at", "actor_id", "action", "record_kind", "record_id", "detail"]);
-    for line in &e.audit_log {
+    audit_table(&e.audit_log)
+}
+
+/// Audit lines as a CSV table (the client export's `audit.csv`, and the archive written before
+/// old lines are pruned).
+pub(crate) fn audit_table(lines: &[tonus_store::AuditEntry]) -> String {
+    let mut t = Table::new(&["id", "at", "actor_id", "action", "record_kind", "record_id", "detail"]);
+    for line in lines {
         t.row(vec![
+            line.id.to_string(),
             iso(Some(line.at)),
             line.actor.map(|u| u.to_string()).unwrap_or_default(),
             line.action.clone(),

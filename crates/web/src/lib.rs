@@ -26,6 +26,7 @@ mod form;
 mod format;
 mod handout;
 mod intake_form;
+mod login_guard;
 mod openapi;
 mod pages;
 mod progress;
@@ -56,7 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/assets/{file}", get(assets::asset))
         .route("/setup/{token}", get(setup::form).post(setup::submit))
-        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/login", get(auth::login_form).post(auth::login).layer(DefaultBodyLimit::max(auth::LOGIN_BODY_LIMIT)))
         .route("/logout", post(auth::logout))
         .route("/me", get(handout::me))
         .route("/account/password", get(auth::password_form).post(auth::change_password))

@@ -34,6 +34,11 @@ pub struct WebConfig {
     pub share_link_ttl_secs: i64,
     /// Largest request body (photo uploads), bytes.
     pub max_upload_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (for the login limiter).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Audit lines older than this many days are archived to `data_dir/audit-archive` and
+    /// removed from the database; `0` keeps them forever.
+    pub audit_retention_days: u32,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -48,6 +53,8 @@ impl std::fmt::Debug for WebConfig {
             .field("session_ttl_secs", &self.session_ttl_secs)
             .field("share_link_ttl_secs", &self.share_link_ttl_secs)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("audit_retention_days", &self.audit_retention_days)
             .finish()
     }
 }
@@ -71,7 +78,13 @@ impl WebConfig {
             share_link_ttl_secs: self.share_link_ttl_secs,
             max_upload_bytes: self.max_upload_bytes,
             engine_permits: self.engine_permits,
+            trusted_proxies: self.trusted_proxies.clone(),
         }
+    }
+
+    /// Where pruned audit lines are archived.
+    pub fn audit_archive_dir(&self) -> PathBuf {
+        self.data_dir.join("audit-archive")
     }
 }
 
@@ -114,7 +127,8 @@ pub async fn serve_with_shutdown(config: WebConfig, shutdown: impl Future<Output
         println!("No account exists yet. Open this link once to create the first one (valid 24 hours):");
         println!("  {url}");
     }
-    let sweeper = tokio::spawn(sweep_sessions(store));
+    let retention = (config.audit_retention_days > 0).then(|| (i64::from(config.audit_retention_days), config.audit_archive_dir()));
+    let sweeper = tokio::spawn(sweep(store, retention));
     let app = crate::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -124,12 +138,25 @@ pub async fn serve_with_shutdown(config: WebConfig, shutdown: impl Future<Output
     served
 }
 
-async fn sweep_sessions(store: std::sync::Arc<dyn Store>) {
+/// Hourly housekeeping: expired sessions, stale login-limiter records and, when a retention is
+/// set, audit lines past it (archived first).
+async fn sweep(store: std::sync::Arc<dyn Store>, audit_retention: Option<(i64, PathBuf)>) {
+    use crate::login_guard::{ORIGIN_MEMORY_DAYS, RESTART_AFTER_SECS};
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        if let Err(err) = store.delete_expired_sessions(Timestamp::now()).await {
+        let now = Timestamp::now();
+        if let Err(err) = store.delete_expired_sessions(now).await {
             WebError::Store(err).log();
+        }
+        let stale_failures = now.plus_seconds(-RESTART_AFTER_SECS);
+        if let Err(err) = store.prune_login_records(stale_failures, now.plus_seconds(-ORIGIN_MEMORY_DAYS * 86_400)).await {
+            WebError::Store(err).log();
+        }
+        if let Some((days, dir)) = &audit_retention
+            && let Err(err) = crate::audit::archive_and_prune(store.as_ref(), dir, now.plus_seconds(-days * 86_400)).await
+        {
+            err.log();
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Shared application state: the store, the engine adapter, settings and the login limiter.
+//! Shared application state: the store, the engine adapter, settings and in-memory caches.
 //!
 //! Built once at start-up and cloned cheaply into every handler (`Arc` inside). Holds no
 //! per-user data; sessions live in the store.
@@ -8,7 +8,6 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tonus_store::Store;
 
-use crate::auth::LoginLimiter;
 use crate::engine::EngineAdapter;
 use crate::error::WebError;
 
@@ -36,6 +35,9 @@ pub struct Settings {
     pub max_upload_bytes: usize,
     /// How many assessments may run on the engine at once.
     pub engine_permits: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client's address (for the login
+    /// limiter); requests from any other peer are taken at their socket address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Everything a handler can reach (public only so `AppState` can deref to it; its fields
@@ -45,7 +47,6 @@ pub struct App {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) engine: EngineAdapter,
     pub(crate) settings: Settings,
-    pub(crate) limiter: LoginLimiter,
     /// Sessions read in the last second.
     pub(crate) sessions: crate::auth::SessionCache,
     /// Audit lines waiting for their group commit.
@@ -74,7 +75,6 @@ impl AppState {
             engine,
             engine_permits: Semaphore::new(settings.engine_permits),
             settings,
-            limiter: LoginLimiter::default(),
             sessions: crate::auth::SessionCache::default(),
             audit: crate::audit::AuditQueue::default(),
             reports: crate::report_cache::ReportCache::default(),

@@ -20,6 +20,8 @@ fn config(dir: &std::path::Path, listen: SocketAddr) -> WebConfig {
         session_ttl_secs: 3600,
         share_link_ttl_secs: 600,
         max_upload_bytes: 1024 * 1024,
+        trusted_proxies: Vec::new(),
+        audit_retention_days: 0,
     }
 }
 

@@ -52,6 +52,8 @@ pub fn config(data: &Path, max_upload_bytes: usize) -> WebConfig {
         session_ttl_secs: 3600,
         share_link_ttl_secs: 600,
         max_upload_bytes,
+        trusted_proxies: Vec::new(),
+        audit_retention_days: 0,
     }
 }
 

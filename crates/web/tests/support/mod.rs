@@ -36,6 +36,9 @@ pub struct Reply {
     pub status: StatusCode,
     pub location: Option<String>,
     pub set_cookie: Option<String>,
+    /// Every `Set-Cookie` header, in order.
+    pub set_cookies: Vec<String>,
+    pub headers: axum::http::HeaderMap,
     pub content_type: String,
     pub body: Vec<u8>,
 }
@@ -58,6 +61,7 @@ pub fn settings() -> Settings {
         share_link_ttl_secs: 600,
         max_upload_bytes: 2 * 1024 * 1024,
         engine_permits: 2,
+        trusted_proxies: Vec::new(),
     }
 }
 
@@ -76,14 +80,34 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.unwrap();
+        Self::send_to(&self.router, request).await
+    }
+
+    /// Sends a request through a given router (this app's, or a second server's).
+    pub async fn send_to(router: &Router, request: Request<Body>) -> Reply {
+        let response = router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let get = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let location = get(header::LOCATION);
         let set_cookie = get(header::SET_COOKIE);
+        let set_cookies =
+            response.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect();
         let content_type = get(header::CONTENT_TYPE).unwrap_or_default();
+        let headers = response.headers().clone();
         let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Reply { status, location, set_cookie, content_type, body }
+        Reply { status, location, set_cookie, set_cookies, headers, content_type, body }
+    }
+
+    /// A second server on the same database, as another process would run it.
+    pub async fn second_server(&self) -> Router {
+        let store = tonus_store::connect(&StoreConfig {
+            database_url: format!("sqlite://{}", self.dir.path().join("tonus.db").display()),
+            photos_dir: self.dir.path().join("photos"),
+            max_connections: 4,
+        })
+        .await
+        .unwrap();
+        tonus_web::router(AppState::new(store, settings()).unwrap())
     }
 
     pub async fn get(&self, path: &str, session: Option<&Session>) -> Reply {
