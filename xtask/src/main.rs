@@ -143,20 +143,34 @@ fn licences(root: &Path, problems: &mut Vec<String>) -> anyhow::Result<usize> {
 }
 
 /// Merged migrations are never edited: each file's SHA-256 must match the list in
-/// `crates/store/migrations/CHECKSUMS` (written when the migration lands).
+/// `crates/store/migrations/CHECKSUMS` (written when the migration lands), the list must exist,
+/// and every migration file of both backends must be on it.
 fn migrations(root: &Path, problems: &mut Vec<String>) -> anyhow::Result<()> {
-    let list = root.join("crates/store/migrations/CHECKSUMS");
-    let Ok(text) = std::fs::read_to_string(&list) else { return Ok(()) };
+    let dir = root.join("crates/store/migrations");
+    let list = dir.join("CHECKSUMS");
+    let Ok(text) = std::fs::read_to_string(&list) else {
+        problems.push(format!("{} is missing: every migration must be listed with its sha256sum", list.display()));
+        return Ok(());
+    };
+    let mut listed = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
         let Some((sum, file)) = line.split_once("  ") else {
             problems.push(format!("{}: malformed line {line:?}", list.display()));
             continue;
         };
-        let path = root.join("crates/store/migrations").join(file.trim());
-        let out = Command::new("sha256sum").arg(&path).output()?;
+        listed.push(file.trim().to_owned());
+        let out = Command::new("sha256sum").arg(dir.join(file.trim())).output()?;
         let actual = String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or("").to_string();
         if actual != sum {
             problems.push(format!("migration {file} was edited after it landed (or is missing); add a new migration instead"));
+        }
+    }
+    for backend in ["sqlite", "postgres"] {
+        for entry in std::fs::read_dir(dir.join(backend))? {
+            let name = format!("{backend}/{}", entry?.file_name().to_string_lossy());
+            if name.ends_with(".sql") && !listed.contains(&name) {
+                problems.push(format!("migration {name} is not in {}: append its `sha256sum` line", list.display()));
+            }
         }
     }
     Ok(())

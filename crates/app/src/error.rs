@@ -57,7 +57,8 @@ impl InputError {
             }
             None => (None, None),
         };
-        InputError { file: file.to_string(), line, column, field: None, message: e.message().trim().to_string() }
+        let field = line.and_then(|l| toml_field_at(input, l));
+        InputError { file: file.to_string(), line, column, field, message: e.message().trim().to_string() }
     }
 
     /// A JSON syntax or type error, with its line and column.
@@ -67,6 +68,27 @@ impl InputError {
         let message = message.split(" at line ").next().unwrap_or(&message).to_string();
         InputError { file: file.to_string(), line: Some(e.line()), column: Some(e.column()), field: None, message }
     }
+}
+
+/// The dotted key a TOML line sets, under the nearest table header above it: for a type error
+/// on `version = "3"` below `[outcomes.psfs]`, `outcomes.psfs.version`.
+fn toml_field_at(input: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = input.lines().collect();
+    let text = lines.get(line.checked_sub(1)?)?.trim();
+    let key = text.split_once('=').map(|(k, _)| k.trim().trim_matches('"'))?;
+    if key.is_empty() || key.starts_with('[') || key.starts_with('#') {
+        return None;
+    }
+    let header = lines[..line - 1]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .find(|l| l.starts_with('['))
+        .map(|h| h.trim_start_matches('[').trim_end_matches(']').trim_start_matches('[').trim_end_matches(']').trim().to_string());
+    Some(match header {
+        Some(h) if !h.is_empty() => format!("{h}.{key}"),
+        _ => key.to_string(),
+    })
 }
 
 /// Anything the app's use cases can fail with.

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use tonus_core::KnowledgeBase;
 use tonus_core::intake as core;
+pub use tonus_core::vocab::{Dyskinesis, LengthTest, Onset, PainSide, PsfsVersion, Severity, Sex, Side, Tone};
 
 use crate::error::InputError;
 
@@ -27,7 +28,8 @@ impl Format {
     }
 }
 
-/// The intake as written in a file.
+/// The intake as written in a file. Choices are the core's vocabulary enums, so a value is
+/// spelled once, here, on the web form and in the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Intake {
@@ -44,15 +46,21 @@ pub struct Intake {
     /// What hurts.
     #[serde(default)]
     pub symptoms: Symptoms,
-    /// Red-flag item id → yes/no.
+    /// Red-flag item id → yes/no, or `{ present, onset }`.
     #[serde(default)]
-    pub red_flags: BTreeMap<String, bool>,
+    pub red_flags: BTreeMap<String, RedFlag>,
+    /// Documented medical clearances of positive red-flag items.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clearances: Vec<Clearance>,
     /// Outcome measures.
     #[serde(default)]
     pub outcomes: Outcomes,
     /// Clinical tests.
     #[serde(default)]
     pub tests: Tests,
+    /// Palpation findings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub palpation: Vec<Palpation>,
 }
 
 fn one() -> u32 {
@@ -65,9 +73,9 @@ fn one() -> u32 {
 pub struct Client {
     /// Name or code.
     pub name: String,
-    /// `female`, `male`, `other` or `unspecified`.
+    /// Sex (norms depend on it).
     #[serde(default)]
-    pub sex: Option<String>,
+    pub sex: Option<Sex>,
     /// Years.
     #[serde(default)]
     pub age: Option<u32>,
@@ -128,6 +136,9 @@ pub struct Workstation {
     /// Hours on calls per day.
     #[serde(default)]
     pub call_hours: Option<f64>,
+    /// The side the phone is held on.
+    #[serde(default)]
+    pub phone_side: Option<Side>,
 }
 
 /// Activity after work.
@@ -143,6 +154,9 @@ pub struct AfterWork {
     /// A bag on one shoulder.
     #[serde(default)]
     pub bag_on_one_shoulder: Option<bool>,
+    /// Which shoulder carries it.
+    #[serde(default)]
+    pub bag_side: Option<Side>,
 }
 
 /// Exposure.
@@ -177,13 +191,13 @@ pub struct Pain {
     pub region: String,
     /// 0–10.
     pub intensity: f64,
-    /// `left`, `right`, `both` or `centre`.
+    /// Side (both when not given).
     #[serde(default = "both")]
-    pub side: String,
+    pub side: PainSide,
 }
 
-fn both() -> String {
-    "both".into()
+fn both() -> PainSide {
+    PainSide::Both
 }
 
 /// Headache features.
@@ -198,12 +212,15 @@ pub struct Headache {
     /// Both sides.
     #[serde(default)]
     pub bilateral: Option<bool>,
+    /// The side of a one-sided headache.
+    #[serde(default)]
+    pub side: Option<Side>,
     /// Pressing or tightening.
     #[serde(default)]
     pub pressing: Option<bool>,
-    /// `mild`, `moderate` or `severe`.
+    /// Severity.
     #[serde(default)]
-    pub severity: Option<String>,
+    pub severity: Option<Severity>,
     /// Worse with routine activity.
     #[serde(default)]
     pub worse_with_activity: Option<bool>,
@@ -233,7 +250,37 @@ pub struct Symptoms {
     pub headache: Option<Headache>,
 }
 
-/// NPRS.
+/// The answer to a red-flag question: `true`/`false`, or `{ present = true, onset = "long_standing" }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RedFlag {
+    /// Yes or no (the onset of a yes is then unknown and counts as new).
+    Answer(bool),
+    /// A yes or no with the onset of a yes.
+    Detailed {
+        /// Yes or no.
+        present: bool,
+        /// New or sudden, or long-standing and unchanged.
+        #[serde(default)]
+        onset: Option<Onset>,
+    },
+}
+
+/// A documented medical clearance of a positive red-flag item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clearance {
+    /// The red-flag item id.
+    pub item: String,
+    /// Who assessed it.
+    pub assessed_by: String,
+    /// When, `YYYY-MM-DD`.
+    pub assessed_on: String,
+    /// What was found or advised.
+    pub note: String,
+}
+
+/// NPRS (integers 0–10).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Nprs {
@@ -254,7 +301,7 @@ pub struct Nprs {
 pub struct PsfsItem {
     /// The activity.
     pub activity: String,
-    /// 0–10.
+    /// An integer 0–10.
     pub score: f64,
 }
 
@@ -263,7 +310,7 @@ pub struct PsfsItem {
 #[serde(deny_unknown_fields)]
 pub struct Psfs {
     /// `"1"` (0 = unable, 10 = as before) or `"2"` (reversed).
-    pub version: String,
+    pub version: PsfsVersion,
     /// Activities.
     pub items: Vec<PsfsItem>,
 }
@@ -284,7 +331,7 @@ pub struct Outcomes {
 }
 
 /// A per-side value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sides<T> {
     /// Left.
@@ -306,21 +353,60 @@ pub struct Tests {
     /// 0–5 per side.
     #[serde(default)]
     pub lower_trapezius_grade: Option<Sides<u8>>,
-    /// `normal`, `subtle` or `obvious` per side.
+    /// Per side.
     #[serde(default)]
-    pub scapular_dyskinesis: Option<Sides<String>>,
+    pub scapular_dyskinesis: Option<Sides<Dyskinesis>>,
     /// cm per side.
     #[serde(default)]
     pub pec_minor_supine_cm: Option<Sides<f64>>,
     /// PMI per side.
     #[serde(default)]
     pub pec_minor_index: Option<Sides<f64>>,
-    /// `normal` or `reduced` per side.
+    /// Per side.
     #[serde(default)]
-    pub upper_trapezius_length: Option<Sides<String>>,
-    /// `normal` or `reduced` per side.
+    pub upper_trapezius_length: Option<Sides<LengthTest>>,
+    /// Per side.
     #[serde(default)]
-    pub levator_length: Option<Sides<String>>,
+    pub levator_length: Option<Sides<LengthTest>>,
+}
+
+/// The same per-side values in the core's type.
+fn same<T: Copy>(s: Option<Sides<T>>) -> Option<core::Sides<T>> {
+    s.map(|s| core::Sides { left: s.left, right: s.right })
+}
+
+/// Which side a palpation was recorded on: one side, or the same on both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PalpatedSide {
+    /// Left.
+    Left,
+    /// Right.
+    Right,
+    /// The same on both sides.
+    Both,
+}
+
+/// A palpation finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Palpation {
+    /// Muscle id.
+    pub muscle: String,
+    /// Side.
+    pub side: PalpatedSide,
+    /// Tone.
+    #[serde(default)]
+    pub tone: Option<Tone>,
+    /// Tenderness 0 (none) – 3 (severe).
+    #[serde(default)]
+    pub tenderness: Option<u8>,
+    /// A tender spot reproduces the familiar pain.
+    #[serde(default)]
+    pub familiar_pain: Option<bool>,
+    /// Where, in the therapist's words.
+    #[serde(default)]
+    pub location: Option<String>,
 }
 
 /// Parses an intake file. Syntax errors name the line and column; unknown or mistyped fields
@@ -332,279 +418,348 @@ pub fn parse(text: &str, format: Format, file_name: &str) -> Result<Intake, Inpu
     }
 }
 
-/// Checks ranges and ids and converts into the core's intake.
+/// Checks ranges and ids and converts into the core's intake; the error names the field.
 pub fn to_core(intake: &Intake, file: &str, kb: &KnowledgeBase) -> Result<core::Intake, InputError> {
-    let fail = |field: &str, message: String| InputError::field(file, field, message);
+    let c = Check { file, kb };
     if intake.format_version != 1 {
-        return Err(fail("format_version", format!("unsupported version {}; this Tonus reads version 1", intake.format_version)));
+        return Err(c.fail("format_version", format!("unsupported version {}; this Tonus reads version 1", intake.format_version)));
     }
-    let hours = |field: &str, v: f64| -> Result<f64, InputError> {
+    let assessed_on = c.date("assessed_on", &intake.assessed_on)?;
+    Ok(core::Intake {
+        person: c.person(&intake.client)?,
+        assessed_on,
+        exposure: c.exposure(&intake.exposure)?,
+        symptoms: c.symptoms(&intake.symptoms)?,
+        red_flags: c.red_flags(&intake.red_flags)?,
+        clearances: c.clearances(&intake.clearances)?,
+        outcomes: c.outcomes(&intake.outcomes)?,
+        tests: c.tests(&intake.tests)?,
+        palpation: c.palpation(&intake.palpation)?,
+    })
+}
+
+/// Range and id checks against one file and the knowledge base.
+struct Check<'a> {
+    file: &'a str,
+    kb: &'a KnowledgeBase,
+}
+
+impl Check<'_> {
+    fn fail(&self, field: &str, message: String) -> InputError {
+        InputError::field(self.file, field, message)
+    }
+
+    fn date(&self, field: &str, text: &str) -> Result<tonus_core::Date, InputError> {
+        tonus_core::Date::parse(text).ok_or_else(|| self.fail(field, format!("\"{text}\" is not a date; write it as YYYY-MM-DD")))
+    }
+
+    fn range(&self, field: &str, v: f64, max: f64) -> Result<f64, InputError> {
+        if v.is_finite() && (0.0..=max).contains(&v) { Ok(v) } else { Err(self.fail(field, format!("{v} is outside 0–{max}"))) }
+    }
+
+    fn optional(&self, field: &str, v: Option<f64>, max: f64) -> Result<Option<f64>, InputError> {
+        v.map(|v| self.range(field, v, max)).transpose()
+    }
+
+    fn hours(&self, field: &str, v: f64) -> Result<f64, InputError> {
         if v.is_finite() && (0.0..=24.0).contains(&v) {
             Ok(v)
         } else {
-            Err(fail(field, format!("{v} is not a number of hours in a day (0–24)")))
+            Err(self.fail(field, format!("{v} is not a number of hours in a day (0–24)")))
         }
-    };
-    let nonneg = |field: &str, v: Option<f64>, max: f64| -> Result<Option<f64>, InputError> {
-        match v {
-            Some(v) if !(v.is_finite() && (0.0..=max).contains(&v)) => Err(fail(field, format!("{v} is outside 0–{max}"))),
-            v => Ok(v),
-        }
-    };
-    let score10 = |field: &str, v: f64| -> Result<f64, InputError> {
-        if v.is_finite() && (0.0..=10.0).contains(&v) { Ok(v) } else { Err(fail(field, format!("{v} is outside the 0–10 scale"))) }
-    };
-
-    let assessed_on = tonus_core::Date::parse(&intake.assessed_on)
-        .ok_or_else(|| fail("assessed_on", format!("\"{}\" is not a date; write it as YYYY-MM-DD", intake.assessed_on)))?;
-    if intake.client.name.trim().is_empty() {
-        return Err(fail("client.name", "must not be empty".into()));
-    }
-    let sex = match intake.client.sex.as_deref() {
-        None | Some("unspecified") => core::Sex::Unspecified,
-        Some("female") => core::Sex::Female,
-        Some("male") => core::Sex::Male,
-        Some("other") => core::Sex::Other,
-        Some(s) => return Err(fail("client.sex", format!("\"{s}\" is not one of female, male, other, unspecified"))),
-    };
-    if intake.client.age.is_some_and(|a| !(10..=120).contains(&a)) {
-        return Err(fail("client.age", "must be between 10 and 120".into()));
     }
 
-    let e = &intake.exposure;
-    let s = &e.sitting;
-    let sitting = core::Sitting {
-        desk: hours("exposure.sitting.desk", s.desk)?,
-        sofa: hours("exposure.sitting.sofa", s.sofa)?,
-        car: hours("exposure.sitting.car", s.car)?,
-        train: hours("exposure.sitting.train", s.train)?,
-        plane: hours("exposure.sitting.plane", s.plane)?,
-        other: hours("exposure.sitting.other", s.other)?,
-    };
-    if sitting.total() > 24.0 {
-        return Err(fail("exposure.sitting", format!("adds up to {:.1} hours, more than a day", sitting.total())));
+    fn score10(&self, field: &str, v: f64) -> Result<f64, InputError> {
+        if v.is_finite() && (0.0..=10.0).contains(&v) { Ok(v) } else { Err(self.fail(field, format!("{v} is outside the 0–10 scale"))) }
     }
-    let h = &e.hands_forward;
-    let hands_forward = core::HandsForward {
-        computer: hours("exposure.hands_forward.computer", h.computer)?,
-        tablet: hours("exposure.hands_forward.tablet", h.tablet)?,
-        phone: hours("exposure.hands_forward.phone", h.phone)?,
-        driving: hours("exposure.hands_forward.driving", h.driving)?,
-    };
-    if hands_forward.total() > 24.0 {
-        return Err(fail("exposure.hands_forward", format!("adds up to {:.1} hours, more than a day", hands_forward.total())));
+
+    /// A whole number on a 0–10 scale (the NPRS and PSFS are 11-point scales).
+    fn whole10(&self, field: &str, v: f64, scale: &str) -> Result<u8, InputError> {
+        let v = self.score10(field, v)?;
+        if v.fract() != 0.0 {
+            return Err(self.fail(field, format!("{v} is not a whole number; the {scale} is scored 0, 1, 2 … 10")));
+        }
+        Ok(v as u8)
     }
-    let exposure = core::Exposure {
-        sitting,
-        hands_forward,
-        longest_bout_min: nonneg("exposure.longest_bout_min", e.longest_bout_min, 1440.0)?,
-        break_every_min: match nonneg("exposure.break_every_min", e.break_every_min, 1440.0)? {
-            Some(v) if v <= 0.0 => {
-                return Err(fail("exposure.break_every_min", "must be more than 0 minutes; omit it when there are no breaks".into()));
+
+    fn region(&self, field: &str, id: &str) -> Result<String, InputError> {
+        match self.kb.region(id) {
+            Some(r) if r.body_area => Ok(id.to_string()),
+            _ => {
+                let ids: Vec<&str> = self.kb.regions().iter().filter(|r| r.body_area).map(|r| r.id.as_str()).collect();
+                Err(self.fail(field, format!("unknown body region \"{id}\"; use one of {}", ids.join(", "))))
             }
-            v => v,
-        },
-        laptop_only: e.workstation.laptop_only,
-        headset_for_calls: e.workstation.headset_for_calls,
-        call_hours: nonneg("exposure.workstation.call_hours", e.workstation.call_hours, 24.0)?,
-        exercise_hours_per_week: nonneg("exposure.after_work.exercise_hours_per_week", e.after_work.exercise_hours_per_week, 168.0)?,
-        lifting_carrying_hours_per_week: nonneg(
-            "exposure.after_work.lifting_carrying_hours_per_week",
-            e.after_work.lifting_carrying_hours_per_week,
-            168.0,
-        )?,
-        bag_on_one_shoulder: e.after_work.bag_on_one_shoulder,
-    };
-
-    let region = |field: &str, id: &str| -> Result<String, InputError> {
-        if kb.region(id).is_some() {
-            Ok(id.to_string())
-        } else {
-            let ids: Vec<&str> = kb.regions().iter().map(|r| r.id.as_str()).collect();
-            Err(fail(field, format!("unknown body region \"{id}\"; use one of {}", ids.join(", "))))
         }
-    };
-    let mut pain = Vec::new();
-    for (i, p) in intake.symptoms.pain.iter().enumerate() {
-        let f = format!("symptoms.pain[{i}]");
-        pain.push(core::Pain {
-            region: region(&format!("{f}.region"), &p.region)?,
-            intensity: score10(&format!("{f}.intensity"), p.intensity)?,
-            side: match p.side.as_str() {
-                "left" => core::Side::Left,
-                "right" => core::Side::Right,
-                "both" => core::Side::Both,
-                "centre" | "center" => core::Side::Centre,
-                other => return Err(fail(&format!("{f}.side"), format!("\"{other}\" is not one of left, right, both, centre"))),
-            },
-        });
     }
-    let headache = match &intake.symptoms.headache {
-        None => None,
-        Some(h) => {
-            if !(h.days_per_month.is_finite() && (0.0..=31.0).contains(&h.days_per_month)) {
-                return Err(fail("symptoms.headache.days_per_month", format!("{} is outside 0–31", h.days_per_month)));
+
+    fn person(&self, client: &Client) -> Result<core::Person, InputError> {
+        if client.name.trim().is_empty() {
+            return Err(self.fail("client.name", "must not be empty".into()));
+        }
+        if client.age.is_some_and(|a| !(10..=120).contains(&a)) {
+            return Err(self.fail("client.age", "must be between 10 and 120".into()));
+        }
+        Ok(core::Person { label: client.name.clone(), sex: client.sex.unwrap_or(Sex::Unspecified), age: client.age })
+    }
+
+    fn exposure(&self, e: &Exposure) -> Result<core::Exposure, InputError> {
+        let s = &e.sitting;
+        let sitting = core::Sitting {
+            desk: self.hours("exposure.sitting.desk", s.desk)?,
+            sofa: self.hours("exposure.sitting.sofa", s.sofa)?,
+            car: self.hours("exposure.sitting.car", s.car)?,
+            train: self.hours("exposure.sitting.train", s.train)?,
+            plane: self.hours("exposure.sitting.plane", s.plane)?,
+            other: self.hours("exposure.sitting.other", s.other)?,
+        };
+        if sitting.total() > 24.0 {
+            return Err(self.fail("exposure.sitting", format!("adds up to {:.1} hours, more than a day", sitting.total())));
+        }
+        let h = &e.hands_forward;
+        let hands_forward = core::HandsForward {
+            computer: self.hours("exposure.hands_forward.computer", h.computer)?,
+            tablet: self.hours("exposure.hands_forward.tablet", h.tablet)?,
+            phone: self.hours("exposure.hands_forward.phone", h.phone)?,
+            driving: self.hours("exposure.hands_forward.driving", h.driving)?,
+        };
+        if hands_forward.total() > 24.0 {
+            return Err(self.fail("exposure.hands_forward", format!("adds up to {:.1} hours, more than a day", hands_forward.total())));
+        }
+        let break_every_min = self.optional("exposure.break_every_min", e.break_every_min, 1440.0)?;
+        if break_every_min.is_some_and(|v| v <= 0.0) {
+            return Err(self.fail("exposure.break_every_min", "must be more than 0 minutes; omit it when there are no breaks".into()));
+        }
+        let (w, a) = (&e.workstation, &e.after_work);
+        Ok(core::Exposure {
+            sitting,
+            hands_forward,
+            longest_bout_min: self.optional("exposure.longest_bout_min", e.longest_bout_min, 1440.0)?,
+            break_every_min,
+            laptop_only: w.laptop_only,
+            headset_for_calls: w.headset_for_calls,
+            call_hours: self.optional("exposure.workstation.call_hours", w.call_hours, 24.0)?,
+            phone_side: w.phone_side,
+            exercise_hours_per_week: self.optional("exposure.after_work.exercise_hours_per_week", a.exercise_hours_per_week, 168.0)?,
+            lifting_carrying_hours_per_week: self.optional(
+                "exposure.after_work.lifting_carrying_hours_per_week",
+                a.lifting_carrying_hours_per_week,
+                168.0,
+            )?,
+            bag_on_one_shoulder: a.bag_on_one_shoulder,
+            bag_side: a.bag_side,
+        })
+    }
+
+    fn symptoms(&self, s: &Symptoms) -> Result<core::Symptoms, InputError> {
+        let mut pain = Vec::new();
+        for (i, p) in s.pain.iter().enumerate() {
+            let f = format!("symptoms.pain[{i}]");
+            pain.push(core::Pain {
+                region: self.region(&format!("{f}.region"), &p.region)?,
+                intensity: self.score10(&format!("{f}.intensity"), p.intensity)?,
+                side: p.side,
+            });
+        }
+        let headache = s.headache.as_ref().map(|h| self.headache(h)).transpose()?;
+        Ok(core::Symptoms { pain, headache })
+    }
+
+    fn headache(&self, h: &Headache) -> Result<core::Headache, InputError> {
+        if !(h.days_per_month.is_finite() && (0.0..=31.0).contains(&h.days_per_month)) {
+            return Err(self.fail("symptoms.headache.days_per_month", format!("{} is outside 0–31", h.days_per_month)));
+        }
+        let locations = h
+            .locations
+            .iter()
+            .enumerate()
+            .map(|(i, l)| self.region(&format!("symptoms.headache.locations[{i}]"), l))
+            .collect::<Result<_, _>>()?;
+        if h.bilateral == Some(true) && h.side.is_some() {
+            return Err(self.fail("symptoms.headache.side", "a headache on both sides has no single side; leave the side empty".into()));
+        }
+        Ok(core::Headache {
+            days_per_month: h.days_per_month,
+            locations,
+            bilateral: h.bilateral,
+            pressing: h.pressing,
+            severity: h.severity,
+            worse_with_activity: h.worse_with_activity,
+            nausea: h.nausea,
+            photophobia: h.photophobia,
+            phonophobia: h.phonophobia,
+            provoked_by_neck: h.provoked_by_neck,
+            side: h.side,
+        })
+    }
+
+    fn red_flags(&self, flags: &BTreeMap<String, RedFlag>) -> Result<BTreeMap<String, core::RedFlagAnswer>, InputError> {
+        let items: Vec<&str> = self.kb.red_flag_categories().iter().flat_map(|c| c.item.iter().map(|i| i.id.as_str())).collect();
+        let mut out = BTreeMap::new();
+        for (id, answer) in flags {
+            if !items.contains(&id.as_str()) {
+                return Err(self
+                    .fail(&format!("red_flags.{id}"), "unknown red-flag item; `tonus knowledge list` shows the screen's item ids".into()));
             }
-            let locations = h
-                .locations
-                .iter()
-                .enumerate()
-                .map(|(i, l)| region(&format!("symptoms.headache.locations[{i}]"), l))
-                .collect::<Result<_, _>>()?;
-            let severity = match h.severity.as_deref() {
-                None => None,
-                Some("mild") => Some(core::Severity::Mild),
-                Some("moderate") => Some(core::Severity::Moderate),
-                Some("severe") => Some(core::Severity::Severe),
-                Some(s) => return Err(fail("symptoms.headache.severity", format!("\"{s}\" is not one of mild, moderate, severe"))),
+            let answer = match *answer {
+                RedFlag::Answer(present) => core::RedFlagAnswer { present, onset: None },
+                RedFlag::Detailed { present: false, onset: Some(_) } => {
+                    return Err(
+                        self.fail(&format!("red_flags.{id}.onset"), "an onset belongs to a yes; remove it or answer present = true".into())
+                    );
+                }
+                RedFlag::Detailed { present, onset } => core::RedFlagAnswer { present, onset },
             };
-            Some(core::Headache {
-                days_per_month: h.days_per_month,
-                locations,
-                bilateral: h.bilateral,
-                pressing: h.pressing,
-                severity,
-                worse_with_activity: h.worse_with_activity,
-                nausea: h.nausea,
-                photophobia: h.photophobia,
-                phonophobia: h.phonophobia,
-                provoked_by_neck: h.provoked_by_neck,
-            })
+            out.insert(id.clone(), answer);
         }
-    };
-
-    let items: Vec<&str> = kb.red_flag_categories().iter().flat_map(|c| c.item.iter().map(|i| i.id.as_str())).collect();
-    for id in intake.red_flags.keys() {
-        if !items.contains(&id.as_str()) {
-            return Err(fail(
-                &format!("red_flags.{id}"),
-                "unknown red-flag item; `tonus knowledge list` shows the screen's item ids".into(),
-            ));
-        }
+        Ok(out)
     }
 
-    let o = &intake.outcomes;
-    let ndi = match &o.ndi {
-        None => None,
-        Some(answers) => {
-            let ids: Vec<&str> = kb.outcomes().ndi.items.iter().map(|i| i.id.as_str()).collect();
-            for (id, v) in answers {
-                if !ids.contains(&id.as_str()) {
-                    return Err(fail(&format!("outcomes.ndi.{id}"), format!("unknown NDI item; the items are {}", ids.join(", "))));
+    fn clearances(&self, list: &[Clearance]) -> Result<Vec<core::Clearance>, InputError> {
+        let items: Vec<&str> = self.kb.red_flag_categories().iter().flat_map(|c| c.item.iter().map(|i| i.id.as_str())).collect();
+        list.iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let f = |field: &str| format!("clearances[{i}].{field}");
+                if !items.contains(&c.item.as_str()) {
+                    return Err(self.fail(&f("item"), format!("unknown red-flag item \"{}\"", c.item)));
                 }
-                if *v > 5 {
-                    return Err(fail(&format!("outcomes.ndi.{id}"), format!("{v} is outside 0–5")));
+                for (field, text) in [("assessed_by", &c.assessed_by), ("note", &c.note)] {
+                    if text.trim().is_empty() {
+                        return Err(self
+                            .fail(&f(field), "must not be empty: a clearance documents who assessed the item and what they found".into()));
+                    }
                 }
-            }
-            Some(answers.clone())
-        }
-    };
-    let nprs = match &o.nprs {
-        None => None,
-        Some(n) => {
-            let opt = |field: &str, v: Option<f64>| v.map(|v| score10(field, v)).transpose();
-            Some(core::NprsRatings {
-                now: opt("outcomes.nprs.now", n.now)?,
-                worst_24h: opt("outcomes.nprs.worst_24h", n.worst_24h)?,
-                average_week: opt("outcomes.nprs.average_week", n.average_week)?,
+                Ok(core::Clearance {
+                    item: c.item.clone(),
+                    assessed_by: c.assessed_by.trim().to_string(),
+                    assessed_on: self.date(&f("assessed_on"), &c.assessed_on)?,
+                    note: c.note.trim().to_string(),
+                })
             })
-        }
-    };
-    let psfs = match &o.psfs {
-        None => None,
-        Some(p) => {
-            let version = match p.version.as_str() {
-                "1" | "1.0" => core::PsfsVersion::V1,
-                "2" | "2.0" => core::PsfsVersion::V2,
-                v => {
-                    return Err(fail(
-                        "outcomes.psfs.version",
-                        format!("\"{v}\" is not 1 or 2 (PSFS 2.0 reverses the scale, so the version matters)"),
-                    ));
+            .collect()
+    }
+
+    fn outcomes(&self, o: &Outcomes) -> Result<core::OutcomeAnswers, InputError> {
+        let ndi = match &o.ndi {
+            None => None,
+            Some(answers) => {
+                let ids: Vec<&str> = self.kb.outcomes().ndi.items.iter().map(|i| i.id.as_str()).collect();
+                for (id, v) in answers {
+                    if !ids.contains(&id.as_str()) {
+                        return Err(self.fail(&format!("outcomes.ndi.{id}"), format!("unknown NDI item; the items are {}", ids.join(", "))));
+                    }
+                    if *v > 5 {
+                        return Err(self.fail(&format!("outcomes.ndi.{id}"), format!("{v} is outside 0–5")));
+                    }
                 }
-            };
-            if p.items.is_empty() || p.items.len() > 5 {
-                return Err(fail("outcomes.psfs.items", format!("needs 1–5 activities (3–5 recommended), found {}", p.items.len())));
+                Some(answers.clone())
             }
-            let mut items = Vec::new();
-            for (i, it) in p.items.iter().enumerate() {
-                if it.activity.trim().is_empty() {
-                    return Err(fail(&format!("outcomes.psfs.items[{i}].activity"), "must name the activity".into()));
+        };
+        let nprs = o
+            .nprs
+            .as_ref()
+            .map(|n| {
+                let opt = |field: &str, v: Option<f64>| v.map(|v| self.whole10(field, v, "NPRS")).transpose();
+                Ok::<_, InputError>(core::NprsRatings {
+                    now: opt("outcomes.nprs.now", n.now)?,
+                    worst_24h: opt("outcomes.nprs.worst_24h", n.worst_24h)?,
+                    average_week: opt("outcomes.nprs.average_week", n.average_week)?,
+                })
+            })
+            .transpose()?;
+        let psfs = o.psfs.as_ref().map(|p| self.psfs(p)).transpose()?;
+        Ok(core::OutcomeAnswers { ndi, nprs, psfs })
+    }
+
+    fn psfs(&self, p: &Psfs) -> Result<core::PsfsAnswers, InputError> {
+        if p.items.is_empty() || p.items.len() > 5 {
+            return Err(self.fail("outcomes.psfs.items", format!("needs 1–5 activities (3–5 recommended), found {}", p.items.len())));
+        }
+        let mut items = Vec::new();
+        for (i, it) in p.items.iter().enumerate() {
+            if it.activity.trim().is_empty() {
+                return Err(self.fail(&format!("outcomes.psfs.items[{i}].activity"), "must name the activity".into()));
+            }
+            items.push(core::PsfsItem {
+                activity: it.activity.clone(),
+                score: self.whole10(&format!("outcomes.psfs.items[{i}].score"), it.score, "PSFS")?,
+            });
+        }
+        Ok(core::PsfsAnswers { version: p.version, items })
+    }
+
+    fn sides(&self, field: &str, s: &Option<Sides<f64>>, max: f64) -> Result<Option<core::Sides<f64>>, InputError> {
+        s.map(|s| {
+            Ok(core::Sides {
+                left: self.range(&format!("{field}.left"), s.left, max)?,
+                right: self.range(&format!("{field}.right"), s.right, max)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn tests(&self, t: &Tests) -> Result<core::ClinicalTests, InputError> {
+        if t.ccft_mmhg.is_some_and(|v| !(v.is_finite() && (20.0..=30.0).contains(&v))) {
+            return Err(self.fail("tests.ccft_mmhg", format!("{} is outside the test's 20–30 mmHg range", t.ccft_mmhg.unwrap_or_default())));
+        }
+        if t.lower_trapezius_grade.is_some_and(|g| g.left > 5 || g.right > 5) {
+            return Err(self.fail("tests.lower_trapezius_grade", "grades run from 0 to 5".into()));
+        }
+        Ok(core::ClinicalTests {
+            dnf_endurance_s: self.optional("tests.dnf_endurance_s", t.dnf_endurance_s, 600.0)?,
+            ccft_mmhg: t.ccft_mmhg,
+            lower_trapezius_grade: same(t.lower_trapezius_grade),
+            scapular_dyskinesis: same(t.scapular_dyskinesis),
+            pec_minor_supine_cm: self.sides("tests.pec_minor_supine_cm", &t.pec_minor_supine_cm, 30.0)?,
+            pec_minor_index: self.sides("tests.pec_minor_index", &t.pec_minor_index, 50.0)?,
+            upper_trapezius_length: same(t.upper_trapezius_length),
+            levator_length: same(t.levator_length),
+        })
+    }
+
+    fn palpation(&self, list: &[Palpation]) -> Result<Vec<core::Palpation>, InputError> {
+        let mut out = Vec::new();
+        for (i, p) in list.iter().enumerate() {
+            let f = |field: &str| format!("palpation[{i}].{field}");
+            match self.kb.muscle(&p.muscle) {
+                Some(m) if m.palpable && m.typical_state != tonus_core::knowledge::TypicalState::PrimeMover => {}
+                _ => {
+                    let ids: Vec<&str> = self
+                        .kb
+                        .muscles()
+                        .iter()
+                        .filter(|m| m.palpable && m.typical_state != tonus_core::knowledge::TypicalState::PrimeMover)
+                        .map(|m| m.id.as_str())
+                        .collect();
+                    return Err(self.fail(&f("muscle"), format!("unknown muscle \"{}\"; palpate one of {}", p.muscle, ids.join(", "))));
                 }
-                items.push(core::PsfsItem {
-                    activity: it.activity.clone(),
-                    score: score10(&format!("outcomes.psfs.items[{i}].score"), it.score)?,
+            }
+            if p.tenderness.is_some_and(|t| t > 3) {
+                return Err(self.fail(&f("tenderness"), "tenderness runs from 0 (none) to 3 (severe)".into()));
+            }
+            if p.tone.is_none() && p.tenderness.is_none() && p.familiar_pain.is_none() {
+                return Err(self.fail(&f("tone"), "record at least one of tone, tenderness or familiar_pain".into()));
+            }
+            let location = p.location.as_ref().map(|l| l.trim().to_string()).filter(|l| !l.is_empty());
+            let sides: &[Side] = match p.side {
+                PalpatedSide::Left => &[Side::Left],
+                PalpatedSide::Right => &[Side::Right],
+                PalpatedSide::Both => &[Side::Left, Side::Right],
+            };
+            for side in sides {
+                if out.iter().any(|x: &core::Palpation| x.muscle == p.muscle && x.side == *side) {
+                    return Err(self.fail(&f("side"), format!("{} {} is palpated twice; record it once", side, p.muscle)));
+                }
+                out.push(core::Palpation {
+                    muscle: p.muscle.clone(),
+                    side: *side,
+                    tone: p.tone,
+                    tenderness: p.tenderness,
+                    familiar_pain: p.familiar_pain,
+                    location: location.clone(),
                 });
             }
-            Some(core::PsfsAnswers { version, items })
         }
-    };
-
-    let t = &intake.tests;
-    let sides_f = |field: &str, s: &Option<Sides<f64>>, max: f64| -> Result<Option<core::Sides<f64>>, InputError> {
-        s.as_ref()
-            .map(|s| {
-                Ok(core::Sides {
-                    left: nonneg(&format!("{field}.left"), Some(s.left), max)?.unwrap_or_default(),
-                    right: nonneg(&format!("{field}.right"), Some(s.right), max)?.unwrap_or_default(),
-                })
-            })
-            .transpose()
-    };
-    let dysk = |field: &str, v: &str| match v {
-        "normal" => Ok(core::Dyskinesis::Normal),
-        "subtle" => Ok(core::Dyskinesis::Subtle),
-        "obvious" => Ok(core::Dyskinesis::Obvious),
-        other => Err(fail(field, format!("\"{other}\" is not one of normal, subtle, obvious"))),
-    };
-    let length = |field: &str, v: &str| match v {
-        "normal" => Ok(core::LengthTest::Normal),
-        "reduced" => Ok(core::LengthTest::Reduced),
-        other => Err(fail(field, format!("\"{other}\" is not one of normal, reduced"))),
-    };
-    let length_sides = |field: &str, s: &Option<Sides<String>>| -> Result<Option<core::Sides<core::LengthTest>>, InputError> {
-        s.as_ref()
-            .map(|s| {
-                Ok(core::Sides { left: length(&format!("{field}.left"), &s.left)?, right: length(&format!("{field}.right"), &s.right)? })
-            })
-            .transpose()
-    };
-    let tests = core::ClinicalTests {
-        dnf_endurance_s: nonneg("tests.dnf_endurance_s", t.dnf_endurance_s, 600.0)?,
-        ccft_mmhg: match t.ccft_mmhg {
-            Some(v) if !(v.is_finite() && (20.0..=30.0).contains(&v)) => {
-                return Err(fail("tests.ccft_mmhg", format!("{v} is outside the test's 20–30 mmHg range")));
-            }
-            v => v,
-        },
-        lower_trapezius_grade: match &t.lower_trapezius_grade {
-            Some(g) if g.left > 5 || g.right > 5 => return Err(fail("tests.lower_trapezius_grade", "grades run from 0 to 5".into())),
-            Some(g) => Some(core::Sides { left: g.left, right: g.right }),
-            None => None,
-        },
-        scapular_dyskinesis: t
-            .scapular_dyskinesis
-            .as_ref()
-            .map(|s| {
-                Ok::<_, InputError>(core::Sides {
-                    left: dysk("tests.scapular_dyskinesis.left", &s.left)?,
-                    right: dysk("tests.scapular_dyskinesis.right", &s.right)?,
-                })
-            })
-            .transpose()?,
-        pec_minor_supine_cm: sides_f("tests.pec_minor_supine_cm", &t.pec_minor_supine_cm, 30.0)?,
-        pec_minor_index: sides_f("tests.pec_minor_index", &t.pec_minor_index, 50.0)?,
-        upper_trapezius_length: length_sides("tests.upper_trapezius_length", &t.upper_trapezius_length)?,
-        levator_length: length_sides("tests.levator_length", &t.levator_length)?,
-    };
-
-    Ok(core::Intake {
-        person: core::Person { label: intake.client.name.clone(), sex, age: intake.client.age },
-        assessed_on,
-        exposure,
-        symptoms: core::Symptoms { pain, headache },
-        red_flags: intake.red_flags.clone(),
-        outcomes: core::OutcomeAnswers { ndi, nprs, psfs },
-        tests,
-    })
+        Ok(out)
+    }
 }

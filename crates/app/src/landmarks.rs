@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use tonus_core::landmarks::{self as core, LANDMARK_COUNT};
+pub use tonus_core::vocab::{LandmarkSource, Posture, View};
 
 use crate::error::InputError;
 
@@ -16,9 +17,9 @@ pub struct LandmarkFile {
     pub format_version: u32,
     /// The photo.
     pub image: Image,
-    /// `side-left`, `side-right` or `front`; detected from the landmarks when absent.
+    /// The view; detected from the landmarks when absent.
     #[serde(default)]
-    pub view: Option<String>,
+    pub view: Option<View>,
     /// How the landmarks were captured.
     pub capture: Capture,
     /// 33 rows of `[x, y, z, visibility]` or `[x, y, z, visibility, presence]`, x and y
@@ -54,10 +55,10 @@ pub struct Image {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Capture {
-    /// `sitting` or `standing`.
-    pub posture: String,
-    /// `automatic`, `manual` or `marker`.
-    pub source: String,
+    /// Sitting or standing.
+    pub posture: Posture,
+    /// Automatic, manual or marker.
+    pub source: LandmarkSource,
     /// Model name, for automatic landmarks.
     #[serde(default)]
     pub model: Option<String>,
@@ -89,21 +90,6 @@ pub fn to_pose(f: &LandmarkFile, file: &str) -> Result<core::Pose, InputError> {
     if f.format_version != 1 {
         return Err(fail("format_version", format!("unsupported version {}; this Tonus reads version 1", f.format_version)));
     }
-    let view = match f.view.as_deref() {
-        None => None,
-        Some(v) => Some(core::View::parse(v).ok_or_else(|| fail("view", format!("\"{v}\" is not one of side-left, side-right, front")))?),
-    };
-    let posture = match f.capture.posture.as_str() {
-        "sitting" => core::Posture::Sitting,
-        "standing" => core::Posture::Standing,
-        p => return Err(fail("capture.posture", format!("\"{p}\" is not one of sitting, standing"))),
-    };
-    let source = match f.capture.source.as_str() {
-        "automatic" => core::LandmarkSource::Automatic,
-        "manual" => core::LandmarkSource::Manual,
-        "marker" => core::LandmarkSource::Marker,
-        s => return Err(fail("capture.source", format!("\"{s}\" is not one of automatic, manual, marker"))),
-    };
     if f.image.width > 100_000 || f.image.height > 100_000 {
         return Err(fail("image", "width and height must be at most 100000 pixels".into()));
     }
@@ -122,8 +108,13 @@ pub fn to_pose(f: &LandmarkFile, file: &str) -> Result<core::Pose, InputError> {
             return Err(fail(&format!("moved[{i}]"), format!("index must be below {LANDMARK_COUNT} and moves finite")));
         }
     }
-    let capture = core::Capture { posture, source, model: f.capture.model.clone(), model_version: f.capture.model_version.clone() };
-    core::Pose::new(f.image.width, f.image.height, view, capture, &points).map_err(|e| match e {
+    let capture = core::Capture {
+        posture: f.capture.posture,
+        source: f.capture.source,
+        model: f.capture.model.clone(),
+        model_version: f.capture.model_version.clone(),
+    };
+    core::Pose::new(f.image.width, f.image.height, f.view, capture, &points).map_err(|e| match e {
         core::PoseError::Count(n) => fail("landmarks", format!("expected {LANDMARK_COUNT} landmarks in MediaPipe's layout, found {n}")),
         core::PoseError::ImageSize(..) => fail("image", e.to_string()),
         core::PoseError::Value { index, what, .. } => fail(&format!("landmarks[{index}]"), what),

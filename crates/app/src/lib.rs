@@ -11,19 +11,46 @@ pub mod error;
 pub mod examples;
 pub mod intake;
 pub mod landmarks;
+pub mod legacy;
 pub mod photo;
 pub mod progress;
 pub mod render;
 pub mod report;
 pub mod simulate;
 pub mod svg;
+pub mod words;
 
 use std::path::Path;
 
 pub use error::{AppError, InputError};
 use tonus_core::KnowledgeBase;
 use tonus_core::assess::AssessOptions;
-use tonus_core::dynamics::{self, Scenario};
+use tonus_core::dynamics::{self, FoundMuscle, Scenario};
+use tonus_core::inference::Inference;
+use tonus_core::knowledge::MuscleState;
+
+/// The muscles an inference found overactive or inhibited (on either side), for the simulation.
+fn found_muscles(inference: &Inference) -> Vec<FoundMuscle> {
+    inference
+        .muscles
+        .iter()
+        .filter_map(|m| {
+            [MuscleState::Overactive, MuscleState::Inhibited]
+                .into_iter()
+                .find_map(|state| m.found_in(state).map(|(_, confidence)| FoundMuscle { id: m.muscle.clone(), state, confidence }))
+        })
+        .collect()
+}
+
+fn check_simulation(weeks: u32, adherence: f64) -> Result<(), AppError> {
+    if !(0.0..=1.0).contains(&adherence) {
+        return Err(InputError::whole("--adherence", format!("{adherence} is outside 0–1")).into());
+    }
+    if weeks == 0 || weeks > 520 {
+        return Err(InputError::whole("--weeks", format!("{weeks} is outside 1–520")).into());
+    }
+    Ok(())
+}
 
 /// The engine with its knowledge base, loaded once and shared.
 #[derive(Debug, Clone)]
@@ -88,13 +115,28 @@ impl Engine {
         let mut report = report::build(&core_intake, &poses, &names, &assessment, &self.kb);
         // Several people in a photo: the model measured the most prominent; say so on the photo.
         for ((_, file), photo) in landmarks.iter().zip(report.photos.iter_mut()) {
-            if let Some(n) = file.persons_found.filter(|n| *n > 1) {
-                photo.warnings.push(format!(
-                    "{n} people were found in the photo and the most prominent was measured; retake it with only the client in the frame"
-                ));
+            if let Some(found) = file.persons_found.filter(|n| *n > 1) {
+                photo.warnings.push(report::PhotoWarningView::SeveralPeople { found });
             }
         }
         Ok(report)
+    }
+
+    /// Simulates an assessment with its landmark sets (what the report of the same input
+    /// found) over `weeks` with and without the plan at `adherence` (0–1).
+    pub fn simulate_with_photos(
+        &self,
+        intake: &intake::Intake,
+        intake_name: &str,
+        landmarks: &[(String, landmarks::LandmarkFile)],
+        weeks: u32,
+        adherence: f64,
+    ) -> Result<simulate::Simulation, AppError> {
+        check_simulation(weeks, adherence)?;
+        let core_intake = intake::to_core(intake, intake_name, &self.kb)?;
+        let poses = landmarks.iter().map(|(name, f)| landmarks::to_pose(f, name)).collect::<Result<Vec<_>, _>>()?;
+        let assessment = tonus_core::assess(&core_intake, &poses, &self.kb, &AssessOptions::STANDARD);
+        Ok(self.simulate_assessment(&core_intake, &assessment, weeks, adherence))
     }
 
     /// Simulates the imbalance over `weeks` with and without the plan at `adherence` (0–1).
@@ -107,16 +149,25 @@ impl Engine {
         weeks: u32,
         adherence: f64,
     ) -> Result<simulate::Simulation, AppError> {
-        if !(0.0..=1.0).contains(&adherence) {
-            return Err(InputError::whole("--adherence", format!("{adherence} is outside 0–1")).into());
-        }
-        if weeks == 0 || weeks > 520 {
-            return Err(InputError::whole("--weeks", format!("{weeks} is outside 1–520")).into());
-        }
+        check_simulation(weeks, adherence)?;
         let core_intake = intake::to_core(intake, intake_name, &self.kb)?;
         let assessment = tonus_core::assess(&core_intake, &[], &self.kb, &AssessOptions::STANDARD);
-        let scenario = Scenario { exposure: core_intake.exposure.clone(), weeks, adherence };
+        Ok(self.simulate_assessment(&core_intake, &assessment, weeks, adherence))
+    }
+
+    /// Simulates an assessment already made: only the muscles it found, none at all while an
+    /// uncleared red flag stands (there is then no story and no plan).
+    pub fn simulate_assessment(
+        &self,
+        intake: &tonus_core::intake::Intake,
+        assessment: &tonus_core::Assessment,
+        weeks: u32,
+        adherence: f64,
+    ) -> simulate::Simulation {
+        let muscles = assessment.story.as_ref().map(|s| found_muscles(&s.inference)).unwrap_or_default();
+        let blocked = !assessment.gate.allows_muscle_story();
+        let scenario = Scenario { exposure: intake.exposure.clone(), weeks, adherence, muscles };
         let t = dynamics::simulate(&self.kb, &scenario, assessment.plan.as_ref());
-        Ok(simulate::build(&core_intake.person.label, adherence, &t, assessment.plan.is_some()))
+        simulate::build(&intake.person.label, adherence, &t, assessment.plan.is_some(), blocked)
     }
 }

@@ -6,21 +6,23 @@
 use std::path::{Path, PathBuf};
 
 use tonus_core::KnowledgeBase;
-use tonus_core::landmarks::{View, idx};
+use tonus_core::landmarks::idx;
 use tonus_core::metrics::{self, Gates, MetricValue};
+use tonus_core::vocab::{LandmarkSource, Posture, View};
 use tonus_pose::{DecodedImage, Estimate, Limits, Overlay};
 pub use tonus_pose::{ModelKind, PoseEstimator};
 
 use crate::error::AppError;
 use crate::landmarks::{Capture, Image, LandmarkFile};
+use crate::words;
 
 /// How a photo was taken, as the user says.
 #[derive(Debug, Clone)]
 pub struct PhotoOptions {
-    /// `sitting` or `standing`.
-    pub posture: String,
-    /// `side-left`, `side-right`, `front`, or None to detect it.
-    pub view: Option<String>,
+    /// Sitting or standing.
+    pub posture: Posture,
+    /// The view, or None to detect it.
+    pub view: Option<View>,
 }
 
 /// One photo's outcome.
@@ -61,10 +63,10 @@ pub fn to_landmark_file(file: &str, estimate: &Estimate, kind: ModelKind, opts: 
     Some(LandmarkFile {
         format_version: 1,
         image: Image { width: estimate.width, height: estimate.height, file: Some(file.to_string()) },
-        view: opts.view.clone(),
+        view: opts.view,
         capture: Capture {
-            posture: opts.posture.clone(),
-            source: "automatic".into(),
+            posture: opts.posture,
+            source: LandmarkSource::Automatic,
             model: Some(model_name(kind).to_string()),
             model_version: Some(format!("mediapipe-pose {}", tonus_pose::MEDIAPIPE_POSE_VERSION)),
         },
@@ -131,12 +133,11 @@ pub fn overlays(file: &LandmarkFile, kb: &KnowledgeBase) -> Vec<Overlay> {
     let label = |id: &str, short: &str| -> String {
         let unit = kb.measure(id).map_or("", |m| m.unit.as_str());
         match pm.metrics.iter().find(|m| m.measure == id).map(|m| &m.value) {
-            Some(MetricValue::Measured { value, detail }) => {
-                let unit = if unit == "°" { "°".to_string() } else { format!(" {unit}") };
-                let detail = detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default();
-                format!("{short} {value:.1}{unit}{detail}")
+            Some(MetricValue::Measured { value, asymmetry }) => {
+                let detail = asymmetry.map(|a| format!(" ({})", words::asymmetry(&a.into()))).unwrap_or_default();
+                format!("{short} {}{detail}", words::with_unit(*value, unit))
             }
-            Some(MetricValue::NotMeasurable { reason }) => format!("{short}: not measurable, {reason}"),
+            Some(MetricValue::NotMeasurable(cause)) => format!("{short}: not measurable, {}", words::not_measurable(&(*cause).into())),
             None => String::new(),
         }
     };

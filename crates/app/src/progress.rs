@@ -10,7 +10,7 @@ use tonus_core::KnowledgeBase;
 use tonus_core::outcomes::{Better, Verdict, judge};
 
 use crate::render::esc;
-use crate::report::Report;
+use crate::report::{NdiView, Reading, Report, Side, TestResult};
 use crate::svg::{self, ProgressChart, ProgressPoint};
 
 /// One value at one assessment.
@@ -27,12 +27,26 @@ pub struct Point {
 pub struct ChangeView {
     /// Last − first.
     pub delta: f64,
-    /// `noise`, `improved`, `worsened` or `unjudged` (no real-change threshold known).
-    pub verdict: String,
+    /// Noise, improved, worsened or unjudged (no real-change threshold known).
+    pub verdict: VerdictView,
     /// Also beyond the "likely meaningful" threshold.
     pub meaningful: bool,
     /// The verdict in a sentence.
     pub text: String,
+}
+
+/// How a change reads against the measure's real-change threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictView {
+    /// Within measurement noise.
+    Noise,
+    /// A real improvement.
+    Improved,
+    /// A real worsening.
+    Worsened,
+    /// No threshold known.
+    Unjudged,
 }
 
 /// One measure over time.
@@ -60,6 +74,7 @@ pub struct Series {
 
 /// Which way is better for a measure id.
 fn direction(id: &str) -> Option<bool> {
+    let id = id.trim_end_matches("_left").trim_end_matches("_right");
     match id {
         "ear_shoulder_angle" | "dnf_endurance" | "ccft" | "lower_trapezius_mmt" | "pec_minor_index" | "psfs" => Some(true),
         "sagittal_head_tilt" => None,
@@ -89,10 +104,10 @@ pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
             let better = if higher == Some(true) { Better::Higher } else { Better::Lower };
             let c = judge(first, last, better, if higher.is_some() { real } else { None }, meaningful);
             let verdict = match c.verdict {
-                Verdict::Noise => "noise",
-                Verdict::Improved => "improved",
-                Verdict::Worsened => "worsened",
-                Verdict::Unjudged => "unjudged",
+                Verdict::Noise => VerdictView::Noise,
+                Verdict::Improved => VerdictView::Improved,
+                Verdict::Worsened => VerdictView::Worsened,
+                Verdict::Unjudged => VerdictView::Unjudged,
             };
             let text = match (c.verdict, real) {
                 (Verdict::Noise, Some(r)) => {
@@ -107,7 +122,7 @@ pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
                 ),
                 (_, None) => format!("a change of {:+.1}", c.delta),
             };
-            ChangeView { delta: (c.delta * 100.0).round() / 100.0, verdict: verdict.into(), meaningful: c.meaningful, text }
+            ChangeView { delta: (c.delta * 100.0).round() / 100.0, verdict, meaningful: c.meaningful, text }
         });
         out.push(Series {
             id: id.into(),
@@ -125,21 +140,45 @@ pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
     for m in kb.measures().iter().filter(|m| m.view.is_some()) {
         let id = m.id.clone();
         let get = move |r: &Report| {
-            let v: Vec<f64> = r.photos.iter().flat_map(|p| &p.metrics).filter(|x| x.id == id).filter_map(|x| x.value).collect();
+            let v: Vec<f64> = r
+                .photos
+                .iter()
+                .flat_map(|p| &p.metrics)
+                .filter(|x| x.id == id)
+                .filter_map(|x| match x.reading {
+                    Reading::Measured { value, .. } => Some(value),
+                    Reading::NotMeasurable { .. } => None,
+                })
+                .collect();
             (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
         };
         let norm = m.norm_low.zip(m.norm_high);
         push(&m.id, &m.name, &m.unit, norm, m.real_change, None, &get);
     }
     for m in kb.measures().iter().filter(|m| m.view.is_none()) {
-        let id = m.id.clone();
-        let get = move |r: &Report| r.tests.iter().find(|t| t.id == id).map(|t| t.value);
         let norm = m.norm_low.zip(m.norm_high);
-        push(&m.id, &m.name, &m.unit, norm, m.real_change, None, &get);
+        let id = m.id.clone();
+        let whole = move |r: &Report| {
+            r.tests.iter().find(|t| t.id == id).and_then(|t| match &t.result {
+                TestResult::Whole { reading } => Some(reading.value),
+                TestResult::Sided { .. } => None,
+            })
+        };
+        push(&m.id, &m.name, &m.unit, norm, m.real_change, None, &whole);
+        for side in [Side::Left, Side::Right] {
+            let id = m.id.clone();
+            let on_side = move |r: &Report| {
+                r.tests.iter().find(|t| t.id == id).and_then(|t| match &t.result {
+                    TestResult::Sided { left, right } => if side == Side::Left { left } else { right }.as_ref().map(|x| x.value),
+                    TestResult::Whole { .. } => None,
+                })
+            };
+            push(&format!("{}_{side}", m.id), &format!("{} ({side})", m.name), &m.unit, norm, m.real_change, None, &on_side);
+        }
     }
     let o = kb.outcomes();
     push("ndi", &o.ndi.name, "points (0–50)", Some((0.0, 4.0)), Some(o.ndi.real_change), Some(o.ndi.meaningful_change), &|r: &Report| {
-        r.outcomes.ndi.as_ref().map(|n| n.score)
+        r.outcomes.ndi.as_ref().and_then(NdiView::score)
     });
     push(
         "nprs_now",
@@ -148,7 +187,7 @@ pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
         None,
         Some(o.nprs.real_change),
         Some(o.nprs.meaningful_change),
-        &|r: &Report| r.outcomes.nprs.as_ref().and_then(|n| n.now),
+        &|r: &Report| r.outcomes.nprs.as_ref().and_then(|n| n.now).map(f64::from),
     );
     push(
         "nprs_average_week",
@@ -157,7 +196,7 @@ pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
         None,
         Some(o.nprs.real_change),
         Some(o.nprs.meaningful_change),
-        &|r: &Report| r.outcomes.nprs.as_ref().and_then(|n| n.average_week),
+        &|r: &Report| r.outcomes.nprs.as_ref().and_then(|n| n.average_week).map(f64::from),
     );
     push("psfs", &o.psfs.name, "mean 0–10", None, Some(o.psfs.real_change), None, &|r: &Report| r.outcomes.psfs.as_ref().map(|p| p.mean));
     out
@@ -192,6 +231,15 @@ pub fn render_html(client: &str, series: &[Series]) -> String {
     s
 }
 
+fn verdict_class(v: VerdictView) -> &'static str {
+    match v {
+        VerdictView::Noise => "noise",
+        VerdictView::Improved => "improved",
+        VerdictView::Worsened => "worsened",
+        VerdictView::Unjudged => "unjudged",
+    }
+}
+
 /// The charts and verdicts as an HTML fragment, for embedding.
 pub fn charts_fragment(series: &[Series]) -> String {
     let mut s = String::new();
@@ -206,7 +254,7 @@ pub fn charts_fragment(series: &[Series]) -> String {
         let pts: Vec<ProgressPoint> = x.points.iter().map(|p| ProgressPoint { label: p.date.clone(), value: p.value }).collect();
         let _ = writeln!(s, "<h2>{}</h2><figure>{}</figure>", esc(&x.name), svg::progress_chart(&c, &pts));
         if let Some(ch) = &x.change {
-            let _ = writeln!(s, "<p class=\"verdict {}\">{}</p>", esc(&ch.verdict), esc(&ch.text));
+            let _ = writeln!(s, "<p class=\"verdict {}\">{}</p>", verdict_class(ch.verdict), esc(&ch.text));
         }
     }
     let single: Vec<&Series> = series.iter().filter(|x| x.points.len() == 1).collect();

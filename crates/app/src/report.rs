@@ -1,22 +1,33 @@
 //! The assessment report: a stable, documented, serialisable view of what the engine derived
-//! (see `docs/report-json.md`), built from the core's [`tonus_core::Assessment`] with the
-//! knowledge base's names, units, norms and citations filled in. Text and HTML renderings live in
-//! `render.rs`.
+//! (`docs/report-json.md`, format 2), built from the core's [`tonus_core::Assessment`] with the
+//! knowledge base's names, units, norms and citations filled in.
+//!
+//! Every closed choice is an enum (the core's vocabulary, or an enum of this module that mirrors
+//! a core enum carrying data), so renderers and the web app match on variants, never on text.
+//! While an uncleared red flag stands the report has no `story` and no `plan`: the type itself
+//! says there is no muscle story to tell. Rendering lives in `render.rs` and the templates.
 
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use tonus_core::assess::Assessment;
-use tonus_core::inference::{ComponentStatus, Evidence, MuscleState, Target};
-use tonus_core::intake::{Intake, PsfsVersion, Sex};
-use tonus_core::knowledge::{Certainty, KnowledgeBase, MeasureKind};
-use tonus_core::landmarks::{LandmarkSource, Pose, Posture};
-use tonus_core::metrics::MetricValue;
-use tonus_core::plan::Reason;
-use tonus_core::redflags::Gate;
+use tonus_core::assess::{Assessment, Story};
+use tonus_core::facts::{EvidenceKind, FactValue, Probe};
+use tonus_core::inference::{self, ComponentStatus, Evidence, PatternGap, Status, Target, Unknown};
+use tonus_core::intake::Intake;
+use tonus_core::knowledge::{
+    Action, Certainty, KnowledgeBase, Measure, MeasureKind, MeasureView, Mechanism, MuscleState, Purpose, TypicalState,
+};
+use tonus_core::landmarks::Pose;
+use tonus_core::metrics::{Asymmetry, MetricValue, NotMeasurable, PhotoWarning, PoseMetrics};
+use tonus_core::outcomes::{NdiResult, Scores};
+use tonus_core::pain::{Explanation, Frequency, HeadacheReading, Reported, Support, SupportBasis};
+use tonus_core::plan::{Plan, PlanKind, Reason};
+use tonus_core::plausibility::Implausible;
+use tonus_core::redflags::{ClearanceProblem, Gate, GateStatus, PositiveFlag};
+pub use tonus_core::vocab::{LandmarkSource, Laterality, Onset, PainSide, Posture, PsfsVersion, Sex, Side, Tone, View};
 
 /// The report's format version. Bumped on any incompatible change to the JSON.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,18 +42,17 @@ pub struct Report {
     pub assessed_on: String,
     /// The red-flag screen.
     pub red_flags: RedFlagView,
+    /// Intake answers that contradict each other.
+    pub warnings: Vec<IntakeWarning>,
     /// Per photo (landmark set).
     pub photos: Vec<PhotoView>,
-    /// Clinical tests recorded in the intake, against their norms.
+    /// Clinical tests recorded in the intake, against their norms, per side where sided.
     pub tests: Vec<TestView>,
-    /// Muscle states.
-    pub muscles: Vec<MuscleView>,
-    /// Posture components.
-    pub components: Vec<ComponentView>,
-    /// The pattern label.
-    pub pattern: PatternView,
-    /// Pain explanation.
-    pub pain: Vec<PainView>,
+    /// Palpation as recorded.
+    pub palpation: Vec<PalpationView>,
+    /// Muscle states, components, pattern and pain explanation; absent while an uncleared red
+    /// flag stands.
+    pub story: Option<StoryView>,
     /// Outcome measures.
     pub outcomes: OutcomesView,
     /// The plan; absent when the red-flag screen blocks it.
@@ -51,45 +61,310 @@ pub struct Report {
     pub references: Vec<ReferenceView>,
 }
 
+impl Report {
+    /// A muscle's view, when the story is told.
+    pub fn muscle(&self, id: &str) -> Option<&MuscleView> {
+        self.story.as_ref()?.muscles.iter().find(|m| m.id == id)
+    }
+}
+
 /// The client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClientView {
     /// Name or code.
     pub name: String,
-    /// `female`, `male`, `other`, `unspecified`.
-    pub sex: String,
+    /// Sex.
+    pub sex: Sex,
     /// Years.
     pub age: Option<u32>,
 }
 
-/// A positive red flag.
+/// A positive red-flag item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlagView {
     /// Item id.
     pub item: String,
     /// The question.
     pub question: String,
-    /// Category name.
+    /// Category id.
     pub category: String,
-    /// `emergency`, `urgent`, `medical_assessment`, `medical_review`, `physio_review`.
-    pub action: String,
+    /// Category name.
+    pub category_name: String,
+    /// Onset as recorded (null: not given, treated as new).
+    pub onset: Option<Onset>,
+    /// What it demands.
+    pub action: Action,
     /// Where to go instead.
     pub advice: String,
+}
+
+/// A documented medical clearance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClearanceView {
+    /// Item id.
+    pub item: String,
+    /// Who assessed it.
+    pub assessed_by: String,
+    /// When, `YYYY-MM-DD`.
+    pub assessed_on: String,
+    /// What was found or advised.
+    pub note: String,
+}
+
+/// A positive item covered by a clearance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClearedView {
+    /// The item.
+    pub flag: FlagView,
+    /// The clearance.
+    pub clearance: ClearanceView,
+}
+
+/// A clearance that was recorded but not applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IgnoredClearanceView {
+    /// The clearance.
+    pub clearance: ClearanceView,
+    /// Why it was not applied.
+    pub problem: ClearanceProblemView,
+}
+
+/// Why a clearance was not applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClearanceProblemView {
+    /// The item was not answered yes.
+    ItemNotPositive,
+    /// The item is new or sudden.
+    NewOnset,
+    /// The clearance is dated after the assessment.
+    AfterAssessment,
 }
 
 /// The red-flag screen's outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RedFlagView {
-    /// `clear`, `positive` or `incomplete`.
-    pub status: String,
+    /// Clear, cleared, positive or incomplete.
+    pub status: GateStatus,
     /// Whether the plan is blocked.
     pub plan_blocked: bool,
-    /// What to do, in one sentence.
-    pub message: String,
-    /// Positive items, most urgent first.
+    /// The most urgent action of the uncleared items.
+    pub most_urgent: Option<Action>,
+    /// Uncleared positive items, most urgent first.
     pub positive: Vec<FlagView>,
+    /// Positive items with a documented clearance.
+    pub cleared: Vec<ClearedView>,
     /// Unanswered item ids.
     pub missing: Vec<String>,
+    /// Clearances not applied.
+    pub ignored_clearances: Vec<IgnoredClearanceView>,
+}
+
+/// Intake answers that contradict each other, naming the fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntakeWarning {
+    /// The fields to check.
+    pub fields: Vec<String>,
+    /// What contradicts what.
+    pub problem: ImplausibleView,
+}
+
+/// A contradiction in the intake.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ImplausibleView {
+    /// The longest bout is longer than the day's sitting.
+    BoutLongerThanSitting {
+        /// Minutes.
+        bout_min: f64,
+        /// Hours a day.
+        sitting_hours: f64,
+    },
+    /// Breaks come more often than the longest bout allows.
+    BoutLongerThanBreakInterval {
+        /// Minutes.
+        bout_min: f64,
+        /// Minutes.
+        break_every_min: f64,
+    },
+    /// Driving longer than sitting in a car.
+    DrivingMoreThanCar {
+        /// Hours a day.
+        driving_hours: f64,
+        /// Hours a day.
+        car_hours: f64,
+    },
+    /// More hours on calls than on the phone and computer.
+    CallsMoreThanDevices {
+        /// Hours a day.
+        call_hours: f64,
+        /// Hours a day.
+        device_hours: f64,
+    },
+    /// Pain now above the worst in 24 hours.
+    NprsNowAboveWorst {
+        /// 0–10.
+        now: u8,
+        /// 0–10.
+        worst_24h: u8,
+    },
+    /// Headache locations without headache days.
+    HeadacheLocationsWithoutDays,
+}
+
+/// How a value reads against its measure's norm and cut-offs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Finding {
+    /// Below the lower cut-off.
+    BelowCutoff,
+    /// Above the upper cut-off.
+    AboveCutoff,
+    /// Below the normal range (no cut-off crossed).
+    BelowNorm,
+    /// Above the normal range (no cut-off crossed).
+    AboveNorm,
+    /// Within the cut-offs and the normal range.
+    Within,
+}
+
+/// Reads a value against a measure (sex-specific lower cut-off where the measure has one).
+pub fn finding(m: &Measure, value: f64, sex: Option<Sex>) -> Option<Finding> {
+    let lower = inference::lower_cutoff(m, sex).map(|(c, _)| c);
+    if lower.is_some_and(|c| value < c) {
+        return Some(Finding::BelowCutoff);
+    }
+    if m.cutoff_above.is_some_and(|c| value > c) {
+        return Some(Finding::AboveCutoff);
+    }
+    if m.norm_low.is_some_and(|lo| value < lo) {
+        return Some(Finding::BelowNorm);
+    }
+    if m.norm_high.is_some_and(|hi| value > hi) {
+        return Some(Finding::AboveNorm);
+    }
+    (lower.is_some() || m.cutoff_above.is_some() || m.norm_low.is_some() || m.norm_high.is_some()).then_some(Finding::Within)
+}
+
+/// Why a photo metric was not measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "cause", rename_all = "snake_case")]
+pub enum NotMeasurableView {
+    /// It needs the other view.
+    WrongView {
+        /// The view it needs.
+        needs: MeasureView,
+    },
+    /// A landmark is not visible enough.
+    LowVisibility {
+        /// MediaPipe's landmark name.
+        landmark: String,
+        /// Its visibility.
+        visibility: f64,
+        /// The gate.
+        minimum: f64,
+    },
+    /// A landmark lies outside the image.
+    OutsideImage {
+        /// MediaPipe's landmark name.
+        landmark: String,
+    },
+    /// The torso is too small in the photo.
+    TorsoTooSmall,
+    /// A side view with the body rotated toward the camera.
+    Rotated {
+        /// Shoulder spread, fraction of torso length.
+        spread: f64,
+        /// The most a side view allows.
+        limit: f64,
+    },
+    /// A front view with the body turned sideways.
+    TurnedSideways {
+        /// Shoulder spread, fraction of torso length.
+        spread: f64,
+        /// The least a front view needs.
+        limit: f64,
+    },
+    /// The trunk leans too far: retake sitting upright.
+    Leaning {
+        /// Degrees, positive forward, negative back.
+        degrees: f64,
+        /// The gate passed.
+        limit: f64,
+    },
+    /// The geometry leaves it undefined.
+    Undefined,
+    /// Tonus has no formula for it.
+    NoFormula,
+}
+
+impl NotMeasurableView {
+    /// Whether it was only the other view's metric.
+    pub fn is_wrong_view(&self) -> bool {
+        matches!(self, NotMeasurableView::WrongView { .. })
+    }
+}
+
+impl From<NotMeasurable> for NotMeasurableView {
+    fn from(n: NotMeasurable) -> Self {
+        match n {
+            NotMeasurable::WrongView { needs } => Self::WrongView { needs },
+            NotMeasurable::LowVisibility { landmark, visibility, minimum } => {
+                Self::LowVisibility { landmark: landmark.to_string(), visibility: round(visibility, 2), minimum }
+            }
+            NotMeasurable::OutsideImage { landmark } => Self::OutsideImage { landmark: landmark.to_string() },
+            NotMeasurable::TorsoTooSmall => Self::TorsoTooSmall,
+            NotMeasurable::Rotated { spread, limit } => Self::Rotated { spread: round(spread, 2), limit },
+            NotMeasurable::TurnedSideways { spread, limit } => Self::TurnedSideways { spread: round(spread, 2), limit },
+            NotMeasurable::Leaning { degrees, limit } => Self::Leaning { degrees: round(degrees, 1), limit },
+            NotMeasurable::Undefined => Self::Undefined,
+            NotMeasurable::NoFormula => Self::NoFormula,
+        }
+    }
+}
+
+/// Which way a front-view asymmetry goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "side", rename_all = "snake_case")]
+pub enum AsymmetryView {
+    /// Level.
+    Level,
+    /// This side is higher.
+    Higher(Side),
+    /// The head tilts toward this side.
+    TiltedTo(Side),
+}
+
+impl From<Asymmetry> for AsymmetryView {
+    fn from(a: Asymmetry) -> Self {
+        match a {
+            Asymmetry::Level => Self::Level,
+            Asymmetry::Higher(s) => Self::Higher(s),
+            Asymmetry::TiltedTo(s) => Self::TiltedTo(s),
+        }
+    }
+}
+
+/// A metric's reading.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Reading {
+    /// Measured.
+    Measured {
+        /// The value in the measure's unit.
+        value: f64,
+        /// Against the norm and cut-offs (null when the measure has neither).
+        finding: Option<Finding>,
+        /// What the value's sign means, in words, for signed measures.
+        sign_means: Option<String>,
+        /// For front-view asymmetries: which side.
+        asymmetry: Option<AsymmetryView>,
+    },
+    /// Not measured from this photo.
+    NotMeasurable {
+        /// Why.
+        cause: NotMeasurableView,
+    },
 }
 
 /// One metric of one photo.
@@ -99,28 +374,68 @@ pub struct MetricView {
     pub id: String,
     /// Name.
     pub name: String,
-    /// `exact` or `proxy`.
-    pub kind: String,
+    /// Exact or proxy.
+    pub kind: MeasureKind,
     /// What a proxy stands in for.
     pub proxy_for: Option<String>,
     /// Unit.
     pub unit: String,
-    /// The value, when measured.
-    pub value: Option<f64>,
-    /// A detail such as which side is higher.
-    pub detail: Option<String>,
-    /// Why it was not measured.
-    pub not_measurable: Option<String>,
+    /// The reading.
+    pub reading: Reading,
     /// The norm in words.
     pub norm: String,
-    /// `below_cutoff`, `above_cutoff`, `within` or null (no cut-off or not measured).
-    pub finding: Option<String>,
     /// The minimal detectable change, when known.
     pub real_change: Option<f64>,
     /// Certainty of the measure and its cut-off.
-    pub certainty: String,
+    pub certainty: Certainty,
     /// Reference ids.
     pub sources: Vec<String>,
+}
+
+/// A problem with a whole photo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PhotoWarningView {
+    /// Labelled one view, looks like the other.
+    ViewMismatch {
+        /// As labelled.
+        given: View,
+        /// As detected.
+        looks_like: View,
+    },
+    /// A side photo facing the other way.
+    FacesOtherWay {
+        /// As labelled.
+        given: View,
+        /// As detected.
+        detected: View,
+    },
+    /// Nothing on it can be measured.
+    Unusable {
+        /// Why.
+        cause: NotMeasurableView,
+    },
+    /// The head and shoulder angles were not measured: the trunk leans too far.
+    Leaning {
+        /// Why.
+        cause: NotMeasurableView,
+    },
+    /// Several people were found; the most prominent was measured.
+    SeveralPeople {
+        /// How many.
+        found: usize,
+    },
+}
+
+impl From<PhotoWarning> for PhotoWarningView {
+    fn from(w: PhotoWarning) -> Self {
+        match w {
+            PhotoWarning::ViewMismatch { given, looks_like } => Self::ViewMismatch { given, looks_like },
+            PhotoWarning::FacesOtherWay { given, detected } => Self::FacesOtherWay { given, detected },
+            PhotoWarning::Unusable(cause) => Self::Unusable { cause: cause.into() },
+            PhotoWarning::Leaning(cause) => Self::Leaning { cause: cause.into() },
+        }
+    }
 }
 
 /// One photo's landmark set and metrics.
@@ -128,14 +443,14 @@ pub struct MetricView {
 pub struct PhotoView {
     /// The landmark file (or photo) it came from.
     pub file: String,
-    /// `side-left`, `side-right`, `front`.
-    pub view: String,
+    /// The view used.
+    pub view: View,
     /// Whether the view was detected rather than given.
     pub view_detected: bool,
-    /// `sitting` or `standing`.
-    pub posture: String,
-    /// `automatic`, `manual`, `marker`.
-    pub landmark_source: String,
+    /// Sitting or standing.
+    pub posture: Posture,
+    /// Automatic, manual or marker.
+    pub landmark_source: LandmarkSource,
     /// Pose model, for automatic landmarks.
     pub model: Option<String>,
     /// Pose model version.
@@ -145,9 +460,38 @@ pub struct PhotoView {
     /// Image size.
     pub height: u32,
     /// Problems with the whole photo.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<PhotoWarningView>,
     /// Every photo metric.
     pub metrics: Vec<MetricView>,
+}
+
+/// One value of a clinical test, on one side or for the whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestReading {
+    /// The value.
+    pub value: f64,
+    /// The value in words for a categorical test ("subtle", "reduced").
+    pub label: Option<String>,
+    /// Against the norm and cut-offs.
+    pub finding: Option<Finding>,
+}
+
+/// A test's result: one value, or one per side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "sides", rename_all = "snake_case")]
+pub enum TestResult {
+    /// One value.
+    Whole {
+        /// The reading.
+        reading: TestReading,
+    },
+    /// Per side.
+    Sided {
+        /// Left.
+        left: Option<TestReading>,
+        /// Right.
+        right: Option<TestReading>,
+    },
 }
 
 /// A clinical test result against its norm.
@@ -157,20 +501,53 @@ pub struct TestView {
     pub id: String,
     /// Name.
     pub name: String,
-    /// The value the rules see (the weaker side, or the side difference).
-    pub value: f64,
-    /// The value in words, with its unit.
-    pub shown: String,
+    /// Unit.
+    pub unit: String,
+    /// The result.
+    pub result: TestResult,
     /// The norm in words.
     pub norm: String,
-    /// `below_cutoff`, `above_cutoff`, `within` or null.
-    pub finding: Option<String>,
     /// The minimal detectable change, when known.
     pub real_change: Option<f64>,
     /// Certainty.
-    pub certainty: String,
+    pub certainty: Certainty,
     /// Reference ids.
     pub sources: Vec<String>,
+}
+
+/// A palpation finding as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PalpationView {
+    /// Muscle id.
+    pub muscle: String,
+    /// Muscle name.
+    pub muscle_name: String,
+    /// Side.
+    pub side: Side,
+    /// Tone.
+    pub tone: Option<Tone>,
+    /// Tenderness 0–3.
+    pub tenderness: Option<u8>,
+    /// A tender spot reproduced the familiar pain.
+    pub familiar_pain: Option<bool>,
+    /// Where.
+    pub location: Option<String>,
+}
+
+/// What a piece of evidence points to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PointsTo {
+    /// A muscle state.
+    Overactive,
+    /// A muscle state.
+    Inhibited,
+    /// A muscle state.
+    Balanced,
+    /// A component present.
+    Present,
+    /// A component absent.
+    Absent,
 }
 
 /// One piece of evidence.
@@ -182,37 +559,198 @@ pub struct EvidenceView {
     pub description: String,
     /// What was observed.
     pub observed: Vec<String>,
-    /// `exposure`, `posture metric`, `clinical test`, `symptom`.
-    pub source: String,
+    /// Exposure, symptom, clinical test, palpation or photo metric.
+    pub kind: EvidenceKind,
+    /// The side(s) it applies to.
+    pub laterality: Laterality,
     /// The state or status it points to.
-    pub points_to: String,
+    pub points_to: PointsTo,
     /// Rule weight.
     pub weight: f64,
     /// Weight × certainty factor.
     pub effective_weight: f64,
     /// Certainty.
-    pub certainty: String,
+    pub certainty: Certainty,
     /// Reference ids.
     pub sources: Vec<String>,
 }
 
-/// A muscle's inferred state.
+/// Why a muscle side has no state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownReason {
+    /// No rule fired.
+    NoEvidence,
+    /// The evidence points different ways.
+    Conflicting,
+    /// Too little to conclude.
+    TooLittle,
+}
+
+/// A muscle's status on one side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum StatusView {
+    /// Found on the body (tests, palpation, photos).
+    Found {
+        /// The state.
+        state: MuscleState,
+        /// 0–1.
+        confidence: f64,
+    },
+    /// Suspected from exposure, symptoms or contested findings; never a finding.
+    Suspected {
+        /// The state.
+        state: MuscleState,
+        /// 0–1.
+        confidence: f64,
+        /// What the suspicion rests on.
+        basis: Vec<EvidenceKind>,
+    },
+    /// No state.
+    Unknown {
+        /// Why.
+        reason: UnknownReason,
+    },
+}
+
+impl StatusView {
+    /// The state, when found.
+    pub fn found(&self) -> Option<MuscleState> {
+        match self {
+            StatusView::Found { state, .. } => Some(*state),
+            _ => None,
+        }
+    }
+}
+
+impl From<&Status> for StatusView {
+    fn from(s: &Status) -> Self {
+        match s {
+            Status::Found { state, confidence } => Self::Found { state: *state, confidence: round(*confidence, 2) },
+            Status::Suspected { state, confidence, basis } => {
+                Self::Suspected { state: *state, confidence: round(*confidence, 2), basis: basis.clone() }
+            }
+            Status::Unknown(u) => Self::Unknown {
+                reason: match u {
+                    Unknown::NoEvidence => UnknownReason::NoEvidence,
+                    Unknown::Conflicting => UnknownReason::Conflicting,
+                    Unknown::TooLittle => UnknownReason::TooLittle,
+                },
+            },
+        }
+    }
+}
+
+/// What to do to settle a muscle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProbeView {
+    /// A clinical test.
+    Test {
+        /// Measure id.
+        measure: String,
+    },
+    /// Palpating a muscle.
+    Palpation {
+        /// Muscle id.
+        muscle: String,
+    },
+    /// A photo in a view.
+    Photo {
+        /// Side or front.
+        view: MeasureView,
+    },
+}
+
+impl From<&Probe> for ProbeView {
+    fn from(p: &Probe) -> Self {
+        match p {
+            Probe::Test(m) => Self::Test { measure: m.clone() },
+            Probe::Palpation(m) => Self::Palpation { muscle: m.clone() },
+            Probe::Photo(v) => Self::Photo { view: *v },
+        }
+    }
+}
+
+/// How much an outcome could weigh toward a state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TowardView {
+    /// The state.
+    pub state: MuscleState,
+    /// Weighted evidence it could add.
+    pub weight: f64,
+}
+
+/// A test that would settle a muscle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NextTestView {
+    /// What to do.
+    pub probe: ProbeView,
+    /// It in words ("Deep neck flexor endurance", "palpate the upper trapezius", "a side photo").
+    pub name: String,
+    /// What each outcome could weigh, largest first.
+    pub toward: Vec<TowardView>,
+    /// Whether an outcome could settle it on its own.
+    pub settles: bool,
+}
+
+/// A muscle's inferred status, per side.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MuscleView {
     /// Muscle id.
     pub id: String,
     /// Name.
     pub name: String,
-    /// `overactive`, `inhibited`, `balanced`, `unknown`.
-    pub state: String,
-    /// 0–1.
-    pub confidence: f64,
-    /// Why unknown, or a caveat.
-    pub note: Option<String>,
+    /// Name in plain words, for the client.
+    pub plain_name: String,
     /// The pattern's typical state for it.
-    pub typical_state: String,
+    pub typical_state: TypicalState,
+    /// Left side.
+    pub left: StatusView,
+    /// Right side.
+    pub right: StatusView,
     /// The evidence trail.
     pub evidence: Vec<EvidenceView>,
+    /// Tests that would settle a side not found, most useful first.
+    pub next_tests: Vec<NextTestView>,
+}
+
+impl MuscleView {
+    /// The status on one side.
+    pub fn side(&self, side: Side) -> &StatusView {
+        match side {
+            Side::Left => &self.left,
+            Side::Right => &self.right,
+        }
+    }
+}
+
+/// A posture component's status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ComponentStatusView {
+    /// Present on a photo or test.
+    Present {
+        /// 0–1.
+        confidence: f64,
+        /// What showed it.
+        basis: EvidenceKind,
+    },
+    /// Measured and absent.
+    Absent {
+        /// 0–1.
+        confidence: f64,
+        /// What showed it.
+        basis: EvidenceKind,
+    },
+    /// Suggested by exposure, not measured.
+    Suspected {
+        /// 0–1.
+        confidence: f64,
+    },
+    /// Not measured, or conflicting.
+    Unknown,
 }
 
 /// A posture component.
@@ -222,12 +760,34 @@ pub struct ComponentView {
     pub id: String,
     /// Name.
     pub name: String,
-    /// `present`, `absent`, `unknown`.
-    pub status: String,
-    /// 0–1.
-    pub confidence: f64,
+    /// Status.
+    pub status: ComponentStatusView,
     /// Evidence.
     pub evidence: Vec<EvidenceView>,
+}
+
+/// Why the pattern label does not apply.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PatternGapView {
+    /// No tight muscle found.
+    NoOveractiveFinding,
+    /// No weak muscle found.
+    NoInhibitedFinding,
+    /// Too few supporting findings.
+    TooFewFindings {
+        /// Found.
+        found: usize,
+        /// Needed.
+        needed: usize,
+    },
+    /// Too many findings against.
+    TooMuchAgainst {
+        /// Share that fits.
+        share: f64,
+        /// Needed.
+        needed: f64,
+    },
 }
 
 /// The pattern label.
@@ -241,16 +801,44 @@ pub struct PatternView {
     pub applies: bool,
     /// 0–1.
     pub confidence: f64,
-    /// Ids that fit.
+    /// Ids found as the pattern expects.
     pub supporting: Vec<String>,
-    /// Ids that contradict.
+    /// Ids found otherwise.
     pub against: Vec<String>,
-    /// Ids not assessed.
+    /// Ids without a finding.
     pub unassessed: Vec<String>,
+    /// What keeps it from applying.
+    pub gaps: Vec<PatternGapView>,
     /// Certainty of the pattern itself.
-    pub certainty: String,
-    /// Reminder that the label is inferred.
-    pub note: String,
+    pub certainty: Certainty,
+}
+
+/// How a muscular cause is supported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "support", rename_all = "snake_case")]
+pub enum SupportView {
+    /// Findings support it.
+    Supported {
+        /// By the muscle's found state, or by palpation reproducing the familiar pain.
+        basis: SupportBasisView,
+    },
+    /// Not established; suspected from these kinds of evidence (empty: not assessed).
+    Possible {
+        /// The suspicion's basis.
+        basis: Vec<EvidenceKind>,
+    },
+    /// The muscle was found in another state.
+    NotSupported,
+}
+
+/// Why a cause is supported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportBasisView {
+    /// The muscle was found in the state the mechanism needs.
+    FoundState,
+    /// Palpation reproduced the familiar pain.
+    FamiliarPain,
 }
 
 /// A muscle held responsible for a symptom.
@@ -260,23 +848,25 @@ pub struct CauseView {
     pub muscle: String,
     /// Muscle name.
     pub muscle_name: String,
-    /// Mechanism in words.
-    pub mechanism: String,
-    /// Explanation.
+    /// In plain words.
+    pub plain_name: String,
+    /// Mechanism.
+    pub mechanism: Mechanism,
+    /// Explanation for the therapist.
     pub explanation: String,
-    /// `supported`, `possible`, `not_supported`.
-    pub support: String,
-    /// The muscle's inferred state.
-    pub muscle_state: String,
-    /// Its confidence.
+    /// Support.
+    pub support: SupportView,
+    /// The side(s) it applies to.
+    pub laterality: Laterality,
+    /// The deciding finding's confidence (0 when not found).
     pub confidence: f64,
     /// Certainty.
-    pub certainty: String,
+    pub certainty: Certainty,
     /// Reference ids.
     pub sources: Vec<String>,
 }
 
-/// A non-muscular cause.
+/// A non-muscular cause (the differential, for the clinician only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OtherCauseView {
     /// The cause.
@@ -284,9 +874,51 @@ pub struct OtherCauseView {
     /// What it means.
     pub note: String,
     /// Certainty.
-    pub certainty: String,
+    pub certainty: Certainty,
     /// Reference ids.
     pub sources: Vec<String>,
+}
+
+/// What was reported.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReportedView {
+    /// Pain 0–10 on a side.
+    Pain {
+        /// 0–10.
+        intensity: f64,
+        /// Side.
+        side: PainSide,
+    },
+    /// A headache.
+    Headache {
+        /// Days a month.
+        days_per_month: f64,
+    },
+}
+
+/// The ICHD-3 reading of the headache features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "frequency", rename_all = "snake_case")]
+pub enum HeadacheView {
+    /// Fits tension-type headache.
+    TensionType(FrequencyView),
+    /// One-sided, provoked by the neck.
+    Cervicogenic,
+    /// Neither.
+    Other,
+}
+
+/// Tension-type headache frequency (ICHD-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrequencyView {
+    /// Under 1 day a month.
+    Infrequent,
+    /// 1–14 days a month.
+    Frequent,
+    /// 15 or more: chronic if it persists for more than 3 months.
+    ChronicIfPersistent,
 }
 
 /// The explanation of one symptom.
@@ -297,54 +929,77 @@ pub struct PainView {
     /// Region name.
     pub region_name: String,
     /// What was reported.
-    pub reported: String,
-    /// ICHD-3 note for headache locations.
-    pub headache_note: Option<String>,
-    /// Muscular causes.
+    pub reported: ReportedView,
+    /// The headache reading.
+    pub headache: Option<HeadacheView>,
+    /// Muscular causes, best supported first.
     pub causes: Vec<CauseView>,
-    /// Other causes to keep in mind.
+    /// Other causes to keep in mind (clinician only).
     pub other_causes: Vec<OtherCauseView>,
 }
 
-/// Outcome measures.
+/// The muscle story.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OutcomesView {
-    /// NDI.
-    pub ndi: Option<NdiView>,
-    /// NPRS.
-    pub nprs: Option<NprsView>,
-    /// PSFS.
-    pub psfs: Option<PsfsView>,
+pub struct StoryView {
+    /// Muscles.
+    pub muscles: Vec<MuscleView>,
+    /// Posture components.
+    pub components: Vec<ComponentView>,
+    /// The pattern label.
+    pub pattern: PatternView,
+    /// Pain explanation.
+    pub pain: Vec<PainView>,
 }
 
-/// NDI.
+/// The NDI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NdiView {
-    /// 0–50.
-    pub score: f64,
-    /// Percent.
-    pub percent: f64,
-    /// Items answered.
-    pub answered: usize,
-    /// Prorated for missing items.
-    pub prorated: bool,
-    /// Severity band.
-    pub band: String,
-    /// Minimal detectable change, points.
-    pub real_change: f64,
-    /// Likely meaningful change, points.
-    pub meaningful_change: f64,
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum NdiView {
+    /// Scored.
+    Scored {
+        /// 0–50.
+        score: f64,
+        /// Percent.
+        percent: f64,
+        /// Items answered.
+        answered: usize,
+        /// Prorated for missing items.
+        prorated: bool,
+        /// Severity band.
+        band: String,
+        /// Minimal detectable change, points.
+        real_change: f64,
+        /// Likely meaningful change, points.
+        meaningful_change: f64,
+    },
+    /// Too many items missing.
+    NotScorable {
+        /// Items answered.
+        answered: usize,
+        /// The most that may be missing.
+        max_missing: usize,
+    },
+}
+
+impl NdiView {
+    /// The score, when scored.
+    pub fn score(&self) -> Option<f64> {
+        match self {
+            NdiView::Scored { score, .. } => Some(*score),
+            NdiView::NotScorable { .. } => None,
+        }
+    }
 }
 
 /// NPRS.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NprsView {
-    /// Now.
-    pub now: Option<f64>,
+    /// Now, 0–10.
+    pub now: Option<u8>,
     /// Worst in 24 hours.
-    pub worst_24h: Option<f64>,
+    pub worst_24h: Option<u8>,
     /// Average over the week.
-    pub average_week: Option<f64>,
+    pub average_week: Option<u8>,
     /// Real-change threshold, points.
     pub real_change: f64,
     /// MCID, points.
@@ -358,12 +1013,25 @@ pub struct PsfsView {
     pub mean: f64,
     /// Mean as written on the form.
     pub mean_as_written: f64,
-    /// `1` or `2`.
-    pub version: String,
+    /// Version.
+    pub version: PsfsVersion,
     /// Items.
     pub items: usize,
+    /// Fewer than the recommended 3 activities.
+    pub fewer_than_recommended: bool,
     /// Real-change threshold of the mean.
     pub real_change: f64,
+}
+
+/// Outcome measures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomesView {
+    /// NDI.
+    pub ndi: Option<NdiView>,
+    /// NPRS.
+    pub nprs: Option<NprsView>,
+    /// PSFS.
+    pub psfs: Option<PsfsView>,
 }
 
 /// A massage target.
@@ -373,6 +1041,10 @@ pub struct MassageTargetView {
     pub muscle: String,
     /// Muscle name.
     pub muscle_name: String,
+    /// The side(s).
+    pub laterality: Laterality,
+    /// The state it was found in.
+    pub state: MuscleState,
     /// Technique names.
     pub techniques: Vec<String>,
     /// Cautions.
@@ -393,9 +1065,39 @@ pub struct MassageView {
     /// Why this dose.
     pub rationale: String,
     /// Certainty.
-    pub certainty: String,
+    pub certainty: Certainty,
     /// Reference ids.
     pub sources: Vec<String>,
+}
+
+/// A muscle an exercise is for, with its side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForMuscle {
+    /// Muscle id.
+    pub muscle: String,
+    /// Name.
+    pub name: String,
+    /// Side(s).
+    pub laterality: Laterality,
+}
+
+/// Why an exercise is in the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReasonView {
+    /// For these muscles, found in this assessment.
+    Finding {
+        /// The muscles.
+        muscles: Vec<ForMuscle>,
+    },
+    /// Part of every plan in this phase.
+    Always,
+    /// A reason in words: written by the therapist in an edited plan, or kept from a plan of
+    /// report format 1.
+    Noted {
+        /// The reason.
+        text: String,
+    },
 }
 
 /// An exercise in the plan, with everything a client needs.
@@ -405,8 +1107,10 @@ pub struct ExerciseView {
     pub id: String,
     /// Name.
     pub name: String,
-    /// `release`, `lengthen`, `activate`, `strengthen`, `mobilise`.
-    pub purpose: String,
+    /// Purpose.
+    pub purpose: Purpose,
+    /// The side(s) to do it on.
+    pub laterality: Laterality,
     /// Dose.
     pub dosage: String,
     /// Progression.
@@ -416,9 +1120,9 @@ pub struct ExerciseView {
     /// Steps.
     pub instructions: Vec<String>,
     /// Why it is in the plan.
-    pub reason: String,
+    pub reason: ReasonView,
     /// Certainty.
-    pub certainty: String,
+    pub certainty: Certainty,
     /// Reference ids.
     pub sources: Vec<String>,
 }
@@ -451,21 +1155,52 @@ pub struct ChangeView {
     pub id: String,
     /// Advice.
     pub advice: String,
+    /// A break rule.
+    pub breaks: bool,
     /// Certainty.
-    pub certainty: String,
+    pub certainty: Certainty,
     /// Reference ids.
     pub sources: Vec<String>,
+}
+
+/// A test to do at the next visit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestToDoView {
+    /// What to do.
+    pub probe: ProbeView,
+    /// It in words.
+    pub name: String,
+    /// Muscle ids it would settle.
+    pub muscles: Vec<String>,
+}
+
+/// What kind of plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanKindView {
+    /// Massage and corrective exercises for what was found.
+    Corrective,
+    /// Nothing found: advice and tests to do.
+    ExposureOnly,
+    /// Outcomes within normal: keep it that way.
+    Maintenance,
 }
 
 /// The plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanView {
+    /// What kind.
+    pub kind: PlanKindView,
     /// Massage.
     pub massage: Option<MassageView>,
     /// Exercise phases.
     pub phases: Vec<PhaseView>,
     /// Exposure changes.
     pub exposure_changes: Vec<ChangeView>,
+    /// Tests to do at the next visit.
+    pub tests_to_do: Vec<TestToDoView>,
+    /// For a maintenance plan: why.
+    pub maintenance_note: Option<String>,
     /// Re-score outcome measures on.
     pub review_outcomes_on: String,
     /// Retake photos on.
@@ -481,316 +1216,385 @@ pub struct ReferenceView {
     pub citation: String,
 }
 
-fn certainty(c: Certainty) -> String {
-    match c {
-        Certainty::Established => "established",
-        Certainty::Convention => "convention",
-        Certainty::Contested => "contested",
-    }
-    .to_string()
-}
-
 fn round(v: f64, places: i32) -> f64 {
     let f = 10f64.powi(places);
     (v * f).round() / f
 }
 
-fn state(s: MuscleState) -> String {
-    s.label().to_string()
+/// Builds the report. `photo_names` names each landmark set, in the order given to the engine.
+pub fn build(intake: &Intake, poses: &[Pose], photo_names: &[String], a: &Assessment, kb: &KnowledgeBase) -> Report {
+    let mut report = Report {
+        format_version: FORMAT_VERSION,
+        engine_version: tonus_core::ENGINE_VERSION.to_string(),
+        client: ClientView { name: intake.person.label.clone(), sex: intake.person.sex, age: intake.person.age },
+        assessed_on: intake.assessed_on.to_string(),
+        red_flags: red_flags(&a.gate),
+        warnings: a.implausible.iter().map(warning).collect(),
+        photos: poses.iter().zip(&a.poses).enumerate().map(|(i, (pose, pm))| photo(pose, pm, photo_names.get(i), i, intake, kb)).collect(),
+        tests: tests(a, kb),
+        palpation: intake.palpation.iter().map(|p| palpation(p, kb)).collect(),
+        story: a.story.as_ref().map(|s| story(s, kb)),
+        outcomes: outcomes(&a.scores, kb),
+        plan: a.plan.as_ref().map(|p| plan(p, kb)),
+        references: vec![],
+    };
+    report.references = cited(&report, kb);
+    report
 }
 
-fn evidence_view(e: &Evidence) -> EvidenceView {
+fn flag(f: &PositiveFlag) -> FlagView {
+    FlagView {
+        item: f.item.clone(),
+        question: f.question.clone(),
+        category: f.category.clone(),
+        category_name: f.category_name.clone(),
+        onset: f.onset,
+        action: f.action,
+        advice: f.advice.clone(),
+    }
+}
+
+fn clearance(c: &tonus_core::intake::Clearance) -> ClearanceView {
+    ClearanceView { item: c.item.clone(), assessed_by: c.assessed_by.clone(), assessed_on: c.assessed_on.to_string(), note: c.note.clone() }
+}
+
+fn red_flags(gate: &Gate) -> RedFlagView {
+    RedFlagView {
+        status: gate.status,
+        plan_blocked: !gate.allows_plan(),
+        most_urgent: gate.most_urgent(),
+        positive: gate.positive.iter().map(flag).collect(),
+        cleared: gate.cleared.iter().map(|c| ClearedView { flag: flag(&c.flag), clearance: clearance(&c.clearance) }).collect(),
+        missing: gate.missing.clone(),
+        ignored_clearances: gate
+            .ignored_clearances
+            .iter()
+            .map(|i| IgnoredClearanceView {
+                clearance: clearance(&i.clearance),
+                problem: match i.problem {
+                    ClearanceProblem::ItemNotPositive => ClearanceProblemView::ItemNotPositive,
+                    ClearanceProblem::NewOnset => ClearanceProblemView::NewOnset,
+                    ClearanceProblem::AfterAssessment => ClearanceProblemView::AfterAssessment,
+                },
+            })
+            .collect(),
+    }
+}
+
+fn warning(w: &Implausible) -> IntakeWarning {
+    let problem = match *w {
+        Implausible::BoutLongerThanSitting { bout_min, sitting_hours } => {
+            ImplausibleView::BoutLongerThanSitting { bout_min, sitting_hours }
+        }
+        Implausible::BoutLongerThanBreakInterval { bout_min, break_every_min } => {
+            ImplausibleView::BoutLongerThanBreakInterval { bout_min, break_every_min }
+        }
+        Implausible::DrivingMoreThanCar { driving_hours, car_hours } => ImplausibleView::DrivingMoreThanCar { driving_hours, car_hours },
+        Implausible::CallsMoreThanDevices { call_hours, device_hours } => {
+            ImplausibleView::CallsMoreThanDevices { call_hours, device_hours }
+        }
+        Implausible::NprsNowAboveWorst { now, worst_24h } => ImplausibleView::NprsNowAboveWorst { now, worst_24h },
+        Implausible::HeadacheLocationsWithoutDays => ImplausibleView::HeadacheLocationsWithoutDays,
+    };
+    IntakeWarning { fields: w.fields().iter().map(|f| (*f).to_string()).collect(), problem }
+}
+
+fn metric(m: &tonus_core::metrics::Metric, intake: &Intake, kb: &KnowledgeBase) -> Option<MetricView> {
+    let def = kb.measure(&m.measure)?;
+    let reading = match &m.value {
+        MetricValue::Measured { value, asymmetry } => {
+            let sign_means = if *value > 0.0 {
+                def.positive_means.clone()
+            } else if *value < 0.0 {
+                def.negative_means.clone()
+            } else {
+                None
+            };
+            Reading::Measured {
+                value: round(*value, 2),
+                finding: finding(def, *value, Some(intake.person.sex)),
+                sign_means,
+                asymmetry: asymmetry.map(AsymmetryView::from),
+            }
+        }
+        MetricValue::NotMeasurable(cause) => Reading::NotMeasurable { cause: (*cause).into() },
+    };
+    Some(MetricView {
+        id: def.id.clone(),
+        name: def.name.clone(),
+        kind: def.kind,
+        proxy_for: def.proxy_for.clone(),
+        unit: def.unit.clone(),
+        reading,
+        norm: def.norm.clone(),
+        real_change: def.real_change,
+        certainty: def.certainty,
+        sources: def.sources.clone(),
+    })
+}
+
+fn photo(pose: &Pose, pm: &PoseMetrics, name: Option<&String>, i: usize, intake: &Intake, kb: &KnowledgeBase) -> PhotoView {
+    let cap = pose.capture();
+    PhotoView {
+        file: name.cloned().unwrap_or_else(|| format!("landmarks #{}", i + 1)),
+        view: pm.view,
+        view_detected: pm.view_detected,
+        posture: cap.posture,
+        landmark_source: cap.source,
+        model: cap.model.clone(),
+        model_version: cap.model_version.clone(),
+        width: pose.width(),
+        height: pose.height(),
+        warnings: pm.warnings.iter().map(|w| (*w).into()).collect(),
+        metrics: pm.metrics.iter().filter_map(|m| metric(m, intake, kb)).collect(),
+    }
+}
+
+/// A categorical test value in words.
+fn test_label(measure: &str, v: f64) -> Option<String> {
+    let word = match measure {
+        "scapular_dyskinesis" => ["normal", "subtle", "obvious"].get(v as usize).copied(),
+        "upper_trapezius_length" | "levator_length" => Some(if v >= 0.5 { "reduced" } else { "normal" }),
+        _ => None,
+    };
+    word.map(str::to_string)
+}
+
+fn tests(a: &Assessment, kb: &KnowledgeBase) -> Vec<TestView> {
+    a.facts
+        .iter()
+        .filter(|(name, _)| name.starts_with("test."))
+        .filter_map(|(name, fact)| {
+            let def = kb.measure(tonus_core::facts::measure_of(name)?)?;
+            let reading = |v: f64| TestReading { value: round(v, 2), label: test_label(&def.id, v), finding: finding(def, v, a.facts.sex) };
+            let result = match fact.value {
+                FactValue::Whole(v) => TestResult::Whole { reading: reading(v) },
+                FactValue::Sided(s) => TestResult::Sided { left: s.left.map(reading), right: s.right.map(reading) },
+            };
+            Some(TestView {
+                id: def.id.clone(),
+                name: def.name.clone(),
+                unit: def.unit.clone(),
+                result,
+                norm: def.norm.clone(),
+                real_change: def.real_change,
+                certainty: def.certainty,
+                sources: def.sources.clone(),
+            })
+        })
+        .collect()
+}
+
+fn muscle_name(kb: &KnowledgeBase, id: &str) -> String {
+    kb.muscle(id).map_or_else(|| id.to_string(), |m| m.name.clone())
+}
+
+fn palpation(p: &tonus_core::intake::Palpation, kb: &KnowledgeBase) -> PalpationView {
+    PalpationView {
+        muscle: p.muscle.clone(),
+        muscle_name: muscle_name(kb, &p.muscle),
+        side: p.side,
+        tone: p.tone,
+        tenderness: p.tenderness,
+        familiar_pain: p.familiar_pain,
+        location: p.location.clone(),
+    }
+}
+
+fn evidence(e: &Evidence) -> EvidenceView {
     let points_to = match &e.target {
-        Target::Muscle { direction, .. } => format!("{direction:?}").to_lowercase(),
-        Target::Component { present: true, .. } => "present".into(),
-        Target::Component { present: false, .. } => "absent".into(),
+        Target::Muscle { state: MuscleState::Overactive, .. } => PointsTo::Overactive,
+        Target::Muscle { state: MuscleState::Inhibited, .. } => PointsTo::Inhibited,
+        Target::Muscle { state: MuscleState::Balanced, .. } => PointsTo::Balanced,
+        Target::Component { present: true, .. } => PointsTo::Present,
+        Target::Component { present: false, .. } => PointsTo::Absent,
     };
     EvidenceView {
         rule: e.rule.clone(),
         description: e.description.clone(),
         observed: e.observed.clone(),
-        source: e.source.label().to_string(),
+        kind: e.kind,
+        laterality: e.laterality,
         points_to,
         weight: e.weight,
         effective_weight: round(e.effective_weight, 3),
-        certainty: certainty(e.certainty),
+        certainty: e.certainty,
         sources: e.sources.clone(),
     }
 }
 
-/// Builds the report. `photo_names` names each landmark set, in the order given to the engine.
-pub fn build(intake: &Intake, poses: &[Pose], photo_names: &[String], a: &Assessment, kb: &KnowledgeBase) -> Report {
-    let name_of = |id: &str| kb.muscle(id).map_or_else(|| id.to_string(), |m| m.name.clone());
-    let red_flags = match &a.gate {
-        Gate::Clear => RedFlagView {
-            status: "clear".into(),
-            plan_blocked: false,
-            message: "No red flags: the plan may go ahead. Repeat the screen at every visit.".into(),
-            positive: vec![],
-            missing: vec![],
-        },
-        Gate::Positive(flags) => RedFlagView {
-            status: "positive".into(),
-            plan_blocked: true,
-            message: format!("Red flag: no treatment plan. {}", flags.first().map(|f| f.advice.clone()).unwrap_or_default()),
-            positive: flags
-                .iter()
-                .map(|f| FlagView {
-                    item: f.item.clone(),
-                    question: f.question.clone(),
-                    category: f.category_name.clone(),
-                    action: serde_json::to_value(f.action).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
-                    advice: f.advice.clone(),
-                })
-                .collect(),
-            missing: vec![],
-        },
-        Gate::Incomplete(missing) => RedFlagView {
-            status: "incomplete".into(),
-            plan_blocked: true,
-            message: format!(
-                "The red-flag screen is incomplete ({} of its questions unanswered): no plan until every question is answered.",
-                missing.len()
-            ),
-            positive: vec![],
-            missing: missing.clone(),
-        },
-    };
+/// A probe in words.
+pub fn probe_name(p: &Probe, kb: &KnowledgeBase) -> String {
+    match p {
+        Probe::Test(m) => kb.measure(m).map_or_else(|| m.clone(), |m| m.name.clone()),
+        Probe::Palpation(m) => format!("Palpation of the {}", muscle_name(kb, m).to_lowercase()),
+        Probe::Photo(MeasureView::Side) => "A side photo".into(),
+        Probe::Photo(MeasureView::Front) => "A front photo".into(),
+    }
+}
 
-    let photos = poses
-        .iter()
-        .zip(&a.poses)
-        .enumerate()
-        .map(|(i, (pose, pm))| {
-            let cap = pose.capture();
-            PhotoView {
-                file: photo_names.get(i).cloned().unwrap_or_else(|| format!("landmarks #{}", i + 1)),
-                view: pm.view.as_str().into(),
-                view_detected: pm.view_detected,
-                posture: match cap.posture {
-                    Posture::Sitting => "sitting",
-                    Posture::Standing => "standing",
-                }
-                .into(),
-                landmark_source: match cap.source {
-                    LandmarkSource::Automatic => "automatic",
-                    LandmarkSource::Manual => "manual",
-                    LandmarkSource::Marker => "marker",
-                }
-                .into(),
-                model: cap.model.clone(),
-                model_version: cap.model_version.clone(),
-                width: pose.width(),
-                height: pose.height(),
-                warnings: pm.warnings.clone(),
-                metrics: pm
-                    .metrics
-                    .iter()
-                    .filter_map(|m| {
-                        let def = kb.measure(&m.measure)?;
-                        let (value, detail, not_measurable) = match &m.value {
-                            MetricValue::Measured { value, detail } => (Some(round(*value, 2)), detail.clone(), None),
-                            MetricValue::NotMeasurable { reason } => (None, None, Some(reason.clone())),
-                        };
-                        let finding = value.and_then(|v| {
-                            if def.cutoff_below.is_some_and(|c| v < c) {
-                                Some("below_cutoff".to_string())
-                            } else if def.cutoff_above.is_some_and(|c| v > c) {
-                                Some("above_cutoff".to_string())
-                            } else if def.cutoff_below.is_some() || def.cutoff_above.is_some() {
-                                Some("within".to_string())
-                            } else {
-                                None
-                            }
-                        });
-                        Some(MetricView {
-                            id: def.id.clone(),
-                            name: def.name.clone(),
-                            kind: if def.kind == MeasureKind::Proxy { "proxy" } else { "exact" }.into(),
-                            proxy_for: def.proxy_for.clone(),
-                            unit: def.unit.clone(),
-                            value,
-                            detail,
-                            not_measurable,
-                            norm: def.norm.clone(),
-                            finding,
-                            real_change: def.real_change,
-                            certainty: certainty(def.certainty),
-                            sources: def.sources.clone(),
-                        })
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-
-    let tests = a
-        .facts
-        .iter()
-        .filter(|(name, _)| name.starts_with("test."))
-        .filter_map(|(name, fact)| {
-            let def = kb.measure(tonus_core::facts::measure_of(name)?)?;
-            let (_, unit) = tonus_core::inference::fact_label(name, kb);
-            let v = fact.value;
-            let shown = match def.id.as_str() {
-                "scapular_dyskinesis" => {
-                    ["normal", "subtle", "obvious"].get(v as usize).copied().unwrap_or("?").to_string() + " (worse side)"
-                }
-                "upper_trapezius_length" | "levator_length" => {
-                    if v >= 0.5 { "reduced on at least one side" } else { "normal on both sides" }.to_string()
-                }
-                _ => tonus_core::inference::fmt_value(v, &unit),
-            };
-            let lower = tonus_core::inference::lower_cutoff(def, a.facts.sex).map(|(c, _)| c);
-            let finding = if lower.is_some_and(|c| v < c) {
-                Some("below_cutoff".to_string())
-            } else if def.cutoff_above.is_some_and(|c| v > c) {
-                Some("above_cutoff".to_string())
-            } else if lower.is_some() || def.cutoff_above.is_some() {
-                Some("within".to_string())
-            } else {
-                None
-            };
-            Some(TestView {
-                id: def.id.clone(),
-                name: def.name.clone(),
-                value: round(v, 2),
-                shown,
-                norm: def.norm.clone(),
-                finding,
-                real_change: def.real_change,
-                certainty: certainty(def.certainty),
-                sources: def.sources.clone(),
-            })
-        })
-        .collect();
-
-    let muscles = a
-        .inference
+fn story(s: &Story, kb: &KnowledgeBase) -> StoryView {
+    let inf = &s.inference;
+    let muscles = inf
         .muscles
         .iter()
         .map(|m| {
             let def = kb.muscle(&m.muscle);
             MuscleView {
                 id: m.muscle.clone(),
-                name: name_of(&m.muscle),
-                state: state(m.state),
-                confidence: round(m.confidence, 2),
-                note: m.note.clone(),
-                typical_state: def
-                    .map(|d| serde_json::to_value(d.typical_state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())
-                    .unwrap_or_default(),
-                evidence: m.evidence.iter().map(evidence_view).collect(),
+                name: muscle_name(kb, &m.muscle),
+                plain_name: def.map(|d| d.plain_name.clone()).unwrap_or_default(),
+                typical_state: def.map_or(TypicalState::Overactive, |d| d.typical_state),
+                left: (&m.left).into(),
+                right: (&m.right).into(),
+                evidence: m.evidence.iter().map(evidence).collect(),
+                next_tests: m
+                    .next_tests
+                    .iter()
+                    .map(|t| NextTestView {
+                        probe: (&t.probe).into(),
+                        name: probe_name(&t.probe, kb),
+                        toward: t.toward.iter().map(|(state, w)| TowardView { state: *state, weight: round(*w, 3) }).collect(),
+                        settles: t.settles,
+                    })
+                    .collect(),
             }
         })
         .collect();
-    let components = a
-        .inference
+    let components = inf
         .components
         .iter()
         .map(|c| ComponentView {
             id: c.component.clone(),
             name: kb.component(&c.component).map_or_else(|| c.component.clone(), |d| d.name.clone()),
             status: match c.status {
-                ComponentStatus::Present => "present",
-                ComponentStatus::Absent => "absent",
-                ComponentStatus::Unknown => "unknown",
-            }
-            .into(),
-            confidence: round(c.confidence, 2),
-            evidence: c.evidence.iter().map(evidence_view).collect(),
+                ComponentStatus::Present { confidence, basis } => ComponentStatusView::Present { confidence: round(confidence, 2), basis },
+                ComponentStatus::Absent { confidence, basis } => ComponentStatusView::Absent { confidence: round(confidence, 2), basis },
+                ComponentStatus::Suspected { confidence } => ComponentStatusView::Suspected { confidence: round(confidence, 2) },
+                ComponentStatus::Unknown => ComponentStatusView::Unknown,
+            },
+            evidence: c.evidence.iter().map(evidence).collect(),
         })
         .collect();
-    let p = &a.inference.pattern;
-    let pdef = kb.pattern();
+    let p = &inf.pattern;
     let pattern = PatternView {
         id: p.pattern.clone(),
-        name: pdef.name.clone(),
+        name: kb.pattern().name.clone(),
         applies: p.applies,
         confidence: round(p.confidence, 2),
         supporting: p.supporting.clone(),
         against: p.against.clone(),
         unassessed: p.unassessed.clone(),
-        certainty: certainty(pdef.certainty),
-        note: "An inferred pattern label with a confidence, not a diagnosis; its components are reported separately.".into(),
+        gaps: p
+            .gaps
+            .iter()
+            .map(|g| match *g {
+                PatternGap::NoOveractiveFinding => PatternGapView::NoOveractiveFinding,
+                PatternGap::NoInhibitedFinding => PatternGapView::NoInhibitedFinding,
+                PatternGap::TooFewFindings { found, needed } => PatternGapView::TooFewFindings { found, needed },
+                PatternGap::TooMuchAgainst { share, needed } => PatternGapView::TooMuchAgainst { share: round(share, 2), needed },
+            })
+            .collect(),
+        certainty: kb.pattern().certainty,
     };
+    StoryView { muscles, components, pattern, pain: s.explanations.iter().map(|e| pain(e, kb)).collect() }
+}
 
-    let pain = a
-        .explanations
-        .iter()
-        .map(|e| PainView {
-            region: e.region.clone(),
-            region_name: kb.region(&e.region).map_or_else(|| e.region.clone(), |r| r.name.clone()),
-            reported: e.reported.clone(),
-            headache_note: e.headache_note.clone(),
-            causes: e
-                .causes
-                .iter()
-                .map(|c| CauseView {
-                    muscle: c.muscle.clone(),
-                    muscle_name: name_of(&c.muscle),
-                    mechanism: c.mechanism.label().into(),
-                    explanation: c.explanation.clone(),
-                    support: match c.support {
-                        tonus_core::pain::Support::Supported => "supported",
-                        tonus_core::pain::Support::Possible => "possible",
-                        tonus_core::pain::Support::NotSupported => "not_supported",
-                    }
-                    .into(),
-                    muscle_state: state(c.muscle_state),
-                    confidence: round(c.confidence, 2),
-                    certainty: certainty(c.certainty),
-                    sources: c.sources.clone(),
-                })
-                .collect(),
-            other_causes: e
-                .other_causes
-                .iter()
-                .map(|o| OtherCauseView {
-                    cause: o.cause.clone(),
-                    note: o.note.clone(),
-                    certainty: certainty(o.certainty),
-                    sources: o.sources.clone(),
-                })
-                .collect(),
-        })
-        .collect();
-
-    let defs = kb.outcomes();
-    let outcomes = OutcomesView {
-        ndi: a.scores.ndi.as_ref().map(|n| NdiView {
-            score: round(n.score, 1),
-            percent: round(n.percent, 1),
-            answered: n.answered,
-            prorated: n.prorated,
-            band: n.band.clone(),
-            real_change: defs.ndi.real_change,
-            meaningful_change: defs.ndi.meaningful_change,
+fn pain(e: &Explanation, kb: &KnowledgeBase) -> PainView {
+    PainView {
+        region: e.region.clone(),
+        region_name: kb.region(&e.region).map_or_else(|| e.region.clone(), |r| r.name.clone()),
+        reported: match e.reported {
+            Reported::Pain { intensity, side } => ReportedView::Pain { intensity, side },
+            Reported::Headache { days_per_month } => ReportedView::Headache { days_per_month },
+        },
+        headache: e.headache.map(|h| match h {
+            HeadacheReading::TensionType(f) => HeadacheView::TensionType(match f {
+                Frequency::Infrequent => FrequencyView::Infrequent,
+                Frequency::Frequent => FrequencyView::Frequent,
+                Frequency::ChronicIfPersistent => FrequencyView::ChronicIfPersistent,
+            }),
+            HeadacheReading::Cervicogenic => HeadacheView::Cervicogenic,
+            HeadacheReading::Other => HeadacheView::Other,
         }),
-        nprs: a.scores.nprs.map(|(now, worst_24h, average_week)| NprsView {
-            now,
-            worst_24h,
-            average_week,
+        causes: e
+            .causes
+            .iter()
+            .map(|c| CauseView {
+                muscle: c.muscle.clone(),
+                muscle_name: muscle_name(kb, &c.muscle),
+                plain_name: kb.muscle(&c.muscle).map(|m| m.plain_name.clone()).unwrap_or_default(),
+                mechanism: c.mechanism,
+                explanation: c.explanation.clone(),
+                support: match &c.support {
+                    Support::Supported(SupportBasis::FoundState) => SupportView::Supported { basis: SupportBasisView::FoundState },
+                    Support::Supported(SupportBasis::FamiliarPain) => SupportView::Supported { basis: SupportBasisView::FamiliarPain },
+                    Support::Possible(basis) => SupportView::Possible { basis: basis.clone() },
+                    Support::NotSupported => SupportView::NotSupported,
+                },
+                laterality: c.laterality,
+                confidence: round(c.confidence, 2),
+                certainty: c.certainty,
+                sources: c.sources.clone(),
+            })
+            .collect(),
+        other_causes: e
+            .other_causes
+            .iter()
+            .map(|o| OtherCauseView { cause: o.cause.clone(), note: o.note.clone(), certainty: o.certainty, sources: o.sources.clone() })
+            .collect(),
+    }
+}
+
+fn outcomes(scores: &Scores, kb: &KnowledgeBase) -> OutcomesView {
+    let defs = kb.outcomes();
+    OutcomesView {
+        ndi: scores.ndi.as_ref().map(|n| match n {
+            NdiResult::Scored(n) => NdiView::Scored {
+                score: round(n.score, 1),
+                percent: round(n.percent, 1),
+                answered: n.answered,
+                prorated: n.prorated,
+                band: n.band.clone(),
+                real_change: defs.ndi.real_change,
+                meaningful_change: defs.ndi.meaningful_change,
+            },
+            NdiResult::NotScorable { answered, max_missing } => NdiView::NotScorable { answered: *answered, max_missing: *max_missing },
+        }),
+        nprs: scores.nprs.map(|n| NprsView {
+            now: n.now,
+            worst_24h: n.worst_24h,
+            average_week: n.average_week,
             real_change: defs.nprs.real_change,
             meaningful_change: defs.nprs.meaningful_change,
         }),
-        psfs: a.scores.psfs.as_ref().map(|p| PsfsView {
+        psfs: scores.psfs.as_ref().map(|p| PsfsView {
             mean: round(p.mean, 2),
             mean_as_written: round(p.mean_raw, 2),
-            version: if p.version == PsfsVersion::V1 { "1" } else { "2" }.into(),
+            version: p.version,
             items: p.items,
+            fewer_than_recommended: p.fewer_than_recommended,
             real_change: defs.psfs.real_change,
         }),
-    };
+    }
+}
 
-    let plan = a.plan.as_ref().map(|plan| PlanView {
+fn plan(plan: &Plan, kb: &KnowledgeBase) -> PlanView {
+    PlanView {
+        kind: match plan.kind {
+            PlanKind::Corrective => PlanKindView::Corrective,
+            PlanKind::ExposureOnly => PlanKindView::ExposureOnly,
+            PlanKind::Maintenance => PlanKindView::Maintenance,
+        },
         massage: plan.massage.as_ref().map(|m| MassageView {
             targets: m
                 .targets
                 .iter()
                 .map(|t| MassageTargetView {
                     muscle: t.muscle.clone(),
-                    muscle_name: name_of(&t.muscle),
+                    muscle_name: muscle_name(kb, &t.muscle),
+                    laterality: t.laterality,
+                    state: t.state,
                     techniques: t.techniques.iter().map(|id| kb.technique(id).map_or_else(|| id.clone(), |x| x.name.clone())).collect(),
                     cautions: kb.muscle(&t.muscle).map(|m| m.cautions.clone()).unwrap_or_default(),
                 })
@@ -799,7 +1603,7 @@ pub fn build(intake: &Intake, poses: &[Pose], photo_names: &[String], a: &Assess
             sessions_per_week: m.sessions_per_week,
             weeks: m.weeks,
             rationale: m.rationale.clone(),
-            certainty: certainty(m.certainty),
+            certainty: m.certainty,
             sources: m.sources.clone(),
         }),
         phases: plan
@@ -812,31 +1616,7 @@ pub fn build(intake: &Intake, poses: &[Pose], photo_names: &[String], a: &Assess
                 last_week: ph.last_week,
                 starts: ph.starts.to_string(),
                 ends: ph.ends.to_string(),
-                exercises: ph
-                    .exercises
-                    .iter()
-                    .filter_map(|pe| {
-                        let e = kb.exercise(&pe.exercise)?;
-                        let names = |ids: &[String]| ids.iter().map(|m| name_of(m).to_lowercase()).collect::<Vec<_>>().join(", ");
-                        let reason = match &pe.reason {
-                            Reason::Finding(ids) => format!("for the {} found in this assessment", names(ids)),
-                            Reason::Expected(ids) => format!("for the {} (expected in the pattern, not confirmed)", names(ids)),
-                            Reason::Always => "part of every plan in this phase".to_string(),
-                        };
-                        Some(ExerciseView {
-                            id: e.id.clone(),
-                            name: e.name.clone(),
-                            purpose: e.purpose.label().into(),
-                            dosage: e.dosage.clone(),
-                            progression: e.progression.clone(),
-                            cautions: e.cautions.clone(),
-                            instructions: e.instructions.clone(),
-                            reason,
-                            certainty: certainty(e.certainty),
-                            sources: e.sources.clone(),
-                        })
-                    })
-                    .collect(),
+                exercises: ph.exercises.iter().filter_map(|pe| exercise(pe, kb)).collect(),
                 progression: ph.progression.clone(),
             })
             .collect(),
@@ -846,50 +1626,51 @@ pub fn build(intake: &Intake, poses: &[Pose], photo_names: &[String], a: &Assess
             .map(|c| ChangeView {
                 id: c.id.clone(),
                 advice: c.advice.clone(),
-                certainty: certainty(c.certainty),
+                breaks: c.breaks,
+                certainty: c.certainty,
                 sources: c.sources.clone(),
             })
             .collect(),
+        tests_to_do: plan
+            .tests_to_do
+            .iter()
+            .map(|t| TestToDoView { probe: (&t.probe).into(), name: probe_name(&t.probe, kb), muscles: t.muscles.clone() })
+            .collect(),
+        maintenance_note: plan.maintenance_note.clone(),
         review_outcomes_on: plan.review_outcomes_on.to_string(),
         review_photos_on: plan.review_photos_on.to_string(),
-    });
+    }
+}
 
-    let mut report = Report {
-        format_version: FORMAT_VERSION,
-        engine_version: tonus_core::ENGINE_VERSION.to_string(),
-        client: ClientView {
-            name: intake.person.label.clone(),
-            sex: match intake.person.sex {
-                Sex::Female => "female",
-                Sex::Male => "male",
-                Sex::Other => "other",
-                Sex::Unspecified => "unspecified",
-            }
-            .into(),
-            age: intake.person.age,
+fn exercise(pe: &tonus_core::plan::PlannedExercise, kb: &KnowledgeBase) -> Option<ExerciseView> {
+    let e = kb.exercise(&pe.exercise)?;
+    let reason = match &pe.reason {
+        Reason::Finding(muscles) => ReasonView::Finding {
+            muscles: muscles.iter().map(|(m, l)| ForMuscle { muscle: m.clone(), name: muscle_name(kb, m), laterality: *l }).collect(),
         },
-        assessed_on: intake.assessed_on.to_string(),
-        red_flags,
-        photos,
-        tests,
-        muscles,
-        components,
-        pattern,
-        pain,
-        outcomes,
-        plan,
-        references: vec![],
+        Reason::Always => ReasonView::Always,
     };
-    report.references = cited(&report, kb);
-    report
+    Some(ExerciseView {
+        id: e.id.clone(),
+        name: e.name.clone(),
+        purpose: e.purpose,
+        laterality: pe.laterality,
+        dosage: e.dosage.clone(),
+        progression: e.progression.clone(),
+        cautions: e.cautions.clone(),
+        instructions: e.instructions.clone(),
+        reason,
+        certainty: e.certainty,
+        sources: e.sources.clone(),
+    })
 }
 
 /// Every reference id the report cites, in first-cited order, with its citation.
 fn cited(r: &Report, kb: &KnowledgeBase) -> Vec<ReferenceView> {
     let mut ids: Vec<String> = Vec::new();
     let mut add = |list: &[String]| ids.extend(list.iter().cloned());
-    for f in &r.red_flags.positive {
-        if let Some(c) = kb.red_flag_categories().iter().find(|c| c.item.iter().any(|i| i.id == f.item)) {
+    for f in r.red_flags.positive.iter().chain(r.red_flags.cleared.iter().map(|c| &c.flag)) {
+        if let Some(c) = kb.red_flag_categories().iter().find(|c| c.id == f.category) {
             add(&c.sources);
         }
     }
@@ -897,16 +1678,18 @@ fn cited(r: &Report, kb: &KnowledgeBase) -> Vec<ReferenceView> {
         p.metrics.iter().for_each(|m| add(&m.sources));
     }
     r.tests.iter().for_each(|t| add(&t.sources));
-    for m in &r.muscles {
-        m.evidence.iter().for_each(|e| add(&e.sources));
-    }
-    for c in &r.components {
-        c.evidence.iter().for_each(|e| add(&e.sources));
-    }
-    add(&kb.pattern().sources);
-    for p in &r.pain {
-        p.causes.iter().for_each(|c| add(&c.sources));
-        p.other_causes.iter().for_each(|c| add(&c.sources));
+    if let Some(s) = &r.story {
+        for m in &s.muscles {
+            m.evidence.iter().for_each(|e| add(&e.sources));
+        }
+        for c in &s.components {
+            c.evidence.iter().for_each(|e| add(&e.sources));
+        }
+        add(&kb.pattern().sources);
+        for p in &s.pain {
+            p.causes.iter().for_each(|c| add(&c.sources));
+            p.other_causes.iter().for_each(|c| add(&c.sources));
+        }
     }
     if let Some(plan) = &r.plan {
         if let Some(m) = &plan.massage {
@@ -923,4 +1706,3 @@ fn cited(r: &Report, kb: &KnowledgeBase) -> Vec<ReferenceView> {
         .filter_map(|id| kb.reference(&id).map(|r| ReferenceView { id: r.id.clone(), citation: r.citation.clone() }))
         .collect()
 }
-pub use crate::render::{REPORT_CSS, render_html, render_html_fragment, render_text};

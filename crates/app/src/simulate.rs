@@ -21,6 +21,20 @@ pub struct WeekView {
     pub muscles: Vec<f64>,
 }
 
+/// Whether there was anything to simulate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SimulationStatus {
+    /// The muscles found, with and without the plan.
+    Simulated,
+    /// The muscles found, without a plan (the red-flag screen is incomplete).
+    WithoutPlan,
+    /// Nothing is simulated while an uncleared red flag stands.
+    RedFlag,
+    /// No muscle was found on the body, so the model has nothing to show.
+    NoFindings,
+}
+
 /// A simulation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Simulation {
@@ -36,6 +50,8 @@ pub struct Simulation {
     pub client: String,
     /// Adherence, 0–1.
     pub adherence: f64,
+    /// Whether there was anything to simulate.
+    pub status: SimulationStatus,
     /// Whether a plan was simulated (false when the red-flag screen blocks it).
     pub plan_simulated: bool,
     /// Imbalance below which the person counts as balanced.
@@ -53,21 +69,33 @@ fn r3(v: f64) -> f64 {
 }
 
 /// Builds the view.
-pub fn build(client: &str, adherence: f64, t: &Trajectory, plan_simulated: bool) -> Simulation {
+pub fn build(client: &str, adherence: f64, t: &Trajectory, plan_simulated: bool, red_flag: bool) -> Simulation {
+    let status = if red_flag {
+        SimulationStatus::RedFlag
+    } else if t.muscles.is_empty() {
+        SimulationStatus::NoFindings
+    } else if plan_simulated {
+        SimulationStatus::Simulated
+    } else {
+        SimulationStatus::WithoutPlan
+    };
+    let shown = matches!(status, SimulationStatus::Simulated | SimulationStatus::WithoutPlan);
     Simulation {
-        format_version: 1,
+        format_version: 2,
         engine_version: tonus_core::ENGINE_VERSION.to_string(),
         illustrative: true,
-        note: "Illustrative model of the imbalance (0 = balanced, 1 = as far as it goes), not a prediction. It starts from the steady state of the current exposure; the plan's effects build over weeks, as in the trials.".into(),
+        note: "Illustrative model of the imbalance (0 = balanced, 1 = as far as it goes), not a prediction. Only the muscles the assessment found are drawn, each from where its finding puts it; the plan's effects build over weeks, as in the trials.".into(),
         client: client.to_string(),
         adherence,
-        plan_simulated,
+        status,
+        plan_simulated: plan_simulated && shown,
         balanced_below: t.balanced_below,
         balanced_in_week: t.balanced_in_week,
-        muscles: t.muscles.clone(),
+        muscles: if shown { t.muscles.clone() } else { Vec::new() },
         weeks: t
             .weeks
             .iter()
+            .filter(|_| shown)
             .map(|w| WeekView { week: w.week, without_plan: r3(w.without_plan), with_plan: w.with_plan.map(r3), muscles: w.muscles.iter().map(|v| r3(*v)).collect() })
             .collect(),
     }
@@ -79,6 +107,17 @@ pub fn render_text(s: &Simulation, kb: &KnowledgeBase) -> String {
     let w = &mut out;
     let _ = writeln!(w, "WHAT IF — {} (ILLUSTRATIVE, not a prediction)", s.client);
     let _ = writeln!(w, "{}", s.note);
+    match s.status {
+        SimulationStatus::RedFlag => {
+            let _ = writeln!(w, "nothing simulated: an uncleared red flag stands; see the referral in the report");
+            return out;
+        }
+        SimulationStatus::NoFindings => {
+            let _ = writeln!(w, "nothing simulated: no muscle was found overactive or inhibited by tests, palpation or photos");
+            return out;
+        }
+        SimulationStatus::Simulated | SimulationStatus::WithoutPlan => {}
+    }
     if s.plan_simulated {
         let _ = writeln!(w, "adherence {:.0}% · balanced below {:.2}", s.adherence * 100.0, s.balanced_below);
         match s.balanced_in_week {
@@ -90,7 +129,7 @@ pub fn render_text(s: &Simulation, kb: &KnowledgeBase) -> String {
             }
         }
     } else {
-        let _ = writeln!(w, "no plan simulated: the red-flag screen blocks the plan");
+        let _ = writeln!(w, "no plan simulated: the red-flag screen is incomplete");
     }
     let _ = writeln!(w);
     let _ = writeln!(w, "week  without plan                    with plan");

@@ -9,9 +9,12 @@
 
 use std::fmt::Write as _;
 
-use crate::render::esc;
-use crate::report::{MuscleView, Report};
+use tonus_core::knowledge::MuscleState;
+
+use crate::render::{Audience, esc};
+use crate::report::{Laterality, MuscleView, PainView, Report, ReportedView, Side, StatusView, SupportView};
 use crate::simulate::Simulation;
+use crate::words;
 
 /// Which figure a shape belongs to.
 #[derive(Clone, Copy, PartialEq)]
@@ -20,48 +23,42 @@ enum Fig {
     Back,
 }
 
-/// Muscle regions: (muscle id, figure, polygons in the figure's 260×420 frame). Bilateral
-/// muscles are drawn on both sides; the frame's x = 130 is the midline.
 /// A polygon's corners.
 type Polygon = Vec<(f64, f64)>;
 
-fn shapes() -> Vec<(&'static str, Fig, Vec<Polygon>)> {
-    let both = |p: &[(f64, f64)]| vec![p.to_vec(), p.iter().map(|(x, y)| (260.0 - x, *y)).collect()];
+/// A muscle's region on one figure: (muscle id, figure, a polygon per side).
+type Region = (&'static str, Fig, Vec<(Side, Polygon)>);
+
+/// Muscle regions: (muscle id, figure, polygons in the figure's 260×420 frame, each on a side of
+/// the person). Every muscle is drawn on both sides, so a finding on one side shows there; the
+/// frame's x = 130 is the midline. Each shape is given on the image's left half and mirrored.
+fn shapes() -> Vec<Region> {
+    // On the front figure the image's left half is the person's right; on the back, their left.
+    use Fig::{Back, Front};
+    let pair = |fig: Fig, p: &[(f64, f64)]| {
+        let (near, far) = if fig == Front { (Side::Right, Side::Left) } else { (Side::Left, Side::Right) };
+        vec![(near, p.to_vec()), (far, p.iter().map(|(x, y)| (260.0 - x, *y)).collect())]
+    };
     vec![
-        ("upper_trapezius", Fig::Front, both(&[(113.0, 99.0), (117.0, 108.0), (90.0, 121.0), (74.0, 118.0)])),
-        ("deltoid", Fig::Front, both(&[(70.0, 120.0), (88.0, 124.0), (82.0, 152.0), (62.0, 146.0)])),
-        ("pectoralis_major", Fig::Front, both(&[(127.0, 122.0), (127.0, 176.0), (96.0, 173.0), (80.0, 138.0), (90.0, 124.0)])),
-        ("pectoralis_minor", Fig::Front, both(&[(88.0, 134.0), (111.0, 146.0), (109.0, 162.0), (93.0, 152.0)])),
-        ("serratus_anterior", Fig::Front, both(&[(84.0, 176.0), (99.0, 179.0), (97.0, 216.0), (85.0, 206.0)])),
-        ("sternocleidomastoid", Fig::Front, both(&[(111.0, 72.0), (117.0, 71.0), (129.0, 112.0), (122.0, 113.0)])),
-        ("scalenes", Fig::Front, both(&[(109.0, 90.0), (114.0, 87.0), (113.0, 117.0), (103.0, 117.0)])),
-        ("deep_cervical_flexors", Fig::Front, vec![vec![(125.0, 84.0), (135.0, 84.0), (135.0, 110.0), (125.0, 110.0)]]),
-        ("suboccipitals", Fig::Back, vec![vec![(114.0, 66.0), (146.0, 66.0), (146.0, 78.0), (114.0, 78.0)]]),
+        ("upper_trapezius", Front, pair(Front, &[(113.0, 99.0), (117.0, 108.0), (90.0, 121.0), (74.0, 118.0)])),
+        ("deltoid", Front, pair(Front, &[(70.0, 120.0), (88.0, 124.0), (82.0, 152.0), (62.0, 146.0)])),
+        ("pectoralis_major", Front, pair(Front, &[(127.0, 122.0), (127.0, 176.0), (96.0, 173.0), (80.0, 138.0), (90.0, 124.0)])),
+        ("pectoralis_minor", Front, pair(Front, &[(88.0, 134.0), (111.0, 146.0), (109.0, 162.0), (93.0, 152.0)])),
+        ("serratus_anterior", Front, pair(Front, &[(84.0, 176.0), (99.0, 179.0), (97.0, 216.0), (85.0, 206.0)])),
+        ("sternocleidomastoid", Front, pair(Front, &[(111.0, 72.0), (117.0, 71.0), (129.0, 112.0), (122.0, 113.0)])),
+        ("scalenes", Front, pair(Front, &[(109.0, 90.0), (114.0, 87.0), (113.0, 117.0), (103.0, 117.0)])),
+        ("deep_cervical_flexors", Front, pair(Front, &[(125.0, 84.0), (130.0, 84.0), (130.0, 110.0), (125.0, 110.0)])),
+        ("suboccipitals", Back, pair(Back, &[(114.0, 66.0), (130.0, 66.0), (130.0, 78.0), (114.0, 78.0)])),
         (
             "upper_trapezius",
-            Fig::Back,
-            vec![vec![
-                (122.0, 79.0),
-                (138.0, 79.0),
-                (142.0, 108.0),
-                (188.0, 121.0),
-                (180.0, 130.0),
-                (131.0, 124.0),
-                (129.0, 124.0),
-                (80.0, 130.0),
-                (72.0, 121.0),
-                (118.0, 108.0),
-            ]],
+            Back,
+            pair(Back, &[(122.0, 79.0), (130.0, 79.0), (130.0, 124.0), (129.0, 124.0), (80.0, 130.0), (72.0, 121.0), (118.0, 108.0)]),
         ),
-        ("levator_scapulae", Fig::Back, both(&[(113.0, 84.0), (119.0, 86.0), (106.0, 140.0), (98.0, 136.0)])),
-        ("deltoid", Fig::Back, both(&[(70.0, 120.0), (86.0, 126.0), (82.0, 152.0), (62.0, 146.0)])),
-        ("middle_trapezius", Fig::Back, vec![vec![(84.0, 131.0), (176.0, 131.0), (171.0, 149.0), (89.0, 149.0)]]),
-        ("rhomboids", Fig::Back, both(&[(109.0, 151.0), (127.0, 151.0), (127.0, 192.0), (113.0, 180.0)])),
-        (
-            "lower_trapezius",
-            Fig::Back,
-            vec![vec![(96.0, 152.0), (108.0, 150.0), (130.0, 200.0), (152.0, 150.0), (164.0, 152.0), (134.0, 240.0), (126.0, 240.0)]],
-        ),
+        ("levator_scapulae", Back, pair(Back, &[(113.0, 84.0), (119.0, 86.0), (106.0, 140.0), (98.0, 136.0)])),
+        ("deltoid", Back, pair(Back, &[(70.0, 120.0), (86.0, 126.0), (82.0, 152.0), (62.0, 146.0)])),
+        ("middle_trapezius", Back, pair(Back, &[(84.0, 131.0), (130.0, 131.0), (130.0, 149.0), (89.0, 149.0)])),
+        ("rhomboids", Back, pair(Back, &[(109.0, 151.0), (127.0, 151.0), (127.0, 192.0), (113.0, 180.0)])),
+        ("lower_trapezius", Back, pair(Back, &[(96.0, 152.0), (108.0, 150.0), (130.0, 200.0), (130.0, 240.0), (126.0, 240.0)])),
     ]
 }
 
@@ -116,7 +113,7 @@ const SILHOUETTE: &str = "M130 16c-16 0-28 15-28 34c0 14 6 26 14 31v14c-6 6-24 1
      0-19-12-34-28-34z M86 298l-8 114h22l16-96h28l16 96h22l-8-114z";
 
 /// The body map for a report. `prefix` keeps pattern ids unique when a page holds several maps.
-pub fn body_map(r: &Report, prefix: &str) -> String {
+pub fn body_map(r: &Report, prefix: &str, audience: Audience) -> String {
     let mut s = String::new();
     let w = &mut s;
     let _ = write!(
@@ -143,61 +140,11 @@ pub fn body_map(r: &Report, prefix: &str) -> String {
             if f != fig {
                 continue;
             }
-            let Some(m) = r.muscles.iter().find(|m| m.id == id) else { continue };
-            muscle_shape(w, m, &polys, prefix);
+            let Some(m) = r.muscle(id) else { continue };
+            muscle_shape(w, m, &polys, prefix, audience);
         }
-        for p in &r.pain {
-            let Some((pf, (x, y), midline)) = pain_spot(&p.region) else { continue };
-            if pf != fig {
-                continue;
-            }
-            let intensity = if p.reported.starts_with("pain ") {
-                p.reported.split_whitespace().nth(1).and_then(|v| v.split('/').next()).and_then(|v| v.parse::<f64>().ok()).unwrap_or(5.0)
-            } else {
-                5.0
-            };
-            let side = side_of(&p.reported);
-            let mut xs = Vec::new();
-            if midline {
-                xs.push(130.0);
-            } else {
-                // (x, y) is on the person's right; mirror for the left.
-                let (right, left) = (x, 260.0 - x);
-                match side {
-                    Side::Right => xs.push(right),
-                    Side::Left => xs.push(left),
-                    Side::Both => xs.extend([right, left]),
-                }
-            }
-            let radius = 5.0 + intensity.clamp(0.0, 10.0) * 0.6;
-            for px in xs {
-                // Referral lines from supported, referring muscles.
-                for c in p.causes.iter().filter(|c| c.support == "supported") {
-                    for af in [Fig::Front, Fig::Back] {
-                        if af != fig {
-                            continue;
-                        }
-                        if let Some((ax, ay)) = anchor(&c.muscle, af) {
-                            let ax = if (px < 130.0) == (ax < 130.0) { ax } else { 260.0 - ax };
-                            if (ax - px).abs() + (ay - y).abs() > 12.0 {
-                                let _ = writeln!(
-                                    w,
-                                    r##"<line x1="{ax:.0}" y1="{ay:.0}" x2="{px:.0}" y2="{y:.0}" stroke="#6d1f4f" stroke-width="1.3" stroke-dasharray="4 3" marker-end="url(#{prefix}-arrow)"><title>{} → {}</title></line>"##,
-                                    esc(&c.muscle_name),
-                                    esc(&p.region_name)
-                                );
-                            }
-                        }
-                    }
-                }
-                let _ = writeln!(
-                    w,
-                    r##"<circle class="pain" data-region="{}" cx="{px:.0}" cy="{y:.0}" r="{radius:.1}" fill="url(#{prefix}-pain)" stroke="#6d1f4f" stroke-width="1.2"><title>{}: {}</title></circle>"##,
-                    esc(&p.region),
-                    esc(&p.region_name),
-                    esc(&p.reported)
-                );
-            }
+        for p in r.story.iter().flat_map(|s| &s.pain) {
+            pain_spots(w, p, fig, prefix);
         }
         let _ = writeln!(w, "</g>");
     }
@@ -206,64 +153,115 @@ pub fn body_map(r: &Report, prefix: &str) -> String {
     s
 }
 
-enum Side {
-    Left,
-    Right,
-    Both,
-}
-
-fn side_of(reported: &str) -> Side {
-    if reported.ends_with(", left") {
-        Side::Left
-    } else if reported.ends_with(", right") {
-        Side::Right
+/// Draws a reported pain where it is, with referral lines from the muscles whose support was
+/// found in the state the mechanism needs.
+fn pain_spots(w: &mut String, p: &PainView, fig: Fig, prefix: &str) {
+    let Some((pf, (x, y), midline)) = pain_spot(&p.region) else { return };
+    if pf != fig {
+        return;
+    }
+    let (intensity, side) = match p.reported {
+        ReportedView::Pain { intensity, side } => (intensity, side.laterality()),
+        ReportedView::Headache { .. } => (5.0, Laterality::Both),
+    };
+    // (x, y) is the spot on the person's right (the image's left on the front figure).
+    let right_x = x;
+    let xs: Vec<f64> = if midline {
+        vec![130.0]
     } else {
-        Side::Both
+        [(Side::Right, right_x), (Side::Left, 260.0 - right_x)].into_iter().filter(|(s, _)| side.covers(*s)).map(|(_, x)| x).collect()
+    };
+    let radius = 5.0 + intensity.clamp(0.0, 10.0) * 0.6;
+    for px in xs {
+        for c in p.causes.iter().filter(|c| matches!(c.support, SupportView::Supported { .. })) {
+            let Some((ax, ay)) = anchor(&c.muscle, fig) else { continue };
+            let ax = if (px < 130.0) == (ax < 130.0) { ax } else { 260.0 - ax };
+            if (ax - px).abs() + (ay - y).abs() > 12.0 {
+                let _ = writeln!(
+                    w,
+                    r##"<line x1="{ax:.0}" y1="{ay:.0}" x2="{px:.0}" y2="{y:.0}" stroke="#6d1f4f" stroke-width="1.3" stroke-dasharray="4 3" marker-end="url(#{prefix}-arrow)"><title>{} → {}</title></line>"##,
+                    esc(&c.muscle_name),
+                    esc(&p.region_name)
+                );
+            }
+        }
+        let _ = writeln!(
+            w,
+            r##"<circle class="pain" data-region="{}" cx="{px:.0}" cy="{y:.0}" r="{radius:.1}" fill="url(#{prefix}-pain)" stroke="#6d1f4f" stroke-width="1.2"><title>{}: {}</title></circle>"##,
+            esc(&p.region),
+            esc(&p.region_name),
+            esc(&words::reported(&p.reported))
+        );
     }
 }
 
-fn fill_for(state: &str, prefix: &str) -> String {
-    let p = match state {
-        "overactive" => "over",
-        "inhibited" => "inhib",
-        "balanced" => "bal",
-        _ => "unk",
+/// The fill pattern of a status: found states by state, suspected and unknown alike pale.
+fn fill_for(status: &StatusView, prefix: &str) -> String {
+    let p = match status.found() {
+        Some(MuscleState::Overactive) => "over",
+        Some(MuscleState::Inhibited) => "inhib",
+        Some(MuscleState::Balanced) => "bal",
+        None => "unk",
     };
     format!("url(#{prefix}-{p})")
 }
 
-fn muscle_shape(w: &mut String, m: &MuscleView, polys: &[Polygon], prefix: &str) {
-    let opacity = if m.state == "unknown" { 0.9 } else { 0.35 + 0.65 * m.confidence.clamp(0.0, 1.0) };
-    let conf = if m.state == "unknown" { String::new() } else { format!(" ({:.0}% confidence)", m.confidence * 100.0) };
-    let mut title = format!("{}: {}{conf}", m.name, m.state);
-    if let Some(n) = &m.note {
-        let _ = write!(title, " — {n}");
+fn muscle_shape(w: &mut String, m: &MuscleView, polys: &[(Side, Polygon)], prefix: &str, audience: Audience) {
+    let mut title = match audience {
+        Audience::Clinician => format!("{}: {}", m.name, words::muscle_status(m)),
+        Audience::Client => plain_title(m),
+    };
+    for e in m.evidence.iter().filter(|_| audience == Audience::Clinician) {
+        let _ = write!(
+            title,
+            "\n• [{}] {} → {} [{}]",
+            words::laterality(e.laterality),
+            e.observed.join("; "),
+            words::points_to(e.points_to),
+            words::certainty(e.certainty)
+        );
     }
-    for e in &m.evidence {
-        let _ = write!(title, "\n• {} → {} [{}]", e.observed.join("; "), e.points_to, e.certainty);
-    }
-    let _ = writeln!(
-        w,
-        r##"<g class="muscle" tabindex="0" data-muscle="{}" data-state="{}" data-confidence="{:.2}"><title>{}</title>"##,
-        esc(&m.id),
-        esc(&m.state),
-        m.confidence,
-        esc(&title)
-    );
-    for poly in polys {
+    // The state found on either side (overactive first), for styling and the browser tests.
+    let found = [MuscleState::Overactive, MuscleState::Inhibited, MuscleState::Balanced]
+        .into_iter()
+        .find(|st| m.left.found() == Some(*st) || m.right.found() == Some(*st))
+        .map_or("unknown", MuscleState::as_str);
+    let _ =
+        writeln!(w, r##"<g class="muscle" tabindex="0" data-muscle="{}" data-state="{found}"><title>{}</title>"##, esc(&m.id), esc(&title));
+    for (side, poly) in polys {
+        let status = m.side(*side);
+        let opacity = if status.found().is_some() { 0.35 + 0.65 * confidence(status).clamp(0.0, 1.0) } else { 0.9 };
         let _ = writeln!(
             w,
-            r##"<polygon points="{}" fill="{}" fill-opacity="{opacity:.2}" stroke="#3d4350" stroke-width="0.8"/>"##,
+            r##"<polygon data-side="{side}" data-status="{}" points="{}" fill="{}" fill-opacity="{opacity:.2}" stroke="#3d4350" stroke-width="0.8"/>"##,
+            words::status_class(status),
             points(poly),
-            fill_for(&m.state, prefix)
+            fill_for(status, prefix)
         );
     }
     let _ = writeln!(w, "</g>");
 }
 
+/// The client's hover text: the muscle in plain words and what was found on each side.
+fn plain_title(m: &MuscleView) -> String {
+    let side = |s: &StatusView| s.found().map_or("not found", words::state_plain);
+    if m.left == m.right {
+        format!("{}: {}", m.plain_name, side(&m.left))
+    } else {
+        format!("{}: left {}, right {}", m.plain_name, side(&m.left), side(&m.right))
+    }
+}
+
+fn confidence(s: &StatusView) -> f64 {
+    match s {
+        StatusView::Found { confidence, .. } | StatusView::Suspected { confidence, .. } => *confidence,
+        StatusView::Unknown { .. } => 0.0,
+    }
+}
+
 fn legend(w: &mut String, prefix: &str) {
     let _ = writeln!(w, r##"<g class="legend" transform="translate(10,440)">"##);
-    let items = [("over", "overactive"), ("inhib", "inhibited"), ("bal", "balanced"), ("unk", "unknown")];
+    let items = [("over", "overactive"), ("inhib", "inhibited"), ("bal", "balanced"), ("unk", "not found")];
     for (i, (p, label)) in items.iter().enumerate() {
         let x = i as f64 * 112.0;
         let _ = writeln!(
@@ -276,7 +274,8 @@ fn legend(w: &mut String, prefix: &str) {
         w,
         r##"<circle cx="9" cy="34" r="7" fill="url(#{prefix}-pain)" stroke="#6d1f4f"/><text x="24" y="38">reported pain (size = intensity)</text>
 <line x1="250" y1="34" x2="284" y2="34" stroke="#6d1f4f" stroke-width="1.3" stroke-dasharray="4 3" marker-end="url(#{prefix}-arrow)"/><text x="292" y="38">referral from a muscle found in that state</text>
-<text x="0" y="62">Stronger colour = higher confidence. Hover or tap a muscle for its evidence.</text>"##
+<text x="0" y="60">Each side shows its own finding; stronger colour = higher confidence.</text>
+<text x="0" y="76">Suspected (exposure or symptoms only) is drawn as not found.</text>"##
     );
     let _ = writeln!(w, "</g>");
 }

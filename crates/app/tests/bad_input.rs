@@ -33,15 +33,15 @@ fn check(edit: impl Fn(&str) -> String, expect: expect_test::Expect) {
 fn malformed_toml_names_the_line() {
     check(
         |s| s.replace("age = 34", "age = "),
-        expect_test::expect!["intake.toml:16:7: string values must be quoted, expected literal string"],
+        expect_test::expect![[r#"intake.toml:16:7: field "client.age": string values must be quoted, expected literal string"#]],
     );
     check(
         |s| s.replace("age = 34", "age = \"34\""),
-        expect_test::expect![[r#"intake.toml:16:7: invalid type: string "34", expected u32"#]],
+        expect_test::expect![[r#"intake.toml:16:7: field "client.age": invalid type: string "34", expected u32"#]],
     );
     check(
         |s| s.replace("sex = \"female\"", "sex = \"female\"\nheight = 170"),
-        expect_test::expect!["intake.toml:16:1: unknown field `height`, expected one of `name`, `sex`, `age`"],
+        expect_test::expect![[r#"intake.toml:16:1: field "client.height": unknown field `height`, expected one of `name`, `sex`, `age`"#]],
     );
 }
 
@@ -82,9 +82,7 @@ fn missing_and_out_of_range_answers_name_the_field() {
     );
     check(
         |s| s.replace("version = \"1\"", "version = \"3\""),
-        expect_test::expect![[
-            r#"intake.toml: field "outcomes.psfs.version": "3" is not 1 or 2 (PSFS 2.0 reverses the scale, so the version matters)"#
-        ]],
+        expect_test::expect![[r#"intake.toml:87:11: field "outcomes.psfs.version": unknown variant `3`, expected `1` or `2`"#]],
     );
     check(
         |s| s.replace("ccft_mmhg = 22", "ccft_mmhg = 40"),
@@ -92,11 +90,15 @@ fn missing_and_out_of_range_answers_name_the_field() {
     );
     check(
         |s| s.replace("left = \"subtle\"", "left = \"bad\""),
-        expect_test::expect![[r#"intake.toml: field "tests.scapular_dyskinesis.left": "bad" is not one of normal, subtle, obvious"#]],
+        expect_test::expect![[
+            r#"intake.toml:99:32: field "tests.scapular_dyskinesis": unknown variant `bad`, expected one of `normal`, `subtle`, `obvious`"#
+        ]],
     );
     check(
         |s| s.replace("sex = \"female\"", "sex = \"f\""),
-        expect_test::expect![[r#"intake.toml: field "client.sex": "f" is not one of female, male, other, unspecified"#]],
+        expect_test::expect![[
+            r#"intake.toml:15:7: field "client.sex": unknown variant `f`, expected one of `female`, `male`, `other`, `unspecified`"#
+        ]],
     );
 }
 
@@ -105,7 +107,7 @@ fn an_incomplete_red_flag_screen_blocks_the_plan_without_failing() {
     let text = desk().replace("dizziness = false\n", "");
     let i = intake::parse(&text, Format::Toml, "x.toml").unwrap();
     let r = engine().assess(&i, "x.toml", &[]).unwrap();
-    assert_eq!(r.red_flags.status, "incomplete");
+    assert_eq!(r.red_flags.status, tonus_core::redflags::GateStatus::Incomplete);
     assert_eq!(r.red_flags.missing, ["dizziness"]);
     assert!(r.plan.is_none());
 }
@@ -147,9 +149,9 @@ fn bad_landmark_files() {
     };
     expect_test::expect![[r#"lm.json: field "landmarks": expected 33 landmarks in MediaPipe's layout, found 32"#]]
         .assert_eq(&landmark_error(&dropped));
-    expect_test::expect![[r#"lm.json: field "view": "sideways" is not one of side-left, side-right, front"#]]
+    expect_test::expect!["lm.json:1:103: unknown variant `sideways`, expected one of `side-left`, `side-right`, `front`"]
         .assert_eq(&landmark_error(&good.replacen("\"capture\"", "\"view\": \"sideways\", \"capture\"", 1)));
-    expect_test::expect![[r#"lm.json: field "capture.posture": "lying" is not one of sitting, standing"#]]
+    expect_test::expect!["lm.json:1:115: unknown variant `lying`, expected `sitting` or `standing`"]
         .assert_eq(&landmark_error(&good.replace("\"sitting\"", "\"lying\"")));
     expect_test::expect![[r#"lm.json: field "image": image size must be positive, found 0x5712"#]]
         .assert_eq(&landmark_error(&good.replace("\"width\": 4284", "\"width\": 0")));
@@ -195,7 +197,7 @@ fn several_people_in_a_photo_are_reported_on_it() {
     file.persons_found = Some(3);
     let i = intake::parse(p.intake, Format::Toml, p.intake_name).unwrap();
     let r = engine().assess(&i, p.intake_name, &[(name.to_string(), file)]).unwrap();
-    assert!(r.photos[0].warnings.iter().any(|w| w.starts_with("3 people were found in the photo")), "{:?}", r.photos[0].warnings);
+    assert!(r.photos[0].warnings.contains(&tonus_app::report::PhotoWarningView::SeveralPeople { found: 3 }), "{:?}", r.photos[0].warnings);
     // The round trip keeps the count; files without it stay as they were.
     let again = landmarks::parse(text, name).unwrap();
     assert_eq!(again.persons_found, None);

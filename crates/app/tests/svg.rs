@@ -40,21 +40,27 @@ fn well_formed(svg: &str) {
 #[test]
 fn body_map_shows_states_pain_and_legend() {
     let r = report("desk-worker");
-    let map = svg::body_map(&r, "t");
+    let map = svg::body_map(&r, "t", tonus_app::render::Audience::Clinician);
     well_formed(&map);
-    for m in &r.muscles {
-        assert!(map.contains(&format!("data-muscle=\"{}\" data-state=\"{}\"", m.id, m.state)), "{} missing", m.id);
+    for m in &r.story.as_ref().unwrap().muscles {
+        assert!(map.contains(&format!("data-muscle=\"{}\"", m.id)), "{} missing", m.id);
     }
+    // Each side is drawn with its own status: the desk worker's upper trapezius is found
+    // overactive on the left only (on the front figure, the person's left is the image's right).
+    let ut = &map[map.find("data-muscle=\"upper_trapezius\"").unwrap()..];
+    let ut = &ut[..ut.find("</g>").unwrap()];
+    assert!(ut.contains("data-side=\"left\" data-status=\"overactive\""), "{ut}");
+    assert!(!ut.contains("data-side=\"right\" data-status=\"overactive\""), "{ut}");
     // Evidence is in the hover text.
     assert!(map.contains("deep neck flexor endurance 14 s, below the cut-off 29.4 s, female norm"));
     // Both sides of the interscapular midline spot, and a referral line to the temple.
     assert!(map.contains("data-region=\"interscapular\" cx=\"130\""));
     assert!(map.contains("Upper trapezius → Temple"));
-    for label in ["overactive", "inhibited", "balanced", "unknown", "reported pain"] {
+    for label in ["overactive", "inhibited", "balanced", "not found", "reported pain"] {
         assert!(map.contains(label), "legend lacks {label}");
     }
     // The driver's pain is on the right: on the back figure the person's right is the image's right.
-    let d = svg::body_map(&report("driver"), "d");
+    let d = svg::body_map(&report("driver"), "d", tonus_app::render::Audience::Clinician);
     well_formed(&d);
     assert!(d.contains("data-region=\"angle_of_neck\" cx=\"150\""));
     assert!(!d.contains("data-region=\"angle_of_neck\" cx=\"110\""));

@@ -20,13 +20,27 @@
 //! fades over `detraining_days`, so that effects take weeks (brief §7.3: posture angles change
 //! over 6–16 weeks; gains held 4–16 weeks after stopping).
 //!
-//! The person starts at the steady state of their current exposure (the model assumes they have
-//! lived with it long enough). It is an illustration of the premise for a client, not a
-//! prediction; every parameter lives in `knowledge/dynamics.toml` and is convention.
+//! Only the muscles the assessment found overactive or inhibited are simulated, each from its
+//! own starting level (at least the balanced threshold, higher with the finding's confidence,
+//! or the steady state of the exposure when that is higher) and with its own susceptibility and
+//! treatment. Muscles the assessment did not find are not drawn: the model has nothing to say
+//! about them. It is an illustration of the premise for a client, not a prediction; every
+//! parameter lives in `knowledge/dynamics.toml` and is convention.
 
 use crate::intake::Exposure;
-use crate::knowledge::{KnowledgeBase, TypicalState};
+use crate::knowledge::{KnowledgeBase, MuscleState};
 use crate::plan::Plan;
+
+/// A muscle to simulate: one the assessment found, in its state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundMuscle {
+    /// Muscle id.
+    pub id: String,
+    /// The state it was found in (overactive or inhibited).
+    pub state: MuscleState,
+    /// The finding's confidence, 0–1.
+    pub confidence: f64,
+}
 
 /// What to simulate.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +51,8 @@ pub struct Scenario {
     pub weeks: u32,
     /// Share of the plan carried out, 0–1.
     pub adherence: f64,
+    /// The muscles found, each simulated on its own.
+    pub muscles: Vec<FoundMuscle>,
 }
 
 /// One week's state.
@@ -65,10 +81,11 @@ pub struct Trajectory {
     pub balanced_in_week: Option<u32>,
 }
 
-/// A muscle in the model: its id, susceptibility and treatment per day by plan week.
+/// A muscle in the model: its id, susceptibility and the level its finding implies.
 struct Node {
     id: String,
     susceptibility: f64,
+    floor: f64,
 }
 
 fn static_drive(kb: &KnowledgeBase, e: &Exposure, break_share: f64) -> f64 {
@@ -89,13 +106,16 @@ fn task_hours(kb: &KnowledgeBase, e: &Exposure) -> f64 {
     kb.dynamics().baseline_task_hours + e.lifting_carrying_hours_per_week.unwrap_or(0.0).max(0.0) / 7.0
 }
 
-fn nodes(kb: &KnowledgeBase) -> Vec<Node> {
+fn nodes(kb: &KnowledgeBase, found: &[FoundMuscle]) -> Vec<Node> {
     let p = kb.dynamics();
-    let pattern = kb.pattern();
-    kb.muscles()
+    found
         .iter()
-        .filter(|m| pattern.overactive.contains(&m.id) || pattern.inhibited.contains(&m.id) || m.typical_state == TypicalState::PrimeMover)
-        .map(|m| Node { id: m.id.clone(), susceptibility: p.susceptibility.get(&m.id).copied().unwrap_or(1.0) })
+        .filter(|m| m.state != MuscleState::Balanced)
+        .map(|m| Node {
+            id: m.id.clone(),
+            susceptibility: p.susceptibility.get(&m.id).copied().unwrap_or(1.0),
+            floor: p.balanced_below + (1.0 - p.balanced_below) * m.confidence.clamp(0.0, 1.0),
+        })
         .collect()
 }
 
@@ -108,10 +128,14 @@ fn step(u: &mut [f64], nodes: &[Node], drive: f64, feedback: f64, recovery: f64,
     }
 }
 
-/// The steady state of an exposure with no treatment.
-pub fn steady_state(kb: &KnowledgeBase, exposure: &Exposure) -> Vec<f64> {
+/// The steady state of an exposure with no treatment, for the given muscles.
+pub fn steady_state(kb: &KnowledgeBase, exposure: &Exposure, found: &[FoundMuscle]) -> Vec<f64> {
+    let nodes = nodes(kb, found);
+    steady(kb, exposure, &nodes)
+}
+
+fn steady(kb: &KnowledgeBase, exposure: &Exposure, nodes: &[Node]) -> Vec<f64> {
     let p = kb.dynamics();
-    let nodes = nodes(kb);
     let drive = static_drive(kb, exposure, break_share(exposure.break_every_min, kb.plan().breaks.interval_min));
     let feedback = p.recruitment_gain * task_hours(kb, exposure);
     let none = vec![0.0; nodes.len()];
@@ -120,7 +144,7 @@ pub fn steady_state(kb: &KnowledgeBase, exposure: &Exposure) -> Vec<f64> {
     let mut u = vec![0.5; nodes.len()];
     for _ in 0..20_000 {
         let before = u.clone();
-        step(&mut u, &nodes, drive, feedback, p.recovery_rate, &none);
+        step(&mut u, nodes, drive, feedback, p.recovery_rate, &none);
         if before.iter().zip(&u).all(|(a, b)| (a - b).abs() < 1e-12) {
             break;
         }
@@ -165,17 +189,27 @@ fn dose(plan: &Plan, kb: &KnowledgeBase, nodes: &[Node], week: u32) -> Vec<(f64,
 /// Simulates the scenario with and without the plan.
 pub fn simulate(kb: &KnowledgeBase, scenario: &Scenario, plan: Option<&Plan>) -> Trajectory {
     let p = kb.dynamics();
-    let nodes = nodes(kb);
+    let mut nodes = nodes(kb, &scenario.muscles);
     let adherence = scenario.adherence.clamp(0.0, 1.0);
-    let start = steady_state(kb, &scenario.exposure);
     let recommended = kb.plan().breaks.interval_min;
     let base_breaks = break_share(scenario.exposure.break_every_min, recommended);
     let drive_without = static_drive(kb, &scenario.exposure, base_breaks);
+    let feedback = p.recruitment_gain * task_hours(kb, &scenario.exposure);
+    // Each muscle starts where its finding puts it, or at the exposure's steady state if higher.
+    let start: Vec<f64> = steady(kb, &scenario.exposure, &nodes).iter().zip(&nodes).map(|(u, n)| u.max(n.floor)).collect();
+    // A muscle found more imbalanced than its exposure explains is more susceptible than the
+    // default: set its susceptibility so that it stays where it is without the plan, as long as
+    // the exposure goes on (the model's premise: no recovery while the exposure persists).
+    let push = drive_without + feedback * mean(&start);
+    for (n, u) in nodes.iter_mut().zip(&start) {
+        if push > 0.0 && *u < 1.0 && (*u - n.floor).abs() < 1e-12 {
+            n.susceptibility = n.susceptibility.max(p.recovery_rate * u / (push * (1.0 - u)));
+        }
+    }
     // With the plan, breaks at the recommended interval on the adherent share of days.
-    let plan_breaks = plan.is_some_and(|pl| pl.exposure_changes.iter().any(|c| c.id == "breaks"));
+    let plan_breaks = plan.is_some_and(|pl| pl.exposure_changes.iter().any(|c| c.breaks));
     let drive_with =
         if plan_breaks { static_drive(kb, &scenario.exposure, base_breaks + (1.0 - base_breaks) * adherence) } else { drive_without };
-    let feedback = p.recruitment_gain * task_hours(kb, &scenario.exposure);
     let none = vec![0.0; nodes.len()];
 
     let (mut without, mut with) = (start.clone(), start.clone());

@@ -1,20 +1,27 @@
-//! Inference: rules over facts → evidence → a state for each muscle, a status for each posture
-//! component, and the pattern label, each with a confidence and its evidence trail.
+//! Inference: rules over facts → evidence → a status for each muscle on each side, a status for
+//! each posture component, and the pattern label, each with its evidence trail; and, for every
+//! muscle not settled, the tests that would settle it.
 //!
 //! How evidence combines (documented in ARCHITECTURE.md):
 //! - each fired effect contributes `weight × certainty factor` (established 1.0, convention 0.75,
-//!   contested 0.4) toward one state;
-//! - a muscle takes the state with the largest total when it leads the runner-up by at least
-//!   [`DECISION_MARGIN`], otherwise it stays unknown ("conflicting evidence");
-//! - a state supported only by contested evidence is not concluded (the brief's rule for contested claims);
-//! - confidence = lead ÷ (total + 0.5): more agreeing evidence raises it, contradicting evidence
-//!   lowers it, and it never reaches 1.
+//!   contested 0.4) toward one state, on the side(s) its facts apply to (a fact recorded per side
+//!   fires per side; exposure applies to both);
+//! - **findings decide**: a muscle side is *found* in a state only when evidence from tests,
+//!   palpation or photos (never exposure or symptoms) leads the runner-up by at least
+//!   [`DECISION_MARGIN`] and at least one non-contested finding supports it (a contested rule is
+//!   never the sole basis of a conclusion); findings that disagree leave it unknown;
+//! - without a decisive finding, exposure and symptoms (with any contested finding) can only make
+//!   a state *suspected*, shown as such and never as found;
+//! - confidence = lead ÷ (total + 0.5) over the tier that decided.
 //!
 //! Components and the pattern label are kept separate from the muscle states, as the brief asks.
 
-use crate::facts::{self, FactSource, Facts};
-use crate::intake::Sex;
-use crate::knowledge::{Certainty, Condition, Direction, KnowledgeBase, Measure, Op, TypicalState};
+use std::collections::BTreeMap;
+
+use crate::facts::{self, EvidenceKind, Fact, Facts, Probe};
+use crate::intake::{Sex, Side};
+use crate::knowledge::{Certainty, Condition, KnowledgeBase, MUSCLE_PLACEHOLDER, Measure, MuscleState, Op, Rule, TypicalState};
+use crate::vocab::Laterality;
 
 /// A state must lead the runner-up by this much (in weighted evidence) to be concluded.
 pub const DECISION_MARGIN: f64 = 0.3;
@@ -27,7 +34,7 @@ pub enum Target {
         /// Muscle id.
         muscle: String,
         /// The state it points to.
-        direction: Direction,
+        state: MuscleState,
     },
     /// A posture component.
     Component {
@@ -47,8 +54,12 @@ pub struct Evidence {
     pub description: String,
     /// What was observed, one line per condition.
     pub observed: Vec<String>,
-    /// Where the first condition's fact came from.
-    pub source: FactSource,
+    /// The facts it rests on (names, with any `{muscle}` filled in).
+    pub facts: Vec<String>,
+    /// The kind of observation it rests on: a finding kind when any of its facts is one.
+    pub kind: EvidenceKind,
+    /// The side(s) it applies to.
+    pub laterality: Laterality,
     /// What it points at.
     pub target: Target,
     /// The rule's weight for this effect.
@@ -61,54 +72,165 @@ pub struct Evidence {
     pub sources: Vec<String>,
 }
 
-/// A muscle's inferred state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum MuscleState {
-    /// Tight, overactive.
-    Overactive,
-    /// Weak, inhibited, overstretched.
-    Inhibited,
-    /// Neither.
-    Balanced,
-    /// Not enough (or conflicting, or only contested) evidence.
-    Unknown,
-}
-
-impl MuscleState {
-    /// The word used in reports.
-    pub fn label(self) -> &'static str {
-        match self {
-            MuscleState::Overactive => "overactive",
-            MuscleState::Inhibited => "inhibited",
-            MuscleState::Balanced => "balanced",
-            MuscleState::Unknown => "unknown",
+impl Evidence {
+    /// The muscle state it points to, if it is about a muscle.
+    pub fn state(&self) -> Option<MuscleState> {
+        match &self.target {
+            Target::Muscle { state, .. } => Some(*state),
+            Target::Component { .. } => None,
         }
     }
 }
 
-/// The inference for one muscle.
+/// Why a muscle side has no state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unknown {
+    /// No rule about it fired.
+    NoEvidence,
+    /// Findings (or, without findings, the other evidence) point different ways.
+    Conflicting,
+    /// What there is does not reach the decision margin.
+    TooLittle,
+}
+
+/// A muscle's status on one side.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// Tests, palpation or photos establish the state.
+    Found {
+        /// The state.
+        state: MuscleState,
+        /// 0–1.
+        confidence: f64,
+    },
+    /// Exposure, symptoms or contested findings point to a state; nothing on the body
+    /// establishes it. Never shown as found.
+    Suspected {
+        /// The state.
+        state: MuscleState,
+        /// 0–1.
+        confidence: f64,
+        /// The kinds of evidence behind the suspicion.
+        basis: Vec<EvidenceKind>,
+    },
+    /// No state.
+    Unknown(Unknown),
+}
+
+impl Status {
+    /// The state, when found.
+    pub fn found(&self) -> Option<MuscleState> {
+        match self {
+            Status::Found { state, .. } => Some(*state),
+            _ => None,
+        }
+    }
+
+    /// The state, found or suspected.
+    pub fn state(&self) -> Option<MuscleState> {
+        match self {
+            Status::Found { state, .. } | Status::Suspected { state, .. } => Some(*state),
+            Status::Unknown(_) => None,
+        }
+    }
+
+    /// The confidence (0 when unknown).
+    pub fn confidence(&self) -> f64 {
+        match self {
+            Status::Found { confidence, .. } | Status::Suspected { confidence, .. } => *confidence,
+            Status::Unknown(_) => 0.0,
+        }
+    }
+
+    /// Whether it is settled: found on the body.
+    pub fn is_found(&self) -> bool {
+        matches!(self, Status::Found { .. })
+    }
+}
+
+/// A test that would settle a muscle's status, and how much each outcome could weigh.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NextTest {
+    /// What to do.
+    pub probe: Probe,
+    /// The most each outcome could add toward each state, weighted, largest first.
+    pub toward: Vec<(MuscleState, f64)>,
+    /// Whether an outcome could reach a finding on its own (non-contested, above the margin).
+    pub settles: bool,
+}
+
+/// The inference for one muscle, per side.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MuscleFinding {
     /// Muscle id.
     pub muscle: String,
-    /// State.
-    pub state: MuscleState,
-    /// 0–1.
-    pub confidence: f64,
-    /// Why the state is unknown, or a caveat.
-    pub note: Option<String>,
-    /// Every piece of evidence about this muscle.
+    /// The left side.
+    pub left: Status,
+    /// The right side.
+    pub right: Status,
+    /// Every piece of evidence about this muscle, on either side.
     pub evidence: Vec<Evidence>,
+    /// For a side not found: the tests that would settle it, most useful first.
+    pub next_tests: Vec<NextTest>,
+}
+
+impl MuscleFinding {
+    /// The status on one side.
+    pub fn status(&self, side: Side) -> &Status {
+        match side {
+            Side::Left => &self.left,
+            Side::Right => &self.right,
+        }
+    }
+
+    /// Where the muscle is found in `state` (`None` when on neither side), with the higher
+    /// confidence of the sides.
+    pub fn found_in(&self, state: MuscleState) -> Option<(Laterality, f64)> {
+        let on = |s: &Status| s.found() == Some(state);
+        let lat = Laterality::of(on(&self.left), on(&self.right))?;
+        let conf = [&self.left, &self.right].iter().filter(|s| on(s)).map(|s| s.confidence()).fold(0.0, f64::max);
+        Some((lat, conf))
+    }
+
+    /// Whether it is found in any state on any side.
+    pub fn has_finding(&self) -> bool {
+        self.left.is_found() || self.right.is_found()
+    }
+
+    /// The found state on the sides of `lat`: `Some` only when every side in it is found, and
+    /// then the state found there (the first side's when they differ).
+    pub fn found_on(&self, lat: Laterality) -> Vec<(Side, MuscleState, f64)> {
+        [Side::Left, Side::Right]
+            .into_iter()
+            .filter(|s| lat.covers(*s))
+            .filter_map(|s| self.status(s).found().map(|st| (s, st, self.status(s).confidence())))
+            .collect()
+    }
 }
 
 /// A posture component's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ComponentStatus {
-    /// Present.
-    Present,
-    /// Absent.
-    Absent,
-    /// Not assessed or conflicting.
+    /// Seen on a photo (or shown by a test).
+    Present {
+        /// 0–1.
+        confidence: f64,
+        /// Photo metric or clinical test.
+        basis: EvidenceKind,
+    },
+    /// Measured and not there.
+    Absent {
+        /// 0–1.
+        confidence: f64,
+        /// Photo metric or clinical test.
+        basis: EvidenceKind,
+    },
+    /// Exposure (or a test, indirectly) suggests it; no photo measured it.
+    Suspected {
+        /// 0–1.
+        confidence: f64,
+    },
+    /// Not measured, or the measurements disagree.
     Unknown,
 }
 
@@ -119,27 +241,50 @@ pub struct ComponentFinding {
     pub component: String,
     /// Status.
     pub status: ComponentStatus,
-    /// 0–1.
-    pub confidence: f64,
     /// Evidence.
     pub evidence: Vec<Evidence>,
 }
 
-/// The pattern label, inferred from the muscle states and components; never a diagnosis.
+/// Why the pattern label does not apply.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PatternGap {
+    /// No muscle the pattern expects overactive was found overactive.
+    NoOveractiveFinding,
+    /// No muscle the pattern expects inhibited was found inhibited.
+    NoInhibitedFinding,
+    /// Fewer supporting findings than the pattern needs.
+    TooFewFindings {
+        /// Supporting findings.
+        found: usize,
+        /// Needed.
+        needed: usize,
+    },
+    /// Too large a share of the findings contradict it.
+    TooMuchAgainst {
+        /// Share of the assessed items that fit.
+        share: f64,
+        /// The share needed.
+        needed: f64,
+    },
+}
+
+/// The pattern label, inferred from the muscle findings and components; never a diagnosis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatternFinding {
     /// Pattern id.
     pub pattern: String,
-    /// Whether the label applies (confidence ≥ 0.5).
+    /// Whether the label applies (no gaps).
     pub applies: bool,
     /// 0–1.
     pub confidence: f64,
-    /// Muscle and component ids that fit the pattern.
+    /// Muscle and component ids found as the pattern expects.
     pub supporting: Vec<String>,
-    /// Muscle and component ids that contradict it.
+    /// Muscle and component ids found otherwise.
     pub against: Vec<String>,
-    /// Muscle and component ids not assessed.
+    /// Muscle and component ids without a finding (suspected or unknown).
     pub unassessed: Vec<String>,
+    /// What keeps the label from applying.
+    pub gaps: Vec<PatternGap>,
 }
 
 /// Everything inference concludes.
@@ -166,20 +311,18 @@ impl Inference {
 
 /// The lower cut-off that applies to a person: the sex-specific one when the measure has it and
 /// the sex is known, otherwise the general one.
-pub fn lower_cutoff(m: &Measure, sex: Option<Sex>) -> Option<(f64, Option<&'static str>)> {
+pub fn lower_cutoff(m: &Measure, sex: Option<Sex>) -> Option<(f64, Option<Sex>)> {
     match sex {
-        Some(Sex::Female) if m.cutoff_female.is_some() => m.cutoff_female.map(|v| (v, Some("female"))),
-        Some(Sex::Male) if m.cutoff_male.is_some() => m.cutoff_male.map(|v| (v, Some("male"))),
+        Some(Sex::Female) if m.cutoff_female.is_some() => m.cutoff_female.map(|v| (v, Some(Sex::Female))),
+        Some(Sex::Male) if m.cutoff_male.is_some() => m.cutoff_male.map(|v| (v, Some(Sex::Male))),
         _ => m.cutoff_below.map(|v| (v, None)),
     }
 }
 
-/// Evaluates one condition; `Some(text)` describing the observation when it holds.
-pub fn holds(cond: &Condition, facts: &Facts, kb: &KnowledgeBase) -> Option<String> {
-    let fact = facts.get(&cond.fact)?;
-    let v = fact.value;
-    let measure = facts::measure_of(&cond.fact).and_then(|m| kb.measure(m));
-    let (label, unit) = fact_label(&cond.fact, kb);
+/// Evaluates one condition on a value; `Some(text)` describing the observation when it holds.
+pub fn holds(cond: &Condition, fact_name: &str, v: f64, sex: Option<Sex>, kb: &KnowledgeBase) -> Option<String> {
+    let measure = facts::measure_of(fact_name).and_then(|m| kb.measure(m));
+    let (label, unit) = fact_label(fact_name, kb);
     let shown = format!("{label} {}", fmt_value(v, &unit));
     let ok_and = |ok: bool, text: String| ok.then_some(text);
     match cond.op {
@@ -195,11 +338,19 @@ pub fn holds(cond: &Condition, facts: &Facts, kb: &KnowledgeBase) -> Option<Stri
             if unit.is_empty() && (x == 0.0 || x == 1.0) && cond.op == Op::Eq {
                 return ok_and(ok, format!("{label}: {}", if v >= 0.5 { "yes" } else { "no" }));
             }
+            if unit == "tone" {
+                let tone = |t: f64| match t {
+                    t if t > 0.5 => "increased",
+                    t if t < -0.5 => "decreased",
+                    _ => "normal",
+                };
+                return ok_and(ok, format!("palpation: tone {}", tone(v)));
+            }
             ok_and(ok, format!("{shown} ({} {})", cond.op.label(), fmt_value(x, &unit)))
         }
         Op::BelowCutoff => {
             let m = measure?;
-            let (cut, sex) = lower_cutoff(m, facts.sex)?;
+            let (cut, sex) = lower_cutoff(m, sex)?;
             let sex = sex.map(|s| format!(", {s} norm")).unwrap_or_default();
             ok_and(v < cut, format!("{shown}, below the cut-off {}{sex}", fmt_value(cut, &unit)))
         }
@@ -210,7 +361,7 @@ pub fn holds(cond: &Condition, facts: &Facts, kb: &KnowledgeBase) -> Option<Stri
         }
         Op::BeyondCutoff => {
             let m = measure?;
-            if let Some((cut, _)) = lower_cutoff(m, facts.sex).filter(|(c, _)| v < *c) {
+            if let Some((cut, _)) = lower_cutoff(m, sex).filter(|(c, _)| v < *c) {
                 return Some(format!("{shown}, below the cut-off {}", fmt_value(cut, &unit)));
             }
             let cut = m.cutoff_above.filter(|c| v > *c)?;
@@ -218,7 +369,7 @@ pub fn holds(cond: &Condition, facts: &Facts, kb: &KnowledgeBase) -> Option<Stri
         }
         Op::WithinNorm => {
             let m = measure?;
-            let lower = lower_cutoff(m, facts.sex).map(|(c, _)| c);
+            let lower = lower_cutoff(m, sex).map(|(c, _)| c);
             let (lo, hi) = if lower.is_some() || m.cutoff_above.is_some() { (lower, m.cutoff_above) } else { (m.norm_low, m.norm_high) };
             if lo.is_none() && hi.is_none() {
                 return None;
@@ -238,7 +389,7 @@ pub fn fact_label(name: &str, kb: &KnowledgeBase) -> (String, String) {
         return (format!("pain: {}", r.name.to_lowercase()), "/10".into());
     }
     match facts::label_of(name) {
-        Some((l, u)) => (l.to_string(), u.to_string()),
+        Some((l, u)) => (l, u.to_string()),
         None => (name.to_string(), String::new()),
     }
 }
@@ -247,22 +398,71 @@ pub fn fact_label(name: &str, kb: &KnowledgeBase) -> (String, String) {
 pub fn fmt_value(v: f64, unit: &str) -> String {
     let n = if (v - v.round()).abs() < 0.05 { format!("{}", v.round()) } else { format!("{v:.1}") };
     match unit {
-        "" => n,
-        "°" | "/10" | "/5" => format!("{n}{unit}"),
+        "" | "tone" => n,
+        "°" | "/10" | "/5" | "/3" => format!("{n}{unit}"),
         _ => format!("{n} {unit}"),
     }
 }
 
-/// Fires every rule whose conditions all hold.
+/// The kind of evidence a rule's facts amount to: a finding kind when any fact is one (the
+/// first such), else symptom when any fact is a symptom, else exposure.
+fn evidence_kind(facts: &[&Fact]) -> EvidenceKind {
+    facts
+        .iter()
+        .map(|f| f.kind)
+        .find(|k| k.is_finding())
+        .or_else(|| facts.iter().map(|f| f.kind).find(|k| *k == EvidenceKind::Symptom))
+        .unwrap_or(EvidenceKind::Exposure)
+}
+
+/// Fires every rule whose conditions all hold, per side for sided facts. Palpation templates
+/// (`{muscle}`) fire once per palpated muscle.
 pub fn evidence(facts: &Facts, kb: &KnowledgeBase) -> Vec<Evidence> {
     let mut out = Vec::new();
     for rule in kb.rules() {
-        let observed: Option<Vec<String>> = rule.when.iter().map(|c| holds(c, facts, kb)).collect();
-        let Some(observed) = observed else { continue };
-        let source = facts.get(&rule.when[0].fact).map_or(FactSource::Exposure, |f| f.source);
+        if rule.is_template() {
+            // Palpation templates apply to the pattern's muscles, not to the prime mover.
+            for m in kb.muscles().iter().filter(|m| m.palpable && m.typical_state != TypicalState::PrimeMover) {
+                fire(rule, Some(&m.id), facts, kb, &mut out);
+            }
+        } else {
+            fire(rule, None, facts, kb, &mut out);
+        }
+    }
+    out
+}
+
+fn fire(rule: &Rule, muscle: Option<&str>, facts: &Facts, kb: &KnowledgeBase, out: &mut Vec<Evidence>) {
+    let names: Vec<String> = rule.when.iter().map(|c| muscle.map_or_else(|| c.fact.clone(), |m| facts::instantiate(&c.fact, m))).collect();
+    let Some(found): Option<Vec<&Fact>> = names.iter().map(|n| facts.get(n)).collect() else { return };
+    let observe = |side: Option<Side>| -> Option<Vec<String>> {
+        rule.when
+            .iter()
+            .zip(&names)
+            .zip(&found)
+            .map(|((cond, name), fact)| {
+                let v = side.map_or_else(|| fact.max(), |s| fact.on(s))?;
+                holds(cond, name, v, facts.sex, kb)
+            })
+            .collect()
+    };
+    let fired: Vec<(Laterality, Vec<String>)> = if found.iter().any(|f| f.is_sided()) {
+        let (left, right) = (observe(Some(Side::Left)), observe(Some(Side::Right)));
+        match (left, right) {
+            (Some(l), Some(r)) if l == r => vec![(Laterality::Both, l)],
+            (l, r) => l.map(|l| (Laterality::Left, l)).into_iter().chain(r.map(|r| (Laterality::Right, r))).collect(),
+        }
+    } else {
+        observe(None).map(|o| (Laterality::Both, o)).into_iter().collect()
+    };
+    let kind = evidence_kind(&found);
+    for (laterality, observed) in fired {
         for effect in &rule.then {
             let target = match (&effect.muscle, effect.state, &effect.component) {
-                (Some(m), Some(d), _) => Target::Muscle { muscle: m.clone(), direction: d },
+                (Some(m), Some(state), _) => {
+                    let m = if m == MUSCLE_PLACEHOLDER { muscle.unwrap_or(m) } else { m };
+                    Target::Muscle { muscle: m.to_string(), state }
+                }
                 (_, _, Some(c)) => Target::Component { component: c.clone(), present: effect.present.unwrap_or(true) },
                 _ => continue,
             };
@@ -270,7 +470,9 @@ pub fn evidence(facts: &Facts, kb: &KnowledgeBase) -> Vec<Evidence> {
                 rule: rule.id.clone(),
                 description: rule.description.clone(),
                 observed: observed.clone(),
-                source,
+                facts: names.clone(),
+                kind,
+                laterality,
                 target,
                 weight: effect.weight,
                 effective_weight: effect.weight * rule.certainty.factor(),
@@ -279,7 +481,6 @@ pub fn evidence(facts: &Facts, kb: &KnowledgeBase) -> Vec<Evidence> {
             });
         }
     }
-    out
 }
 
 /// Runs inference on a set of facts.
@@ -291,7 +492,11 @@ pub fn infer(facts: &Facts, kb: &KnowledgeBase) -> Inference {
         .map(|m| {
             let ev: Vec<Evidence> =
                 all.iter().filter(|e| matches!(&e.target, Target::Muscle { muscle, .. } if *muscle == m.id)).cloned().collect();
-            decide_muscle(&m.id, ev)
+            let side = |s: Side| decide_muscle(ev.iter().filter(|e| e.laterality.covers(s)));
+            let (left, right) = (side(Side::Left), side(Side::Right));
+            let settled = left.is_found() && right.is_found();
+            let next_tests = if settled || m.typical_state == TypicalState::PrimeMover { Vec::new() } else { next_tests(&m.id, facts, kb) };
+            MuscleFinding { muscle: m.id.clone(), left, right, evidence: ev, next_tests }
         })
         .collect();
     let components: Vec<ComponentFinding> = kb
@@ -300,138 +505,207 @@ pub fn infer(facts: &Facts, kb: &KnowledgeBase) -> Inference {
         .map(|c| {
             let ev: Vec<Evidence> =
                 all.iter().filter(|e| matches!(&e.target, Target::Component { component, .. } if *component == c.id)).cloned().collect();
-            decide_component(&c.id, ev)
+            ComponentFinding { component: c.id.clone(), status: decide_component(&ev), evidence: ev }
         })
         .collect();
     let pattern = pattern(kb, &muscles, &components);
     Inference { muscles, components, pattern }
 }
 
-fn decide_muscle(muscle: &str, evidence: Vec<Evidence>) -> MuscleFinding {
-    let score = |d: Direction| -> f64 {
-        evidence.iter().filter(|e| matches!(e.target, Target::Muscle { direction, .. } if direction == d)).map(|e| e.effective_weight).sum()
-    };
-    let scores = [
-        (Direction::Overactive, score(Direction::Overactive)),
-        (Direction::Inhibited, score(Direction::Inhibited)),
-        (Direction::Balanced, score(Direction::Balanced)),
-    ];
+/// Sums of effective weight per state, the winner, its lead over the runner-up and the total.
+struct Tally {
+    winner: MuscleState,
+    lead: f64,
+    runner_up: f64,
+    total: f64,
+}
+
+fn tally<'a>(evidence: impl Iterator<Item = &'a Evidence> + Clone) -> Option<Tally> {
+    let score = |state: MuscleState| evidence.clone().filter(|e| e.state() == Some(state)).map(|e| e.effective_weight).sum::<f64>();
+    let mut scores: Vec<(MuscleState, f64)> = MuscleState::ALL.iter().map(|s| (*s, score(*s))).collect();
     let total: f64 = scores.iter().map(|s| s.1).sum();
-    let finding = |state, confidence, note: Option<String>| MuscleFinding {
-        muscle: muscle.to_string(),
-        state,
-        confidence,
-        note,
-        evidence: evidence.clone(),
-    };
-    if evidence.is_empty() {
-        return finding(MuscleState::Unknown, 0.0, Some("no evidence in this assessment".into()));
+    if total <= 0.0 {
+        return None;
     }
-    let mut sorted = scores;
-    sorted.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let (winner, best) = sorted[0];
-    let lead = best - sorted[1].1;
-    if lead < DECISION_MARGIN {
-        let note = if sorted[1].1 > 0.0 { "conflicting evidence" } else { "too little evidence to conclude" };
-        return finding(MuscleState::Unknown, 0.0, Some(note.into()));
-    }
-    let only_contested = evidence
-        .iter()
-        .filter(|e| matches!(e.target, Target::Muscle { direction, .. } if direction == winner))
-        .all(|e| e.certainty == Certainty::Contested);
-    if only_contested {
-        return finding(
-            MuscleState::Unknown,
-            0.0,
-            Some(format!(
-                "only contested evidence points to {}; a contested rule is never the sole basis of a conclusion",
-                direction_label(winner)
-            )),
-        );
-    }
-    let state = match winner {
-        Direction::Overactive => MuscleState::Overactive,
-        Direction::Inhibited => MuscleState::Inhibited,
-        Direction::Balanced => MuscleState::Balanced,
-    };
-    let confidence = (lead / (total + 0.5)).clamp(0.0, 1.0);
-    finding(state, confidence, None)
+    scores.sort_by(|a, b| b.1.total_cmp(&a.1));
+    Some(Tally { winner: scores[0].0, lead: scores[0].1 - scores[1].1, runner_up: scores[1].1, total })
 }
 
-fn direction_label(d: Direction) -> &'static str {
-    match d {
-        Direction::Overactive => "overactive",
-        Direction::Inhibited => "inhibited",
-        Direction::Balanced => "balanced",
+/// Decides one side of a muscle from the evidence that applies to it (see the module's rules).
+pub(crate) fn decide_muscle<'a>(evidence: impl Iterator<Item = &'a Evidence> + Clone) -> Status {
+    let findings = evidence.clone().filter(|e| e.kind.is_finding());
+    if let Some(t) = tally(findings.clone()) {
+        let supported_firmly = findings.clone().any(|e| e.state() == Some(t.winner) && e.certainty != Certainty::Contested);
+        if t.lead >= DECISION_MARGIN && supported_firmly {
+            return Status::Found { state: t.winner, confidence: (t.lead / (t.total + 0.5)).clamp(0.0, 1.0) };
+        }
+        if t.lead < DECISION_MARGIN && t.runner_up > 0.0 {
+            return Status::Unknown(Unknown::Conflicting);
+        }
     }
+    let Some(t) = tally(evidence.clone()) else {
+        return Status::Unknown(Unknown::NoEvidence);
+    };
+    if t.lead < DECISION_MARGIN {
+        return Status::Unknown(if t.runner_up > 0.0 { Unknown::Conflicting } else { Unknown::TooLittle });
+    }
+    let mut basis: Vec<EvidenceKind> = evidence.filter(|e| e.state() == Some(t.winner)).map(|e| e.kind).collect();
+    basis.sort();
+    basis.dedup();
+    Status::Suspected { state: t.winner, confidence: (t.lead / (t.total + 0.5)).clamp(0.0, 1.0), basis }
 }
 
-fn decide_component(component: &str, evidence: Vec<Evidence>) -> ComponentFinding {
-    let score = |p: bool| -> f64 {
-        evidence.iter().filter(|e| matches!(e.target, Target::Component { present, .. } if present == p)).map(|e| e.effective_weight).sum()
+fn decide_component(evidence: &[Evidence]) -> ComponentStatus {
+    let score = |present: bool, photo: bool| -> f64 {
+        evidence
+            .iter()
+            .filter(|e| {
+                (e.kind == EvidenceKind::PhotoMetric) == photo && matches!(e.target, Target::Component { present: p, .. } if p == present)
+            })
+            .map(|e| e.effective_weight)
+            .sum()
     };
-    let (yes, no) = (score(true), score(false));
-    let lead = (yes - no).abs();
-    let (status, confidence) = if evidence.is_empty() || lead < DECISION_MARGIN {
-        (ComponentStatus::Unknown, 0.0)
-    } else if yes > no {
-        (ComponentStatus::Present, lead / (yes + no + 0.5))
+    // A photo measures posture components directly and decides by itself: a side photo sets
+    // the components it measures. Tests and exposure only suggest them.
+    let (yes, no) = (score(true, true), score(false, true));
+    if yes + no > 0.0 {
+        let basis = EvidenceKind::PhotoMetric;
+        let confidence = (yes - no).abs() / (yes + no + 0.5);
+        return match yes.total_cmp(&no) {
+            std::cmp::Ordering::Greater => ComponentStatus::Present { confidence, basis },
+            std::cmp::Ordering::Less => ComponentStatus::Absent { confidence, basis },
+            std::cmp::Ordering::Equal => ComponentStatus::Unknown,
+        };
+    }
+    let suspected = score(true, false) - score(false, false);
+    if suspected >= DECISION_MARGIN {
+        ComponentStatus::Suspected { confidence: suspected / (score(true, false) + score(false, false) + 0.5) }
     } else {
-        (ComponentStatus::Absent, lead / (yes + no + 0.5))
-    };
-    ComponentFinding { component: component.to_string(), status, confidence, evidence }
+        ComponentStatus::Unknown
+    }
 }
 
-/// The pattern's confidence: the confidence-weighted share of its muscles and components that
-/// fit it, over those assessed, scaled down by how many were assessed at all.
+/// The tests that would settle a muscle: for each probe not yet done, the rules it alone would
+/// complete, summed per state. Most useful first (one that can settle it, then by weight).
+fn next_tests(muscle: &str, facts: &Facts, kb: &KnowledgeBase) -> Vec<NextTest> {
+    let palpable = kb.muscle(muscle).is_some_and(|m| m.palpable);
+    let mut toward: BTreeMap<Probe, (BTreeMap<MuscleState, f64>, bool)> = BTreeMap::new();
+    for rule in kb.rules() {
+        let names: Vec<String> = rule.when.iter().map(|c| facts::instantiate(&c.fact, muscle)).collect();
+        let effects: Vec<(MuscleState, f64)> = rule
+            .then
+            .iter()
+            .filter_map(|e| match (&e.muscle, e.state) {
+                (Some(m), Some(s)) if m == muscle || (m == MUSCLE_PLACEHOLDER && rule.is_template() && palpable) => {
+                    Some((s, e.weight * rule.certainty.factor()))
+                }
+                _ => None,
+            })
+            .collect();
+        if effects.is_empty() {
+            continue;
+        }
+        let mut missing: Vec<Probe> = Vec::new();
+        let mut askable = true;
+        for name in &names {
+            if facts.get(name).is_some() {
+                continue;
+            }
+            match facts::probe(name, kb) {
+                Some(p) if !missing.contains(&p) => missing.push(p),
+                Some(_) => {}
+                None => askable = false,
+            }
+        }
+        if !askable || missing.len() != 1 {
+            continue;
+        }
+        let entry = toward.entry(missing.remove(0)).or_default();
+        for (state, w) in effects {
+            *entry.0.entry(state).or_default() += w;
+            entry.1 |= rule.certainty != Certainty::Contested && w >= DECISION_MARGIN;
+        }
+    }
+    let mut tests: Vec<NextTest> = toward
+        .into_iter()
+        .map(|(probe, (by_state, firm))| {
+            let mut toward: Vec<(MuscleState, f64)> = by_state.into_iter().collect();
+            toward.sort_by(|a, b| b.1.total_cmp(&a.1));
+            NextTest { probe, toward, settles: firm }
+        })
+        .collect();
+    let best = |t: &NextTest| t.toward.first().map_or(0.0, |x| x.1);
+    tests.sort_by(|a, b| b.settles.cmp(&a.settles).then(best(b).total_cmp(&best(a))).then(a.probe.cmp(&b.probe)));
+    tests.truncate(3);
+    tests
+}
+
+/// The pattern's confidence and whether it applies: supporting findings (muscles found in
+/// their typical state on either side, components present) against contradicting ones; the
+/// label needs a tight and a weak muscle, `min_findings` supporting findings and `min_share`
+/// of the assessed items fitting. Suspected muscles count as unassessed.
 fn pattern(kb: &KnowledgeBase, muscles: &[MuscleFinding], components: &[ComponentFinding]) -> PatternFinding {
     let p = kb.pattern();
     let (mut fit, mut misfit) = (0.0, 0.0);
     let (mut supporting, mut against, mut unassessed) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut tight, mut weak) = (false, false);
     let expected =
         p.overactive.iter().map(|m| (m, TypicalState::Overactive)).chain(p.inhibited.iter().map(|m| (m, TypicalState::Inhibited)));
-    let mut n = 0usize;
     for (id, want) in expected {
-        n += 1;
         let Some(f) = muscles.iter().find(|f| &f.muscle == id) else { continue };
-        let matches = matches!(
-            (f.state, want),
-            (MuscleState::Overactive, TypicalState::Overactive) | (MuscleState::Inhibited, TypicalState::Inhibited)
-        );
-        match f.state {
-            MuscleState::Unknown => unassessed.push(id.clone()),
-            _ if matches => {
-                fit += f.confidence;
-                supporting.push(id.clone());
-            }
-            _ => {
-                misfit += f.confidence.max(0.2);
-                against.push(id.clone());
-            }
+        let want_state = if want == TypicalState::Overactive { MuscleState::Overactive } else { MuscleState::Inhibited };
+        if let Some((_, conf)) = f.found_in(want_state) {
+            fit += conf;
+            supporting.push(id.clone());
+            tight |= want == TypicalState::Overactive;
+            weak |= want == TypicalState::Inhibited;
+        } else if f.has_finding() {
+            misfit += f.left.confidence().max(f.right.confidence()).max(0.2);
+            against.push(id.clone());
+        } else {
+            unassessed.push(id.clone());
         }
     }
     for id in &p.components {
-        n += 1;
         let Some(c) = components.iter().find(|c| &c.component == id) else { continue };
         match c.status {
-            ComponentStatus::Unknown => unassessed.push(id.clone()),
-            ComponentStatus::Present => {
-                fit += c.confidence;
+            ComponentStatus::Present { confidence, .. } => {
+                fit += confidence;
                 supporting.push(id.clone());
             }
-            ComponentStatus::Absent => {
-                misfit += c.confidence.max(0.2);
+            ComponentStatus::Absent { confidence, .. } => {
+                misfit += confidence.max(0.2);
                 against.push(id.clone());
             }
+            ComponentStatus::Suspected { .. } | ComponentStatus::Unknown => unassessed.push(id.clone()),
         }
     }
-    let assessed = n - unassessed.len();
-    let confidence = if assessed == 0 || fit + misfit == 0.0 {
-        0.0
-    } else {
-        // Share of the weighted evidence that fits, times the share of the pattern assessed
-        // (square-rooted so that a well-assessed half still counts).
-        (fit / (fit + misfit)) * (assessed as f64 / n as f64).sqrt() * (fit / assessed as f64).min(1.0).sqrt()
-    };
-    PatternFinding { pattern: p.id.clone(), applies: confidence >= 0.5, confidence, supporting, against, unassessed }
+    let assessed = supporting.len() + against.len();
+    let share = if assessed == 0 { 0.0 } else { supporting.len() as f64 / assessed as f64 };
+    let mut gaps = Vec::new();
+    if !tight {
+        gaps.push(PatternGap::NoOveractiveFinding);
+    }
+    if !weak {
+        gaps.push(PatternGap::NoInhibitedFinding);
+    }
+    if supporting.len() < p.min_findings {
+        gaps.push(PatternGap::TooFewFindings { found: supporting.len(), needed: p.min_findings });
+    }
+    if assessed > 0 && share < p.min_share {
+        gaps.push(PatternGap::TooMuchAgainst { share, needed: p.min_share });
+    }
+    // The share of the weighted findings that fit, times how far the fitting findings' summed
+    // confidence reaches toward `min_findings` confident findings.
+    let weighted = if fit + misfit > 0.0 { fit / (fit + misfit) } else { 0.0 };
+    let coverage = (fit / p.min_findings as f64).min(1.0);
+    PatternFinding {
+        pattern: p.id.clone(),
+        applies: gaps.is_empty(),
+        confidence: weighted * coverage,
+        supporting,
+        against,
+        unassessed,
+        gaps,
+    }
 }

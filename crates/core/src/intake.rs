@@ -1,5 +1,6 @@
 //! The intake: what the client reports and the therapist records before any photo is taken —
-//! exposure, symptoms, the red-flag screen, outcome measures and clinical tests.
+//! exposure, symptoms, the red-flag screen (with any documented medical clearance), outcome
+//! measures, clinical tests and palpation.
 //!
 //! These are validated domain types. Parsing a file into them (and naming the bad field) is the
 //! app's job; the core assumes ranges have been checked, and documents each range here.
@@ -7,19 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::date::Date;
-
-/// Sex, where norms depend on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Sex {
-    /// Female norms apply.
-    Female,
-    /// Male norms apply.
-    Male,
-    /// Neither norm applies; sex-specific cut-offs are not used.
-    Other,
-    /// Not given; sex-specific cut-offs are not used.
-    Unspecified,
-}
+pub use crate::vocab::{Dyskinesis, LengthTest, Onset, PainSide, PsfsVersion, Severity, Sex, Side, Tone};
 
 /// Who the assessment is about.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +63,11 @@ impl HandsForward {
     pub fn total(&self) -> f64 {
         self.computer + self.tablet + self.phone + self.driving
     }
+
+    /// Screen work (computer and tablet), hours per day.
+    pub fn screen(&self) -> f64 {
+        self.computer + self.tablet
+    }
 }
 
 /// How the person sits and works.
@@ -93,47 +87,27 @@ pub struct Exposure {
     pub headset_for_calls: Option<bool>,
     /// Hours on calls per day.
     pub call_hours: Option<f64>,
+    /// The side the phone is held on (and, without a headset, cradled against).
+    pub phone_side: Option<Side>,
     /// Exercise after work, hours per week.
     pub exercise_hours_per_week: Option<f64>,
     /// Lifting and carrying after work, hours per week.
     pub lifting_carrying_hours_per_week: Option<f64>,
     /// A bag carried on one shoulder.
     pub bag_on_one_shoulder: Option<bool>,
-}
-
-/// Which side a symptom is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Side {
-    /// Left.
-    Left,
-    /// Right.
-    Right,
-    /// Both sides.
-    Both,
-    /// In the midline.
-    Centre,
+    /// Which shoulder carries the bag, when known.
+    pub bag_side: Option<Side>,
 }
 
 /// Pain in one body region.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pain {
-    /// Region id from the knowledge base.
+    /// Region id from the knowledge base (a body area).
     pub region: String,
     /// 0–10.
     pub intensity: f64,
     /// Side.
-    pub side: Side,
-}
-
-/// Headache severity, as the client rates it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Severity {
-    /// Mild.
-    Mild,
-    /// Moderate.
-    Moderate,
-    /// Severe.
-    Severe,
+    pub side: PainSide,
 }
 
 /// Headache features used for the ICHD-3 tension-type and cervicogenic patterns.
@@ -159,6 +133,8 @@ pub struct Headache {
     pub phonophobia: Option<bool>,
     /// Brought on by neck movement or sustained neck posture.
     pub provoked_by_neck: Option<bool>,
+    /// The side a one-sided headache is felt on.
+    pub side: Option<Side>,
 }
 
 /// What the client reports.
@@ -170,24 +146,51 @@ pub struct Symptoms {
     pub headache: Option<Headache>,
 }
 
-/// NPRS ratings, each 0–10.
+/// The answer to one red-flag question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RedFlagAnswer {
+    /// Whether the client said yes.
+    pub present: bool,
+    /// For a yes: new or sudden, or long-standing and unchanged (unknown counts as new).
+    pub onset: Option<Onset>,
+}
+
+impl RedFlagAnswer {
+    /// A plain no.
+    pub const NO: RedFlagAnswer = RedFlagAnswer { present: false, onset: None };
+    /// A plain yes, onset not given.
+    pub const YES: RedFlagAnswer = RedFlagAnswer { present: true, onset: None };
+}
+
+/// A documented medical assessment of a positive red-flag item, recorded by the therapist.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clearance {
+    /// The red-flag item id it covers.
+    pub item: String,
+    /// Who assessed it (a doctor's or service's name).
+    pub assessed_by: String,
+    /// When.
+    pub assessed_on: Date,
+    /// What was found or advised.
+    pub note: String,
+}
+
+/// NPRS ratings, each an integer 0–10.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NprsRatings {
     /// Now.
-    pub now: Option<f64>,
+    pub now: Option<u8>,
     /// Worst in the last 24 hours.
-    pub worst_24h: Option<f64>,
+    pub worst_24h: Option<u8>,
     /// Average over the past week.
-    pub average_week: Option<f64>,
+    pub average_week: Option<u8>,
 }
 
-/// PSFS version: 2.0 reverses the scale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PsfsVersion {
-    /// 0 = unable, 10 = as before.
-    V1,
-    /// 0 = as before, 10 = unable.
-    V2,
+impl NprsRatings {
+    /// Every rating given.
+    pub fn given(&self) -> impl Iterator<Item = u8> {
+        [self.now, self.worst_24h, self.average_week].into_iter().flatten()
+    }
 }
 
 /// One PSFS activity.
@@ -195,8 +198,8 @@ pub enum PsfsVersion {
 pub struct PsfsItem {
     /// The activity, in the client's words.
     pub activity: String,
-    /// 0–10 on the form's own scale.
-    pub score: f64,
+    /// An integer 0–10 on the form's own scale.
+    pub score: u8,
 }
 
 /// PSFS answers.
@@ -228,24 +231,19 @@ pub struct Sides<T> {
     pub right: T,
 }
 
-/// Scapular dyskinesis test result for one side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Dyskinesis {
-    /// Normal.
-    Normal,
-    /// Subtle.
-    Subtle,
-    /// Obvious.
-    Obvious,
-}
+impl<T: Copy> Sides<T> {
+    /// The value on one side.
+    pub fn on(&self, side: Side) -> T {
+        match side {
+            Side::Left => self.left,
+            Side::Right => self.right,
+        }
+    }
 
-/// A muscle length test result for one side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LengthTest {
-    /// Normal range and end-feel.
-    Normal,
-    /// Reduced range or a hard end-feel.
-    Reduced,
+    /// The same values with left and right swapped.
+    pub fn mirrored(&self) -> Sides<T> {
+        Sides { left: self.right, right: self.left }
+    }
 }
 
 /// Optional clinical tests the therapist records.
@@ -269,6 +267,25 @@ pub struct ClinicalTests {
     pub levator_length: Option<Sides<LengthTest>>,
 }
 
+/// The therapist's palpation of one muscle on one side. Palpation is unreliable between
+/// examiners (tenderness κ 0.68, taut band κ down to −0.08; brief §4.1): it is recorded as
+/// "tender spot, reproduces familiar pain, location", never as established pathology.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Palpation {
+    /// Muscle id.
+    pub muscle: String,
+    /// Side.
+    pub side: Side,
+    /// Tone.
+    pub tone: Option<Tone>,
+    /// Tenderness 0 (none) – 3 (severe).
+    pub tenderness: Option<u8>,
+    /// A tender spot reproduces the client's familiar pain.
+    pub familiar_pain: Option<bool>,
+    /// Where the tender spot is, in the therapist's words.
+    pub location: Option<String>,
+}
+
 /// The whole intake.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Intake {
@@ -281,9 +298,44 @@ pub struct Intake {
     /// What hurts.
     pub symptoms: Symptoms,
     /// Red-flag item id → answer. Unanswered items are absent.
-    pub red_flags: BTreeMap<String, bool>,
+    pub red_flags: BTreeMap<String, RedFlagAnswer>,
+    /// Documented medical clearances of positive red-flag items.
+    pub clearances: Vec<Clearance>,
     /// Outcome measures.
     pub outcomes: OutcomeAnswers,
     /// Clinical tests.
     pub tests: ClinicalTests,
+    /// Palpation findings, per muscle and side.
+    pub palpation: Vec<Palpation>,
+}
+
+impl Intake {
+    /// The same intake with every left and right swapped (for symmetry tests).
+    pub fn mirrored(&self) -> Intake {
+        let mut m = self.clone();
+        let e = &mut m.exposure;
+        e.phone_side = e.phone_side.map(Side::other);
+        e.bag_side = e.bag_side.map(Side::other);
+        for p in &mut m.symptoms.pain {
+            p.side = match p.side {
+                PainSide::Left => PainSide::Right,
+                PainSide::Right => PainSide::Left,
+                other => other,
+            };
+        }
+        if let Some(h) = &mut m.symptoms.headache {
+            h.side = h.side.map(Side::other);
+        }
+        let t = &mut m.tests;
+        t.lower_trapezius_grade = t.lower_trapezius_grade.map(|s| s.mirrored());
+        t.scapular_dyskinesis = t.scapular_dyskinesis.map(|s| s.mirrored());
+        t.pec_minor_supine_cm = t.pec_minor_supine_cm.map(|s| s.mirrored());
+        t.pec_minor_index = t.pec_minor_index.map(|s| s.mirrored());
+        t.upper_trapezius_length = t.upper_trapezius_length.map(|s| s.mirrored());
+        t.levator_length = t.levator_length.map(|s| s.mirrored());
+        for p in &mut m.palpation {
+            p.side = p.side.other();
+        }
+        m
+    }
 }

@@ -3,8 +3,6 @@
 //! the metric code does not check it again. Whether a landmark is *good enough* to measure from
 //! is not checked here: that is a quality gate in `metrics`, and it yields "not measurable".
 
-use std::fmt;
-
 /// Number of landmarks in MediaPipe's pose layout.
 pub const LANDMARK_COUNT: usize = 33;
 
@@ -73,68 +71,7 @@ pub struct Landmark {
     pub visibility: f64,
 }
 
-/// The view of a photo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum View {
-    /// The person's left side is toward the camera, so they face the image's left.
-    SideLeft,
-    /// The person's right side is toward the camera, so they face the image's right.
-    SideRight,
-    /// The person faces the camera.
-    Front,
-}
-
-impl View {
-    /// The name used in files and reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            View::SideLeft => "side-left",
-            View::SideRight => "side-right",
-            View::Front => "front",
-        }
-    }
-
-    /// Parses the file name of a view.
-    pub fn parse(s: &str) -> Option<View> {
-        match s {
-            "side-left" => Some(View::SideLeft),
-            "side-right" => Some(View::SideRight),
-            "front" => Some(View::Front),
-            _ => None,
-        }
-    }
-
-    /// Whether this is a side view.
-    pub fn is_side(self) -> bool {
-        matches!(self, View::SideLeft | View::SideRight)
-    }
-}
-
-impl fmt::Display for View {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Sitting or standing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Posture {
-    /// Sitting.
-    Sitting,
-    /// Standing.
-    Standing,
-}
-
-/// Where the landmarks came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LandmarkSource {
-    /// A pose model placed them.
-    Automatic,
-    /// A person placed or moved them by hand.
-    Manual,
-    /// Skin markers placed on the body, located in the photo.
-    Marker,
-}
+pub use crate::vocab::{LandmarkSource, Posture, View};
 
 /// How the landmarks were captured.
 #[derive(Debug, Clone, PartialEq)]
@@ -242,11 +179,7 @@ impl Pose {
             *p = self.points[mirror_index(i)];
             p.x = 1.0 - p.x;
         }
-        let view = self.view.map(|v| match v {
-            View::SideLeft => View::SideRight,
-            View::SideRight => View::SideLeft,
-            View::Front => View::Front,
-        });
+        let view = self.view.map(View::mirrored);
         Pose { points, view, ..self.clone() }
     }
 }

@@ -3,9 +3,10 @@
 //! outcome scoring and the illustrative dynamics model.
 //!
 //! The core does no IO: it parses text it is given and computes. Files, the clock, the network
-//! and the pose model live in other crates. Its types do not derive serde's traits (the
+//! and the pose model live in other crates. Its structs do not derive serde's traits (the
 //! knowledge base's types excepted, since they are its file format); each boundary defines its
-//! own types and converts.
+//! own types and converts. Its closed vocabularies (`vocab`: sides, views, states, evidence
+//! kinds) do, so that a value is spelled once across files, reports and forms.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -22,7 +23,9 @@ pub mod metrics;
 pub mod outcomes;
 pub mod pain;
 pub mod plan;
+pub mod plausibility;
 pub mod redflags;
+pub mod vocab;
 
 pub use assess::{AssessOptions, Assessment, assess};
 pub use date::Date;

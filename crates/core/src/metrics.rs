@@ -1,14 +1,15 @@
 //! Posture metrics from one landmark set, each with the quality gates that decide whether it can
 //! be measured at all. A metric that cannot be measured is a [`MetricValue::NotMeasurable`] with
-//! the reason, never an error.
+//! its cause, never an error.
 //!
 //! Conventions follow the brief (§2.2): pixels, x to the right, y downward; `fwd(a, b)` is the
 //! horizontal distance from b to a in the direction the person faces; `up(a, b) = y_b − y_a`.
 //! MediaPipe has no tragus, C7 or acromion, so the side-view angles are proxies (§2.3); the
-//! knowledge base's measures say so, and the report shows it.
+//! knowledge base's measures say so, and say in words what each sign means.
 
 use crate::knowledge::{KnowledgeBase, MeasureView};
-use crate::landmarks::{Pose, View, idx};
+use crate::landmarks::{LANDMARK_NAMES, Pose, View, idx};
+use crate::vocab::Side;
 
 /// Thresholds of the quality gates. These are engineering choices, not clinical ones; they are
 /// documented in ARCHITECTURE.md.
@@ -22,11 +23,91 @@ pub struct Gates {
     /// In a front view, the shoulders must be at least this far apart, as a fraction of torso
     /// length, or the body counts as turned sideways.
     pub min_front_shoulder_spread: f64,
+    /// In a side view, a trunk leaning forward more than this many degrees makes the head and
+    /// shoulder angles (measured against the image's horizontal) unreadable.
+    pub max_lean_forward_deg: f64,
+    /// The same for leaning back: the head angles then read far too high.
+    pub max_lean_back_deg: f64,
 }
 
 impl Gates {
     /// The gates Tonus uses.
-    pub const STANDARD: Gates = Gates { min_visibility: 0.5, max_side_shoulder_spread: 0.35, min_front_shoulder_spread: 0.45 };
+    pub const STANDARD: Gates = Gates {
+        min_visibility: 0.5,
+        max_side_shoulder_spread: 0.35,
+        min_front_shoulder_spread: 0.45,
+        max_lean_forward_deg: 30.0,
+        max_lean_back_deg: 15.0,
+    };
+}
+
+/// Why a metric could not be measured on a photo.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NotMeasurable {
+    /// The metric needs the other view.
+    WrongView {
+        /// The view it needs.
+        needs: MeasureView,
+    },
+    /// A landmark it needs is not visible enough.
+    LowVisibility {
+        /// MediaPipe's landmark name.
+        landmark: &'static str,
+        /// Its visibility.
+        visibility: f64,
+        /// The gate.
+        minimum: f64,
+    },
+    /// A landmark it needs lies outside the image.
+    OutsideImage {
+        /// MediaPipe's landmark name.
+        landmark: &'static str,
+    },
+    /// The torso is too small in the photo (shoulders and hips almost coincide).
+    TorsoTooSmall,
+    /// A side view with the body turned toward the camera.
+    Rotated {
+        /// Shoulder spread, fraction of torso length.
+        spread: f64,
+        /// The most a side view allows.
+        limit: f64,
+    },
+    /// A front view with the body turned sideways.
+    TurnedSideways {
+        /// Shoulder spread, fraction of torso length.
+        spread: f64,
+        /// The least a front view needs.
+        limit: f64,
+    },
+    /// The trunk leans too far for the head and shoulder angles to mean anything.
+    Leaning {
+        /// Trunk inclination, degrees: positive forward, negative back.
+        degrees: f64,
+        /// The gate that was passed.
+        limit: f64,
+    },
+    /// The geometry leaves it undefined (the ear and hip level, say).
+    Undefined,
+    /// Tonus has no formula for this measure (a knowledge-base addition).
+    NoFormula,
+}
+
+impl NotMeasurable {
+    /// Whether the cause is only that the metric belongs to the other view.
+    pub fn is_wrong_view(&self) -> bool {
+        matches!(self, NotMeasurable::WrongView { .. })
+    }
+}
+
+/// Which way a front-view asymmetry goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asymmetry {
+    /// Level (under 0.05°).
+    Level,
+    /// This side is higher (shoulders).
+    Higher(Side),
+    /// The head tilts toward this side (its ear is lower).
+    TiltedTo(Side),
 }
 
 /// A metric's value or why there is none.
@@ -36,14 +117,11 @@ pub enum MetricValue {
     Measured {
         /// The value in the measure's unit.
         value: f64,
-        /// A detail such as which side is higher.
-        detail: Option<String>,
+        /// For front-view asymmetries: which side.
+        asymmetry: Option<Asymmetry>,
     },
     /// Not measurable from this photo.
-    NotMeasurable {
-        /// Why, in words a therapist can act on.
-        reason: String,
-    },
+    NotMeasurable(NotMeasurable),
 }
 
 impl MetricValue {
@@ -51,7 +129,7 @@ impl MetricValue {
     pub fn value(&self) -> Option<f64> {
         match self {
             MetricValue::Measured { value, .. } => Some(*value),
-            MetricValue::NotMeasurable { .. } => None,
+            MetricValue::NotMeasurable(_) => None,
         }
     }
 }
@@ -65,6 +143,29 @@ pub struct Metric {
     pub value: MetricValue,
 }
 
+/// A problem with a whole photo.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PhotoWarning {
+    /// The photo was labelled one kind of view but the landmarks look like the other.
+    ViewMismatch {
+        /// The view it was labelled.
+        given: View,
+        /// What the landmarks look like.
+        looks_like: View,
+    },
+    /// A side photo whose person seems to face the other way.
+    FacesOtherWay {
+        /// The view it was labelled.
+        given: View,
+        /// The view detected.
+        detected: View,
+    },
+    /// Nothing on the photo can be measured.
+    Unusable(NotMeasurable),
+    /// The head and shoulder angles were not measured: the trunk leans too far.
+    Leaning(NotMeasurable),
+}
+
 /// The metrics of one landmark set, with the view used and how it was determined.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoseMetrics {
@@ -72,11 +173,16 @@ pub struct PoseMetrics {
     pub view: View,
     /// Whether the view was detected from the landmarks rather than given.
     pub view_detected: bool,
-    /// Problems that apply to the whole photo (rotated body, wrong view).
-    pub warnings: Vec<String>,
+    /// Problems that apply to the whole photo.
+    pub warnings: Vec<PhotoWarning>,
     /// Every photo metric in the knowledge base, measured or not.
     pub metrics: Vec<Metric>,
 }
+
+/// Side-view metrics measured against the image's horizontal or vertical, which a leaning trunk
+/// makes unreadable.
+const GRAVITY_REFERENCED: &[&str] =
+    &["ear_shoulder_angle", "sagittal_head_tilt", "forward_head_distance", "shoulder_protraction", "trunk_inclination"];
 
 /// Detects the view from the landmarks: a front view has the shoulders far apart relative to
 /// the torso; in a side view the nose is ahead of the ears in the facing direction.
@@ -108,14 +214,15 @@ fn torso_length(pose: &Pose) -> f64 {
 }
 
 /// Checks that each landmark is visible and inside the image; returns the first failure.
-fn usable(pose: &Pose, gates: &Gates, points: &[(usize, &str)]) -> Result<(), String> {
-    for &(i, name) in points {
+fn usable(pose: &Pose, gates: &Gates, points: &[usize]) -> Result<(), NotMeasurable> {
+    for &i in points {
         let p = pose.point(i);
+        let landmark = LANDMARK_NAMES[i];
         if p.visibility < gates.min_visibility {
-            return Err(format!("the {name} is not visible enough (visibility {:.2} < {:.2})", p.visibility, gates.min_visibility));
+            return Err(NotMeasurable::LowVisibility { landmark, visibility: p.visibility, minimum: gates.min_visibility });
         }
         if !(0.0..=1.0).contains(&p.x) || !(0.0..=1.0).contains(&p.y) {
-            return Err(format!("the {name} lies outside the image"));
+            return Err(NotMeasurable::OutsideImage { landmark });
         }
     }
     Ok(())
@@ -125,53 +232,62 @@ fn deg(rad: f64) -> f64 {
     rad.to_degrees()
 }
 
+/// What makes the whole photo unusable, if anything.
+fn whole_photo(pose: &Pose, view: View, gates: &Gates) -> Option<NotMeasurable> {
+    let torso = torso_length(pose);
+    let diag = f64::from(pose.width()).hypot(f64::from(pose.height()));
+    let spread = (pose.px(idx::LEFT_SHOULDER).0 - pose.px(idx::RIGHT_SHOULDER).0).abs() / torso.max(1e-9);
+    if torso < 0.02 * diag {
+        Some(NotMeasurable::TorsoTooSmall)
+    } else if view.is_side() && spread > gates.max_side_shoulder_spread {
+        Some(NotMeasurable::Rotated { spread, limit: gates.max_side_shoulder_spread })
+    } else if view == View::Front && spread < gates.min_front_shoulder_spread {
+        Some(NotMeasurable::TurnedSideways { spread, limit: gates.min_front_shoulder_spread })
+    } else {
+        None
+    }
+}
+
+/// A lean beyond the gates in a side view, if the trunk can be measured at all.
+fn leaning(pose: &Pose, view: View, gates: &Gates) -> Option<NotMeasurable> {
+    let degrees = side_metric("trunk_inclination", pose, view, gates).ok()?;
+    if degrees > gates.max_lean_forward_deg {
+        Some(NotMeasurable::Leaning { degrees, limit: gates.max_lean_forward_deg })
+    } else if degrees < -gates.max_lean_back_deg {
+        Some(NotMeasurable::Leaning { degrees, limit: gates.max_lean_back_deg })
+    } else {
+        None
+    }
+}
+
+fn view_warnings(pose: &Pose, detected: View) -> Vec<PhotoWarning> {
+    match pose.given_view() {
+        Some(given) if given.is_side() != detected.is_side() => vec![PhotoWarning::ViewMismatch { given, looks_like: detected }],
+        Some(given) if given.is_side() && given != detected => vec![PhotoWarning::FacesOtherWay { given, detected }],
+        _ => Vec::new(),
+    }
+}
+
 /// Computes every photo metric of the knowledge base from one landmark set.
 pub fn compute(pose: &Pose, kb: &KnowledgeBase, gates: &Gates) -> PoseMetrics {
     let detected = detect_view(pose);
     let view = pose.given_view().unwrap_or(detected);
-    let mut warnings = Vec::new();
-    if let Some(given) = pose.given_view() {
-        if given.is_side() != detected.is_side() {
-            warnings.push(format!(
-                "the photo is labelled {given} but the landmarks look like a {} view; check the view",
-                if detected.is_side() { "side" } else { "front" }
-            ));
-        } else if given.is_side() && given != detected {
-            warnings.push(format!("the photo is labelled {given} but the person seems to face the other way ({detected})"));
-        }
-    }
-    let torso = torso_length(pose);
-    let diag = f64::from(pose.width()).hypot(f64::from(pose.height()));
-    let spread = (pose.px(idx::LEFT_SHOULDER).0 - pose.px(idx::RIGHT_SHOULDER).0).abs() / torso.max(1e-9);
-    let whole_photo: Option<String> = if torso < 0.02 * diag {
-        Some("the torso is too small in the photo to measure (shoulders and hips almost coincide)".into())
-    } else if view.is_side() && spread > gates.max_side_shoulder_spread {
-        Some(format!(
-            "the body is rotated toward the camera (shoulders {:.0}% of torso length apart, at most {:.0}% in a side view); turn the person side-on",
-            spread * 100.0,
-            gates.max_side_shoulder_spread * 100.0
-        ))
-    } else if view == View::Front && spread < gates.min_front_shoulder_spread {
-        Some(format!("the body is turned sideways (shoulders only {:.0}% of torso length apart); face the camera squarely", spread * 100.0))
-    } else {
-        None
-    };
-    if let Some(w) = &whole_photo {
-        warnings.push(w.clone());
-    }
-
+    let mut warnings = view_warnings(pose, detected);
+    let unusable = whole_photo(pose, view, gates);
+    let lean = if unusable.is_none() && view.is_side() { leaning(pose, view, gates) } else { None };
+    warnings.extend(unusable.map(PhotoWarning::Unusable));
+    warnings.extend(lean.map(PhotoWarning::Leaning));
     let metrics = kb
         .measures()
         .iter()
-        .filter(|m| m.view.is_some())
-        .map(|m| {
-            let needs = m.view.expect("filtered on view");
+        .filter_map(|m| m.view.map(|needs| (m, needs)))
+        .map(|(m, needs)| {
             let value = match (needs, view.is_side()) {
-                (MeasureView::Side, false) => MetricValue::NotMeasurable { reason: "needs a side view; this photo is a front view".into() },
-                (MeasureView::Front, true) => MetricValue::NotMeasurable { reason: "needs a front view; this photo is a side view".into() },
-                _ => match &whole_photo {
-                    Some(reason) => MetricValue::NotMeasurable { reason: reason.clone() },
-                    None => measure(&m.id, pose, view, gates),
+                (MeasureView::Side, false) | (MeasureView::Front, true) => MetricValue::NotMeasurable(NotMeasurable::WrongView { needs }),
+                _ => match (unusable, lean) {
+                    (Some(cause), _) => MetricValue::NotMeasurable(cause),
+                    (None, Some(cause)) if GRAVITY_REFERENCED.contains(&m.id.as_str()) => MetricValue::NotMeasurable(cause),
+                    _ => measure(&m.id, pose, view, gates),
                 },
             };
             Metric { measure: m.id.clone(), value }
@@ -186,81 +302,80 @@ fn measure(id: &str, pose: &Pose, view: View, gates: &Gates) -> MetricValue {
         "ear_shoulder_angle" | "sagittal_head_tilt" | "forward_head_distance" | "shoulder_protraction" | "trunk_inclination" => {
             side_metric(id, pose, view, gates).map(|v| (v, None))
         }
-        "coronal_head_tilt" => level_metric(pose, gates, (idx::LEFT_EAR, "left ear"), (idx::RIGHT_EAR, "right ear"), "ear"),
+        "coronal_head_tilt" => level_metric(pose, gates, idx::LEFT_EAR, idx::RIGHT_EAR, Asymmetry::TiltedTo),
         "shoulder_height_asymmetry" => {
-            level_metric(pose, gates, (idx::LEFT_SHOULDER, "left shoulder"), (idx::RIGHT_SHOULDER, "right shoulder"), "shoulder")
+            level_metric(pose, gates, idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER, |s: Side| Asymmetry::Higher(s.other()))
         }
-        _ => Err("Tonus has no formula for this measure from landmarks".to_string()),
+        _ => Err(NotMeasurable::NoFormula),
     };
     match result {
-        Ok((value, detail)) => MetricValue::Measured { value, detail },
-        Err(reason) => MetricValue::NotMeasurable { reason },
+        Ok((value, asymmetry)) => MetricValue::Measured { value, asymmetry },
+        Err(cause) => MetricValue::NotMeasurable(cause),
     }
 }
 
 /// Side-view metrics, computed on the side nearer the camera.
-fn side_metric(id: &str, pose: &Pose, view: View, gates: &Gates) -> Result<f64, String> {
-    let (ear, eye, shoulder, hip, side) = match view {
-        View::SideLeft => (idx::LEFT_EAR, idx::LEFT_EYE_OUTER, idx::LEFT_SHOULDER, idx::LEFT_HIP, "left"),
-        _ => (idx::RIGHT_EAR, idx::RIGHT_EYE_OUTER, idx::RIGHT_SHOULDER, idx::RIGHT_HIP, "right"),
+fn side_metric(id: &str, pose: &Pose, view: View, gates: &Gates) -> Result<f64, NotMeasurable> {
+    let (ear, eye, shoulder, hip) = match view {
+        View::SideLeft => (idx::LEFT_EAR, idx::LEFT_EYE_OUTER, idx::LEFT_SHOULDER, idx::LEFT_HIP),
+        _ => (idx::RIGHT_EAR, idx::RIGHT_EYE_OUTER, idx::RIGHT_SHOULDER, idx::RIGHT_HIP),
     };
     // The person faces the image's left in a left lateral view.
     let facing = if view == View::SideLeft { -1.0 } else { 1.0 };
     let fwd = |a: (f64, f64), b: (f64, f64)| facing * (a.0 - b.0);
     let up = |a: (f64, f64), b: (f64, f64)| b.1 - a.1;
-    let name = |part: &str| format!("{side} {part}");
     let (e, s, h) = (pose.px(ear), pose.px(shoulder), pose.px(hip));
     match id {
         "ear_shoulder_angle" => {
-            usable(pose, gates, &[(ear, &name("ear")), (shoulder, &name("shoulder"))])?;
+            usable(pose, gates, &[ear, shoulder])?;
             Ok(deg(up(e, s).atan2(fwd(e, s))))
         }
         "sagittal_head_tilt" => {
-            usable(pose, gates, &[(ear, &name("ear")), (eye, &name("outer eye corner"))])?;
+            usable(pose, gates, &[ear, eye])?;
             let c = pose.px(eye);
             Ok(deg(up(c, e).atan2(fwd(c, e))))
         }
         "forward_head_distance" => {
-            usable(pose, gates, &[(ear, &name("ear")), (shoulder, &name("shoulder")), (hip, &name("hip"))])?;
+            usable(pose, gates, &[ear, shoulder, hip])?;
             Ok(fwd(e, s) / dist(s, h).max(1e-9))
         }
         "shoulder_protraction" => {
-            usable(pose, gates, &[(ear, &name("ear")), (shoulder, &name("shoulder")), (hip, &name("hip"))])?;
+            usable(pose, gates, &[ear, shoulder, hip])?;
             if (e.1 - h.1).abs() < 1e-9 {
-                return Err("the ear and hip are level, so the hip–ear line is undefined".into());
+                return Err(NotMeasurable::Undefined);
             }
             let line_x = h.0 + (e.0 - h.0) * (s.1 - h.1) / (e.1 - h.1);
             Ok(facing * (s.0 - line_x) / dist(s, h).max(1e-9))
         }
         "trunk_inclination" => {
-            usable(pose, gates, &[(shoulder, &name("shoulder")), (hip, &name("hip"))])?;
+            usable(pose, gates, &[shoulder, hip])?;
             Ok(deg(fwd(s, h).atan2(up(s, h))))
         }
-        _ => Err("Tonus has no formula for this measure from landmarks".into()),
+        _ => Err(NotMeasurable::NoFormula),
     }
 }
 
-/// Front-view tilt of the line between a left and a right landmark, in degrees (absolute), with
-/// which side is higher as the detail.
+/// Front-view tilt of the line between a left and a right landmark, in degrees (its size),
+/// with which side is lower passed to `lower` to say what that means.
 fn level_metric(
     pose: &Pose,
     gates: &Gates,
-    left: (usize, &str),
-    right: (usize, &str),
-    part: &str,
-) -> Result<(f64, Option<String>), String> {
+    left: usize,
+    right: usize,
+    lower: impl Fn(Side) -> Asymmetry,
+) -> Result<(f64, Option<Asymmetry>), NotMeasurable> {
     usable(pose, gates, &[left, right])?;
-    let (l, r) = (pose.px(left.0), pose.px(right.0));
-    // In a front view the person's right is on the image's left; the angle of the line from the
-    // right point to the left point against the horizontal, positive when the right side is lower.
+    let (l, r) = (pose.px(left), pose.px(right));
+    // In a front view the person's right is on the image's left; y grows downward, so a
+    // positive angle means the right point is lower.
     let dx = (l.0 - r.0).abs();
     let angle = deg((r.1 - l.1).atan2(dx));
-    let detail = if angle.abs() < 0.05 {
-        format!("{part}s level")
+    let asymmetry = if angle.abs() < 0.05 {
+        Asymmetry::Level
     } else if angle > 0.0 {
-        format!("left {part} higher")
+        lower(Side::Right)
     } else {
-        format!("right {part} higher")
+        lower(Side::Left)
     };
-    Ok((angle.abs(), Some(detail)))
+    Ok((angle.abs(), Some(asymmetry)))
 }

@@ -19,6 +19,42 @@ pub struct NdiScore {
     pub band: String,
 }
 
+/// The NDI's result: a score, or why there is none.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NdiResult {
+    /// Scored (prorated within the knowledge base's limit of missing items).
+    Scored(NdiScore),
+    /// Too many items missing to prorate (brief §5; the limit is `max_missing` in
+    /// `outcomes.toml`).
+    NotScorable {
+        /// Items answered, of 10.
+        answered: usize,
+        /// The most that may be missing.
+        max_missing: usize,
+    },
+}
+
+impl NdiResult {
+    /// The score, when scored.
+    pub fn score(&self) -> Option<&NdiScore> {
+        match self {
+            NdiResult::Scored(s) => Some(s),
+            NdiResult::NotScorable { .. } => None,
+        }
+    }
+}
+
+/// NPRS ratings as given (integers 0–10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NprsScore {
+    /// Now.
+    pub now: Option<u8>,
+    /// Worst in 24 hours.
+    pub worst_24h: Option<u8>,
+    /// Average over the past week.
+    pub average_week: Option<u8>,
+}
+
 /// A scored PSFS.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PsfsScore {
@@ -30,39 +66,70 @@ pub struct PsfsScore {
     pub items: usize,
     /// Form version.
     pub version: PsfsVersion,
+    /// Fewer activities than the scale's authors recommend.
+    pub fewer_than_recommended: bool,
 }
 
 /// The scored outcome measures of one assessment.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Scores {
     /// NDI.
-    pub ndi: Option<NdiScore>,
-    /// NPRS now, worst in 24 h, average over the week.
-    pub nprs: Option<(Option<f64>, Option<f64>, Option<f64>)>,
+    pub ndi: Option<NdiResult>,
+    /// NPRS.
+    pub nprs: Option<NprsScore>,
     /// PSFS.
     pub psfs: Option<PsfsScore>,
 }
 
-/// Scores the answers. Missing NDI items are prorated: sum ÷ (5 × answered) × 50 (brief §5, convention).
+impl Scores {
+    /// Whether the client's outcome measures are back within normal: an NDI scored at or below
+    /// `ndi_at_most` and every NPRS rating given at or below `nprs_at_most`. Needs at least the
+    /// NDI or the NPRS; unknown counts as not within normal.
+    pub fn within_normal(&self, ndi_at_most: f64, nprs_at_most: f64) -> bool {
+        let ndi = self.ndi.as_ref().map(|n| n.score().is_some_and(|s| s.score <= ndi_at_most + 1e-9));
+        let nprs = self.nprs.map(|n| {
+            let given: Vec<u8> = [n.now, n.worst_24h, n.average_week].into_iter().flatten().collect();
+            !given.is_empty() && given.iter().all(|v| f64::from(*v) <= nprs_at_most)
+        });
+        match (ndi, nprs) {
+            (None, None) => false,
+            (ndi, nprs) => ndi.unwrap_or(true) && nprs.unwrap_or(true),
+        }
+    }
+}
+
+/// Scores the answers. Missing NDI items are prorated (sum ÷ (5 × answered) × 50, brief §5,
+/// convention) only while no more than `max_missing` are missing; beyond that the NDI is not
+/// scored.
 pub fn score(answers: &OutcomeAnswers, kb: &KnowledgeBase) -> Scores {
-    let ndi_def = &kb.outcomes().ndi;
+    let defs = kb.outcomes();
+    let ndi_def = &defs.ndi;
     let ndi = answers.ndi.as_ref().filter(|a| !a.is_empty()).map(|a| {
         let answered = a.len();
+        if ndi_def.items.len() - answered.min(ndi_def.items.len()) > ndi_def.max_missing {
+            return NdiResult::NotScorable { answered, max_missing: ndi_def.max_missing };
+        }
         let sum: f64 = a.values().map(|v| f64::from(*v)).sum();
         let max = ndi_def.item_max * answered as f64;
         let score = sum / max * ndi_def.item_max * ndi_def.items.len() as f64;
         let band =
             ndi_def.bands.iter().find(|b| score <= b.upto + 1e-9).or(ndi_def.bands.last()).map(|b| b.label.clone()).unwrap_or_default();
-        NdiScore { score, percent: score * 2.0, answered, prorated: answered < ndi_def.items.len(), band }
+        NdiResult::Scored(NdiScore { score, percent: score * 2.0, answered, prorated: answered < ndi_def.items.len(), band })
     });
-    let nprs = answers.nprs.as_ref().map(|n| (n.now, n.worst_24h, n.average_week));
+    let nprs = answers.nprs.as_ref().map(|n| NprsScore { now: n.now, worst_24h: n.worst_24h, average_week: n.average_week });
     let psfs = answers.psfs.as_ref().filter(|p| !p.items.is_empty()).map(|p| {
-        let mean_raw = p.items.iter().map(|i| i.score).sum::<f64>() / p.items.len() as f64;
+        let mean_raw = p.items.iter().map(|i| f64::from(i.score)).sum::<f64>() / p.items.len() as f64;
         let mean = match p.version {
             PsfsVersion::V1 => mean_raw,
             PsfsVersion::V2 => 10.0 - mean_raw,
         };
-        PsfsScore { mean_raw, mean, items: p.items.len(), version: p.version }
+        PsfsScore {
+            mean_raw,
+            mean,
+            items: p.items.len(),
+            version: p.version,
+            fewer_than_recommended: p.items.len() < defs.psfs.recommended_items,
+        }
     });
     Scores { ndi, nprs, psfs }
 }

@@ -1,33 +1,47 @@
-//! Plan generation: massage targets in order with techniques and dose; corrective exercises in
-//! phases (release and lengthen the overactive first, then activate and strengthen the
-//! inhibited, then integrate), at most five per phase; exposure changes; review dates.
+//! Plan generation, in proportion to what was found:
+//! - **corrective** when muscles were found overactive or inhibited (by tests, palpation or
+//!   photos): massage targets in order with techniques, dose and side; corrective exercises in
+//!   phases (release and lengthen the overactive first, then activate and strengthen the
+//!   inhibited, then integrate), at most five per phase, each on the side it was found;
+//! - **exposure only** when nothing was found: break and activity advice and the tests that
+//!   would settle the suspected muscles, no massage and no exercise programme;
+//! - **maintenance** when the outcome measures are back within normal: a short programme for
+//!   what was found, movement breaks, a later review;
+//! - in every case, advice fitted to the exposure (no screen advice without screen work) and
+//!   review dates.
 //!
-//! The plan is deterministic for the same input: every choice follows knowledge-base order and
-//! confidence, with ties broken by id. It is only ever called once the red-flag gate is clear
-//! ([`crate::assess()`] enforces that).
+//! Muscles only suspected from exposure or symptoms never get massage or exercises. The plan is
+//! deterministic: choices follow knowledge-base order and confidence, ties broken by id. It is
+//! only ever called once the red-flag gate allows it ([`crate::assess()`] enforces that).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use crate::date::Date;
-use crate::facts::Facts;
-use crate::inference::{self, Inference, MuscleState};
-use crate::knowledge::{Certainty, KnowledgeBase, PhaseTargets, Purpose, TypicalState};
+use crate::facts::{Facts, Probe};
+use crate::inference::{self, Inference, Status};
+use crate::knowledge::{Certainty, ExposureAdvice, KnowledgeBase, MuscleState, PhaseParameters, PhaseTargets, Purpose};
+use crate::outcomes::Scores;
+use crate::vocab::Laterality;
 
-/// A muscle to massage.
+/// A muscle to massage, on a side.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MassageTarget {
     /// Muscle id.
     pub muscle: String,
+    /// The side(s) it was found on.
+    pub laterality: Laterality,
+    /// The state it was found in.
+    pub state: MuscleState,
     /// Technique ids.
     pub techniques: Vec<String>,
-    /// The muscle finding's confidence.
+    /// The finding's confidence.
     pub confidence: f64,
 }
 
 /// The massage part of the plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MassagePlan {
-    /// Targets, most confident first.
+    /// Targets: overactive muscles, most confident first, then inhibited ones with a technique.
     pub targets: Vec<MassageTarget>,
     /// Minutes per session.
     pub session_min: f64,
@@ -46,10 +60,8 @@ pub struct MassagePlan {
 /// Why an exercise is in a phase.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reason {
-    /// It targets these muscles, found in the phase's state.
-    Finding(Vec<String>),
-    /// It targets these muscles, expected in the pattern but not confirmed.
-    Expected(Vec<String>),
+    /// It targets these muscles, found in the phase's state on these sides.
+    Finding(Vec<(String, Laterality)>),
     /// The phase always includes it.
     Always,
 }
@@ -59,6 +71,8 @@ pub enum Reason {
 pub struct PlannedExercise {
     /// Exercise id.
     pub exercise: String,
+    /// The side(s) to do it on.
+    pub laterality: Laterality,
     /// Why it is here.
     pub reason: Reason,
 }
@@ -91,55 +105,125 @@ pub struct Phase {
 /// A change to how the person sits and works.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExposureChange {
-    /// Id (the break rule is `breaks`).
+    /// Id.
     pub id: String,
     /// The advice.
     pub advice: String,
+    /// Whether it is a break rule.
+    pub breaks: bool,
     /// Certainty.
     pub certainty: Certainty,
     /// Reference ids.
     pub sources: Vec<String>,
 }
 
+/// A test to do at the next visit, and the muscles it would settle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestToDo {
+    /// What to do.
+    pub probe: Probe,
+    /// Muscle ids it would settle.
+    pub muscles: Vec<String>,
+}
+
+/// What kind of plan this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PlanKind {
+    /// Muscles were found: massage and corrective exercises for them.
+    Corrective,
+    /// Nothing was found on the body: advice and the tests to do.
+    ExposureOnly,
+    /// The outcome measures are within normal: keep it that way.
+    Maintenance,
+}
+
 /// The plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
-    /// Massage, when any muscle was found overactive.
+    /// What kind.
+    pub kind: PlanKind,
+    /// Massage, when muscles were found that it targets.
     pub massage: Option<MassagePlan>,
-    /// Exercise phases.
+    /// Exercise phases (none for an exposure-only plan).
     pub phases: Vec<Phase>,
     /// Exposure changes.
     pub exposure_changes: Vec<ExposureChange>,
+    /// Tests that would settle the muscles not found, most useful first.
+    pub tests_to_do: Vec<TestToDo>,
+    /// For a maintenance plan: why.
+    pub maintenance_note: Option<String>,
     /// Re-score NDI, NPRS and PSFS on this date.
     pub review_outcomes_on: Date,
     /// Retake photos on this date.
     pub review_photos_on: Date,
 }
 
-/// Muscles in `state`, most confident first (ties by knowledge-base order).
-fn ranked(inference: &Inference, state: MuscleState) -> Vec<(&str, f64)> {
-    let mut v: Vec<(usize, &str, f64)> =
-        inference.muscles.iter().enumerate().filter(|(_, m)| m.state == state).map(|(i, m)| (i, m.muscle.as_str(), m.confidence)).collect();
-    v.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-    v.into_iter().map(|(_, m, c)| (m, c)).collect()
+/// A muscle found in a state: (id, sides, confidence), most confident first, ties by
+/// knowledge-base order.
+type Found<'a> = Vec<(&'a str, Laterality, f64)>;
+
+fn found(inference: &Inference, state: MuscleState) -> Found<'_> {
+    let mut v: Vec<(usize, &str, Laterality, f64)> = inference
+        .muscles
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| m.found_in(state).map(|(lat, c)| (i, m.muscle.as_str(), lat, c)))
+        .collect();
+    v.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+    v.into_iter().map(|(_, m, l, c)| (m, l, c)).collect()
 }
 
-/// Generates the plan. `facts` decides which exposure changes apply.
-pub fn generate(inference: &Inference, facts: &Facts, assessed_on: Date, kb: &KnowledgeBase) -> Plan {
+/// Generates the plan. `facts` decides which exposure advice applies; `scores` whether the
+/// client has recovered.
+pub fn generate(inference: &Inference, facts: &Facts, scores: &Scores, assessed_on: Date, kb: &KnowledgeBase) -> Plan {
     let params = kb.plan();
-    let overactive = ranked(inference, MuscleState::Overactive);
-    let inhibited = ranked(inference, MuscleState::Inhibited);
+    let overactive = found(inference, MuscleState::Overactive);
+    let inhibited = found(inference, MuscleState::Inhibited);
+    let maintenance = &params.maintenance;
+    let kind = if scores.within_normal(maintenance.ndi_at_most, maintenance.nprs_at_most) {
+        PlanKind::Maintenance
+    } else if overactive.is_empty() && inhibited.is_empty() {
+        PlanKind::ExposureOnly
+    } else {
+        PlanKind::Corrective
+    };
+    let (massage, phases) = match kind {
+        PlanKind::Corrective => (massage(&overactive, &inhibited, kb), corrective_phases(&overactive, &inhibited, assessed_on, kb)),
+        PlanKind::Maintenance => (None, maintenance_phase(&overactive, &inhibited, assessed_on, kb)),
+        PlanKind::ExposureOnly => (None, Vec::new()),
+    };
+    let review_weeks = if kind == PlanKind::Maintenance { maintenance.weeks } else { params.review.outcomes_every_weeks };
+    Plan {
+        kind,
+        massage,
+        phases,
+        exposure_changes: exposure_changes(facts, kb),
+        tests_to_do: tests_to_do(inference),
+        maintenance_note: (kind == PlanKind::Maintenance).then(|| maintenance.rationale.clone()),
+        review_outcomes_on: assessed_on.add_days(i64::from(review_weeks) * 7),
+        review_photos_on: assessed_on.add_days(i64::from(params.review.photos_every_weeks.max(review_weeks)) * 7),
+    }
+}
 
+fn massage(overactive: &Found<'_>, inhibited: &Found<'_>, kb: &KnowledgeBase) -> Option<MassagePlan> {
+    let d = &kb.plan().massage;
     let targets: Vec<MassageTarget> = overactive
         .iter()
-        .filter_map(|(id, confidence)| {
+        .map(|t| (t, MuscleState::Overactive))
+        .chain(inhibited.iter().map(|t| (t, MuscleState::Inhibited)))
+        .filter_map(|((id, laterality, confidence), state)| {
             let m = kb.muscle(id)?;
-            (!m.massage.is_empty()).then(|| MassageTarget { muscle: m.id.clone(), techniques: m.massage.clone(), confidence: *confidence })
+            (!m.massage.is_empty()).then(|| MassageTarget {
+                muscle: m.id.clone(),
+                laterality: *laterality,
+                state,
+                techniques: m.massage.clone(),
+                confidence: *confidence,
+            })
         })
-        .take(params.massage.max_targets)
+        .take(d.max_targets)
         .collect();
-    let d = &params.massage;
-    let massage = (!targets.is_empty()).then(|| MassagePlan {
+    (!targets.is_empty()).then(|| MassagePlan {
         targets,
         session_min: d.session_min,
         sessions_per_week: d.sessions_per_week,
@@ -147,96 +231,91 @@ pub fn generate(inference: &Inference, facts: &Facts, assessed_on: Date, kb: &Kn
         rationale: d.rationale.clone(),
         certainty: d.certainty,
         sources: d.sources.clone(),
-    });
+    })
+}
 
-    // Muscles the pattern expects in each state but this assessment did not establish; used
-    // only when the pattern label applies and a phase has room.
-    let expected = |want: TypicalState| -> Vec<&str> {
-        if !inference.pattern.applies {
-            return Vec::new();
-        }
-        let p = kb.pattern();
-        let list = if want == TypicalState::Overactive { &p.overactive } else { &p.inhibited };
-        list.iter().filter(|m| inference.muscle(m).is_some_and(|f| f.state == MuscleState::Unknown)).map(String::as_str).collect()
-    };
+fn phase_dates(p: &PhaseParameters, assessed_on: Date) -> (Date, Date) {
+    (assessed_on.add_days(i64::from(p.first_week - 1) * 7), assessed_on.add_days(i64::from(p.last_week) * 7 - 1))
+}
 
-    let mut phases = Vec::new();
-    for p in &params.phase {
-        let mut chosen: Vec<PlannedExercise> =
-            p.always.iter().map(|e| PlannedExercise { exercise: e.clone(), reason: Reason::Always }).collect();
-        let (found, exp): (Vec<&str>, Vec<&str>) = match p.targets {
-            PhaseTargets::Overactive => (overactive.iter().map(|x| x.0).collect(), expected(TypicalState::Overactive)),
-            PhaseTargets::Inhibited => (inhibited.iter().map(|x| x.0).collect(), expected(TypicalState::Inhibited)),
-            PhaseTargets::All => {
+fn corrective_phases(overactive: &Found<'_>, inhibited: &Found<'_>, assessed_on: Date, kb: &KnowledgeBase) -> Vec<Phase> {
+    kb.plan()
+        .phase
+        .iter()
+        .filter_map(|p| {
+            let mut chosen: Vec<PlannedExercise> = p
+                .always
+                .iter()
+                .map(|e| PlannedExercise { exercise: e.clone(), laterality: Laterality::Both, reason: Reason::Always })
+                .collect();
+            let muscles: Found<'_> = match p.targets {
+                PhaseTargets::Overactive => overactive.clone(),
+                PhaseTargets::Inhibited => inhibited.clone(),
                 // Alternate between the two groups so both are represented.
-                let mut all = Vec::new();
-                let (mut a, mut b) = (inhibited.iter(), overactive.iter());
-                loop {
-                    match (a.next(), b.next()) {
-                        (None, None) => break,
-                        (x, y) => all.extend(x.into_iter().chain(y).map(|m| m.0)),
+                PhaseTargets::All => {
+                    let mut all = Vec::new();
+                    let (mut a, mut b) = (inhibited.iter(), overactive.iter());
+                    loop {
+                        match (a.next(), b.next()) {
+                            (None, None) => break,
+                            (x, y) => all.extend(x.into_iter().chain(y).copied()),
+                        }
                     }
+                    all
                 }
-                (all, Vec::new())
+            };
+            pick(&mut chosen, &muscles, &p.purposes, p.max_exercises, kb);
+            // A phase with nothing to do (nothing found in its state) is left out.
+            if chosen.is_empty() {
+                return None;
             }
-        };
-        for (muscles, expected) in [(found, false), (exp, true)] {
-            pick(&mut chosen, &muscles, &p.purposes, p.max_exercises, expected, kb);
-        }
-        phases.push(Phase {
-            id: p.id.clone(),
-            name: p.name.clone(),
-            first_week: p.first_week,
-            last_week: p.last_week,
-            starts: assessed_on.add_days(i64::from(p.first_week - 1) * 7),
-            ends: assessed_on.add_days(i64::from(p.last_week) * 7 - 1),
-            exercises: chosen,
-            progression: p.progression.clone(),
-            certainty: p.certainty,
-            sources: p.sources.clone(),
-        });
-    }
+            let (starts, ends) = phase_dates(p, assessed_on);
+            Some(Phase {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                first_week: p.first_week,
+                last_week: p.last_week,
+                starts,
+                ends,
+                exercises: chosen,
+                progression: p.progression.clone(),
+                certainty: p.certainty,
+                sources: p.sources.clone(),
+            })
+        })
+        .collect()
+}
 
-    let mut exposure_changes = Vec::new();
-    let b = &params.breaks;
-    let get = |n: &str| facts.get(n).map(|f| f.value);
-    let sits = get("exposure.sitting_hours").unwrap_or(0.0) >= 2.0 || get("exposure.hands_forward_hours").unwrap_or(0.0) >= 2.0;
-    let long_bouts = get("exposure.longest_bout_min").is_some_and(|v| v > b.interval_min)
-        || get("exposure.break_every_min").is_none_or(|v| v > b.interval_min);
-    if sits && long_bouts {
-        exposure_changes.push(ExposureChange {
-            id: "breaks".into(),
-            advice: b.advice.clone(),
-            certainty: b.certainty,
-            sources: b.sources.clone(),
-        });
-    }
-    for w in &params.workstation {
-        if w.when.iter().all(|c| inference::holds(c, facts, kb).is_some()) {
-            exposure_changes.push(ExposureChange {
-                id: w.id.clone(),
-                advice: w.advice.clone(),
-                certainty: w.certainty,
-                sources: w.sources.clone(),
-            });
-        }
-    }
-
-    Plan {
-        massage,
-        phases,
-        exposure_changes,
-        review_outcomes_on: assessed_on.add_days(i64::from(params.review.outcomes_every_weeks) * 7),
-        review_photos_on: assessed_on.add_days(i64::from(params.review.photos_every_weeks) * 7),
-    }
+/// One phase that keeps what was gained: the movement break and the strengthening (then the
+/// stretching) exercises for what was found.
+fn maintenance_phase(overactive: &Found<'_>, inhibited: &Found<'_>, assessed_on: Date, kb: &KnowledgeBase) -> Vec<Phase> {
+    let m = &kb.plan().maintenance;
+    let mut chosen = vec![PlannedExercise { exercise: "movement_break".into(), laterality: Laterality::Both, reason: Reason::Always }];
+    chosen.retain(|e| kb.exercise(&e.exercise).is_some());
+    let all: Found<'_> = inhibited.iter().chain(overactive.iter()).copied().collect();
+    pick(&mut chosen, &all, &[Purpose::Strengthen, Purpose::Activate], m.max_exercises, kb);
+    pick(&mut chosen, &all, &[Purpose::Lengthen, Purpose::Release, Purpose::Mobilise], m.max_exercises, kb);
+    vec![Phase {
+        id: "maintain".into(),
+        name: "Maintain".into(),
+        first_week: 1,
+        last_week: m.weeks,
+        starts: assessed_on,
+        ends: assessed_on.add_days(i64::from(m.weeks) * 7 - 1),
+        exercises: chosen,
+        progression: m.rationale.clone(),
+        certainty: m.certainty,
+        sources: m.sources.clone(),
+    }]
 }
 
 /// Adds exercises for `muscles`, round-robin so each muscle gets one before any gets two, until
-/// the phase is full.
-fn pick(chosen: &mut Vec<PlannedExercise>, muscles: &[&str], purposes: &[Purpose], max: usize, expected: bool, kb: &KnowledgeBase) {
+/// the phase is full. An exercise covering several listed muscles is done on the union of their
+/// sides.
+fn pick(chosen: &mut Vec<PlannedExercise>, muscles: &Found<'_>, purposes: &[Purpose], max: usize, kb: &KnowledgeBase) {
     let candidates: Vec<Vec<&str>> = muscles
         .iter()
-        .map(|id| {
+        .map(|(id, ..)| {
             kb.muscle(id).map_or_else(Vec::new, |m| {
                 m.stretches
                     .iter()
@@ -259,10 +338,54 @@ fn pick(chosen: &mut Vec<PlannedExercise>, muscles: &[&str], purposes: &[Purpose
             }
             let exercise = kb.exercise(e).expect("filtered on existence");
             // Name every listed muscle this exercise covers, so the reason is complete.
-            let covered: BTreeSet<&str> = exercise.targets.iter().map(String::as_str).filter(|t| muscles.contains(t)).collect();
-            let covered: Vec<String> = muscles.iter().filter(|m| covered.contains(*m)).map(|m| (*m).to_string()).collect();
-            let reason = if expected { Reason::Expected(covered) } else { Reason::Finding(covered) };
-            chosen.push(PlannedExercise { exercise: e.to_string(), reason });
+            let covered: Vec<(String, Laterality)> =
+                muscles.iter().filter(|(m, ..)| exercise.targets.iter().any(|t| t == m)).map(|(m, l, _)| ((*m).to_string(), *l)).collect();
+            let laterality = covered.iter().map(|(_, l)| *l).reduce(Laterality::union).unwrap_or(Laterality::Both);
+            chosen.push(PlannedExercise { exercise: e.to_string(), laterality, reason: Reason::Finding(covered) });
         }
     }
+}
+
+/// Whether every condition of an advice entry holds on the facts (per fact, its larger side).
+fn advice_applies(a: &ExposureAdvice, facts: &Facts, kb: &KnowledgeBase) -> bool {
+    a.when.iter().all(|c| facts.value(&c.fact).is_some_and(|v| inference::holds(c, &c.fact, v, facts.sex, kb).is_some()))
+}
+
+fn exposure_changes(facts: &Facts, kb: &KnowledgeBase) -> Vec<ExposureChange> {
+    let interval = kb.plan().breaks.interval_min;
+    // A break rule applies to someone who sits longer than the interval without a break.
+    let long_bouts = facts.value("exposure.longest_bout_min").is_some_and(|v| v > interval)
+        || facts.value("exposure.break_every_min").is_none_or(|v| v > interval);
+    kb.plan()
+        .advice
+        .iter()
+        .filter(|a| advice_applies(a, facts, kb) && (!a.breaks || long_bouts))
+        .map(|a| ExposureChange {
+            id: a.id.clone(),
+            advice: a.advice.clone(),
+            breaks: a.breaks,
+            certainty: a.certainty,
+            sources: a.sources.clone(),
+        })
+        .collect()
+}
+
+/// The probes that would settle muscles not found, grouped by probe: those that can settle on
+/// their own first, then by how many muscles they would inform, then in probe order.
+fn tests_to_do(inference: &Inference) -> Vec<TestToDo> {
+    let mut by_probe: BTreeMap<Probe, (bool, Vec<String>)> = BTreeMap::new();
+    for m in &inference.muscles {
+        let suspected = matches!(m.left, Status::Suspected { .. }) || matches!(m.right, Status::Suspected { .. });
+        for t in &m.next_tests {
+            let entry = by_probe.entry(t.probe.clone()).or_default();
+            entry.0 |= t.settles && suspected;
+            if !entry.1.contains(&m.muscle) {
+                entry.1.push(m.muscle.clone());
+            }
+        }
+    }
+    let mut tests: Vec<(bool, TestToDo)> =
+        by_probe.into_iter().map(|(probe, (firm, muscles))| (firm, TestToDo { probe, muscles })).collect();
+    tests.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.muscles.len().cmp(&a.1.muscles.len())).then(a.1.probe.cmp(&b.1.probe)));
+    tests.into_iter().map(|(_, t)| t).take(6).collect()
 }

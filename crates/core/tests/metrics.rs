@@ -3,8 +3,10 @@
 
 use proptest::prelude::*;
 use tonus_core::KnowledgeBase;
+use tonus_core::knowledge::MeasureView;
 use tonus_core::landmarks::{Capture, Landmark, LandmarkSource, Pose, Posture, View, idx};
-use tonus_core::metrics::{self, Gates, MetricValue, PoseMetrics};
+use tonus_core::metrics::{self, Asymmetry, Gates, MetricValue, NotMeasurable, PhotoWarning, PoseMetrics};
+use tonus_core::vocab::Side;
 
 const W: f64 = 1000.0;
 const H: f64 = 1000.0;
@@ -59,7 +61,7 @@ fn side_view_angles_match_the_geometry() {
     // Front metrics are not measurable on a side view, with the reason.
     assert_eq!(
         metric(&pm, "shoulder_height_asymmetry"),
-        MetricValue::NotMeasurable { reason: "needs a front view; this photo is a side view".into() }
+        MetricValue::NotMeasurable(NotMeasurable::WrongView { needs: MeasureView::Front })
     );
 }
 
@@ -84,7 +86,7 @@ fn quality_gates_say_why() {
     let pm = metrics::compute(&p, &kb, &Gates::STANDARD);
     assert_eq!(
         metric(&pm, "ear_shoulder_angle"),
-        MetricValue::NotMeasurable { reason: "the right ear is not visible enough (visibility 0.20 < 0.50)".into() }
+        MetricValue::NotMeasurable(NotMeasurable::LowVisibility { landmark: "right_ear", visibility: 0.2, minimum: 0.5 })
     );
     // The trunk metric does not need the ear and is still measured.
     assert!(metric(&pm, "trunk_inclination").value().is_some());
@@ -94,25 +96,40 @@ fn quality_gates_say_why() {
     pts[idx::RIGHT_EAR].x = 1.2;
     let p = Pose::new(1000, 1000, Some(View::SideRight), capture(), &pts).unwrap();
     let pm = metrics::compute(&p, &kb, &Gates::STANDARD);
-    assert_eq!(metric(&pm, "ear_shoulder_angle"), MetricValue::NotMeasurable { reason: "the right ear lies outside the image".into() });
+    assert_eq!(metric(&pm, "ear_shoulder_angle"), MetricValue::NotMeasurable(NotMeasurable::OutsideImage { landmark: "right_ear" }));
 
     // Body rotated in a side view: shoulders far apart.
     let mut pts = *pose.points();
     pts[idx::LEFT_SHOULDER].x = 0.32;
     let p = Pose::new(1000, 1000, Some(View::SideRight), capture(), &pts).unwrap();
     let pm = metrics::compute(&p, &kb, &Gates::STANDARD);
-    let MetricValue::NotMeasurable { reason } = metric(&pm, "ear_shoulder_angle") else { panic!("rotated body was measured") };
-    assert!(reason.starts_with("the body is rotated toward the camera"), "{reason}");
-    assert!(pm.warnings.iter().any(|w| w.contains("rotated")));
+    let MetricValue::NotMeasurable(cause) = metric(&pm, "ear_shoulder_angle") else { panic!("rotated body was measured") };
+    assert!(matches!(cause, NotMeasurable::Rotated { limit, .. } if limit == 0.35), "{cause:?}");
+    assert!(pm.warnings.iter().any(|w| matches!(w, PhotoWarning::Unusable(NotMeasurable::Rotated { .. }))));
 
     // Wrong view label: a side pose labelled front.
     let p = Pose::new(1000, 1000, Some(View::Front), capture(), pose.points()).unwrap();
     let pm = metrics::compute(&p, &kb, &Gates::STANDARD);
-    assert!(pm.warnings.iter().any(|w| w.contains("labelled front but the landmarks look like a side view")), "{:?}", pm.warnings);
-    assert_eq!(
-        metric(&pm, "ear_shoulder_angle"),
-        MetricValue::NotMeasurable { reason: "needs a side view; this photo is a front view".into() }
-    );
+    assert!(pm.warnings.contains(&PhotoWarning::ViewMismatch { given: View::Front, looks_like: View::SideRight }), "{:?}", pm.warnings);
+    assert_eq!(metric(&pm, "ear_shoulder_angle"), MetricValue::NotMeasurable(NotMeasurable::WrongView { needs: MeasureView::Side }));
+}
+
+#[test]
+fn a_leaning_trunk_gates_the_head_and_shoulder_angles() {
+    let kb = kb();
+    // The shoulder 300 px behind the hip over 300 px: leaning back 45°.
+    let back = side_pose((300.0, 300.0), (380.0, 280.0), (200.0, 400.0), (500.0, 700.0));
+    let pm = metrics::compute(&back, &kb, &Gates::STANDARD);
+    for id in ["ear_shoulder_angle", "sagittal_head_tilt", "forward_head_distance", "shoulder_protraction", "trunk_inclination"] {
+        let MetricValue::NotMeasurable(NotMeasurable::Leaning { degrees, limit }) = metric(&pm, id) else {
+            panic!("{id} measured while leaning")
+        };
+        assert!((degrees + 45.0).abs() < 1e-9 && limit == 15.0, "{degrees} {limit}");
+    }
+    assert!(matches!(pm.warnings[..], [PhotoWarning::Leaning(NotMeasurable::Leaning { .. })]), "{:?}", pm.warnings);
+    // Upright within the gates: measured.
+    let upright = side_pose((600.0, 300.0), (680.0, 280.0), (500.0, 400.0), (480.0, 700.0));
+    assert!(metric(&metrics::compute(&upright, &kb, &Gates::STANDARD), "ear_shoulder_angle").value().is_some());
 }
 
 /// A front-view pose: shoulders 300 px apart, the right one (image left) `drop` px lower.
@@ -133,16 +150,17 @@ fn front_pose(drop: f64, ear_drop: f64) -> Pose {
 fn front_view_asymmetry_names_the_higher_side() {
     let pm = metrics::compute(&front_pose(300.0 * 0.1, 0.0), &kb(), &Gates::STANDARD);
     assert_eq!(pm.view, View::Front);
-    let MetricValue::Measured { value, detail } = metric(&pm, "shoulder_height_asymmetry") else { panic!() };
+    let MetricValue::Measured { value, asymmetry } = metric(&pm, "shoulder_height_asymmetry") else { panic!() };
     assert!((value - 0.1f64.atan().to_degrees()).abs() < 1e-9);
-    assert_eq!(detail.as_deref(), Some("left shoulder higher"));
+    assert_eq!(asymmetry, Some(Asymmetry::Higher(Side::Left)));
     let MetricValue::Measured { value, .. } = metric(&pm, "coronal_head_tilt") else { panic!() };
     assert!(value.abs() < 1e-9);
     let pm = metrics::compute(&front_pose(-30.0, 12.0), &kb(), &Gates::STANDARD);
-    let MetricValue::Measured { detail, .. } = metric(&pm, "shoulder_height_asymmetry") else { panic!() };
-    assert_eq!(detail.as_deref(), Some("right shoulder higher"));
-    let MetricValue::Measured { detail, .. } = metric(&pm, "coronal_head_tilt") else { panic!() };
-    assert_eq!(detail.as_deref(), Some("left ear higher"));
+    let MetricValue::Measured { asymmetry, .. } = metric(&pm, "shoulder_height_asymmetry") else { panic!() };
+    assert_eq!(asymmetry, Some(Asymmetry::Higher(Side::Right)));
+    // The right ear is lower: the head tilts to the right.
+    let MetricValue::Measured { asymmetry, .. } = metric(&pm, "coronal_head_tilt") else { panic!() };
+    assert_eq!(asymmetry, Some(Asymmetry::TiltedTo(Side::Right)));
 }
 
 proptest! {
@@ -167,12 +185,16 @@ proptest! {
         let front = front_pose(drop, drop / 2.0);
         let (a, b) = (metrics::compute(&front, &kb, &Gates::STANDARD), metrics::compute(&front.mirrored(), &kb, &Gates::STANDARD));
         for id in ["shoulder_height_asymmetry", "coronal_head_tilt"] {
-            let (MetricValue::Measured { value: u, detail: du }, MetricValue::Measured { value: v, detail: dv }) = (metric(&a, id), metric(&b, id)) else {
+            let (MetricValue::Measured { value: u, asymmetry: du }, MetricValue::Measured { value: v, asymmetry: dv }) = (metric(&a, id), metric(&b, id)) else {
                 panic!("{id} not measured")
             };
             prop_assert!((u - v).abs() < 1e-9);
-            let swapped = du.clone().unwrap().replace("left", "X").replace("right", "left").replace('X', "right");
-            prop_assert_eq!(Some(swapped), dv);
+            let swapped = du.map(|a| match a {
+                Asymmetry::Higher(s) => Asymmetry::Higher(s.other()),
+                Asymmetry::TiltedTo(s) => Asymmetry::TiltedTo(s.other()),
+                Asymmetry::Level => Asymmetry::Level,
+            });
+            prop_assert_eq!(swapped, dv);
         }
     }
 }

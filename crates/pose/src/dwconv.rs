@@ -13,12 +13,12 @@
 //! The op works on NHWC (or HWC) `f32` tensors, which is what tract-tflite produces; any other
 //! depthwise convolution (dilated, quantised, a channel multiplier) is left to tract.
 
-use std::mem::MaybeUninit;
-
 use tract_core::internal::*;
 use tract_core::ops::binary::TypedBinOp;
 use tract_core::ops::cnn::Conv;
 use tract_core::ops::nn::DataFormat;
+
+use crate::simd::{Kernel, Slot};
 
 /// Where the kernel reads and writes, in elements. All sizes are for one image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -132,7 +132,7 @@ fn pixel_block<const N: usize, const FMA: bool>(
     (kx_lo, kx_hi, ix0): (usize, usize, isize),
     c: usize,
     (lo, hi): (f32, f32),
-    out: &mut [MaybeUninit<f32>],
+    out: &mut [Slot],
 ) {
     let mut acc: [f32; N] = bias[c..c + N].try_into().expect("block of N");
     for ky in ky_lo..ky_hi {
@@ -147,7 +147,7 @@ fn pixel_block<const N: usize, const FMA: bool>(
         }
     }
     for (o, a) in out[c..c + N].iter_mut().zip(acc) {
-        o.write(a.max(lo).min(hi));
+        o.set(a.max(lo).min(hi));
     }
 }
 
@@ -166,7 +166,7 @@ fn interior_block<const K: usize, const N: usize, const P: usize, const FMA: boo
     base: usize,
     c: usize,
     (lo, hi): (f32, f32),
-    out: &mut [MaybeUninit<f32>],
+    out: &mut [Slot],
 ) {
     let b: [f32; N] = bias[c..c + N].try_into().expect("block of N");
     let mut acc = [b; P];
@@ -184,7 +184,7 @@ fn interior_block<const K: usize, const N: usize, const P: usize, const FMA: boo
     }
     for (p, acc) in acc.iter().enumerate() {
         for (o, &a) in out[p * channels + c..][..N].iter_mut().zip(acc) {
-            o.write(a.max(lo).min(hi));
+            o.set(a.max(lo).min(hi));
         }
     }
 }
@@ -220,7 +220,7 @@ pub(crate) trait Interior {
         count: usize,
         chans: (usize, usize),
         bounds: (f32, f32),
-        out: &mut [MaybeUninit<f32>],
+        out: &mut [Slot],
     );
 }
 
@@ -241,7 +241,7 @@ impl<const FMA: bool> Interior for Portable<FMA> {
         count: usize,
         (c0, c1): (usize, usize),
         bounds: (f32, f32),
-        out: &mut [MaybeUninit<f32>],
+        out: &mut [Slot],
     ) {
         let (_, pixel_step, ch) = steps;
         let mut px = 0;
@@ -269,7 +269,7 @@ fn pixel_run<const K: usize, const P: usize, const FMA: bool>(
     base: usize,
     (c0, c1): (usize, usize),
     bounds: (f32, f32),
-    out: &mut [MaybeUninit<f32>],
+    out: &mut [Slot],
 ) {
     let mut c = c0;
     while c + 8 <= c1 {
@@ -287,9 +287,8 @@ fn pixel_run<const K: usize, const P: usize, const FMA: bool>(
 /// border pixels (some taps in the padding) to the bounds-checked path.
 ///
 /// Writes every element of `out` (for each chunk of channels, each row is its left border
-/// pixels, its interior run and its right border pixels, the chunk's channels of each):
-/// `simd.rs` relies on this to hand the buffer to tract without zeroing it first, and
-/// `simd::tests` checks it.
+/// pixels, its interior run and its right border pixels, the chunk's channels of each), as
+/// `simd.rs` requires of every kernel; it checks so in debug builds and tests.
 #[inline(always)]
 pub(crate) fn depthwise_with<I: Interior>(
     interior: &I,
@@ -298,7 +297,7 @@ pub(crate) fn depthwise_with<I: Interior>(
     kernel: &[f32],
     bias: &[f32],
     clamp: Clamp,
-    out: &mut [MaybeUninit<f32>],
+    out: &mut [Slot],
 ) {
     let bounds = (clamp.lo(), clamp.hi());
     let ch = g.channels;
@@ -357,7 +356,7 @@ fn edge_pixel(
     ox: usize,
     (c0, c1): (usize, usize),
     bounds: (f32, f32),
-    px: &mut [MaybeUninit<f32>],
+    px: &mut [Slot],
 ) {
     let tx = Geometry::taps(ox, g.stride_w, g.pad_left, g.kernel_w, g.in_w);
     let mut c = c0;
@@ -388,6 +387,8 @@ pub(crate) struct DepthwiseOp {
     /// `[C]`.
     bias: Arc<Tensor>,
     clamp: Clamp,
+    /// The implementation that runs it, chosen where the model is built.
+    kernel_impl: Kernel,
 }
 
 impl Op for DepthwiseOp {
@@ -396,7 +397,7 @@ impl Op for DepthwiseOp {
     }
 
     fn info(&self) -> TractResult<Vec<String>> {
-        Ok(vec![format!("{} {}", self.geometry, self.clamp)])
+        Ok(vec![format!("{} {} {}", self.geometry, self.clamp, self.kernel_impl)])
     }
 
     fn validation(&self) -> Validation {
@@ -416,7 +417,7 @@ impl EvalOp for DepthwiseOp {
         let images = input_data.len() / g.input_len().max(1);
         ensure!(images * g.input_len() == input_data.len(), "depthwise input holds {} values, not whole images", input_data.len());
         let shape = conv_output_shape(input.shape().into(), g.out_h, g.out_w, None)?;
-        let output = crate::simd::depthwise_images(g, input_data, f32s(&self.kernel)?, f32s(&self.bias)?, self.clamp);
+        let output = self.kernel_impl.depthwise(g, input_data, f32s(&self.kernel)?, f32s(&self.bias)?, self.clamp);
         output_value(&shape, output)
     }
 }
@@ -437,10 +438,16 @@ impl TypedOp for DepthwiseOp {
 }
 
 /// Replaces every depthwise convolution tract would run on its generic path with
-/// [`DepthwiseOp`], absorbing a following ReLU/ReLU6. Returns how many were replaced. Run it on
-/// the decluttered model, before `into_optimized`.
-pub(crate) fn replace_depthwise(model: &mut TypedModel) -> TractResult<usize> {
-    replace_convs(model, "tonus_depthwise", plan, |(geometry, kernel, bias), clamp| DepthwiseOp { geometry, kernel, bias, clamp })
+/// [`DepthwiseOp`] running on `kernel_impl`, absorbing a following ReLU/ReLU6. Returns how many
+/// were replaced. Run it on the decluttered model, before `into_optimized`.
+pub(crate) fn replace_depthwise(model: &mut TypedModel, kernel_impl: Kernel) -> TractResult<usize> {
+    replace_convs(model, "tonus_depthwise", plan, |(geometry, kernel, bias), clamp| DepthwiseOp {
+        geometry,
+        kernel,
+        bias,
+        clamp,
+        kernel_impl,
+    })
 }
 
 /// Replaces every `Conv` that `plan` accepts by the op `make` builds from the plan and the
@@ -613,6 +620,8 @@ fn uniform_f32(t: &Tensor) -> Option<f32> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     /// The textbook definition, for comparison.
@@ -690,11 +699,92 @@ pub(crate) mod tests {
             let bias = noise(c, i as u32 + 200);
             for clamp in [Clamp::NONE, Clamp::new(0.0, 6.0), Clamp::new(0.0, f32::INFINITY)] {
                 let want = reference(&g, &input, &kernel, &bias, clamp);
-                let portable = crate::simd::depthwise_images_with(&Portable::<false>, &g, &input, &kernel, &bias, clamp);
-                let dispatched = crate::simd::depthwise_images(&g, &input, &kernel, &bias, clamp);
-                for (j, ((&a, &b), &r)) in portable.iter().zip(&dispatched).zip(&want).enumerate() {
-                    assert!((a - r).abs() < 1e-5 && (b - r).abs() < 1e-5, "shape {i} value {j}: {a} / {b} vs {r}");
+                for kernel_impl in Kernel::all() {
+                    let got = kernel_impl.depthwise(&g, &input, &kernel, &bias, clamp);
+                    assert_eq!(got.len(), want.len());
+                    for (j, (&a, &r)) in got.iter().zip(&want).enumerate() {
+                        assert!((a - r).abs() < 1e-5, "{kernel_impl} shape {i} value {j}: {a} vs {r}");
+                    }
                 }
+            }
+        }
+    }
+
+    /// `n` multiples of 1/8 in [-2, 2], from `seed`. Products of two are multiples of 1/64 of
+    /// at most 4 in size, so every sum of fewer than 2^16 of them is exact in `f32`, in any
+    /// order, fused or not: a kernel must equal the definition exactly.
+    pub(crate) fn eighths(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(2_654_435_761) | 1;
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (s % 33) as f32 / 8.0 - 2.0
+            })
+            .collect()
+    }
+
+    /// No clamp, ReLU6, ReLU, or bounds in eighths around zero.
+    pub(crate) fn clamps() -> impl Strategy<Value = Clamp> {
+        prop_oneof![
+            Just(Clamp::NONE),
+            Just(Clamp::new(0.0, 6.0)),
+            Just(Clamp::new(0.0, f32::INFINITY)),
+            (-16i32..=0, 0i32..=16).prop_map(|(lo, hi)| Clamp::new(lo as f32 / 8.0, hi as f32 / 8.0)),
+        ]
+    }
+
+    /// Kernel sides, strides and paddings along one axis: (kernel, stride, pad before, pad
+    /// after), the pads up to one less than the kernel.
+    pub(crate) fn axis() -> impl Strategy<Value = (usize, usize, usize, usize)> {
+        (1usize..=5, 1usize..=3).prop_flat_map(|(k, s)| (Just(k), Just(s), 0..k, 0..k))
+    }
+
+    /// Any geometry the op takes: square 3×3 and 5×5 kernels (the fast interior) most often,
+    /// any other up to 5×5, strides up to 3, channel counts across one and two chunks.
+    fn geometries() -> impl Strategy<Value = Geometry> {
+        let square = (prop_oneof![Just(3usize), Just(5)], 1usize..=3).prop_flat_map(|(k, s)| {
+            let pads = (0..k, 0..k, 0..k, 0..k);
+            (Just((k, s)), pads).prop_map(|((k, s), (t, b, l, r))| ((k, s, t, b), (k, s, l, r)))
+        });
+        let kernels = prop_oneof![3 => square, 1 => (axis(), axis())];
+        (1usize..=13, 1usize..=13, prop_oneof![1usize..=40, 60usize..=80], kernels).prop_filter_map(
+            "the kernel must fit in the padded input",
+            |(in_h, in_w, channels, ((kh, sh, top, bottom), (kw, sw, left, right)))| {
+                let out = |i: usize, k: usize, s: usize, pads: usize| (i + pads).checked_sub(k).map(|d| d / s + 1);
+                Some(Geometry {
+                    in_h,
+                    in_w,
+                    channels,
+                    kernel_h: kh,
+                    kernel_w: kw,
+                    stride_h: sh,
+                    stride_w: sw,
+                    pad_top: top,
+                    pad_left: left,
+                    out_h: out(in_h, kh, sh, top + bottom)?,
+                    out_w: out(in_w, kw, sw, left + right)?,
+                })
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// Every kernel equals the textbook definition, exactly, on generated shapes (and, in
+        /// tests, `simd.rs` checks that it wrote every output element).
+        #[test]
+        fn every_kernel_matches_the_definition(g in geometries(), clamp in clamps(), seed in any::<u32>()) {
+            let input = eighths(g.input_len() * 2, seed);
+            let kernel = eighths(g.kernel_h * g.kernel_w * g.channels, seed ^ 1);
+            let bias = eighths(g.channels, seed ^ 2);
+            let mut want = reference(&g, &input[..g.input_len()], &kernel, &bias, clamp);
+            want.extend(reference(&g, &input[g.input_len()..], &kernel, &bias, clamp));
+            for kernel_impl in Kernel::all() {
+                let got = kernel_impl.depthwise(&g, &input, &kernel, &bias, clamp);
+                prop_assert_eq!(&got, &want, "{} on {}", kernel_impl, g);
             }
         }
     }

@@ -17,7 +17,7 @@
 //! Leaves out: video tracking (each photo is processed on its own), segmentation masks and
 //! world landmarks (pruned from the models), and any conversion to the domain's `Pose` type,
 //! which belongs to the caller.
-// `unsafe` is denied everywhere but `simd.rs`, the run-time switch to the AVX2/FMA kernel.
+// `unsafe` is denied everywhere but `simd.rs`: the AVX2/FMA kernels and the unzeroed output buffers.
 #![deny(unsafe_code)]
 
 mod annotate;

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use tract_tflite::prelude::*;
 
 use crate::PoseError;
+use crate::simd::Kernel;
 
 /// Which landmark model to run. The detector is the same for both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -98,23 +99,25 @@ impl EmbeddedModel {
         check_sha256(self.file, self.bytes, self.sha256)
     }
 
+    /// The plan the pipeline runs: our convolutions on the fastest kernel this CPU supports,
+    /// detected here, once per model.
     fn load(&self) -> Result<Plan, PoseError> {
-        self.load_plan(true).map(|(plan, _)| plan)
+        self.load_plan(Some(Kernel::detect())).map(|(plan, _)| plan)
     }
 
     /// Verifies, rewrites, declutters, swaps in our stem, depthwise and pointwise convolutions
-    /// (unless told not to, for comparison) and optimises. Returns the plan and how many convolutions were
-    /// swapped.
-    fn load_plan(&self, own_ops: bool) -> Result<(Plan, usize), PoseError> {
+    /// running on `own_ops` (or leaves tract's, for comparison, with `None`) and optimises.
+    /// Returns the plan and how many convolutions were swapped.
+    fn load_plan(&self, own_ops: Option<Kernel>) -> Result<(Plan, usize), PoseError> {
         self.verify()?;
         let err = |stage: &str, e: &dyn std::fmt::Display| PoseError::Model { file: self.file, detail: format!("{stage}: {e}") };
         let rewritten = crate::rewrite::rewrite(self.bytes, self.outputs).map_err(|e| err("rewrite", &e))?;
         let model = tract_tflite::tflite().model_for_read(&mut rewritten.as_slice()).map_err(|e| err("load", &format!("{e:#}")))?;
         let mut model = model.into_decluttered().map_err(|e| err("declutter", &format!("{e:#}")))?;
-        let swapped = if own_ops {
-            let stems = crate::stem::replace_stems(&mut model).map_err(|e| err("stem", &format!("{e:#}")))?;
-            let depthwise = crate::dwconv::replace_depthwise(&mut model).map_err(|e| err("depthwise", &format!("{e:#}")))?;
-            let pointwise = crate::pointwise::replace_pointwise(&mut model).map_err(|e| err("pointwise", &format!("{e:#}")))?;
+        let swapped = if let Some(kernel) = own_ops {
+            let stems = crate::stem::replace_stems(&mut model, kernel).map_err(|e| err("stem", &format!("{e:#}")))?;
+            let depthwise = crate::dwconv::replace_depthwise(&mut model, kernel).map_err(|e| err("depthwise", &format!("{e:#}")))?;
+            let pointwise = crate::pointwise::replace_pointwise(&mut model, kernel).map_err(|e| err("pointwise", &format!("{e:#}")))?;
             stems + depthwise + pointwise
         } else {
             0
@@ -239,41 +242,38 @@ mod tests {
     }
 
     /// Our stem, depthwise and pointwise convolutions (with their absorbed bias, residual and
-    /// ReLU6) give what tract's own give, on every such layer of the detector, for a
-    /// non-trivial input.
+    /// ReLU6) give what tract's own give, on every such layer of all three models, for two
+    /// non-trivial inputs, with every kernel this CPU supports. Run in a test build, this also
+    /// has `simd.rs` check that every kernel writes every output element of every convolution
+    /// shape the models use.
     #[test]
     fn own_convolutions_match_tract() {
-        let (ours, swapped) = DETECTOR.load_plan(true).unwrap();
-        let (theirs, none) = DETECTOR.load_plan(false).unwrap();
-        // One stem, 28 depthwise and 40 pointwise convolutions (the other four products have an
-        // output width that is not a multiple of eight and stay with tract).
-        assert_eq!((swapped, none), (1 + 28 + 40, 0));
-        let input: Vec<f32> = (0..224 * 224 * 3).map(|i| ((i * 7919) % 255) as f32 / 127.5 - 1.0).collect();
-        let input = tract_ndarray::Array4::from_shape_vec((1, 224, 224, 3), input).unwrap();
-        let a = ours.run(tvec![Tensor::from(input.clone()).into()]).unwrap();
-        let b = theirs.run(tvec![Tensor::from(input).into()]).unwrap();
-        for (x, y) in a.iter().zip(&b) {
-            let (x, y) = (x.to_plain_array_view::<f32>().unwrap(), y.to_plain_array_view::<f32>().unwrap());
-            let worst = x.iter().zip(y.iter()).map(|(p, q)| (p - q).abs() / (1.0 + q.abs())).fold(0f32, f32::max);
-            assert!(worst < 1e-3, "outputs differ by {worst}");
-        }
-    }
-
-    /// The same with the portable kernels, which CPUs without AVX2 and FMA run.
-    #[test]
-    fn portable_convolutions_match_tract() {
-        let (ours, _) = DETECTOR.load_plan(true).unwrap();
-        let (theirs, _) = DETECTOR.load_plan(false).unwrap();
-        let input: Vec<f32> = (0..224 * 224 * 3u64).map(|i| ((i * 104_729) % 255) as f32 / 127.5 - 1.0).collect();
-        let input = tract_ndarray::Array4::from_shape_vec((1, 224, 224, 3), input).unwrap();
-        crate::simd::FORCE_PORTABLE.store(true, std::sync::atomic::Ordering::Relaxed);
-        let a = ours.run(tvec![Tensor::from(input.clone()).into()]);
-        crate::simd::FORCE_PORTABLE.store(false, std::sync::atomic::Ordering::Relaxed);
-        let b = theirs.run(tvec![Tensor::from(input).into()]).unwrap();
-        for (x, y) in a.unwrap().iter().zip(&b) {
-            let (x, y) = (x.to_plain_array_view::<f32>().unwrap(), y.to_plain_array_view::<f32>().unwrap());
-            let worst = x.iter().zip(y.iter()).map(|(p, q)| (p - q).abs() / (1.0 + q.abs())).fold(0f32, f32::max);
-            assert!(worst < 1e-3, "outputs differ by {worst}");
+        // One stem, 28 depthwise and 40 pointwise convolutions in the detector (the other four
+        // products have an output width that is not a multiple of eight and stay with tract).
+        for (model, side, expect_swapped) in [(&DETECTOR, 224, Some(1 + 28 + 40)), (&LANDMARK_LITE, 256, None), (&LANDMARK_FULL, 256, None)]
+        {
+            let (theirs, none) = model.load_plan(None).unwrap();
+            assert_eq!(none, 0);
+            let inputs: Vec<TValue> = [7919u64, 104_729]
+                .iter()
+                .map(|&prime| {
+                    let values: Vec<f32> = (0..side * side * 3).map(|i| ((i as u64 * prime) % 255) as f32 / 127.5 - 1.0).collect();
+                    Tensor::from(tract_ndarray::Array4::from_shape_vec((1, side, side, 3), values).unwrap()).into()
+                })
+                .collect();
+            let want: Vec<_> = inputs.iter().map(|input| theirs.run(tvec![input.clone()]).unwrap()).collect();
+            for kernel in Kernel::all() {
+                let (ours, swapped) = model.load_plan(Some(kernel)).unwrap();
+                assert!(swapped > 0 && expect_swapped.is_none_or(|n| n == swapped), "{} swapped {swapped}", model.file);
+                for (input, want) in inputs.iter().zip(&want) {
+                    let got = ours.run(tvec![input.clone()]).unwrap();
+                    for (x, y) in got.iter().zip(want) {
+                        let (x, y) = (x.to_plain_array_view::<f32>().unwrap(), y.to_plain_array_view::<f32>().unwrap());
+                        let worst = x.iter().zip(y.iter()).map(|(p, q)| (p - q).abs() / (1.0 + q.abs())).fold(0f32, f32::max);
+                        assert!(worst < 1e-3, "{} with the {kernel} kernel: outputs differ by {worst}", model.file);
+                    }
+                }
+            }
         }
     }
 

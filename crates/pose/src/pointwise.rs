@@ -13,12 +13,11 @@
 //! constant bias `Add` after it, and `O` a multiple of eight (see [`takes`]); everything else
 //! (the few detection heads with 1, 2, 6 or 39 outputs) stays with tract.
 
-use std::mem::MaybeUninit;
-
 use tract_core::internal::*;
 use tract_core::ops::einsum::EinSum;
 
 use crate::dwconv::{Clamp, absorb_clamp, bias_values, binary_successor, f32s, output_value, swap_in};
+use crate::simd::{Kernel, Slot};
 
 /// Output channels per weight panel.
 pub(crate) const PANEL: usize = 8;
@@ -70,7 +69,7 @@ fn tile<const R: usize, const FMA: bool>(
     (lo, hi): (f32, f32),
     m0: usize,
     j: usize,
-    out: &mut [MaybeUninit<f32>],
+    out: &mut [Slot],
 ) {
     let b: [f32; PANEL] = bias[j * PANEL..][..PANEL].try_into().expect("a panel of biases");
     let mut acc = [b; R];
@@ -88,14 +87,14 @@ fn tile<const R: usize, const FMA: bool>(
         let at = (m0 + r) * d.n + j * PANEL;
         for (i, &v) in acc.iter().enumerate() {
             let v = v + residual.map_or(0.0, |res| res[at + i]);
-            out[at + i].write(v.max(lo).min(hi));
+            out[at + i].set(v.max(lo).min(hi));
         }
     }
 }
 
 /// The whole product, portable. Writes every element of `out` (`m × n`: for every group of
-/// panels, every row in blocks of four then one by one, every panel of the group), which `simd.rs` relies on to skip zeroing the
-/// buffer; `simd::tests` checks it.
+/// panels, every row in blocks of four then one by one, every panel of the group), as
+/// `simd.rs` requires of every kernel; it checks so in debug builds and tests.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn pointwise_with<const FMA: bool>(
@@ -105,7 +104,7 @@ pub(crate) fn pointwise_with<const FMA: bool>(
     bias: &[f32],
     residual: Option<&[f32]>,
     clamp: Clamp,
-    out: &mut [MaybeUninit<f32>],
+    out: &mut [Slot],
 ) {
     let bounds = (clamp.lo(), clamp.hi());
     let panels = d.n / PANEL;
@@ -140,6 +139,8 @@ pub(crate) struct PointwiseOp {
     /// Whether a second input is added before the clamp.
     residual: bool,
     clamp: Clamp,
+    /// The implementation that runs it, chosen where the model is built.
+    kernel_impl: Kernel,
 }
 
 impl Op for PointwiseOp {
@@ -149,7 +150,8 @@ impl Op for PointwiseOp {
 
     fn info(&self) -> TractResult<Vec<String>> {
         let m = self.output_shape.iter().product::<usize>() / self.n.max(1);
-        Ok(vec![format!("m:{m} k:{} n:{}{} {}", self.k, self.n, if self.residual { " + residual" } else { "" }, self.clamp)])
+        let residual = if self.residual { " + residual" } else { "" };
+        Ok(vec![format!("m:{m} k:{} n:{}{residual} {} {}", self.k, self.n, self.clamp, self.kernel_impl)])
     }
 
     fn validation(&self) -> Validation {
@@ -173,7 +175,7 @@ impl EvalOp for PointwiseOp {
         } else {
             None
         };
-        let out = crate::simd::pointwise(&d, a, f32s(&self.packed)?, f32s(&self.bias)?, residual, self.clamp);
+        let out = self.kernel_impl.pointwise(&d, a, f32s(&self.packed)?, f32s(&self.bias)?, residual, self.clamp);
         output_value(&self.output_shape, out)
     }
 }
@@ -191,9 +193,10 @@ impl TypedOp for PointwiseOp {
     as_op!();
 }
 
-/// Replaces every product [`PointwiseOp`] takes, with its bias, residual and clamp. Returns
-/// how many were replaced. Run on the decluttered model, before `into_optimized`.
-pub(crate) fn replace_pointwise(model: &mut TypedModel) -> TractResult<usize> {
+/// Replaces every product [`PointwiseOp`] takes, with its bias, residual and clamp, by one
+/// running on `kernel_impl`. Returns how many were replaced. Run on the decluttered model,
+/// before `into_optimized`.
+pub(crate) fn replace_pointwise(model: &mut TypedModel, kernel_impl: Kernel) -> TractResult<usize> {
     let mut replaced = 0;
     for id in model.eval_order()? {
         let node = model.node(id);
@@ -252,6 +255,7 @@ pub(crate) fn replace_pointwise(model: &mut TypedModel) -> TractResult<usize> {
             bias: Arc::new(tensor1(&bias)),
             residual: residual.is_some(),
             clamp,
+            kernel_impl,
         };
         let inputs: TVec<OutletId> = std::iter::once(node.inputs[0]).chain(residual).collect();
         swap_in(model, id, &inputs, last, op, "tonus_pointwise")?;
@@ -262,9 +266,11 @@ pub(crate) fn replace_pointwise(model: &mut TypedModel) -> TractResult<usize> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
+    use proptest::prelude::*;
+
     use super::*;
-    use crate::dwconv::tests::noise;
+    use crate::dwconv::tests::{clamps, eighths, noise};
 
     /// The textbook product, for comparison.
     fn reference(d: &Dims, a: &[f32], w: &[f32], bias: &[f32], residual: Option<&[f32]>, clamp: Clamp) -> Vec<f32> {
@@ -283,7 +289,7 @@ pub(crate) mod tests {
     }
 
     /// (m, k, n): rows not multiples of 4 or 6, one and two panels, long and short products.
-    pub(crate) const SHAPES: [(usize, usize, usize); 7] =
+    const SHAPES: [(usize, usize, usize); 7] =
         [(37, 16, 64), (6, 24, 8), (5, 3, 16), (13, 40, 24), (1, 64, 40), (100, 24, 144), (15, 1152, 56)];
 
     #[test]
@@ -298,15 +304,45 @@ pub(crate) mod tests {
             for residual in [None, Some(&res[..])] {
                 for clamp in [Clamp::NONE, Clamp::new(0.0, 6.0)] {
                     let want = reference(&d, &a, &w, &bias, residual, clamp);
-                    for (name, got) in [
-                        ("portable", crate::simd::pointwise_portable(&d, &a, &packed, &bias, residual, clamp)),
-                        ("dispatched", crate::simd::pointwise(&d, &a, &packed, &bias, residual, clamp)),
-                    ] {
+                    for kernel_impl in Kernel::all() {
+                        let got = kernel_impl.pointwise(&d, &a, &packed, &bias, residual, clamp);
+                        assert_eq!(got.len(), want.len());
                         for (i, (x, y)) in got.iter().zip(&want).enumerate() {
-                            assert!((x - y).abs() < 1e-4, "{name} {m}x{k}x{n} value {i}: {x} vs {y}");
+                            assert!((x - y).abs() < 1e-4, "{kernel_impl} {m}x{k}x{n} value {i}: {x} vs {y}");
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Any product the op takes: up to 40 rows, short inner dimensions and long ones (which
+    /// split the panels into several groups), one to twelve panels.
+    fn products() -> impl Strategy<Value = Dims> {
+        (1usize..=40, prop_oneof![3 => 1usize..=64, 1 => 500usize..=1500], 1usize..=12).prop_map(|(m, k, panels)| Dims {
+            m,
+            k,
+            n: panels * PANEL,
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Every kernel equals the textbook product, exactly, on generated shapes (and, in
+        /// tests, `simd.rs` checks that it wrote every output element).
+        #[test]
+        fn every_kernel_matches_the_definition(d in products(), residual in any::<bool>(), clamp in clamps(), seed in any::<u32>()) {
+            let a = eighths(d.m * d.k, seed);
+            let w = eighths(d.n * d.k, seed ^ 1);
+            let bias = eighths(d.n, seed ^ 2);
+            let res = eighths(d.m * d.n, seed ^ 3);
+            let residual = residual.then_some(&res[..]);
+            let want = reference(&d, &a, &w, &bias, residual, clamp);
+            let packed = pack(&w, d.k, d.n);
+            for kernel_impl in Kernel::all() {
+                let got = kernel_impl.pointwise(&d, &a, &packed, &bias, residual, clamp);
+                prop_assert_eq!(&got, &want, "{} on {:?}", kernel_impl, d);
             }
         }
     }

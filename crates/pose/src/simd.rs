@@ -1,129 +1,205 @@
-//! The one place this crate uses `unsafe`: the depthwise convolution's inner kernel for CPUs with
-//! AVX2 and FMA, chosen at run time. Everything else about the convolution (borders, the row
-//! walk, the portable kernel) is safe code in `dwconv.rs`; this module holds only the interior
-//! pixels' loop, written with intrinsics and raw pointers because the safe version spends most
-//! of its time on bounds checks and spilled indices (measured: 16 GFLOP/s against ~40 here).
+//! The one place this crate uses `unsafe`: the convolutions' kernels for CPUs with AVX2 and FMA,
+//! and the fresh, unzeroed output buffers every kernel fills. Everything else about the
+//! convolutions (borders, the row walk, the portable kernels) is safe code in `dwconv.rs`,
+//! `pointwise.rs` and `stem.rs`; this module holds the depthwise interior pixels' loop and the
+//! matrix product's tiles, written with intrinsics and raw pointers because the safe versions
+//! spend most of their time on bounds checks and spilled indices (measured: 16 GFLOP/s against
+//! ~40 here).
 //!
-//! Soundness rests on two things, each checked where it is relied on: an [`Avx2Fma`] value
-//! exists only after the CPU was seen to support both features, and every pointer offset the
-//! kernel forms is bounded by the `assert!`s at the top of [`interior_avx2`]. Tested against the
-//! portable kernel and the textbook definition in `dwconv.rs`.
+//! Which kernel runs is a [`Kernel`] value, passed explicitly: `models.rs` detects the best one
+//! when it builds a model's plan ([`Kernel::detect`]) and every op keeps it; tests run every
+//! kernel the CPU has (`Kernel::all`), so no global state decides what they test.
+//!
+//! Soundness rests on two things, both established in this module:
+//!
+//! - A [`Kernel::Avx2Fma`] holds an [`Avx2Fma`] token, which only [`Avx2Fma::detect`] makes,
+//!   after seeing the CPU support both features; every pointer offset the intrinsics form is
+//!   bounded by the `assert!`s at the top of `x86::pointwise_avx2` and `x86::interior_avx2`.
+//! - [`fill_images`] hands the kernels the spare capacity of a fresh `Vec` as [`Slot`]s, which
+//!   they can set but not read or de-initialise, and then sets the length. In debug builds and
+//!   tests it first fills the buffer with the NaN [`UNWRITTEN`] and afterwards panics, naming
+//!   the op, its shape, the kernel and the element, if any element still holds it: there the
+//!   buffer is initialised whatever the kernels do, and a kernel that misses an element fails
+//!   loudly. Release builds skip both passes and rely on what the check establishes. Which
+//!   elements a kernel sets depends on the shape and the kernel alone, never on the values, and
+//!   the check runs every kernel on every shape of the embedded models
+//!   (`models::tests::own_convolutions_match_tract`; the golden tests for the detected kernel)
+//!   and on generated shapes (the `proptest`s in `dwconv.rs`, `pointwise.rs` and `stem.rs`,
+//!   which also compare the values with the textbook definitions).
+//!
+//! Zeroed buffers would make the second point hold by construction, but they cost 3–4 %
+//! (`cargo run --release -p tonus-pose --example op_profile -- MODEL 50`, sum of node
+//! medians, median of 11–15 alternating rounds on the project's 2-core machine): full
+//! 11.84 → 12.24 ms, lite 6.05 → 6.31 ms, detector 12.37 → 12.78 ms. The debug fill and check
+//! cost more still (about 40 % of the full model), hence debug builds and tests only.
 #![allow(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+use std::fmt;
 use std::mem::MaybeUninit;
 
-use crate::dwconv::{Clamp, Geometry, Interior, Portable, depthwise_with};
+use crate::dwconv::{Clamp, Geometry, Portable, depthwise_with};
 use crate::pointwise::{Dims, pointwise_with};
 use crate::stem::{StemGeometry, stem_with};
 
-/// Runs the depthwise convolution over every image in `input` (whole images of
-/// `g.input_len()` values) with the fastest kernel this CPU supports, into a fresh buffer.
-pub(crate) fn depthwise_images(g: &Geometry, input: &[f32], kernel: &[f32], bias: &[f32], clamp: Clamp) -> Vec<f32> {
+/// The implementation of the convolutions to run. Chosen once per model where it is built and
+/// kept in each op; tests construct each one themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kernel {
+    /// Safe Rust compiled for the baseline target (SSE2 on x86-64): runs on every CPU.
+    Portable,
+    /// Intrinsics, and the safe code compiled for AVX2 and FMA; the token proves the CPU has
+    /// both.
     #[cfg(target_arch = "x86_64")]
-    if let Some(k) = Avx2Fma::detect() {
-        return depthwise_images_with(&k, g, input, kernel, bias, clamp);
+    Avx2Fma(Avx2Fma),
+}
+
+impl fmt::Display for Kernel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kernel::Portable => "portable",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma(_) => "avx2+fma",
+        })
     }
-    depthwise_images_with(&Portable::<false>, g, input, kernel, bias, clamp)
 }
 
-/// [`depthwise_images`] with a given interior kernel. The output buffer is not zeroed first:
-/// on the BlazePose models that zeroing alone cost about 0.8 ms a model.
-pub(crate) fn depthwise_images_with<I: Interior + OneImage>(
-    kernel_impl: &I,
-    g: &Geometry,
-    input: &[f32],
-    kernel: &[f32],
-    bias: &[f32],
-    clamp: Clamp,
-) -> Vec<f32> {
-    // `depthwise_with` writes every element of the output it is given (see its documentation;
-    // `tests::every_output_is_written` checks it on awkward shapes).
-    fill_images(g.input_len(), g.output_len(), input, |src, dst| kernel_impl.one_image(g, src, kernel, bias, clamp, dst))
-}
-
-/// Runs the stem convolution over every image in `input` with the fastest kernel this CPU
-/// supports, into a fresh buffer.
-pub(crate) fn stem_images(s: &StemGeometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: Clamp) -> Vec<f32> {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(k) = Avx2Fma::detect() {
-        // `stem_with` writes every element of the output it is given (see its documentation;
-        // `tests::every_stem_output_is_written`).
-        return fill_images(s.input_len(), s.output_len(), input, |src, dst| {
-            // SAFETY: `k` exists, so the CPU supports AVX2 and FMA, all that this requires.
-            unsafe { x86::stem_avx2_fma(&k, s, src, weights, bias, clamp, dst) }
-        });
+impl Kernel {
+    /// The fastest kernel this CPU supports.
+    pub(crate) fn detect() -> Kernel {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(k) = Avx2Fma::detect() {
+            return Kernel::Avx2Fma(k);
+        }
+        Kernel::Portable
     }
-    stem_images_portable(s, input, weights, bias, clamp)
-}
 
-/// [`stem_images`] compiled for the baseline target.
-pub(crate) fn stem_images_portable(s: &StemGeometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: Clamp) -> Vec<f32> {
-    fill_images(s.input_len(), s.output_len(), input, |src, dst| stem_with::<false>(s, src, weights, bias, clamp, dst))
-}
-
-/// The pointwise convolution with the fastest kernel this CPU supports, into a fresh buffer.
-pub(crate) fn pointwise(d: &Dims, a: &[f32], packed: &[f32], bias: &[f32], residual: Option<&[f32]>, clamp: Clamp) -> Vec<f32> {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(k) = Avx2Fma::detect() {
-        // `pointwise_avx2` writes every element of the output it is given (see its
-        // documentation; `tests::every_pointwise_output_is_written`).
-        return fill_images(d.m * d.k, d.m * d.n, a, |src, dst| {
-            // SAFETY: `k` exists, so the CPU supports AVX2 and FMA, all that this requires.
-            unsafe { x86::pointwise_avx2(&k, d, src, packed, bias, residual, clamp, dst) }
-        });
+    /// Every kernel this CPU supports, the portable one first: what the tests compare.
+    #[cfg(test)]
+    pub(crate) fn all() -> Vec<Kernel> {
+        let best = Kernel::detect();
+        std::iter::once(Kernel::Portable).chain((best != Kernel::Portable).then_some(best)).collect()
     }
-    pointwise_portable(d, a, packed, bias, residual, clamp)
+
+    /// The depthwise convolution of every image in `input` (whole images of `g.input_len()`
+    /// values), into a fresh buffer.
+    pub(crate) fn depthwise(self, g: &Geometry, input: &[f32], kernel: &[f32], bias: &[f32], clamp: Clamp) -> Vec<f32> {
+        let op = format_args!("depthwise {g} → {}x{} ({self})", g.out_h, g.out_w);
+        match self {
+            Kernel::Portable => fill_images(op, g.input_len(), g.output_len(), input, |src, dst| {
+                depthwise_with(&Portable::<false>, g, src, kernel, bias, clamp, dst)
+            }),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma(k) => fill_images(op, g.input_len(), g.output_len(), input, |src, dst| {
+                // SAFETY: `k` exists, so the CPU supports AVX2 and FMA, all that this requires.
+                unsafe { x86::depthwise_avx2_fma(&k, g, src, kernel, bias, clamp, dst) }
+            }),
+        }
+    }
+
+    /// The stem convolution of every image in `input`, into a fresh buffer.
+    pub(crate) fn stem(self, s: &StemGeometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: Clamp) -> Vec<f32> {
+        let op = format_args!("stem {} → {}x{}x{} ({self})", s.g, s.g.out_h, s.g.out_w, s.out_channels);
+        match self {
+            Kernel::Portable => {
+                fill_images(op, s.input_len(), s.output_len(), input, |src, dst| stem_with::<false>(s, src, weights, bias, clamp, dst))
+            }
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma(k) => fill_images(op, s.input_len(), s.output_len(), input, |src, dst| {
+                // SAFETY: `k` exists, so the CPU supports AVX2 and FMA, all that this requires.
+                unsafe { x86::stem_avx2_fma(&k, s, src, weights, bias, clamp, dst) }
+            }),
+        }
+    }
+
+    /// The pointwise convolution (`a` is `m × k`, `packed` the weights in panels, see
+    /// `pointwise::pack`), into a fresh buffer.
+    pub(crate) fn pointwise(self, d: &Dims, a: &[f32], packed: &[f32], bias: &[f32], residual: Option<&[f32]>, clamp: Clamp) -> Vec<f32> {
+        let op = format_args!("pointwise {}x{}x{} ({self})", d.m, d.k, d.n);
+        match self {
+            Kernel::Portable => {
+                fill_images(op, d.m * d.k, d.m * d.n, a, |src, dst| pointwise_with::<false>(d, src, packed, bias, residual, clamp, dst))
+            }
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma(k) => fill_images(op, d.m * d.k, d.m * d.n, a, |src, dst| {
+                // SAFETY: `k` exists, so the CPU supports AVX2 and FMA, all that this requires.
+                unsafe { x86::pointwise_avx2(&k, d, src, packed, bias, residual, clamp, dst) }
+            }),
+        }
+    }
 }
 
-/// [`pointwise`] compiled for the baseline target.
-pub(crate) fn pointwise_portable(d: &Dims, a: &[f32], packed: &[f32], bias: &[f32], residual: Option<&[f32]>, clamp: Clamp) -> Vec<f32> {
-    // `pointwise_with` writes every element of the output it is given (see its documentation).
-    fill_images(d.m * d.k, d.m * d.n, a, |src, dst| pointwise_with::<false>(d, src, packed, bias, residual, clamp, dst))
-}
+/// Whether [`fill_images`] checks that every element was written: in debug builds and tests.
+const CHECK_WRITES: bool = cfg!(any(debug_assertions, test));
+
+/// What [`fill_images`] fills a fresh buffer with when it checks the writes: a NaN, which no
+/// kernel stores (each clamps its results with `max` and `min`, which return the bound, not
+/// NaN). An element still holding it was never written. (Were a kernel to store it, the check
+/// would panic needlessly; it could not make the buffer unsound.)
+const UNWRITTEN: u32 = 0x7fc0_dead;
 
 /// A fresh buffer for `input.len() / per_in` images of `per_out` values, filled image by image
-/// by `fill`, which must write every element of the slice it is given. Not zeroing the buffer
-/// first is the point.
-fn fill_images(per_in: usize, per_out: usize, input: &[f32], mut fill: impl FnMut(&[f32], &mut [MaybeUninit<f32>])) -> Vec<f32> {
+/// by `fill`, which must write every [`Slot`] it is given. `op` names the operation, its shape
+/// and kernel for the panic when it did not. Not zeroing the buffer first is the point (see the
+/// module documentation).
+fn fill_images(
+    op: fmt::Arguments<'_>,
+    per_in: usize,
+    per_out: usize,
+    input: &[f32],
+    mut fill: impl FnMut(&[f32], &mut [Slot]),
+) -> Vec<f32> {
     if per_in == 0 || per_out == 0 {
         return Vec::new();
     }
     let images = input.len() / per_in;
     let n = images * per_out;
     let mut out: Vec<f32> = Vec::with_capacity(n);
-    for (src, dst) in input.chunks_exact(per_in).zip(out.spare_capacity_mut()[..n].chunks_exact_mut(per_out)) {
+    let buffer = &mut out.spare_capacity_mut()[..n];
+    if CHECK_WRITES {
+        buffer.fill(MaybeUninit::new(f32::from_bits(UNWRITTEN)));
+    }
+    for (src, dst) in input.chunks_exact(per_in).zip(Slot::slots(buffer).chunks_exact_mut(per_out)) {
         fill(src, dst);
     }
-    // SAFETY: the capacity is at least `n`, and every one of the first `n` elements was written:
-    // the chunks above cover `0..n` exactly (`images` whole images of `per_out`), and `fill`
-    // writes every element of each chunk (the callers above name the function that guarantees
-    // it and the test that checks it).
+    // SAFETY: the capacity is at least `n`, and each of the first `n` elements is initialised.
+    // With `CHECK_WRITES` (debug builds, tests) every one was set to `UNWRITTEN` above, and the
+    // kernels cannot have de-initialised any (see `Slot`). Without it (release builds), `fill`
+    // wrote every one: the chunks cover `0..n` exactly (`images` whole images of `per_out`),
+    // and every kernel sets every slot of the chunk it is given, as the check below
+    // establishes (see the module documentation).
     unsafe { out.set_len(n) };
+    if CHECK_WRITES && let Some(i) = out.iter().position(|v| v.to_bits() == UNWRITTEN) {
+        panic!("{op}: output element {} of image {} was never written", i % per_out, i / per_out);
+    }
     out
 }
 
-/// One image through [`depthwise_with`], compiled for the kernel's instruction set.
-pub(crate) trait OneImage {
-    fn one_image(&self, g: &Geometry, input: &[f32], kernel: &[f32], bias: &[f32], clamp: Clamp, out: &mut [MaybeUninit<f32>]);
-}
+/// One element of a fresh output buffer, as the kernels see it: it can be set, and neither
+/// read nor de-initialised. It is neither `Clone` nor `Default` and only [`fill_images`] makes
+/// slots, so all safe code can do with a `&mut [Slot]` besides [`Slot::set`] is move slots
+/// around (`swap`), which initialises and de-initialises nothing. The intrinsics write through
+/// `as_mut_ptr().cast::<f32>()`, which the layout allows.
+#[repr(transparent)]
+pub(crate) struct Slot(MaybeUninit<f32>);
 
-impl<const FMA: bool> OneImage for Portable<FMA> {
-    fn one_image(&self, g: &Geometry, input: &[f32], kernel: &[f32], bias: &[f32], clamp: Clamp, out: &mut [MaybeUninit<f32>]) {
-        depthwise_with(self, g, input, kernel, bias, clamp, out);
+impl Slot {
+    #[inline(always)]
+    pub(crate) fn set(&mut self, value: f32) {
+        self.0.write(value);
     }
-}
 
-#[cfg(target_arch = "x86_64")]
-impl OneImage for Avx2Fma {
-    fn one_image(&self, g: &Geometry, input: &[f32], kernel: &[f32], bias: &[f32], clamp: Clamp, out: &mut [MaybeUninit<f32>]) {
-        // SAFETY: `self` exists, so the CPU supports AVX2 and FMA, all that this requires.
-        unsafe { x86::depthwise_avx2_fma(self, g, input, kernel, bias, clamp, out) };
+    /// `buffer` as slots.
+    fn slots(buffer: &mut [MaybeUninit<f32>]) -> &mut [Slot] {
+        // SAFETY: `Slot` is a transparent wrapper of `MaybeUninit<f32>`, so the two slices have
+        // the same layout and validity; the borrow keeps `buffer`'s lifetime.
+        unsafe { &mut *(buffer as *mut [MaybeUninit<f32>] as *mut [Slot]) }
     }
 }
 
 /// Proof that the CPU executes AVX2 and FMA instructions: only [`Avx2Fma::detect`] makes one.
 #[cfg(target_arch = "x86_64")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Avx2Fma {
     _private: (),
 }
@@ -131,24 +207,15 @@ pub(crate) struct Avx2Fma {
 #[cfg(target_arch = "x86_64")]
 impl Avx2Fma {
     fn detect() -> Option<Avx2Fma> {
-        #[cfg(test)]
-        if FORCE_PORTABLE.load(std::sync::atomic::Ordering::Relaxed) {
-            return None;
-        }
         (std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")).then_some(Avx2Fma { _private: () })
     }
 }
 
-/// Tests set this to run the portable kernels on a CPU that has AVX2 and FMA.
-#[cfg(test)]
-pub(crate) static FORCE_PORTABLE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
-    use std::mem::MaybeUninit;
 
-    use super::Avx2Fma;
+    use super::{Avx2Fma, Slot};
     use crate::dwconv::{Clamp, Geometry, Interior, Steps, depthwise_with};
     use crate::pointwise::{Dims, PANEL};
     use crate::stem::{StemGeometry, stem_with};
@@ -162,7 +229,7 @@ mod x86 {
         kernel: &[f32],
         bias: &[f32],
         clamp: Clamp,
-        out: &mut [MaybeUninit<f32>],
+        out: &mut [Slot],
     ) {
         depthwise_with(k, g, input, kernel, bias, clamp, out);
     }
@@ -181,7 +248,7 @@ mod x86 {
             count: usize,
             chans: (usize, usize),
             bounds: (f32, f32),
-            out: &mut [MaybeUninit<f32>],
+            out: &mut [Slot],
         ) {
             // SAFETY: `self` exists only on a CPU with AVX2 and FMA (see `Avx2Fma::detect`).
             unsafe { interior_avx2::<K>(input, kernel, bias, steps, base, count, chans, bounds, out) }
@@ -202,7 +269,7 @@ mod x86 {
         bias: &[f32],
         residual: Option<&[f32]>,
         clamp: Clamp,
-        out: &mut [MaybeUninit<f32>],
+        out: &mut [Slot],
     ) {
         let Dims { m, k, n } = *d;
         // These bound every offset `pointwise_tile` forms (see its safety section).
@@ -316,7 +383,7 @@ mod x86 {
         weights: &[f32],
         bias: &[f32],
         clamp: Clamp,
-        out: &mut [MaybeUninit<f32>],
+        out: &mut [Slot],
     ) {
         stem_with::<true>(s, input, weights, bias, clamp, out);
     }
@@ -334,7 +401,7 @@ mod x86 {
         count: usize,
         (c0, c1): (usize, usize),
         (lo, hi): (f32, f32),
-        out: &mut [MaybeUninit<f32>],
+        out: &mut [Slot],
     ) {
         assert!(c0 <= c1 && c1 <= ch, "depthwise channels {c0}..{c1} of {ch}");
         if count == 0 {
@@ -347,6 +414,7 @@ mod x86 {
         assert!(count * ch <= out.len(), "depthwise output too short");
         assert!(K * K * ch <= kernel.len() && ch <= bias.len(), "depthwise weights too short");
         let (vlo, vhi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
+        // From here on `out` is written only through `ptrs.out`.
         let ptrs = Ptrs { input: input.as_ptr(), kernel: kernel.as_ptr(), bias: bias.as_ptr(), out: out.as_mut_ptr().cast::<f32>() };
         let mut px = 0;
         while px < count {
@@ -385,7 +453,9 @@ mod x86 {
                             acc = kernel[(ky * K + kx) * ch + c].mul_add(x, acc);
                         }
                     }
-                    out[o0 + p * ch + c].write(acc.max(lo).min(hi));
+                    // SAFETY: o0 + p * ch + c < (px + pixels) * ch <= count * ch, within the
+                    // asserted extent of `out`.
+                    unsafe { ptrs.out.add(o0 + p * ch + c).write(acc.max(lo).min(hi)) };
                 }
             }
             px += pixels;
@@ -450,90 +520,45 @@ mod x86 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dwconv::tests::{geometry, noise};
 
-    /// `depthwise_with` writes every output element, with either interior kernel, on shapes
-    /// with borders on every side, interior runs that are not multiples of four, channel counts
-    /// that are not multiples of eight, strides of two, and images too small for any interior.
-    #[test]
-    fn every_output_is_written() {
-        for (h, w, c, k, s, p) in [
-            (9, 7, 24, 3, 1, 1),
-            (8, 8, 40, 5, 2, 2),
-            (5, 6, 3, 3, 2, 1),
-            (7, 11, 17, 5, 1, 2),
-            (1, 1, 8, 3, 1, 1),
-            (2, 3, 9, 5, 1, 2),
-            (9, 11, 150, 5, 1, 2),
-        ] {
-            let g = geometry(h, w, c, k, s, p);
-            let (input, kernel, bias) = (noise(h * w * c, 1), noise(k * k * c, 2), noise(c, 3));
-            let (input, kernel, bias) = (&input, &kernel, &bias);
-            type Run<'a> = Box<dyn Fn(&mut [MaybeUninit<f32>]) + 'a>;
-            let mut runs: Vec<Run> = Vec::new();
-            runs.push(Box::new(|out| depthwise_with(&Portable::<false>, &g, input, kernel, bias, Clamp::new(0.0, 6.0), out)));
-            #[cfg(target_arch = "x86_64")]
-            if let Some(avx) = Avx2Fma::detect() {
-                runs.push(Box::new(move |out| avx.one_image(&g, input, kernel, bias, Clamp::new(0.0, 6.0), out)));
+    /// Writes `2 · input` for every element but `skip` (image, element).
+    fn double_except(input: &[f32], skip: Option<(usize, usize)>) -> Vec<f32> {
+        let mut image = 0;
+        fill_images(format_args!("doubling"), 4, 4, input, |src, dst| {
+            for (i, &x) in src.iter().enumerate() {
+                if skip != Some((image, i)) {
+                    dst[i].set(2.0 * x);
+                }
             }
-            for run in &runs {
-                let mut out = vec![MaybeUninit::new(f32::NAN); g.out_h * g.out_w * c];
-                run(&mut out);
-                // SAFETY: every element was initialised (to NaN) before the run.
-                let values: Vec<f32> = out.iter().map(|v| unsafe { v.assume_init() }).collect();
-                assert!(values.iter().all(|v| !v.is_nan()), "{h}x{w}x{c} k{k} s{s}: an output was not written");
-            }
-        }
+            image += 1;
+        })
     }
 
-    /// `stem_with` writes every output element, with and without FMA, on every test shape
-    /// (borders on all sides, rows whose interior is not a multiple of four, a 1×2 image).
     #[test]
-    fn every_stem_output_is_written() {
-        for shape in crate::stem::tests::SHAPES {
-            let s = crate::stem::tests::geometry(shape);
-            let (cin, cout, k) = (shape.2, shape.3, shape.4);
-            let (input, weights, bias) = (noise(s.input_len(), 4), noise(k * k * cin * cout, 5), noise(cout, 6));
-            for fma in [false, true] {
-                if fma && !cfg!(target_arch = "x86_64") {
-                    continue;
-                }
-                let mut out = vec![MaybeUninit::new(f32::NAN); s.output_len()];
-                // Plain Rust `mul_add` is correct (if slow) without the FMA instruction.
-                if fma {
-                    stem_with::<true>(&s, &input, &weights, &bias, Clamp::new(0.0, 6.0), &mut out);
-                } else {
-                    stem_with::<false>(&s, &input, &weights, &bias, Clamp::new(0.0, 6.0), &mut out);
-                }
-                // SAFETY: every element was initialised (to NaN) before the run.
-                let values: Vec<f32> = out.iter().map(|v| unsafe { v.assume_init() }).collect();
-                assert!(values.iter().all(|v| !v.is_nan()), "{shape:?}: an output was not written");
-            }
-        }
+    fn a_fully_written_buffer_passes_the_check() {
+        let input: Vec<f32> = (0..12).map(|i| i as f32).collect();
+        assert_eq!(double_except(&input, None), input.iter().map(|x| 2.0 * x).collect::<Vec<_>>());
+        assert!(double_except(&input[..3], None).is_empty(), "no whole image");
     }
 
-    /// Both pointwise kernels write every output element, on the test shapes (rows that are
-    /// not multiples of six or four, one and two panels).
+    /// The check this module's soundness leans on fires, naming the element.
     #[test]
-    fn every_pointwise_output_is_written() {
-        for (m, k, n) in crate::pointwise::tests::SHAPES {
-            let d = Dims { m, k, n };
-            let (a, packed, bias) = (noise(m * k, 7), noise(k * n, 8), noise(n, 9));
-            let (a, packed, bias) = (&a, &packed, &bias);
-            type Run<'a> = Box<dyn Fn(&mut [MaybeUninit<f32>]) + 'a>;
-            let mut runs: Vec<Run> = vec![Box::new(|out| pointwise_with::<false>(&d, a, packed, bias, None, Clamp::NONE, out))];
-            #[cfg(target_arch = "x86_64")]
-            if let Some(avx) = Avx2Fma::detect() {
-                // SAFETY: `avx` exists, so the CPU supports AVX2 and FMA.
-                runs.push(Box::new(move |out| unsafe { x86::pointwise_avx2(&avx, &d, a, packed, bias, None, Clamp::NONE, out) }));
-            }
-            for run in &runs {
-                let mut out = vec![MaybeUninit::new(f32::NAN); m * n];
-                run(&mut out);
-                // SAFETY: every element was initialised (to NaN) before the run.
-                let values: Vec<f32> = out.iter().map(|v| unsafe { v.assume_init() }).collect();
-                assert!(values.iter().all(|v| !v.is_nan()), "{m}x{k}x{n}: an output was not written");
-            }
+    fn an_unwritten_element_fails_the_check() {
+        let input: Vec<f32> = (0..12).map(|i| i as f32).collect();
+        let err = std::panic::catch_unwind(|| double_except(&input, Some((1, 3)))).expect_err("an unwritten element must panic");
+        let message = err.downcast_ref::<String>().map_or("", String::as_str);
+        assert_eq!(message, "doubling: output element 3 of image 1 was never written");
+    }
+
+    #[test]
+    fn detection_picks_one_of_all_the_kernels() {
+        let all = Kernel::all();
+        assert_eq!(all[0], Kernel::Portable);
+        assert!(all.contains(&Kernel::detect()));
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            assert!(matches!(Kernel::detect(), Kernel::Avx2Fma(_)), "this CPU has AVX2 and FMA");
+            assert_eq!(all.len(), 2);
         }
     }
 }

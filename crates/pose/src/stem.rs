@@ -10,12 +10,11 @@
 //! It takes any dense (one group), undilated 2-D convolution over at most four input channels
 //! with 8, 16, 24 or 32 output channels on NHWC `f32`; anything else stays with tract.
 
-use std::mem::MaybeUninit;
-
 use tract_core::internal::*;
 use tract_core::ops::cnn::Conv;
 
 use crate::dwconv::{Clamp, ConvParts, Geometry, conv_output_shape, f32s, output_value};
+use crate::simd::{Kernel, Slot};
 
 /// The output channel counts with a compiled kernel.
 const OUTPUT_CHANNELS: [usize; 4] = [8, 16, 24, 32];
@@ -52,7 +51,7 @@ fn pixels<const CO: usize, const P: usize, const FMA: bool>(
     (ky_lo, ky_hi, iy0): (usize, usize, isize),
     (kx_lo, kx_hi, ix0): (usize, usize, isize),
     (lo, hi): (f32, f32),
-    out: &mut [MaybeUninit<f32>],
+    out: &mut [Slot],
 ) {
     let g = &s.g;
     let cin = g.channels;
@@ -75,7 +74,7 @@ fn pixels<const CO: usize, const P: usize, const FMA: bool>(
     }
     for (p, acc) in acc.iter().enumerate() {
         for (o, &a) in out[p * CO..][..CO].iter_mut().zip(acc) {
-            o.write(a.max(lo).min(hi));
+            o.set(a.max(lo).min(hi));
         }
     }
 }
@@ -84,8 +83,8 @@ fn pixels<const CO: usize, const P: usize, const FMA: bool>(
 /// `[kh, kw, Cin, CO]`, `bias` `[CO]`, `out` `[out_h, out_w, CO]`.
 ///
 /// Writes every element of `out` (each row: its left border pixels one at a time, its interior
-/// four and then one at a time, its right border pixels), which `simd.rs` relies on to skip
-/// zeroing the buffer; `simd::tests` checks it.
+/// four and then one at a time, its right border pixels), as `simd.rs` requires of every
+/// kernel; it checks so in debug builds and tests.
 #[inline(always)]
 fn stem_co<const CO: usize, const FMA: bool>(
     s: &StemGeometry,
@@ -93,7 +92,7 @@ fn stem_co<const CO: usize, const FMA: bool>(
     weights: &[f32],
     bias: &[f32],
     clamp: Clamp,
-    out: &mut [MaybeUninit<f32>],
+    out: &mut [Slot],
 ) {
     let g = &s.g;
     let bounds = (clamp.lo(), clamp.hi());
@@ -117,14 +116,7 @@ fn stem_co<const CO: usize, const FMA: bool>(
 
 /// [`stem_co`] for the geometry's output channel count (one of [`OUTPUT_CHANNELS`]).
 #[inline(always)]
-pub(crate) fn stem_with<const FMA: bool>(
-    s: &StemGeometry,
-    input: &[f32],
-    weights: &[f32],
-    bias: &[f32],
-    clamp: Clamp,
-    out: &mut [MaybeUninit<f32>],
-) {
+pub(crate) fn stem_with<const FMA: bool>(s: &StemGeometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: Clamp, out: &mut [Slot]) {
     match s.out_channels {
         8 => stem_co::<8, FMA>(s, input, weights, bias, clamp, out),
         16 => stem_co::<16, FMA>(s, input, weights, bias, clamp, out),
@@ -144,6 +136,8 @@ pub(crate) struct StemOp {
     /// `[Cout]`.
     bias: Arc<Tensor>,
     clamp: Clamp,
+    /// The implementation that runs it, chosen where the model is built.
+    kernel_impl: Kernel,
 }
 
 impl Op for StemOp {
@@ -152,7 +146,7 @@ impl Op for StemOp {
     }
 
     fn info(&self) -> TractResult<Vec<String>> {
-        Ok(vec![format!("{} → {} channels {}", self.geometry.g, self.geometry.out_channels, self.clamp)])
+        Ok(vec![format!("{} → {} channels {} {}", self.geometry.g, self.geometry.out_channels, self.clamp, self.kernel_impl)])
     }
 
     fn validation(&self) -> Validation {
@@ -171,7 +165,7 @@ impl EvalOp for StemOp {
         let data = f32s(&input)?;
         ensure!(s.input_len() > 0 && data.len() % s.input_len() == 0, "stem input holds {} values, not whole images", data.len());
         let shape = conv_output_shape(input.shape().into(), s.g.out_h, s.g.out_w, Some(s.out_channels))?;
-        let output = crate::simd::stem_images(s, data, f32s(&self.weights)?, f32s(&self.bias)?, self.clamp);
+        let output = self.kernel_impl.stem(s, data, f32s(&self.weights)?, f32s(&self.bias)?, self.clamp);
         output_value(&shape, output)
     }
 }
@@ -192,11 +186,17 @@ impl TypedOp for StemOp {
     as_op!();
 }
 
-/// Replaces every convolution [`StemOp`] can run (in practice the first layer of each model),
-/// absorbing a following ReLU/ReLU6. Returns how many were replaced. Run on the decluttered
-/// model, before `into_optimized`.
-pub(crate) fn replace_stems(model: &mut TypedModel) -> TractResult<usize> {
-    crate::dwconv::replace_convs(model, "tonus_stem", plan, |(geometry, weights, bias), clamp| StemOp { geometry, weights, bias, clamp })
+/// Replaces every convolution [`StemOp`] can run (in practice the first layer of each model) by
+/// one running on `kernel_impl`, absorbing a following ReLU/ReLU6. Returns how many were
+/// replaced. Run on the decluttered model, before `into_optimized`.
+pub(crate) fn replace_stems(model: &mut TypedModel, kernel_impl: Kernel) -> TractResult<usize> {
+    crate::dwconv::replace_convs(model, "tonus_stem", plan, |(geometry, weights, bias), clamp| StemOp {
+        geometry,
+        weights,
+        bias,
+        clamp,
+        kernel_impl,
+    })
 }
 
 /// A stem's geometry, weights `[kh * kw * Cin, Cout]` and bias `[Cout]`.
@@ -226,9 +226,11 @@ fn plan(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult<Option
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
+    use proptest::prelude::*;
+
     use super::*;
-    use crate::dwconv::tests::noise;
+    use crate::dwconv::tests::{axis, clamps, eighths, noise};
 
     /// The textbook definition, for comparison.
     fn reference(s: &StemGeometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: Clamp) -> Vec<f32> {
@@ -260,10 +262,10 @@ pub(crate) mod tests {
     }
 
     /// The shapes the tests run: (in_h, in_w, Cin, Cout, kernel, stride, pad).
-    pub(crate) const SHAPES: [(usize, usize, usize, usize, usize, usize, usize); 5] =
+    const SHAPES: [(usize, usize, usize, usize, usize, usize, usize); 5] =
         [(17, 19, 3, 24, 3, 2, 1), (8, 8, 3, 16, 3, 1, 1), (5, 9, 1, 8, 3, 2, 0), (6, 5, 4, 32, 5, 1, 2), (1, 2, 3, 24, 3, 2, 1)];
 
-    pub(crate) fn geometry((h, w, cin, cout, k, s, p): (usize, usize, usize, usize, usize, usize, usize)) -> StemGeometry {
+    fn geometry((h, w, cin, cout, k, s, p): (usize, usize, usize, usize, usize, usize, usize)) -> StemGeometry {
         let out = |i: usize| (i + 2 * p).saturating_sub(k) / s + 1;
         let g = Geometry {
             in_h: h,
@@ -291,15 +293,63 @@ pub(crate) mod tests {
             let bias = noise(cout, i as u32 + 90);
             for clamp in [Clamp::NONE, Clamp::new(0.0, 6.0)] {
                 let want = reference(&s, &input, &weights, &bias, clamp);
-                for (name, got) in [
-                    ("portable", crate::simd::stem_images_portable(&s, &input, &weights, &bias, clamp)),
-                    ("dispatched", crate::simd::stem_images(&s, &input, &weights, &bias, clamp)),
-                ] {
+                for kernel_impl in Kernel::all() {
+                    let got = kernel_impl.stem(&s, &input, &weights, &bias, clamp);
                     assert_eq!(got.len(), want.len());
                     for (j, (a, b)) in got.iter().zip(&want).enumerate() {
-                        assert!((a - b).abs() < 1e-5, "{name} shape {i} value {j}: {a} vs {b}");
+                        assert!((a - b).abs() < 1e-5, "{kernel_impl} shape {i} value {j}: {a} vs {b}");
                     }
                 }
+            }
+        }
+    }
+
+    /// Any geometry the op takes: 1 to 4 input channels, every compiled output channel count,
+    /// kernels up to 5×5 (3×3 most often), strides up to 3, rows with and without interior runs
+    /// of four.
+    fn geometries() -> impl Strategy<Value = StemGeometry> {
+        let kernels = prop_oneof![
+            3 => (1usize..=3).prop_flat_map(|s| ((Just(3usize), Just(s), 0usize..3, 0usize..3), (Just(3usize), Just(s), 0usize..3, 0usize..3))),
+            1 => (axis(), axis()),
+        ];
+        (1usize..=20, 1usize..=20, 1..=MAX_INPUT_CHANNELS, prop::sample::select(&OUTPUT_CHANNELS[..]), kernels).prop_filter_map(
+            "the kernel must fit in the padded input",
+            |(in_h, in_w, cin, out_channels, ((kh, sh, top, bottom), (kw, sw, left, right)))| {
+                let out = |i: usize, k: usize, s: usize, pads: usize| (i + pads).checked_sub(k).map(|d| d / s + 1);
+                let g = Geometry {
+                    in_h,
+                    in_w,
+                    channels: cin,
+                    kernel_h: kh,
+                    kernel_w: kw,
+                    stride_h: sh,
+                    stride_w: sw,
+                    pad_top: top,
+                    pad_left: left,
+                    out_h: out(in_h, kh, sh, top + bottom)?,
+                    out_w: out(in_w, kw, sw, left + right)?,
+                };
+                Some(StemGeometry { g, out_channels })
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// Every kernel equals the textbook definition, exactly, on generated shapes (and, in
+        /// tests, `simd.rs` checks that it wrote every output element).
+        #[test]
+        fn every_kernel_matches_the_definition(s in geometries(), clamp in clamps(), seed in any::<u32>()) {
+            let g = &s.g;
+            let input = eighths(s.input_len() * 2, seed);
+            let weights = eighths(g.kernel_h * g.kernel_w * g.channels * s.out_channels, seed ^ 1);
+            let bias = eighths(s.out_channels, seed ^ 2);
+            let mut want = reference(&s, &input[..s.input_len()], &weights, &bias, clamp);
+            want.extend(reference(&s, &input[s.input_len()..], &weights, &bias, clamp));
+            for kernel_impl in Kernel::all() {
+                let got = kernel_impl.stem(&s, &input, &weights, &bias, clamp);
+                prop_assert_eq!(&got, &want, "{} on {} → {}", kernel_impl, g, s.out_channels);
             }
         }
     }

@@ -10,6 +10,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use tonus_core::vocab::{LandmarkSource, View};
+
 use crate::{AssessmentId, AuditId, ClientId, LandmarkSetId, NoteId, PhotoId, PlanId, ReportId, ShareLinkId, StoreError, UserId};
 
 /// A moment in UTC, in milliseconds since the Unix epoch.
@@ -83,16 +85,6 @@ text_enum! {
         Draft => "draft",
         /// Validated, assessed and reported.
         Complete => "complete",
-    }
-}
-
-text_enum! {
-    /// Where a landmark set came from.
-    LandmarkSource {
-        /// Estimated by the pose model.
-        Automatic => "automatic",
-        /// Placed or corrected by hand.
-        Manual => "manual",
     }
 }
 
@@ -269,8 +261,8 @@ pub struct Photo {
     /// Path relative to the photo directory, derived from the hash only.
     pub rel_path: String,
     pub media_type: String,
-    /// `side`, `front`, `back` … as the therapist chose.
-    pub view: String,
+    /// The view the therapist chose when uploading.
+    pub view: View,
     pub byte_len: i64,
     pub created_at: Timestamp,
 }
@@ -282,7 +274,7 @@ pub struct NewPhoto {
     pub bytes: Vec<u8>,
     /// `image/jpeg`, `image/png` or `image/webp`.
     pub media_type: String,
-    pub view: String,
+    pub view: View,
 }
 
 /// Landmarks for one view, with their provenance.
@@ -291,15 +283,19 @@ pub struct LandmarkSet {
     pub id: LandmarkSetId,
     pub assessment: AssessmentId,
     pub photo: Option<PhotoId>,
-    pub view: String,
+    /// The view the landmark file names; `None` when it is detected from the landmarks.
+    pub view: Option<View>,
     /// The landmark file (`tonus_app::landmarks::LandmarkFile` as JSON).
     pub landmarks: Value,
-    /// Pose model name, or `manual`/`file` when none ran.
+    /// Pose model name, or `manual`/`file` when none ran (a correction keeps the model of the
+    /// set it corrects).
     pub model: String,
     pub model_version: String,
     pub source: LandmarkSource,
     /// Names of the points a person moved after detection.
     pub moved_points: Vec<String>,
+    /// The set this one corrects by hand, when it is a correction (same assessment).
+    pub corrects: Option<LandmarkSetId>,
     pub created_at: Timestamp,
 }
 
@@ -308,12 +304,14 @@ pub struct LandmarkSet {
 pub struct NewLandmarkSet {
     pub assessment: AssessmentId,
     pub photo: Option<PhotoId>,
-    pub view: String,
+    pub view: Option<View>,
     pub landmarks: Value,
     pub model: String,
     pub model_version: String,
     pub source: LandmarkSource,
     pub moved_points: Vec<String>,
+    /// The set this one corrects; it must belong to the same assessment.
+    pub corrects: Option<LandmarkSetId>,
 }
 
 /// A derived result: the engine's whole report for an assessment.

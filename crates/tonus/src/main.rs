@@ -58,6 +58,10 @@ enum Command {
         /// Output format (default from config: text).
         #[arg(long, value_enum)]
         format: Option<AssessFormat>,
+        /// Who the text or HTML is for: the clinician (everything, with the differential
+        /// causes) or the client (plain words).
+        #[arg(long, value_enum, default_value = "clinician")]
+        audience: AudienceArg,
     },
     /// Find the 33 body landmarks on photos with the pose model (BlazePose, on the CPU, offline).
     /// A folder is measured in a batch on every core.
@@ -172,6 +176,21 @@ enum ConfigAction {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+enum AudienceArg {
+    Clinician,
+    Client,
+}
+
+impl From<AudienceArg> for render::Audience {
+    fn from(a: AudienceArg) -> Self {
+        match a {
+            AudienceArg::Clinician => render::Audience::Clinician,
+            AudienceArg::Client => render::Audience::Client,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 enum AssessFormat {
     Text,
     Json,
@@ -214,7 +233,10 @@ impl From<anyhow::Error> for Failure {
                 3
             }
             Some(AppError::Knowledge(_)) => 4,
-            _ => 1,
+            _ => match error.downcast_ref::<tonus_clinic::ClinicError>().map(|e| e.kind) {
+                Some(tonus_clinic::ErrorKind::Invalid | tonus_clinic::ErrorKind::NotFound) => 3,
+                _ => 1,
+            },
         };
         Failure { code, error }
     }
@@ -245,7 +267,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     .map_err(anyhow::Error::from)?;
 
     match cli.command {
-        Command::Assess { intake, landmarks, photo, model, posture, format } => {
+        Command::Assess { intake, landmarks, photo, model, posture, format, audience } => {
             let (name, parsed) = read_intake(&intake)?;
             let mut sets = Vec::new();
             if !photo.is_empty() {
@@ -277,9 +299,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     // The HTML report carries the what-if chart at the configured adherence.
                     let sim =
                         engine.simulate(&parsed, &name, config.simulate_weeks, config.simulate_adherence).map_err(anyhow::Error::from)?;
-                    render::render_html_with(&report, Some(&sim))
+                    render::render_html(&report, audience.into(), Some(&sim))
                 }
-                _ => render::render_text(&report),
+                _ => render::render_text(&report, audience.into()),
             };
             print(&out)?;
         }
@@ -413,7 +435,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Client { web, action } => {
             let config = web_config(&config, &web, false)?;
-            records::run(action, &config).map_err(|error| Failure { code: 1, error })?;
+            records::run(action, &config).map_err(Failure::from)?;
         }
         Command::Config { .. } => unreachable!("handled before loading the configuration"),
     }

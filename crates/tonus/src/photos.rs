@@ -52,19 +52,16 @@ pub enum ViewArg {
 
 /// Photo options from flags.
 pub fn options(posture: PostureArg, view: Option<ViewArg>) -> PhotoOptions {
+    use tonus_app::landmarks::{Posture, View};
     PhotoOptions {
         posture: match posture {
-            PostureArg::Sitting => "sitting",
-            PostureArg::Standing => "standing",
-        }
-        .into(),
-        view: view.map(|v| {
-            match v {
-                ViewArg::SideLeft => "side-left",
-                ViewArg::SideRight => "side-right",
-                ViewArg::Front => "front",
-            }
-            .to_string()
+            PostureArg::Sitting => Posture::Sitting,
+            PostureArg::Standing => Posture::Standing,
+        },
+        view: view.map(|v| match v {
+            ViewArg::SideLeft => View::SideLeft,
+            ViewArg::SideRight => View::SideRight,
+            ViewArg::Front => View::Front,
         }),
     }
 }

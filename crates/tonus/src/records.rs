@@ -1,9 +1,11 @@
 //! `tonus client list|export|erase`: whole-record operations on the clinic app's data at the
 //! server's console, for data requests (export) and the right to erasure.
 //!
-//! The store work and its audit lines are `tonus_web`'s (`list_clients`, `export_client`,
-//! `erase_client`); this module parses the arguments, refuses an erasure that was not
-//! confirmed with `--yes`, writes the export file durably and prints what happened. Left out on
+//! The store work and its audit lines are the clinic's (`tonus_clinic::Clinic::list_clients`,
+//! `export`, `erase`, run as the console: no account, detail `command line`); this module
+//! parses the arguments, refuses an erasure that was not confirmed with `--yes`, writes the
+//! export file durably and prints what happened. An unknown or malformed client id is invalid
+//! input (exit code 3). Left out on
 //! purpose: interactive prompts (the command must be scriptable) and picking clients by name
 //! (names are not unique; ids are).
 
@@ -11,7 +13,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use tonus_web::{ExportFormat, WebConfig};
+use tonus_clinic::{Actor, ClientSummary, Clinic, ExportFormat};
+use tonus_web::WebConfig;
 
 /// What to do with client records.
 #[derive(Debug, clap::Subcommand)]
@@ -41,32 +44,44 @@ pub enum RecordsCommand {
 /// Runs one records command against the configured store.
 pub fn run(cmd: RecordsCommand, web: &WebConfig) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
+    let open = || async {
+        let store = tonus_store::connect(&web.store_config()).await.context("cannot open the clinic's store")?;
+        Ok::<_, anyhow::Error>(Clinic::console(store)?)
+    };
     match cmd {
         RecordsCommand::List => {
-            let clients = rt.block_on(tonus_web::list_clients(web)).context("cannot list the clients")?;
+            let clients = rt.block_on(async { open().await?.list_clients().await.context("cannot list the clients") })?;
             println!("{}", list_text(&clients));
         }
         RecordsCommand::Export { client, out } => {
             let Some(format) = ExportFormat::from_path(&out) else {
-                bail!("--out {}: the file name must end in .zip or .json, which picks the format", out.display());
+                bail!(tonus_clinic::ClinicError::invalid(format!(
+                    "--out {}: the file name must end in .zip or .json, which picks the format",
+                    out.display()
+                )));
             };
             if out.exists() {
-                bail!("--out {}: the file already exists; choose a new name (an export never overwrites a file)", out.display());
+                bail!(tonus_clinic::ClinicError::invalid(format!(
+                    "--out {}: the file already exists; choose a new name (an export never overwrites a file)",
+                    out.display()
+                )));
             }
+            let id = tonus_clinic::records::parse_client_id(&client)?;
             let bytes =
-                rt.block_on(tonus_web::export_client(web, &client, format)).with_context(|| format!("cannot export client {client}"))?;
+                rt.block_on(async { Ok::<_, anyhow::Error>(open().await?.export(Actor::CONSOLE, id, format, "command line").await?) })?;
             write_new(&out, &bytes)?;
             println!("Exported client {client} to {} ({} bytes).", out.display(), bytes.len());
         }
         RecordsCommand::Erase { client, yes } => {
             if !yes {
-                bail!(
+                bail!(tonus_clinic::ClinicError::invalid(format!(
                     "refusing to erase client {client} without --yes: erasure removes the whole record (assessments, photos, plans, \
                      notes, share links and the client's login) and cannot be undone; export it first with \
                      `tonus client export {client} --out FILE.zip` if it must be kept"
-                );
+                )));
             }
-            let erased = rt.block_on(tonus_web::erase_client(web, &client)).with_context(|| format!("cannot erase client {client}"))?;
+            let id = tonus_clinic::records::parse_client_id(&client)?;
+            let erased = rt.block_on(async { Ok::<_, anyhow::Error>(open().await?.erase(Actor::CONSOLE, id, "command line").await?) })?;
             println!(
                 "Erased client {client}: {} assessments, {} photo files removed{}.",
                 erased.assessments,
@@ -79,7 +94,7 @@ pub fn run(cmd: RecordsCommand, web: &WebConfig) -> anyhow::Result<()> {
 }
 
 /// The client list as an aligned table, or a hint when there are none.
-fn list_text(clients: &[tonus_web::ClientSummary]) -> String {
+fn list_text(clients: &[ClientSummary]) -> String {
     if clients.is_empty() {
         return "No clients yet.".into();
     }
@@ -115,15 +130,16 @@ mod tests {
 
     #[test]
     fn lists_clients_in_aligned_columns() {
-        let row = |id: &str, name: &str| tonus_web::ClientSummary {
-            id: id.into(),
+        let row = |id: &str, name: &str| ClientSummary {
+            id: id.parse().unwrap(),
             name: name.into(),
             reference: "demo".into(),
             owner: "demo".into(),
             assessments: 1,
             updated: "2026-11-24".into(),
         };
-        let text = list_text(&[row("a", "Ann"), row("b", "Bartholomew")]);
+        let (a, b) = (tonus_store::ClientId::new().to_string(), tonus_store::ClientId::new().to_string());
+        let text = list_text(&[row(&a, "Ann"), row(&b, "Bartholomew")]);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].starts_with("id "));

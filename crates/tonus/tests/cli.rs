@@ -26,7 +26,7 @@ fn readme_main_job() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.starts_with("TONUS ASSESSMENT — Alex Morgan (persona)"));
-    assert!(out.contains("Upper crossed pattern — applies"));
+    assert!(out.contains("PATTERN: Upper crossed pattern applies"), "{out}");
 }
 
 #[test]
@@ -34,7 +34,7 @@ fn formats() {
     let o = tonus(&["assess", "--intake", "examples/driver.toml", "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["format_version"], 2);
     assert_eq!(v["red_flags"]["status"], "clear");
     let o = tonus(&["assess", "--intake", "examples/red-flag.toml", "--format", "html"]);
     assert!(o.status.success());
@@ -92,7 +92,9 @@ fn exit_codes() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let esa = v["photos"][0]["metrics"].as_array().unwrap().iter().find(|m| m["id"] == "ear_shoulder_angle").unwrap().clone();
-    assert_eq!(esa["finding"], "within");
+    assert_eq!(esa["reading"]["status"], "measured");
+    // Over the lowered cut-off, still under the normal range.
+    assert_eq!(esa["reading"]["finding"], "below_norm");
     // 4: a bad configuration file.
     let cfg = dir.join("tonus.toml");
     std::fs::write(&cfg, "[assess]\nformat = \"pdf\"\n").unwrap();
@@ -186,12 +188,14 @@ fn pose_on_a_real_photo() {
     // The landmarks feed `assess` and agree with MediaPipe's own within a couple of degrees.
     let lm = dir.join("hunchback.json");
     std::fs::write(&lm, stdout(&o)).unwrap();
+    // (The person leans too far forward for the report's gated angles, so the angle of the
+    // ear above the shoulder is computed here from the landmarks of each file.)
     let angle = |file: &str| {
-        let o = tonus(&["assess", "--intake", "examples/red-flag.toml", "--landmarks", file, "--format", "json"]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-        let m = r["photos"][0]["metrics"].as_array().unwrap().iter().find(|m| m["id"] == "ear_shoulder_angle").unwrap().clone();
-        m["value"].as_f64().unwrap()
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root().join(file)).unwrap()).unwrap();
+        let (w, h) = (v["image"]["width"].as_f64().unwrap(), v["image"]["height"].as_f64().unwrap());
+        let p = |i: usize| (v["landmarks"][i][0].as_f64().unwrap() * w, v["landmarks"][i][1].as_f64().unwrap() * h);
+        let ((ex, ey), (sx, sy)) = (p(8), p(12));
+        (sy - ey).atan2((ex - sx).abs()).to_degrees()
     };
     let ours = angle(lm.to_str().unwrap());
     let mediapipe = angle("examples/landmarks/red-flag-side.json");
@@ -209,9 +213,12 @@ fn assess_from_photos() {
     assert_eq!(photos[1]["view"], "front");
     assert_eq!(photos[0]["model"], "blazepose-full");
     assert!(photos[0]["model_version"].as_str().unwrap().starts_with("mediapipe-pose "));
-    let state = |m: &str| r["muscles"].as_array().unwrap().iter().find(|x| x["id"] == m).unwrap()["state"].clone();
-    assert_eq!(state("upper_trapezius"), "overactive");
-    assert_eq!(state("levator_scapulae"), "overactive");
+    // The right side photo finds the right side; exposure alone only suspects.
+    let muscle = |m: &str| r["story"]["muscles"].as_array().unwrap().iter().find(|x| x["id"] == m).unwrap().clone();
+    let right = |m: &str| (muscle(m)["right"]["status"].clone(), muscle(m)["right"]["state"].clone());
+    assert_eq!(right("upper_trapezius"), ("found".into(), "overactive".into()));
+    assert_eq!(right("levator_scapulae"), ("found".into(), "overactive".into()));
+    assert_eq!(muscle("pectoralis_minor")["left"]["status"], "suspected");
 }
 
 #[test]

@@ -65,7 +65,7 @@ fn export_then_erase_a_demo_client() {
             assessment,
             bytes: bytes.to_vec(),
             media_type: "image/jpeg".into(),
-            view: "side-left".into(),
+            view: tonus_store::View::SideLeft,
         }))
         .unwrap()
     };

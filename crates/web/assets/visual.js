@@ -7,7 +7,7 @@
 (function () {
   "use strict";
 
-  var GATES = { minVisibility: 0.5, maxSideSpread: 0.35, minFrontSpread: 0.45 };
+  var GATES = { minVisibility: 0.5, maxSideSpread: 0.35, minFrontSpread: 0.45, maxLeanForward: 30, maxLeanBack: 15 };
   var NAMES = { 3: "left outer eye corner", 6: "right outer eye corner", 7: "left ear", 8: "right ear",
     11: "left shoulder", 12: "right shoulder", 23: "left hip", 24: "right hip" };
 
@@ -51,6 +51,18 @@
       var fwd = function (a, b) { return facing * (a[0] - b[0]); };
       var up = function (a, b) { return b[1] - a[1]; };
       var e = px(ear), s = px(sh), h = px(hip), c = px(eye);
+      // A trunk leaning beyond the gates makes every gravity-referenced side metric (all of
+      // them, the trunk's own included) unreadable, as in the engine.
+      var lean = null;
+      if (!whole && !usable([sh, hip])) {
+        var trunk = deg(Math.atan2(fwd(s, h), up(s, h)));
+        if (trunk > GATES.maxLeanForward) {
+          lean = "leaning forward " + trunk.toFixed(1) + "°; retake sitting upright";
+        } else if (trunk < -GATES.maxLeanBack) {
+          lean = "leaning back " + (-trunk).toFixed(1) + "°; retake sitting upright";
+        }
+      }
+      if (lean) { whole = lean; }
       put("ear_shoulder_angle", [ear, sh], function () { return { value: deg(Math.atan2(up(e, s), fwd(e, s))) }; });
       put("sagittal_head_tilt", [ear, eye], function () { return { value: deg(Math.atan2(up(c, e), fwd(c, e))) }; });
       put("forward_head_distance", [ear, sh, hip], function () { return { value: fwd(e, s) / Math.max(dist(s, h), 1e-9) }; });

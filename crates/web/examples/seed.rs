@@ -135,12 +135,13 @@ async fn seed_client(
                 .add_landmark_set(NewLandmarkSet {
                     assessment: draft.id,
                     photo: None,
-                    view: set.view.clone(),
+                    view: set.view,
                     landmarks: set.landmarks.clone(),
                     model: set.model.clone(),
                     model_version: set.model_version.clone(),
                     source: set.source,
                     moved_points: set.moved_points.clone(),
+                    corrects: None,
                 })
                 .await?;
         }

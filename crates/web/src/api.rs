@@ -7,34 +7,39 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tonus_store::{AssessmentStatus, ClientId, CompleteAssessment, LandmarkSource, NewAssessment, NewClient, NewLandmarkSet};
+use tonus_app::intake::Format;
+use tonus_clinic::Actor;
+use tonus_clinic::{Action, RecordKind};
+use tonus_store::{AssessmentStatus, ClientId, NewClient};
 
 use crate::access::{self, Access, parse_id};
 use crate::auth::CurrentUser;
-use crate::engine::{self, IntakeFormat};
 use crate::error::{ApiError, WebError};
 use crate::form::ApiWriter;
 use crate::state::AppState;
 
+crate::routes! {
+    pub(crate) fn api_routes, const API_ROUTES;
+    "/openapi.json" => get(crate::openapi::document);
+    "/login" => post(crate::auth::api_login), layer(axum::extract::DefaultBodyLimit::max(crate::auth::LOGIN_BODY_LIMIT));
+    "/logout" => post(logout);
+    "/session" => get(session);
+    "/clients" => get(list_clients).post(create_client);
+    "/clients/{id}" => get(get_client).delete(erase_client);
+    "/clients/{id}/export" => get(export_client);
+    "/clients/{id}/notes" => get(list_notes).post(add_note);
+    "/photos/{id}" => get(get_photo);
+    "/clients/{id}/assessments" => get(list_assessments).post(create_assessment);
+    "/assessments/{id}" => get(get_assessment);
+    "/assessments/{id}/plan" => get(get_plan).put(put_plan);
+    "/assessments/{id}/photos" => post(upload_photo);
+}
+
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(crate::openapi::document))
-        .route("/login", post(crate::auth::api_login).layer(axum::extract::DefaultBodyLimit::max(crate::auth::LOGIN_BODY_LIMIT)))
-        .route("/logout", post(logout))
-        .route("/session", get(session))
-        .route("/clients", get(list_clients).post(create_client))
-        .route("/clients/{id}", get(get_client).delete(erase_client))
-        .route("/clients/{id}/export", get(export_client))
-        .route("/clients/{id}/notes", get(list_notes).post(add_note))
-        .route("/photos/{id}", get(get_photo))
-        .route("/clients/{id}/assessments", get(list_assessments).post(create_assessment))
-        .route("/assessments/{id}", get(get_assessment))
-        .route("/assessments/{id}/plan", get(get_plan).put(put_plan))
-        .route("/assessments/{id}/photos", post(upload_photo))
+    api_routes(Router::new())
 }
 
 async fn session(me: CurrentUser) -> Json<Value> {
@@ -44,7 +49,7 @@ async fn session(me: CurrentUser) -> Json<Value> {
 async fn logout(State(state): State<AppState>, ApiWriter(me): ApiWriter) -> Result<Response, ApiError> {
     state.store.delete_session(&me.token_hash).await?;
     state.sessions.clear();
-    crate::audit::record(&state, Some(me.user.id), "logout", "user", &me.user.id.to_string(), "").await?;
+    crate::audit::record(&state, Some(me.user.id), Action::Logout, RecordKind::User, &me.user.id.to_string(), "").await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(axum::http::header::SET_COOKIE, crate::auth::cookie(&state, None));
     Ok(response)
@@ -84,20 +89,23 @@ async fn create_client(
             shared_with_clinic: body.shared_with_clinic,
         })
         .await?;
-    crate::audit::record(&state, Some(me.user.id), "create", "client", &client.id.to_string(), "api").await?;
+    crate::audit::record(&state, Some(me.user.id), Action::Create, RecordKind::Client, &client.id.to_string(), "api").await?;
     Ok((StatusCode::CREATED, Json(json!({ "client": client }))))
 }
 
 async fn get_client(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
-    crate::audit::record(&state, Some(me.user.id), "view", "client", &client.id.to_string(), "api").await?;
+    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Client, &client.id.to_string(), "api").await?;
     Ok(Json(json!({ "client": client })))
 }
 
 async fn export_client(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, ApiError> {
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
-    Ok(crate::clients::export_json(&state, &me, client.id).await?.into_response())
+    let bytes = state.clinic.export(Actor::user(me.user.id), client.id, tonus_clinic::ExportFormat::Json, "api").await?;
+    let mut response = bytes.into_response();
+    response.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    Ok(response)
 }
 
 async fn erase_client(State(state): State<AppState>, ApiWriter(me): ApiWriter, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -113,7 +121,7 @@ async fn list_assessments(State(state): State<AppState>, me: CurrentUser, Path(i
     if me.require_staff().is_err() {
         assessments.retain(|a| a.status == AssessmentStatus::Complete);
     }
-    crate::audit::record(&state, Some(me.user.id), "view", "client", &client.id.to_string(), "api assessments").await?;
+    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Client, &client.id.to_string(), "api assessments").await?;
     Ok(Json(json!({ "assessments": assessments })))
 }
 
@@ -150,89 +158,36 @@ async fn create_assessment(
     let client_id: ClientId = parse_id(&id)?;
     let client = access::client(&state, &me, client_id, Access::Write).await?;
     let intake = match (body.intake, body.intake_text) {
-        (Some(value), None) => state.engine.parse_intake(&value.to_string(), IntakeFormat::Json, "intake").map_err(WebError::BadRequest)?,
+        (Some(value), None) => state.clinic.parse_intake(&value.to_string(), Format::Json, "intake")?,
         (None, Some(text)) => {
             let format = match body.intake_format.as_deref() {
-                Some("json") => IntakeFormat::Json,
-                None | Some("toml") => IntakeFormat::Toml,
+                Some("json") => Format::Json,
+                None | Some("toml") => Format::Toml,
                 Some(other) => {
                     return Err(WebError::BadRequest(format!("intake_format: \"{other}\" is not toml or json")).into());
                 }
             };
-            state.engine.parse_intake(&text, format, "intake_text").map_err(WebError::BadRequest)?
+            state.clinic.parse_intake(&text, format, "intake_text")?
         }
         _ => return Err(WebError::BadRequest("give exactly one of intake or intake_text".into()).into()),
     };
-    if body.complete {
-        state.engine.validate_intake(&intake, "intake").map_err(|e| {
-            WebError::BadRequest(match e.field {
-                Some(field) => format!("{field}: {}", e.message),
-                None => e.message,
-            })
-        })?;
-    }
     let landmarks = body
         .landmarks
         .iter()
         .enumerate()
-        .map(|(i, l)| state.engine.parse_landmarks(l.to_string().as_bytes(), &format!("landmarks[{i}]")).map_err(WebError::BadRequest))
+        .map(|(i, l)| tonus_clinic::landmarks::parse_landmarks(l.to_string().as_bytes(), &format!("landmarks[{i}]")))
         .collect::<Result<Vec<_>, _>>()?;
-    let assessed = if body.complete {
-        Some(
-            engine::assess(
-                &state,
-                intake.clone(),
-                landmarks.iter().enumerate().map(|(i, l)| (format!("landmarks[{i}] ({})", l.view), l.value.clone())).collect(),
-            )
-            .await?,
-        )
-    } else {
-        None
-    };
-    let draft = state
-        .store
-        .create_assessment(NewAssessment { client: client.id, created_by: me.user.id, form: json!({}), intake: Some(intake.clone()) })
-        .await?;
-    for info in landmarks {
-        state
-            .store
-            .add_landmark_set(NewLandmarkSet {
-                assessment: draft.id,
-                photo: None,
-                view: info.view,
-                landmarks: info.value,
-                model: info.model,
-                model_version: info.model_version,
-                source: if info.automatic { LandmarkSource::Automatic } else { LandmarkSource::Manual },
-                moved_points: info.moved_points,
-            })
-            .await?;
-    }
-    let assessment = match assessed {
-        Some(assessed) => {
-            state
-                .store
-                .complete_assessment(CompleteAssessment {
-                    id: draft.id,
-                    form: json!({}),
-                    intake,
-                    report: assessed.report,
-                    engine_version: assessed.engine_version,
-                    plan: assessed.plan,
-                })
-                .await?
-        }
-        None => draft,
-    };
-    crate::audit::record(&state, Some(me.user.id), "create", "assessment", &assessment.id.to_string(), "api").await?;
+    let assessment = state.clinic.create_from_files(Actor::user(me.user.id), client.id, &intake, landmarks, body.complete).await?;
     Ok((StatusCode::CREATED, Json(json!({ "assessment": assessment }))))
 }
 
 async fn get_assessment(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Read).await?;
-    crate::audit::record(&state, Some(me.user.id), "view", "assessment", &assessment.id.to_string(), "api").await?;
-    let report = state.store.latest_report(assessment.id).await?;
-    let plan = state.store.plan_for(assessment.id).await?;
+    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Assessment, &assessment.id.to_string(), "api").await?;
+    let report = state.clinic.latest_report(assessment.id).await?.map(|r| {
+        json!({"id": r.id, "assessment": r.assessment, "report": r.report, "engine_version": r.engine_version, "created_at": r.created_at})
+    });
+    let plan = state.clinic.plan(&assessment).await?.map(plan_json);
     let landmark_sets = state.store.landmark_sets_for(assessment.id).await?;
     let photos = state.store.photos_for(assessment.id).await?;
     Ok(Json(json!({
@@ -244,15 +199,28 @@ async fn get_assessment(State(state): State<AppState>, me: CurrentUser, Path(id)
     })))
 }
 
+fn plan_json(plan: tonus_clinic::PlanRecord) -> Value {
+    json!({
+        "assessment": plan.assessment,
+        "engine_plan": plan.engine,
+        "edited_plan": plan.edited,
+        "edited_by": plan.edited_by,
+        "edited_at": plan.edited_at,
+        "blocked": plan.blocked,
+        "current": plan.current(),
+    })
+}
+
 async fn get_plan(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Read).await?;
-    let plan = state.store.plan_for(assessment.id).await?.ok_or(WebError::NotFound)?;
-    Ok(Json(json!({ "plan": plan, "current": plan.current() })))
+    let plan = state.clinic.plan(&assessment).await?.ok_or(WebError::NotFound)?;
+    let current = plan.current().cloned();
+    Ok(Json(json!({ "plan": plan_json(plan), "current": current })))
 }
 
 #[derive(Debug, Deserialize)]
 struct PlanBody {
-    plan: Value,
+    plan: tonus_app::report::PlanView,
 }
 
 async fn put_plan(
@@ -263,9 +231,8 @@ async fn put_plan(
 ) -> Result<Json<Value>, ApiError> {
     me.require_staff()?;
     let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Write).await?;
-    state.engine.validate_plan(&body.plan).map_err(|e| WebError::BadRequest(format!("plan: {e}")))?;
-    let plan = crate::assessments::save_plan(&state, &me, assessment.id, body.plan).await?;
-    Ok(Json(json!({ "plan": plan })))
+    let plan = state.clinic.edit_plan(Actor::user(me.user.id), &assessment, &body.plan).await?;
+    Ok(Json(json!({ "plan": plan_json(plan) })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -281,14 +248,16 @@ async fn upload_photo(
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     me.require_staff()?;
-    let photo = crate::assessments::store_photo(&state, &me, &id, body.to_vec(), &query.view, "body").await?;
+    let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Write).await?;
+    let view = crate::assessments::parse_view(&query.view)?;
+    let photo = state.clinic.add_photo(Actor::user(me.user.id), &assessment, body.to_vec(), view, "body").await?;
     Ok((StatusCode::CREATED, Json(json!({ "photo": photo }))))
 }
 
 async fn list_notes(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
-    crate::audit::record(&state, Some(me.user.id), "view", "client", &client.id.to_string(), "api notes").await?;
+    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Client, &client.id.to_string(), "api notes").await?;
     Ok(Json(json!({ "notes": state.store.notes_for(client.id).await? })))
 }
 
@@ -318,7 +287,7 @@ async fn add_note(
         None => None,
     };
     let note = state.store.add_note(tonus_store::NewNote { client: client.id, assessment, author: me.user.id, body: body.body }).await?;
-    crate::audit::record(&state, Some(me.user.id), "create", "note", &client.id.to_string(), &note.id.to_string()).await?;
+    crate::audit::record(&state, Some(me.user.id), Action::Create, RecordKind::Note, &client.id.to_string(), &note.id.to_string()).await?;
     Ok((StatusCode::CREATED, Json(json!({ "note": note }))))
 }
 
@@ -327,7 +296,8 @@ async fn get_photo(State(state): State<AppState>, me: CurrentUser, Path(id): Pat
     let photo = state.store.photo(photo_id).await?;
     access::assessment(&state, &me, photo.assessment, Access::Read).await?;
     let (photo, bytes) = state.store.photo_bytes(photo_id).await?;
-    crate::audit::record(&state, Some(me.user.id), "view", "photo", &photo.assessment.to_string(), &photo.id.to_string()).await?;
+    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Photo, &photo.assessment.to_string(), &photo.id.to_string())
+        .await?;
     let mut response = bytes.into_response();
     if let Ok(value) = axum::http::HeaderValue::from_str(&photo.media_type) {
         response.headers_mut().insert(axum::http::header::CONTENT_TYPE, value);

@@ -7,21 +7,20 @@
 //! automatically (the pose model through `engine.rs`); a landmark file can be uploaded instead.
 
 use std::sync::Arc;
+use tonus_clinic::{Action, RecordKind};
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use serde_json::Value;
-use tonus_store::{
-    Assessment, AssessmentId, AssessmentStatus, Client, CompleteAssessment, LandmarkSource, NewAssessment, NewLandmarkSet, NewPhoto,
-    PhotoId, Timestamp, UserId,
-};
+use tonus_app::intake::{Format, Intake};
+use tonus_app::landmarks::Posture;
+use tonus_clinic::{Actor, ErrorKind};
+use tonus_store::{Assessment, AssessmentId, AssessmentStatus, Client, LandmarkSource, PhotoId, Timestamp, UserId, View};
 
 use crate::access::{self, Access, parse_id};
 use crate::auth::CurrentUser;
-use crate::engine::{self, IntakeFormat};
 use crate::error::WebError;
 use crate::form::{CsrfForm, check_csrf};
 use crate::format;
@@ -39,7 +38,7 @@ pub(crate) struct PhotoItem {
 
 impl From<&tonus_store::Photo> for PhotoItem {
     fn from(p: &tonus_store::Photo) -> Self {
-        Self { id: p.id.to_string(), view: p.view.clone(), size_kb: format!("{:.0} kB", p.byte_len as f64 / 1024.0) }
+        Self { id: p.id.to_string(), view: p.view.as_str().to_owned(), size_kb: format!("{:.0} kB", p.byte_len as f64 / 1024.0) }
     }
 }
 
@@ -87,7 +86,7 @@ async fn render_form(
     errors: &FieldErrors,
     notice: Option<String>,
 ) -> Result<Html<String>, WebError> {
-    let catalog = state.engine.catalog();
+    let catalog = intake_form::Catalog::of(state.clinic.engine().kb());
     let (photos, landmarks) = match assessment {
         Some(a) => (
             state.store.photos_for(a.id).await?.iter().map(PhotoItem::from).collect(),
@@ -99,7 +98,7 @@ async fn render_form(
                 .map(|l| LandmarkItem {
                     photo: l.photo.map(|p| p.to_string()).unwrap_or_default(),
                     provenance: provenance(&l.model, &l.model_version, l.source, &l.moved_points),
-                    view: l.view,
+                    view: l.view.map_or("detected from the landmarks", View::as_str).to_owned(),
                 })
                 .collect(),
         ),
@@ -131,6 +130,7 @@ fn provenance(model: &str, version: &str, source: LandmarkSource, moved: &[Strin
     let mut text = match source {
         LandmarkSource::Automatic => format!("automatic, {model} {version}"),
         LandmarkSource::Manual => format!("manual ({model})"),
+        LandmarkSource::Marker => format!("skin markers ({model})"),
     };
     if !moved.is_empty() {
         text.push_str(&format!(", {} point(s) moved by hand", moved.len()));
@@ -152,7 +152,7 @@ pub(crate) async fn new_form(State(state): State<AppState>, me: CurrentUser, Pat
         .find(|a| a.status == AssessmentStatus::Complete && a.intake.is_some());
     let (mut values, notice) = match previous {
         Some(a) => (
-            a.intake.as_ref().map(|i| intake_form::prefill(i, &["client.", "exposure."])).unwrap_or_default(),
+            state.clinic.intake_of(&a)?.map(|i| intake_form::prefill(&i, &["client.", "exposure."])).unwrap_or_default(),
             Some(format!(
                 "Client details and exposure are filled in from the assessment of {}; check them with the client. \
                  Everything else is asked afresh.",
@@ -178,11 +178,7 @@ pub(crate) async fn create(
     let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
     let action = action_of(&pairs);
     let values = intake_form::from_pairs(pairs);
-    let assessment = state
-        .store
-        .create_assessment(NewAssessment { client: client.id, created_by: me.user.id, form: intake_form::to_json(&values), intake: None })
-        .await?;
-    crate::audit::record(&state, Some(me.user.id), "create", "assessment", &assessment.id.to_string(), "draft").await?;
+    let assessment = state.clinic.start_draft(Actor::user(me.user.id), client.id, intake_form::to_json(&values), None).await?;
     let id = assessment.id;
     let response = process(&state, &me, &client, assessment, values, &action).await?;
     // Post/redirect/get: a reload must not create a second draft, so anything but the
@@ -220,21 +216,21 @@ fn action_of(pairs: &Pairs) -> String {
 }
 
 /// The intake from a pasted file, if one was given, else from the fields.
-fn intake_from(state: &AppState, values: &FormValues) -> Result<Value, FieldErrors> {
+fn intake_from(state: &AppState, values: &FormValues) -> Result<Intake, FieldErrors> {
     let pasted = values.get("intake_text").and_then(|v| v.first()).map(|s| s.trim()).filter(|s| !s.is_empty());
     let intake = match pasted {
         Some(text) => {
             let format = match values.get("intake_format").and_then(|v| v.first()).map(String::as_str) {
-                Some("json") => IntakeFormat::Json,
-                _ => IntakeFormat::Toml,
+                Some("json") => Format::Json,
+                _ => Format::Toml,
             };
             state
-                .engine
+                .clinic
                 .parse_intake(text, format, "pasted intake")
-                .map_err(|message| FieldErrors::from([("intake_text".to_owned(), message)]))?
+                .map_err(|e| FieldErrors::from([("intake_text".to_owned(), e.shown())]))?
         }
         None => {
-            let catalog = state.engine.catalog();
+            let catalog = intake_form::Catalog::of(state.clinic.engine().kb());
             let mut errors = intake_form::unanswered_red_flags(&catalog, values);
             match intake_form::build(&catalog, values) {
                 Ok(intake) if errors.is_empty() => intake,
@@ -246,14 +242,14 @@ fn intake_from(state: &AppState, values: &FormValues) -> Result<Value, FieldErro
             }
         }
     };
-    state.engine.validate_intake(&intake, "assessment form").map_err(|e| {
+    state.clinic.check_intake(&intake, "assessment form").map_err(|e| {
         let field = match (&e.field, pasted) {
             (_, Some(_)) => "intake_text".to_owned(),
             (Some(field), None) => field.clone(),
             (None, None) => String::new(),
         };
         let message = match (&e.field, pasted) {
-            (Some(field), Some(_)) => format!("{field}: {}", e.message),
+            (Some(_), Some(_)) => e.shown(),
             _ => e.message,
         };
         FieldErrors::from([(field, message)])
@@ -269,12 +265,11 @@ async fn process(
     values: FormValues,
     action: &str,
 ) -> Result<Response, WebError> {
+    let actor = Actor::user(me.user.id);
     let form = intake_form::to_json(&values);
     let checked = intake_from(state, &values);
     if action != "complete" {
-        let intake = checked.as_ref().ok().cloned();
-        let saved = state.store.save_draft(assessment.id, form, intake).await?;
-        crate::audit::record(state, Some(me.user.id), "update", "assessment", &saved.id.to_string(), "draft saved").await?;
+        let saved = state.clinic.save_draft(actor, &assessment, form, checked.as_ref().ok()).await?;
         let errors = checked.err().unwrap_or_default();
         let notice = draft_notice(errors.len());
         return Ok(render_form(state, me, client, Some(&saved), &values, &errors, Some(notice)).await?.into_response());
@@ -282,50 +277,23 @@ async fn process(
     let intake = match checked {
         Ok(intake) => intake,
         Err(errors) => {
-            let saved = state.store.save_draft(assessment.id, form, None).await?;
+            let saved = state.clinic.save_draft(actor, &assessment, form, None).await?;
             let notice = format!("Not complete yet: {} field(s) need attention. The draft is saved.", errors.len());
             let page = render_form(state, me, client, Some(&saved), &values, &errors, Some(notice)).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let landmarks = state
-        .store
-        .landmark_sets_for(assessment.id)
-        .await?
-        .into_iter()
-        .map(|l| (format!("{} landmarks ({})", l.view, l.id), l.landmarks))
-        .collect();
-    let assessed = match engine::assess(state, intake.clone(), landmarks).await {
-        Ok(assessed) => assessed,
-        Err(WebError::BadRequest(message)) => {
-            let saved = state.store.save_draft(assessment.id, form, Some(intake)).await?;
-            let errors = FieldErrors::from([(String::new(), message)]);
+    match state.clinic.complete(actor, &assessment, form, &intake).await {
+        Ok(_) => Ok(Redirect::to(&format!("/assessments/{}", assessment.id)).into_response()),
+        // The draft was saved with the intake; show what the engine refused.
+        Err(err) if err.kind == ErrorKind::Invalid => {
+            let saved = state.store.assessment(assessment.id).await?;
+            let errors = FieldErrors::from([(err.field.clone().unwrap_or_default(), err.message)]);
             let page = render_form(state, me, client, Some(&saved), &values, &errors, None).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(other) => return Err(other),
-    };
-    state
-        .store
-        .complete_assessment(CompleteAssessment {
-            id: assessment.id,
-            form,
-            intake,
-            report: assessed.report,
-            engine_version: assessed.engine_version.clone(),
-            plan: assessed.plan,
-        })
-        .await?;
-    crate::audit::record(
-        state,
-        Some(me.user.id),
-        "complete",
-        "assessment",
-        &assessment.id.to_string(),
-        &format!("engine {}", assessed.engine_version),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/assessments/{}", assessment.id)).into_response())
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -344,7 +312,7 @@ pub(crate) async fn edit(
     if assessment.status == AssessmentStatus::Complete {
         return Ok(Redirect::to(&format!("/assessments/{}", assessment.id)).into_response());
     }
-    crate::audit::record(&state, Some(me.user.id), "view", "assessment", &assessment.id.to_string(), "draft").await?;
+    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Assessment, &assessment.id.to_string(), "draft").await?;
     let values = intake_form::from_json(&assessment.form);
     // Show the draft's current problems straight away.
     let errors = if values.is_empty() { FieldErrors::new() } else { intake_from(&state, &values).err().unwrap_or_default() };
@@ -375,7 +343,7 @@ pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id
     if assessment.status == AssessmentStatus::Draft {
         return Ok(Redirect::to(&format!("/assessments/{}/edit", assessment.id)).into_response());
     }
-    crate::audit::record(&state, Some(me.user.id), "view", "assessment", &assessment.id.to_string(), "report").await?;
+    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Assessment, &assessment.id.to_string(), "report").await?;
     let is_staff = me.require_staff().is_ok();
     let (stamp, rendered) = rendered_report(&state, &assessment, is_staff).await?;
     let plan_edited = match stamp.plan_edited_by.zip(stamp.plan_edited_at) {
@@ -390,7 +358,7 @@ pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id
         completed: assessment.completed_at.map(format::datetime).unwrap_or_default(),
         engine_version: &rendered.engine_version,
         report_html: &rendered.report_html,
-        report_css: state.engine.report_css(),
+        report_css: tonus_app::render::REPORT_CSS,
         photos: &rendered.photos,
         plan_edited,
         is_staff,
@@ -412,11 +380,11 @@ async fn rendered_report(
     if let Some(hit) = state.reports.get(&key) {
         return Ok((stamp, hit));
     }
-    let report = state.store.latest_report(assessment.id).await?.ok_or(WebError::NotFound)?;
+    let report = state.clinic.latest_report(assessment.id).await?.ok_or(WebError::NotFound)?;
     let photos = state.store.photos_for(assessment.id).await?;
     let rendered = Arc::new(RenderedReport {
-        report_html: state.engine.render_stored(&report.report)?,
-        panels: crate::visual::photo_panels(state, assessment, &report.report, can_edit).await?,
+        report_html: tonus_app::render::render_html_fragment(&report.report, tonus_app::render::Audience::Clinician, None),
+        panels: crate::visual::photo_panels(state, assessment, &report, can_edit).await?,
         photos: photos.iter().map(PhotoItem::from).collect(),
         engine_version: report.engine_version,
     });
@@ -436,12 +404,7 @@ pub(crate) async fn recompute(
 ) -> Result<Redirect, WebError> {
     me.require_staff()?;
     let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Write).await?;
-    let intake = match (&assessment.status, &assessment.intake) {
-        (AssessmentStatus::Complete, Some(intake)) => intake.clone(),
-        _ => return Err(WebError::Conflict("only a complete assessment can be recomputed".into())),
-    };
-    // The effective landmark sets: each set's latest hand correction, else the set itself.
-    crate::visual::recompute(&state, &me, assessment.id, intake).await?;
+    state.clinic.recompute(Actor::user(me.user.id), &assessment).await?;
     Ok(Redirect::to(&format!("/assessments/{}", assessment.id)))
 }
 
@@ -459,14 +422,22 @@ struct Upload {
     /// "on" when the therapist asks for automatic landmarks on an uploaded photo.
     detect: bool,
     view: String,
+    posture: String,
     photo: String,
     file_name: String,
     bytes: Vec<u8>,
 }
 
 async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
-    let mut upload =
-        Upload { csrf: None, detect: false, view: String::new(), photo: String::new(), file_name: String::new(), bytes: Vec::new() };
+    let mut upload = Upload {
+        csrf: None,
+        detect: false,
+        view: String::new(),
+        posture: String::new(),
+        photo: String::new(),
+        file_name: String::new(),
+        bytes: Vec::new(),
+    };
     let bad = |err: axum::extract::multipart::MultipartError| {
         if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
             WebError::TooLarge
@@ -478,6 +449,7 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
         match field.name().unwrap_or_default() {
             "csrf" => upload.csrf = Some(field.text().await.map_err(bad)?),
             "view" => upload.view = field.text().await.map_err(bad)?,
+            "posture" => upload.posture = field.text().await.map_err(bad)?,
             "detect" => upload.detect = field.text().await.map_err(bad)? == "on",
             "photo" => upload.photo = field.text().await.map_err(bad)?,
             "file" => {
@@ -490,23 +462,15 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
     Ok(upload)
 }
 
-/// The image type from the file's first bytes; the browser's claim is not trusted.
-pub(crate) fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    match bytes {
-        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
-        [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
-        _ => None,
-    }
-}
-
 async fn draft_for_upload(state: &AppState, me: &CurrentUser, id: &str) -> Result<Assessment, WebError> {
     me.require_staff()?;
     let (_, assessment) = access::assessment(state, me, parse_id(id)?, Access::Write).await?;
-    if assessment.status == AssessmentStatus::Complete {
-        return Err(WebError::Conflict("this assessment is complete; start a new one to reassess".into()));
-    }
     Ok(assessment)
+}
+
+/// The photo view a form or query names.
+pub(crate) fn parse_view(text: &str) -> Result<View, WebError> {
+    View::parse(text.trim()).ok_or_else(|| WebError::BadRequest("view: choose side-left, side-right or front".into()))
 }
 
 pub(crate) async fn upload_photo(
@@ -517,35 +481,21 @@ pub(crate) async fn upload_photo(
 ) -> Result<Redirect, WebError> {
     let upload = read_upload(multipart).await?;
     check_csrf(&me, upload.csrf.as_deref())?;
+    let assessment = draft_for_upload(&state, &me, &id).await?;
+    let view = parse_view(&upload.view)?;
+    let posture = match upload.posture.as_str() {
+        "" | "sitting" => Posture::Sitting,
+        "standing" => Posture::Standing,
+        _ => return Err(WebError::BadRequest("posture: choose sitting or standing".into())),
+    };
+    let actor = Actor::user(me.user.id);
     let bytes = upload.detect.then(|| upload.bytes.clone());
-    let photo = store_photo(&state, &me, &id, upload.bytes, &upload.view, &upload.file_name).await?;
+    // The photo is saved first, so a photo with no person in it is still kept.
+    let photo = state.clinic.add_photo(actor, &assessment, upload.bytes, view, &upload.file_name).await?;
     if let Some(bytes) = bytes {
-        // The photo is saved first, so a photo with no person in it is still kept.
-        if let Some(info) = engine::detect_landmarks(&state, bytes, upload.file_name.clone(), upload.view.clone()).await? {
-            add_landmark_set(&state, &me, photo.assessment, Some(photo.id), info).await?;
-        }
+        state.clinic.detect_landmarks(actor, &assessment, &photo, bytes, &upload.file_name, posture).await?;
     }
     Ok(Redirect::to(&format!("/assessments/{}/edit", photo.assessment)))
-}
-
-/// Checks and stores a photo for a draft the user may edit.
-pub(crate) async fn store_photo(
-    state: &AppState,
-    me: &CurrentUser,
-    assessment: &str,
-    bytes: Vec<u8>,
-    view: &str,
-    file_name: &str,
-) -> Result<tonus_store::Photo, WebError> {
-    let assessment = draft_for_upload(state, me, assessment).await?;
-    let media_type = sniff_image(&bytes).ok_or_else(|| WebError::BadRequest(format!("{file_name}: not a JPEG, PNG or WebP photo")))?;
-    let view = match view {
-        v @ ("side-left" | "side-right" | "front" | "back") => v.to_owned(),
-        _ => return Err(WebError::BadRequest("view: choose side-left, side-right, front or back".into())),
-    };
-    let photo = state.store.add_photo(NewPhoto { assessment: assessment.id, bytes, media_type: media_type.into(), view }).await?;
-    crate::audit::record(state, Some(me.user.id), "create", "photo", &assessment.id.to_string(), &photo.id.to_string()).await?;
-    Ok(photo)
 }
 
 pub(crate) async fn upload_landmarks(
@@ -557,45 +507,19 @@ pub(crate) async fn upload_landmarks(
     let upload = read_upload(multipart).await?;
     check_csrf(&me, upload.csrf.as_deref())?;
     let assessment = draft_for_upload(&state, &me, &id).await?;
-    let info = state.engine.parse_landmarks(&upload.bytes, &upload.file_name).map_err(WebError::BadRequest)?;
+    let file = tonus_clinic::landmarks::parse_landmarks(&upload.bytes, &upload.file_name)?;
     // Link the photo the therapist picked, or the one whose content hash the file names.
     let photos = state.store.photos_for(assessment.id).await?;
     let photo = photos
         .iter()
         .find(|p| p.id.to_string() == upload.photo)
         .or_else(|| {
-            let named = info.image_file.as_deref()?;
-            photos.iter().find(|p| !named.is_empty() && p.content_hash.starts_with(named))
+            let named = file.image.file.as_deref().filter(|n| !n.is_empty())?;
+            photos.iter().find(|p| p.content_hash.starts_with(named))
         })
         .map(|p| p.id);
-    add_landmark_set(&state, &me, assessment.id, photo, info).await?;
+    state.clinic.add_landmark_set(Actor::user(me.user.id), &assessment, photo, file).await?;
     Ok(Redirect::to(&format!("/assessments/{}/edit", assessment.id)))
-}
-
-/// Stores a landmark set (linked to its photo when known) and records it in the audit log.
-async fn add_landmark_set(
-    state: &AppState,
-    me: &CurrentUser,
-    assessment: AssessmentId,
-    photo: Option<PhotoId>,
-    info: engine::LandmarkInfo,
-) -> Result<(), WebError> {
-    let source = if info.automatic { LandmarkSource::Automatic } else { LandmarkSource::Manual };
-    let set = state
-        .store
-        .add_landmark_set(NewLandmarkSet {
-            assessment,
-            photo,
-            view: info.view,
-            landmarks: info.value,
-            model: info.model,
-            model_version: info.model_version,
-            source,
-            moved_points: info.moved_points,
-        })
-        .await?;
-    crate::audit::record(state, Some(me.user.id), "create", "landmark_set", &assessment.to_string(), &set.id.to_string()).await?;
-    Ok(())
 }
 
 pub(crate) async fn photo(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, WebError> {
@@ -603,7 +527,8 @@ pub(crate) async fn photo(State(state): State<AppState>, me: CurrentUser, Path(i
     let photo = state.store.photo(photo_id).await?;
     access::assessment(&state, &me, photo.assessment, Access::Read).await?;
     let (photo, bytes) = state.store.photo_bytes(photo_id).await?;
-    crate::audit::record(&state, Some(me.user.id), "view", "photo", &photo.assessment.to_string(), &photo.id.to_string()).await?;
+    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Photo, &photo.assessment.to_string(), &photo.id.to_string())
+        .await?;
     let mut response = bytes.into_response();
     if let Ok(value) = HeaderValue::from_str(&photo.media_type) {
         response.headers_mut().insert(header::CONTENT_TYPE, value);
@@ -631,13 +556,16 @@ async fn plan_page(
     text: Option<String>,
     error: Option<String>,
 ) -> Result<Html<String>, WebError> {
-    let (client, _) = access::assessment(state, me, id, Access::Write).await?;
+    let (client, assessment) = access::assessment(state, me, id, Access::Write).await?;
     let plan = state
-        .store
-        .plan_for(id)
+        .clinic
+        .plan(&assessment)
         .await?
-        .ok_or_else(|| WebError::Conflict("this assessment has no plan (a red flag blocks it, or it is not complete)".into()))?;
-    let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
+        .ok_or_else(|| WebError::Conflict("this assessment has no plan: it is not complete".into()))?;
+    let Some(current) = plan.current() else {
+        return Err(WebError::Conflict("the red-flag screen blocks the plan: refer the client first".into()));
+    };
+    let pretty = |v: &tonus_app::report::PlanView| serde_json::to_string_pretty(v).unwrap_or_default();
     let edited = match plan.edited_by.zip(plan.edited_at) {
         Some((by, at)) => Some(format!("{} on {}", user_name(state, by).await?, format::datetime(at))),
         None => None,
@@ -646,8 +574,8 @@ async fn plan_page(
         layout: Layout::for_user("Edit plan", me),
         assessment_id: id.to_string(),
         client_name: client.display_name,
-        plan_text: text.unwrap_or_else(|| pretty(plan.current())),
-        engine_text: pretty(&plan.engine_plan),
+        plan_text: text.unwrap_or_else(|| pretty(current)),
+        engine_text: plan.engine.as_ref().map(pretty).unwrap_or_default(),
         edited,
         error,
     };
@@ -671,25 +599,15 @@ pub(crate) async fn plan_save(
 ) -> Result<Response, WebError> {
     me.require_staff()?;
     let id: AssessmentId = parse_id(&id)?;
-    access::assessment(&state, &me, id, Access::Write).await?;
-    let checked = serde_json::from_str::<Value>(&form.plan)
-        .map_err(|e| format!("plan: not valid JSON ({e})"))
-        .and_then(|v| state.engine.validate_plan(&v).map(|()| v).map_err(|e| format!("plan: {e}")));
-    match checked {
+    let (_, assessment) = access::assessment(&state, &me, id, Access::Write).await?;
+    match tonus_clinic::plans::parse_plan(&form.plan) {
         Ok(plan) => {
-            save_plan(&state, &me, id, plan).await?;
+            state.clinic.edit_plan(Actor::user(me.user.id), &assessment, &plan).await?;
             Ok(Redirect::to(&format!("/assessments/{id}")).into_response())
         }
-        Err(message) => {
-            let page = plan_page(&state, &me, id, Some(form.plan), Some(message)).await?;
+        Err(err) => {
+            let page = plan_page(&state, &me, id, Some(form.plan), Some(err.shown())).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
-}
-
-/// Records the therapist's plan (already access-checked and validated).
-pub(crate) async fn save_plan(state: &AppState, me: &CurrentUser, id: AssessmentId, plan: Value) -> Result<tonus_store::Plan, WebError> {
-    let saved = state.store.edit_plan(id, plan, me.user.id).await?;
-    crate::audit::record(state, Some(me.user.id), "update", "plan", &id.to_string(), "edited by therapist").await?;
-    Ok(saved)
 }

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use tonus_clinic::{Action, RecordKind};
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -246,7 +247,7 @@ pub(crate) async fn authenticate(state: &AppState, login: &str, password: &str, 
     };
     let Some(user) = verified else {
         attempt.failed(state, now).await?;
-        crate::audit::record(state, None, "login_failed", "user", &login_guard::audit_target(account, &login), "").await?;
+        crate::audit::record(state, None, Action::LoginFailed, RecordKind::User, &login_guard::audit_target(account, &login), "").await?;
         return Err(WebError::BadRequest("unknown login or wrong password".into()));
     };
     let new_device = match origin.device {
@@ -266,7 +267,7 @@ pub(crate) async fn authenticate(state: &AppState, login: &str, password: &str, 
             expires_at: now.plus_seconds(state.settings.session_ttl_secs),
         })
         .await?;
-    crate::audit::record(state, Some(user.id), "login", "user", &user.id.to_string(), "").await?;
+    crate::audit::record(state, Some(user.id), Action::Login, RecordKind::User, &user.id.to_string(), "").await?;
     Ok(LoggedIn { session_token, csrf, user, new_device })
 }
 
@@ -381,7 +382,7 @@ pub(crate) async fn logout(
 ) -> Result<Response, WebError> {
     state.store.delete_session(&user.token_hash).await?;
     state.sessions.clear();
-    crate::audit::record(&state, Some(user.user.id), "logout", "user", &user.user.id.to_string(), "").await?;
+    crate::audit::record(&state, Some(user.user.id), Action::Logout, RecordKind::User, &user.user.id.to_string(), "").await?;
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie(&state, None));
     Ok(response)
@@ -451,7 +452,7 @@ pub(crate) async fn change_password(
                 expires_at: Timestamp::now().plus_seconds(state.settings.session_ttl_secs),
             })
             .await?;
-        crate::audit::record(&state, Some(me.user.id), "change_password", "user", &me.user.id.to_string(), "").await?;
+        crate::audit::record(&state, Some(me.user.id), Action::ChangePassword, RecordKind::User, &me.user.id.to_string(), "").await?;
         Ok::<_, WebError>(session_token)
     }
     .await;

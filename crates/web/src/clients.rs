@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use tonus_clinic::{Action, RecordKind};
 use tonus_store::{
     AssessmentStatus, Client, ClientId, ClientQuery, ClientUpdate, ListedClient, NewClient, NewNote, NewShareLink, NewUser, Role,
     ShareLinkId, Timestamp, UserId, token,
@@ -184,7 +185,7 @@ pub(crate) async fn create(State(state): State<AppState>, CsrfForm(me, form): Cs
             shared_with_clinic: form.shared.is_some(),
         })
         .await?;
-    crate::audit::record(&state, Some(me.user.id), "create", "client", &client.id.to_string(), "").await?;
+    crate::audit::record(&state, Some(me.user.id), Action::Create, RecordKind::Client, &client.id.to_string(), "").await?;
     Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
 }
 
@@ -296,7 +297,7 @@ async fn client_page(state: &AppState, me: &CurrentUser, client: Client, error: 
 pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Html<String>, WebError> {
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
-    crate::audit::record(&state, Some(me.user.id), "view", "client", &client.id.to_string(), "").await?;
+    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Client, &client.id.to_string(), "").await?;
     client_page(&state, &me, client, None).await
 }
 
@@ -318,7 +319,7 @@ pub(crate) async fn update(
             ClientUpdate { display_name: form.display_name, reference: form.reference, shared_with_clinic: form.shared.is_some() },
         )
         .await?;
-    crate::audit::record(&state, Some(me.user.id), "update", "client", &client.id.to_string(), "").await?;
+    crate::audit::record(&state, Some(me.user.id), Action::Update, RecordKind::Client, &client.id.to_string(), "").await?;
     Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
 }
 
@@ -339,7 +340,7 @@ pub(crate) async fn add_note(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let note = state.store.add_note(NewNote { client: client.id, assessment: None, author: me.user.id, body: form.body }).await?;
-    crate::audit::record(&state, Some(me.user.id), "create", "note", &client.id.to_string(), &note.id.to_string()).await?;
+    crate::audit::record(&state, Some(me.user.id), Action::Create, RecordKind::Note, &client.id.to_string(), &note.id.to_string()).await?;
     Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
 }
 
@@ -377,7 +378,7 @@ pub(crate) async fn create_account(
     .await;
     match result {
         Ok(user) => {
-            crate::audit::record(&state, Some(me.user.id), "create", "user", &user.id.to_string(), "client login").await?;
+            crate::audit::record(&state, Some(me.user.id), Action::Create, RecordKind::User, &user.id.to_string(), "client login").await?;
             Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
         }
         Err(WebError::BadRequest(message)) => {
@@ -418,7 +419,8 @@ pub(crate) async fn create_share_link(
             expires_at: Timestamp::now().plus_seconds(state.settings.share_link_ttl_secs),
         })
         .await?;
-    crate::audit::record(&state, Some(me.user.id), "create", "share_link", &client.id.to_string(), &link.id.to_string()).await?;
+    crate::audit::record(&state, Some(me.user.id), Action::Create, RecordKind::ShareLink, &client.id.to_string(), &link.id.to_string())
+        .await?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let page = ShareCreatedPage {
         layout: Layout::for_user("Share link", &me),
@@ -441,7 +443,8 @@ pub(crate) async fn revoke_share_link(
         return Err(WebError::NotFound);
     }
     state.store.revoke_share_link(link).await?;
-    crate::audit::record(&state, Some(me.user.id), "revoke", "share_link", &client.id.to_string(), &link.to_string()).await?;
+    crate::audit::record(&state, Some(me.user.id), Action::Revoke, RecordKind::ShareLink, &client.id.to_string(), &link.to_string())
+        .await?;
     Ok(Redirect::to(&format!("/clients/{}", client.id)))
 }
 
@@ -449,23 +452,14 @@ pub(crate) async fn revoke_share_link(
 pub(crate) async fn export(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, WebError> {
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
-    let export = export_json(&state, &me, client.id).await?;
-    let mut response = export.into_response();
+    let bytes = state.clinic.export(tonus_clinic::Actor::user(me.user.id), client.id, tonus_clinic::ExportFormat::Json, "").await?;
+    let mut response = bytes.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     let disposition = format!("attachment; filename=\"tonus-client-{}.json\"", client.id);
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
-}
-
-/// Exports a client (already access-checked) and records it.
-pub(crate) async fn export_json(
-    state: &AppState,
-    me: &CurrentUser,
-    id: ClientId,
-) -> Result<axum::Json<tonus_store::ClientExport>, WebError> {
-    crate::audit::record(state, Some(me.user.id), "export", "client", &id.to_string(), "").await?;
-    Ok(axum::Json(state.store.export_client(id).await?))
 }
 
 #[derive(Template)]
@@ -512,17 +506,8 @@ pub(crate) async fn erase(
 
 /// Erases a client (already access-checked) and records that it happened.
 pub(crate) async fn erase_record(state: &AppState, me: &CurrentUser, id: ClientId) -> Result<tonus_store::Erasure, WebError> {
-    let erased = state.store.erase_client(id).await?;
+    let erased = state.clinic.erase(tonus_clinic::Actor::user(me.user.id), id, "").await?;
     // The client's own login went with the record.
     state.sessions.clear();
-    crate::audit::record(
-        state,
-        Some(me.user.id),
-        "erase",
-        "client",
-        &id.to_string(),
-        &format!("{} assessments, {} photo files", erased.assessments, erased.photo_files_removed),
-    )
-    .await?;
     Ok(erased)
 }

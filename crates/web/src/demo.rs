@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use tonus_store::{ClientQuery, CompleteAssessment, LandmarkSource, NewAssessment, NewClient, NewLandmarkSet, NewUser, Role, Store};
+use tonus_store::{ClientQuery, NewClient, NewUser, Role, Store};
 
 use crate::error::WebError;
 use crate::serve::WebConfig;
@@ -42,55 +42,25 @@ pub async fn load_demo_into(store: Arc<dyn Store>, settings: Settings, login: &s
     let password_hash = crate::auth::hash_password(state.settings().password_cost, password).await?;
     let role = if store.count_users().await? == 0 { Role::Admin } else { Role::Practitioner };
     let user = store.create_user(NewUser { login: login.clone(), display_name: "Demo practitioner".into(), role, password_hash }).await?;
-    let personas = crate::engine::demo_personas(&state.engine)?;
+    let actor = tonus_clinic::Actor::user(user.id);
+    let personas = tonus_app::examples::personas();
     let mut assessments = 0;
     for persona in &personas {
+        let intake = state.clinic.parse_intake(persona.intake, tonus_app::intake::Format::Toml, persona.intake_name)?;
+        let landmarks = persona
+            .landmarks
+            .iter()
+            .map(|(file, text)| tonus_clinic::landmarks::parse_landmarks(text.as_bytes(), file))
+            .collect::<Result<Vec<_>, _>>()?;
         let client = store
             .create_client(NewClient {
                 owner: user.id,
-                display_name: persona.name.clone(),
+                display_name: intake.client.name.clone(),
                 reference: Some("demo".into()),
                 shared_with_clinic: false,
             })
             .await?;
-        let draft = store
-            .create_assessment(NewAssessment {
-                client: client.id,
-                created_by: user.id,
-                form: serde_json::json!({}),
-                intake: Some(persona.intake.clone()),
-            })
-            .await?;
-        for set in &persona.landmarks {
-            store
-                .add_landmark_set(NewLandmarkSet {
-                    assessment: draft.id,
-                    photo: None,
-                    view: set.view.clone(),
-                    landmarks: set.value.clone(),
-                    model: set.model.clone(),
-                    model_version: set.model_version.clone(),
-                    source: if set.automatic { LandmarkSource::Automatic } else { LandmarkSource::Manual },
-                    moved_points: set.moved_points.clone(),
-                })
-                .await?;
-        }
-        let assessed = crate::engine::assess(
-            &state,
-            persona.intake.clone(),
-            persona.landmarks.iter().map(|l| (l.view.clone(), l.value.clone())).collect(),
-        )
-        .await?;
-        store
-            .complete_assessment(CompleteAssessment {
-                id: draft.id,
-                form: serde_json::json!({}),
-                intake: persona.intake.clone(),
-                report: assessed.report,
-                engine_version: assessed.engine_version,
-                plan: assessed.plan,
-            })
-            .await?;
+        state.clinic.create_from_files(actor, client.id, &intake, landmarks, true).await?;
         assessments += 1;
     }
     Ok(DemoSummary { login, clients: personas.len(), assessments })

@@ -47,6 +47,9 @@ pub enum WebError {
     /// The engine failed on input it had accepted.
     #[error("engine failed: {0}")]
     Engine(String),
+    /// A clinic use case failed in storage or the engine.
+    #[error("{0}")]
+    Clinic(#[source] tonus_clinic::ClinicError),
     /// A template failed to render.
     #[error("template failed")]
     Template(#[source] askama::Error),
@@ -75,6 +78,19 @@ impl From<StoreError> for WebError {
     }
 }
 
+impl From<tonus_clinic::ClinicError> for WebError {
+    fn from(err: tonus_clinic::ClinicError) -> Self {
+        use tonus_clinic::ErrorKind;
+        match err.kind {
+            ErrorKind::Invalid => Self::BadRequest(err.shown()),
+            ErrorKind::NotFound => Self::NotFound,
+            ErrorKind::Conflict => Self::Conflict(err.shown()),
+            ErrorKind::Storage => Self::Clinic(err),
+            ErrorKind::Engine => Self::Clinic(err),
+        }
+    }
+}
+
 impl From<askama::Error> for WebError {
     fn from(err: askama::Error) -> Self {
         Self::Template(err)
@@ -92,7 +108,9 @@ impl WebError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Store(_) | Self::Engine(_) | Self::Template(_) | Self::Io { .. } | Self::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Store(_) | Self::Engine(_) | Self::Clinic(_) | Self::Template(_) | Self::Io { .. } | Self::Config(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 

@@ -8,7 +8,9 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
-use serde::Deserialize;
+use tonus_app::report::PlanView;
+use tonus_app::words;
+use tonus_clinic::{Action, RecordKind};
 use tonus_store::{AssessmentStatus, Client, Role, Timestamp, token};
 
 use crate::access::{self, Access, parse_id};
@@ -18,59 +20,25 @@ use crate::format;
 use crate::pages::Layout;
 use crate::state::AppState;
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct PlanDoc {
-    massage: Option<MassageDoc>,
-    phases: Vec<PhaseDoc>,
-    exposure_changes: Vec<ChangeDoc>,
-    review_outcomes_on: String,
-    review_photos_on: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct MassageDoc {
-    targets: Vec<TargetDoc>,
-    session_min: f64,
-    sessions_per_week: f64,
-    weeks: u32,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct TargetDoc {
-    muscle_name: String,
-    techniques: Vec<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct PhaseDoc {
+/// A phase as the handout shows it.
+pub(crate) struct PhaseItem {
     pub name: String,
     pub first_week: u32,
     pub last_week: u32,
     pub starts: String,
     pub ends: String,
-    pub exercises: Vec<ExerciseDoc>,
+    pub exercises: Vec<ExerciseItem>,
     pub progression: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct ExerciseDoc {
+/// An exercise as the handout shows it, in plain words.
+pub(crate) struct ExerciseItem {
     pub name: String,
     pub purpose: String,
     pub dosage: String,
     pub instructions: Vec<String>,
     pub cautions: Vec<String>,
     pub progression: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ChangeDoc {
-    advice: String,
 }
 
 #[derive(Template)]
@@ -82,34 +50,59 @@ struct HandoutPage {
     edited: bool,
     massage: Vec<String>,
     massage_dose: String,
-    phases: Vec<PhaseDoc>,
+    phases: Vec<PhaseItem>,
     advice: Vec<String>,
     review: String,
     blocked: bool,
 }
 
+fn phases(plan: &PlanView) -> Vec<PhaseItem> {
+    plan.phases
+        .iter()
+        .map(|p| PhaseItem {
+            name: p.name.clone(),
+            first_week: p.first_week,
+            last_week: p.last_week,
+            starts: p.starts.clone(),
+            ends: p.ends.clone(),
+            exercises: p
+                .exercises
+                .iter()
+                .map(|e| ExerciseItem {
+                    name: e.name.clone(),
+                    purpose: format!("{} · {}", words::purpose(e.purpose), words::laterality_phrase(e.laterality)),
+                    dosage: e.dosage.clone(),
+                    instructions: e.instructions.clone(),
+                    cautions: e.cautions.clone(),
+                    progression: e.progression.clone(),
+                })
+                .collect(),
+            progression: p.progression.clone(),
+        })
+        .collect()
+}
+
 async fn handout_page(state: &AppState, layout: Layout, client: &Client) -> Result<Html<String>, WebError> {
     let assessments = state.store.assessments_for(client.id).await?;
     let latest = assessments.iter().rev().find(|a| a.status == AssessmentStatus::Complete).ok_or(WebError::NotFound)?;
-    let plan = state.store.plan_for(latest.id).await?;
-    let (doc, edited, blocked) = match &plan {
-        Some(p) if !p.current().is_null() => {
-            (serde_json::from_value::<PlanDoc>(p.current().clone()).unwrap_or_default(), p.edited_plan.is_some(), false)
-        }
-        _ => (PlanDoc::default(), false, true),
+    let plan = state.clinic.plan(latest).await?;
+    let edited = plan.as_ref().is_some_and(|p| p.edited.is_some());
+    let current = plan.as_ref().and_then(|p| p.current());
+    let (massage, massage_dose) = match current.and_then(|p| p.massage.as_ref()) {
+        Some(m) => (
+            m.targets
+                .iter()
+                .map(|t| format!("{} ({}): {}", t.muscle_name, words::laterality(t.laterality), t.techniques.join(", ")))
+                .collect(),
+            format!("{:.0} minutes, {} times a week, for {} weeks", m.session_min, m.sessions_per_week, m.weeks),
+        ),
+        None => (Vec::new(), String::new()),
     };
-    let massage = doc
-        .massage
-        .as_ref()
-        .map(|m| m.targets.iter().map(|t| format!("{}: {}", t.muscle_name, t.techniques.join(", "))).collect())
-        .unwrap_or_default();
-    let massage_dose = doc
-        .massage
-        .as_ref()
-        .map_or_else(String::new, |m| format!("{:.0} minutes, {} times a week, for {} weeks", m.session_min, m.sessions_per_week, m.weeks));
-    let review = match (doc.review_outcomes_on.is_empty(), doc.review_photos_on.is_empty()) {
-        (true, true) => String::new(),
-        _ => format!("Next review: questionnaires on {}, photos on {}.", or_dash(&doc.review_outcomes_on), or_dash(&doc.review_photos_on)),
+    let review = match current {
+        Some(p) if !(p.review_outcomes_on.is_empty() && p.review_photos_on.is_empty()) => {
+            format!("Next review: questionnaires on {}, photos on {}.", or_dash(&p.review_outcomes_on), or_dash(&p.review_photos_on))
+        }
+        _ => String::new(),
     };
     let page = HandoutPage {
         layout,
@@ -118,10 +111,10 @@ async fn handout_page(state: &AppState, layout: Layout, client: &Client) -> Resu
         edited,
         massage,
         massage_dose,
-        phases: doc.phases,
-        advice: doc.exposure_changes.into_iter().map(|c| c.advice).collect(),
+        phases: current.map(phases).unwrap_or_default(),
+        advice: current.map(|p| p.exposure_changes.iter().map(|c| c.advice.clone()).collect()).unwrap_or_default(),
         review,
-        blocked,
+        blocked: current.is_none(),
     };
     Ok(Html(page.render()?))
 }
@@ -133,7 +126,7 @@ fn or_dash(text: &str) -> &str {
 /// `/clients/{id}/handout`: for staff with access and for the client themself.
 pub(crate) async fn for_client(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Html<String>, WebError> {
     let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
-    crate::audit::record(&state, Some(me.user.id), "view", "handout", &client.id.to_string(), "").await?;
+    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Handout, &client.id.to_string(), "").await?;
     handout_page(&state, Layout::for_user("Your plan", &me), &client).await
 }
 
@@ -141,7 +134,8 @@ pub(crate) async fn for_client(State(state): State<AppState>, me: CurrentUser, P
 pub(crate) async fn shared(State(state): State<AppState>, Path(secret): Path<String>) -> Result<Html<String>, WebError> {
     let link = state.store.share_link(&token::hash(&secret)).await?.filter(|l| l.is_active(Timestamp::now())).ok_or(WebError::NotFound)?;
     let client = state.store.client(link.client).await?;
-    crate::audit::record(&state, None, "view", "handout", &client.id.to_string(), &format!("share link {}", link.id)).await?;
+    crate::audit::record(&state, None, Action::View, RecordKind::Handout, &client.id.to_string(), &format!("share link {}", link.id))
+        .await?;
     handout_page(&state, Layout::anonymous("Your plan"), &client).await
 }
 
@@ -162,7 +156,7 @@ struct MePage {
 pub(crate) async fn me(State(state): State<AppState>, me: CurrentUser) -> Result<Html<String>, WebError> {
     me.require_role(&[Role::Client])?;
     let client = state.store.client_for_user(me.user.id).await?.ok_or(WebError::NotFound)?;
-    crate::audit::record(&state, Some(me.user.id), "view", "client", &client.id.to_string(), "own record").await?;
+    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Client, &client.id.to_string(), "own record").await?;
     let assessments = state
         .store
         .assessments_for(client.id)

@@ -3,14 +3,43 @@
 //!
 //! Field names equal the intake file's paths, so an error the app reports for a field lands
 //! next to that field. Values are kept exactly as typed (the draft), and converted only when
-//! building the intake. Ranges and ids are the app's to check (`engine::validate_intake`);
-//! this module checks only that numbers are numbers and that rows are complete.
+//! building the intake, which is then read into the app's typed [`Intake`] (the one intake
+//! model: a field this form writes that the model does not know fails to read, so the two
+//! cannot drift apart unnoticed; the tests build every field). Ranges and ids are the clinic's
+//! to check (`Clinic::check_intake`); this module checks only that numbers are numbers and
+//! that rows are complete.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
+use tonus_app::intake::Intake;
+use tonus_core::KnowledgeBase;
 
-use crate::engine::Catalog;
+/// The knowledge base's labels for the intake form.
+#[derive(Debug, Clone)]
+pub(crate) struct Catalog {
+    /// (category name, [(item id, question)]).
+    pub red_flags: Vec<(String, Vec<(String, String)>)>,
+    /// (region id, name).
+    pub regions: Vec<(String, String)>,
+    /// (NDI item id, name).
+    pub ndi_items: Vec<(String, String)>,
+}
+
+impl Catalog {
+    /// The labels of a knowledge base.
+    pub(crate) fn of(kb: &KnowledgeBase) -> Self {
+        Catalog {
+            red_flags: kb
+                .red_flag_categories()
+                .iter()
+                .map(|c| (c.name.clone(), c.item.iter().map(|i| (i.id.clone(), i.question.clone())).collect()))
+                .collect(),
+            regions: kb.regions().iter().map(|r| (r.id.clone(), r.name.clone())).collect(),
+            ndi_items: kb.outcomes().ndi.items.iter().map(|i| (i.id.clone(), i.name.clone())).collect(),
+        }
+    }
+}
 
 /// Posted values by field name, as typed (several for checkbox groups).
 pub(crate) type FormValues = BTreeMap<String, Vec<String>>;
@@ -376,8 +405,27 @@ fn insert(root: &mut Value, path: &str, value: Value) {
     }
 }
 
-/// Builds the intake JSON (the app's file format) from the form, or names the bad fields.
-pub(crate) fn build(catalog: &Catalog, values: &FormValues) -> Result<Value, FieldErrors> {
+/// Builds the typed intake from the form, or names the bad fields.
+pub(crate) fn build(catalog: &Catalog, values: &FormValues) -> Result<Intake, FieldErrors> {
+    let mut missing = FieldErrors::new();
+    for (name, what) in [("client.name", "a name or code is needed"), ("assessed_on", "the date of the assessment is needed")] {
+        if first(values, name).is_empty() {
+            missing.insert(name.to_owned(), what.to_owned());
+        }
+    }
+    let value = match build_json(catalog, values) {
+        Ok(value) if missing.is_empty() => value,
+        Ok(_) => return Err(missing),
+        Err(mut errors) => {
+            errors.extend(missing);
+            return Err(errors);
+        }
+    };
+    serde_json::from_value(value).map_err(|e| FieldErrors::from([(String::new(), format!("the form does not make an intake: {e}"))]))
+}
+
+/// The intake JSON (the app's file format) from the form, or the bad fields.
+fn build_json(catalog: &Catalog, values: &FormValues) -> Result<Value, FieldErrors> {
     let mut errors = FieldErrors::new();
     let mut intake = json!({ "format_version": 1 });
     let specs: Vec<Spec> = sections(catalog).into_iter().flat_map(|s| s.fields).collect();
@@ -500,7 +548,7 @@ pub(crate) fn unanswered_red_flags(catalog: &Catalog, values: &FormValues) -> Fi
 
 /// Form values from an earlier intake, for the parts whose path starts with one of
 /// `prefixes` (a reassessment re-asks everything else).
-pub(crate) fn prefill(intake: &Value, prefixes: &[&str]) -> FormValues {
+pub(crate) fn prefill(intake: &Intake, prefixes: &[&str]) -> FormValues {
     fn walk(value: &Value, path: String, out: &mut FormValues) {
         match value {
             Value::Object(map) => {
@@ -509,6 +557,7 @@ pub(crate) fn prefill(intake: &Value, prefixes: &[&str]) -> FormValues {
                     walk(item, next, out);
                 }
             }
+            Value::Array(items) if items.is_empty() => {}
             Value::Array(items) if items.iter().all(Value::is_string) => {
                 out.insert(path, items.iter().filter_map(Value::as_str).map(str::to_owned).collect());
             }
@@ -535,7 +584,7 @@ pub(crate) fn prefill(intake: &Value, prefixes: &[&str]) -> FormValues {
         }
     }
     let mut all = FormValues::new();
-    walk(intake, String::new(), &mut all);
+    walk(&serde_json::to_value(intake).unwrap_or(Value::Null), String::new(), &mut all);
     all.retain(|name, _| prefixes.iter().any(|p| name.starts_with(p)));
     all
 }
@@ -602,7 +651,7 @@ mod tests {
     }
 
     fn check(pairs: &[(&str, &str)], expect: Result<Value, Vec<&str>>) {
-        let got = build(&catalog(), &values(pairs));
+        let got = build_json(&catalog(), &values(pairs));
         match (got, expect) {
             (Ok(got), Ok(want)) => assert_eq!(got, want),
             (Err(got), Err(want)) => assert_eq!(got.keys().map(String::as_str).collect::<Vec<_>>(), want),
@@ -667,6 +716,7 @@ mod tests {
     #[test]
     fn prefill_reads_back_what_build_wrote() {
         let pairs = [
+            ("assessed_on", "2026-11-24"),
             ("client.name", "Dana"),
             ("exposure.sitting.desk", "7.5"),
             ("exposure.workstation.laptop_only", "yes"),
@@ -676,7 +726,12 @@ mod tests {
         ];
         let intake = build(&catalog(), &values(&pairs)).unwrap();
         let again = prefill(&intake, &["client.", "exposure.", "symptoms."]);
-        assert_eq!(again, values(&pairs[..5]), "red flags are asked afresh");
+        // What was typed reads back; hours left empty read back as the intake's 0.
+        for (name, value) in values(&pairs[1..6]) {
+            assert_eq!(again.get(&name), Some(&value), "{name}");
+        }
+        assert_eq!(again.get("exposure.sitting.sofa"), Some(&vec!["0".to_owned()]));
+        assert!(!again.keys().any(|k| k.starts_with("red_flags")), "red flags are asked afresh");
     }
 
     #[test]

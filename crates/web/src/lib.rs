@@ -4,7 +4,8 @@
 //! [`serve`] opens the store, prints the first-run setup link when there is no account yet,
 //! listens and shuts down gracefully on SIGINT/SIGTERM; [`load_demo`] fills a store with the
 //! example personas for `tonus demo`. Handlers are thin: they check access, call the store or
-//! the engine adapter (`engine.rs`, the only module that names `tonus_app`) and render a view.
+//! the clinic's use cases (`tonus-clinic`, which also writes their audit lines) and render a
+//! view.
 //!
 //! Left out on purpose: argv, env vars and config files (the binary reads them and passes a
 //! [`WebConfig`]), SQL (in `tonus-store`) and clinical rules (in `tonus-core`/`tonus-app`).
@@ -19,7 +20,6 @@ mod audit;
 mod auth;
 mod clients;
 mod demo;
-mod engine;
 mod error;
 mod export;
 mod form;
@@ -30,7 +30,6 @@ mod login_guard;
 mod openapi;
 mod pages;
 mod progress;
-mod records;
 mod report_cache;
 mod security;
 mod serve;
@@ -41,56 +40,82 @@ mod visual;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
 
 pub use demo::{DemoSummary, load_demo, load_demo_into};
 pub use error::WebError;
-pub use records::{ClientSummary, ExportFormat, erase_client, export_client, list_clients};
 pub use serve::{WebConfig, print_setup_link, serve, serve_with_shutdown};
 pub use state::{AppState, PasswordCost, Settings};
+
+/// Declares routes once: `$build` adds them to a router and `$list` names every
+/// (method, path) pair, so the authorisation test is generated from what the router serves.
+macro_rules! routes {
+    ($vis:vis fn $build:ident, const $list:ident; $($path:literal => $first:ident($h:path) $(. $m:ident($hs:path))* $(, layer($layer:expr))? ;)*) => {
+        /// Every (method, path) these routes serve; methods in lower case.
+        $vis const $list: &[(&str, &str)] = &[$( (stringify!($first), $path), $( (stringify!($m), $path), )* )*];
+
+        fn $build(router: axum::Router<crate::state::AppState>) -> axum::Router<crate::state::AppState> {
+            router $( .route($path, $crate::routes!(@layer axum::routing::$first($h) $(.$m($hs))* $(, $layer)?)) )*
+        }
+    };
+    (@layer $route:expr) => { $route };
+    (@layer $route:expr, $layer:expr) => { $route.layer($layer) };
+}
+pub(crate) use routes;
+
+routes! {
+    fn page_routes, const PAGE_ROUTES;
+    "/" => get(pages::home);
+    "/healthz" => get(pages::healthz);
+    "/assets/{file}" => get(assets::asset);
+    "/setup/{token}" => get(setup::form).post(setup::submit);
+    "/login" => get(auth::login_form).post(auth::login), layer(DefaultBodyLimit::max(auth::LOGIN_BODY_LIMIT));
+    "/logout" => post(auth::logout);
+    "/me" => get(handout::me);
+    "/account/password" => get(auth::password_form).post(auth::change_password);
+    "/admin/users" => get(users::list).post(users::create);
+    "/admin/users/{id}/disable" => post(users::disable);
+    "/admin/users/{id}/enable" => post(users::enable);
+    "/admin/users/{id}/password" => post(users::reset_password);
+    "/admin/audit" => get(users::audit_log);
+    "/clients" => get(clients::list).post(clients::create);
+    "/clients/{id}" => get(clients::show).post(clients::update);
+    "/clients/{id}/notes" => post(clients::add_note);
+    "/clients/{id}/account" => post(clients::create_account);
+    "/clients/{id}/share-links" => post(clients::create_share_link);
+    "/clients/{id}/share-links/{link}/revoke" => post(clients::revoke_share_link);
+    "/clients/{id}/export" => get(clients::export);
+    "/clients/{id}/export.zip" => get(export::download_zip);
+    "/clients/{id}/erase" => get(clients::erase_form).post(clients::erase);
+    "/clients/{id}/handout" => get(handout::for_client);
+    "/clients/{id}/progress" => get(progress::show);
+    "/clients/{id}/compare" => get(visual::compare);
+    "/clients/{id}/what-if" => get(visual::what_if);
+    "/clients/{id}/what-if/chart" => get(visual::what_if_fragment);
+    "/assessments/{id}/landmarks/{set}/correct" => post(visual::correct);
+    "/clients/{id}/assessments/new" => get(assessments::new_form);
+    "/clients/{id}/assessments" => post(assessments::create);
+    "/assessments/{id}" => get(assessments::show).post(assessments::save);
+    "/assessments/{id}/edit" => get(assessments::edit);
+    "/assessments/{id}/photos" => post(assessments::upload_photo);
+    "/assessments/{id}/landmarks" => post(assessments::upload_landmarks);
+    "/assessments/{id}/plan" => get(assessments::plan_form).post(assessments::plan_save);
+    "/assessments/{id}/recompute" => post(assessments::recompute);
+    "/photos/{id}" => get(assessments::photo);
+    "/share/{token}" => get(handout::shared);
+}
+
+/// Every (method, path) the app serves, pages and API, methods in upper case: what the
+/// authorisation test must cover.
+pub fn route_list() -> Vec<(String, String)> {
+    let pages = PAGE_ROUTES.iter().map(|(m, p)| (m.to_ascii_uppercase(), (*p).to_owned()));
+    let api = api::API_ROUTES.iter().map(|(m, p)| (m.to_ascii_uppercase(), format!("/api{p}")));
+    pages.chain(api).collect()
+}
 
 /// Builds the whole app: pages, API, assets and health check.
 pub fn router(state: AppState) -> Router {
     let upload_limit = state.settings().max_upload_bytes;
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/healthz", get(pages::healthz))
-        .route("/assets/{file}", get(assets::asset))
-        .route("/setup/{token}", get(setup::form).post(setup::submit))
-        .route("/login", get(auth::login_form).post(auth::login).layer(DefaultBodyLimit::max(auth::LOGIN_BODY_LIMIT)))
-        .route("/logout", post(auth::logout))
-        .route("/me", get(handout::me))
-        .route("/account/password", get(auth::password_form).post(auth::change_password))
-        .route("/admin/users", get(users::list).post(users::create))
-        .route("/admin/users/{id}/disable", post(users::disable))
-        .route("/admin/users/{id}/enable", post(users::enable))
-        .route("/admin/users/{id}/password", post(users::reset_password))
-        .route("/admin/audit", get(users::audit_log))
-        .route("/clients", get(clients::list).post(clients::create))
-        .route("/clients/{id}", get(clients::show).post(clients::update))
-        .route("/clients/{id}/notes", post(clients::add_note))
-        .route("/clients/{id}/account", post(clients::create_account))
-        .route("/clients/{id}/share-links", post(clients::create_share_link))
-        .route("/clients/{id}/share-links/{link}/revoke", post(clients::revoke_share_link))
-        .route("/clients/{id}/export", get(clients::export))
-        .route("/clients/{id}/export.zip", get(export::download_zip))
-        .route("/clients/{id}/erase", get(clients::erase_form).post(clients::erase))
-        .route("/clients/{id}/handout", get(handout::for_client))
-        .route("/clients/{id}/progress", get(progress::show))
-        .route("/clients/{id}/compare", get(visual::compare))
-        .route("/clients/{id}/what-if", get(visual::what_if))
-        .route("/clients/{id}/what-if/chart", get(visual::what_if_fragment))
-        .route("/assessments/{id}/landmarks/{set}/correct", post(visual::correct))
-        .route("/clients/{id}/assessments/new", get(assessments::new_form))
-        .route("/clients/{id}/assessments", post(assessments::create))
-        .route("/assessments/{id}", get(assessments::show).post(assessments::save))
-        .route("/assessments/{id}/edit", get(assessments::edit))
-        .route("/assessments/{id}/photos", post(assessments::upload_photo))
-        .route("/assessments/{id}/landmarks", post(assessments::upload_landmarks))
-        .route("/assessments/{id}/plan", get(assessments::plan_form).post(assessments::plan_save))
-        .route("/assessments/{id}/recompute", post(assessments::recompute))
-        .route("/photos/{id}", get(assessments::photo))
-        .route("/share/{token}", get(handout::shared))
+    page_routes(Router::new())
         .nest("/api", api::routes())
         .layer(DefaultBodyLimit::max(upload_limit))
         .layer(axum::middleware::from_fn(security::headers_and_origin))

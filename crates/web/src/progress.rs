@@ -9,7 +9,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
-use tonus_store::AssessmentStatus;
+use tonus_clinic::{Action, RecordKind};
 
 use crate::access::{self, Access, parse_id};
 use crate::auth::CurrentUser;
@@ -30,24 +30,20 @@ struct ProgressPage {
 
 pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Html<String>, WebError> {
     let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
-    crate::audit::record(&state, Some(me.user.id), "view", "progress", &client.id.to_string(), "").await?;
-    let mut reports = Vec::new();
-    for assessment in state.store.assessments_for(client.id).await? {
-        if assessment.status != AssessmentStatus::Complete {
-            continue;
-        }
-        if let Some(report) = state.store.latest_report(assessment.id).await? {
-            reports.push(report.report);
-        }
-    }
-    let charts = if reports.is_empty() { String::new() } else { state.engine.progress_fragment(&reports)? };
+    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Progress, &client.id.to_string(), "").await?;
+    let reports: Vec<tonus_app::report::Report> = state.clinic.reports_of(client.id).await?.into_iter().map(|(_, r)| r.report).collect();
+    let charts = if reports.is_empty() {
+        String::new()
+    } else {
+        tonus_app::progress::charts_fragment(&tonus_app::progress::series(&reports, state.clinic.engine().kb()))
+    };
     let page = ProgressPage {
         layout: Layout::for_user("Progress", &me),
         client_id: client.id.to_string(),
         client_name: client.display_name,
         assessments: reports.len(),
         charts,
-        report_css: state.engine.report_css(),
+        report_css: tonus_app::render::REPORT_CSS,
     };
     Ok(Html(page.render()?))
 }

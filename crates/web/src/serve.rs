@@ -108,6 +108,11 @@ pub async fn serve(config: WebConfig) -> Result<(), WebError> {
 pub async fn serve_with_shutdown(config: WebConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), WebError> {
     let store = tonus_store::connect(&config.store_config()).await?;
     let state = AppState::new(store.clone(), config.settings())?;
+    // Reports of an earlier format are recomputed once, before any page reads them.
+    let upgraded = state.clinic.upgrade_reports().await?;
+    if upgraded.recomputed > 0 || !upgraded.failed.is_empty() {
+        tracing::info!(recomputed = upgraded.recomputed, failed = upgraded.failed.len(), "upgraded reports of an earlier format");
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| WebError::Io { context: format!("cannot listen on {}", config.listen), source })?;
@@ -154,9 +159,9 @@ async fn sweep(store: std::sync::Arc<dyn Store>, audit_retention: Option<(i64, P
             WebError::Store(err).log();
         }
         if let Some((days, dir)) = &audit_retention
-            && let Err(err) = crate::audit::archive_and_prune(store.as_ref(), dir, now.plus_seconds(-days * 86_400)).await
+            && let Err(err) = tonus_clinic::audit::archive_and_prune(store.as_ref(), dir, now.plus_seconds(-days * 86_400)).await
         {
-            err.log();
+            WebError::Clinic(err).log();
         }
     }
 }

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use tonus_clinic::{Action, RecordKind};
 use tonus_store::{NewSession, NewUser, Role, Timestamp, token};
 
 use crate::auth::{self, normalise_login};
@@ -101,7 +102,7 @@ pub(crate) async fn submit(
         }
         Err(other) => return Err(other),
     };
-    crate::audit::record(&state, Some(user.id), "create", "user", &user.id.to_string(), "first-run setup").await?;
+    crate::audit::record(&state, Some(user.id), Action::Create, RecordKind::User, &user.id.to_string(), "first-run setup").await?;
     let session_token = token::generate()?;
     state
         .store

@@ -1,14 +1,14 @@
-//! Shared application state: the store, the engine adapter, settings and in-memory caches.
+//! Shared application state: the store, the clinic's use cases, settings and in-memory caches.
 //!
 //! Built once at start-up and cloned cheaply into every handler (`Arc` inside). Holds no
 //! per-user data; sessions live in the store.
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
 use tonus_store::Store;
 
-use crate::engine::EngineAdapter;
+use tonus_clinic::Clinic;
+
 use crate::error::WebError;
 
 /// How expensive password hashing is.
@@ -45,15 +45,13 @@ pub struct Settings {
 #[derive(Debug)]
 pub struct App {
     pub(crate) store: Arc<dyn Store>,
-    pub(crate) engine: EngineAdapter,
+    /// The clinic's use cases (engine, audit log and store together).
+    pub(crate) clinic: Clinic,
     pub(crate) settings: Settings,
     /// Sessions read in the last second.
     pub(crate) sessions: crate::auth::SessionCache,
-    /// Audit lines waiting for their group commit.
-    pub(crate) audit: crate::audit::AuditQueue,
     /// Rendered report pages, by what they depend on.
     pub(crate) reports: crate::report_cache::ReportCache,
-    pub(crate) engine_permits: Semaphore,
     /// Verified against for unknown logins (see `auth::decoy_hash`).
     pub(crate) decoy_hash: String,
 }
@@ -68,15 +66,16 @@ impl AppState {
         if settings.engine_permits == 0 {
             return Err(WebError::Config("engine permits must be at least 1".into()));
         }
-        let engine = EngineAdapter::embedded()?;
+        let engine = tonus_app::Engine::embedded().map_err(|err| WebError::Config(format!("engine failed to load: {err}")))?;
+        let runner = tonus_clinic::engine::Runner::new(engine, settings.engine_permits)?;
+        let audit = Arc::new(tonus_clinic::audit::GroupCommit::new(Arc::clone(&store)));
+        let clinic = Clinic::new(Arc::clone(&store), runner, audit);
         let decoy_hash = crate::auth::decoy_hash(settings.password_cost)?;
         Ok(Self(Arc::new(App {
             store,
-            engine,
-            engine_permits: Semaphore::new(settings.engine_permits),
+            clinic,
             settings,
             sessions: crate::auth::SessionCache::default(),
-            audit: crate::audit::AuditQueue::default(),
             reports: crate::report_cache::ReportCache::default(),
             decoy_hash,
         })))

@@ -8,6 +8,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, Redirect};
 use serde::Deserialize;
+use tonus_clinic::{Action, RecordKind};
 use tonus_store::{NewUser, Role, UserId};
 
 use crate::access::parse_id;
@@ -97,7 +98,8 @@ pub(crate) async fn create(
     .await;
     match result {
         Ok(user) => {
-            crate::audit::record(&state, Some(me.user.id), "create", "user", &user.id.to_string(), user.role.as_str()).await?;
+            crate::audit::record(&state, Some(me.user.id), Action::Create, RecordKind::User, &user.id.to_string(), user.role.as_str())
+                .await?;
             Ok(Redirect::to("/admin/users").into_response())
         }
         Err(WebError::BadRequest(message)) => {
@@ -118,8 +120,8 @@ async fn set_disabled(state: &AppState, me: &CurrentUser, id: &str, disabled: bo
     }
     state.store.set_user_disabled(id, disabled).await?;
     state.sessions.clear();
-    let action = if disabled { "disable" } else { "enable" };
-    crate::audit::record(state, Some(me.user.id), action, "user", &id.to_string(), "").await?;
+    let action = if disabled { Action::Disable } else { Action::Enable };
+    crate::audit::record(state, Some(me.user.id), action, RecordKind::User, &id.to_string(), "").await?;
     Ok(Redirect::to("/admin/users"))
 }
 
@@ -154,7 +156,7 @@ pub(crate) async fn reset_password(
     let hash = auth::hash_password(state.settings.password_cost, &form.password).await?;
     state.store.set_password_hash(id, &hash).await?;
     state.sessions.clear();
-    crate::audit::record(&state, Some(me.user.id), "reset_password", "user", &id.to_string(), "").await?;
+    crate::audit::record(&state, Some(me.user.id), Action::ResetPassword, RecordKind::User, &id.to_string(), "").await?;
     Ok(Redirect::to("/admin/users"))
 }
 

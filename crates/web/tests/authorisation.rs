@@ -76,8 +76,28 @@ async fn fixture() -> Fixture {
     let dx = app.latest_assessment(&x).await;
     let px = app.store.photos_for(ax.parse().unwrap()).await.unwrap()[0].id.to_string();
     let ay = app.assess(&sam, &y, 1).await;
+    let shared = app.post(&format!("/clients/{x}/share-links"), Some(&pat), &[]).await.text();
+    let token =
+        shared.split("/share/").nth(1).and_then(|rest| rest.split(['"', '<', ' ']).next()).expect("the share link is shown").to_owned();
+    // A second link for the revoke row, so the one above stays open for the share row.
     app.post(&format!("/clients/{x}/share-links"), Some(&pat), &[]).await;
-    let lx = app.store.share_links_for(x.parse().unwrap()).await.unwrap()[0].id.to_string();
+    let open = app.store.share_link(&tonus_store::token::hash(&token)).await.unwrap().unwrap().id;
+    let links = app.store.share_links_for(x.parse().unwrap()).await.unwrap();
+    let lx = links.iter().find(|l| l.id != open).unwrap().id.to_string();
+    // A landmark set of X's completed assessment, for the correction route.
+    let landmarks = persona.landmarks[0].1.as_bytes().to_vec();
+    app.post(&format!("/clients/{x}/assessments"), Some(&pat), &[("action", "save")]).await;
+    let cx = app.latest_assessment(&x).await;
+    app.upload(&format!("/assessments/{cx}/landmarks"), &pat, &[], ("l.json", &landmarks)).await;
+    let done = app
+        .post(
+            &format!("/assessments/{cx}"),
+            Some(&pat),
+            &[("intake_format", "toml"), ("intake_text", persona.intake), ("action", "complete")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+    let sx = app.store.landmark_sets_for(cx.parse().unwrap()).await.unwrap()[0].id.to_string();
     for (client, login) in [(&x, "dana"), (&y, "eve")] {
         let reply = app.post(&format!("/clients/{client}/account"), Some(&admin), &[("login", login), ("password", PASSWORD)]).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER);
@@ -88,7 +108,19 @@ async fn fixture() -> Fixture {
     let pat_id = app.store.credentials("pat").await.unwrap().unwrap().user.id;
     Fixture {
         sessions: BTreeMap::from([("admin", admin), ("pat", pat), ("sam", sam), ("dana", dana), ("eve", eve)]),
-        ids: BTreeMap::from([("X", x), ("Y", y), ("S", s), ("aX", ax), ("aY", ay), ("dX", dx), ("pX", px), ("LX", lx)]),
+        ids: BTreeMap::from([
+            ("X", x),
+            ("Y", y),
+            ("S", s),
+            ("aX", ax),
+            ("aY", ay),
+            ("dX", dx),
+            ("pX", px),
+            ("LX", lx),
+            ("cX", cx),
+            ("sX", sx),
+            ("T", token),
+        ]),
         app,
         pat_id,
         plan,
@@ -181,6 +213,8 @@ async fn every_route_by_role_and_owner() {
         case("GET", "/assets/tonus.js", EVERYONE),
         case("GET", "/login", EVERYONE),
         case("GET", "/setup/used-or-unknown", &[]),
+        form("/setup/used-or-unknown", &[("login", "x"), ("display_name", "X"), ("password", PASSWORD), ("confirm", PASSWORD)], &[]),
+        form("/login", &[("login", "pat"), ("password", PASSWORD)], EVERYONE),
         case("POST", "/logout", LOGGED_IN),
         case("GET", "/me", &["dana", "eve"]),
         case("GET", "/account/password", LOGGED_IN),
@@ -287,7 +321,27 @@ async fn every_route_by_role_and_owner() {
             allowed: &["admin", "pat"],
         },
         Case { method: "PUT", path: "/api/assessments/{aX}/plan", body: Body::Json(json!({"plan": f.plan})), allowed: &["admin", "pat"] },
+        case("GET", "/share/{T}", EVERYONE),
+        case("GET", "/share/not-a-token", &[]),
+        form("/assessments/{cX}/landmarks/{sX}/correct", &[("points", r#"[{"i":7,"x":0.5,"y":0.2}]"#)], &["admin", "pat"]),
+        Case { method: "POST", path: "/api/login", body: Body::Json(json!({"login": "pat", "password": PASSWORD})), allowed: EVERYONE },
+        // Last: each account changes its password to the one it has, which ends its sessions.
+        form("/account/password", &[("current", PASSWORD), ("password", PASSWORD), ("confirm", PASSWORD)], LOGGED_IN),
     ];
+    // Every route the router serves has a row, and every row names a route: a segment in
+    // braces matches any segment.
+    let segments = |path: &str| path.split('?').next().unwrap_or(path).split('/').map(str::to_owned).collect::<Vec<_>>();
+    let matches = |route: &(String, String), case: &Case| {
+        let (r, c) = (segments(&route.1), segments(case.path));
+        route.0 == case.method
+            && r.len() == c.len()
+            && r.iter().zip(&c).all(|(r, c)| r == c || r.starts_with('{') || (c.starts_with('{') && r.starts_with('{')))
+    };
+    let routes = tonus_web::route_list();
+    let missing: Vec<_> = routes.iter().filter(|r| !cases.iter().any(|c| matches(r, c))).collect();
+    assert!(missing.is_empty(), "routes without a row in the matrix: {missing:?}");
+    let unknown: Vec<_> = cases.iter().filter(|c| !routes.iter().any(|r| matches(r, c))).map(|c| (c.method, c.path)).collect();
+    assert!(unknown.is_empty(), "rows for routes the router does not serve: {unknown:?}");
     let mut failures = Vec::new();
     let mut n = 0;
     for case in &cases {

@@ -635,7 +635,7 @@ async fn an_uploaded_photo_gets_its_landmarks_from_the_pose_model() {
     let sets = app.store.landmark_sets_for(id.parse().unwrap()).await.unwrap();
     assert_eq!(sets.len(), 1);
     assert_eq!(sets[0].model, "blazepose-full");
-    assert_eq!(sets[0].view, "side-right");
+    assert_eq!(sets[0].view, Some(tonus_store::View::SideRight));
     assert_eq!(sets[0].landmarks["landmarks"].as_array().unwrap().len(), 33);
     let photos = app.store.photos_for(id.parse().unwrap()).await.unwrap();
     assert_eq!(sets[0].photo, Some(photos[0].id));

@@ -22,8 +22,8 @@ fn ear_shoulder(report: &Value) -> f64 {
         .unwrap()
         .iter()
         .flat_map(|p| p["metrics"].as_array().unwrap())
-        .find(|m| m["id"] == "ear_shoulder_angle" && m["value"].is_number())
-        .and_then(|m| m["value"].as_f64())
+        .find(|m| m["id"] == "ear_shoulder_angle" && m["reading"]["status"] == "measured")
+        .and_then(|m| m["reading"]["value"].as_f64())
         .unwrap()
 }
 
@@ -68,7 +68,8 @@ async fn a_correction_is_stored_beside_the_automatic_set_and_recomputes_the_repo
     assert_eq!(sets.len(), 3, "the automatic sets are kept");
     let corrected = sets.last().unwrap();
     assert_eq!(corrected.source, LandmarkSource::Manual);
-    assert_eq!(corrected.model_version, side.id.to_string(), "the correction names the set it corrects");
+    assert_eq!(corrected.corrects, Some(side.id), "the correction names the set it corrects");
+    assert_eq!((&corrected.model, &corrected.model_version), (&side.model, &side.model_version), "and keeps its provenance");
     assert_eq!(corrected.moved_points.len(), 1);
     let moved = corrected.landmarks["moved"].as_array().unwrap();
     assert_eq!(moved.len(), 1);
@@ -85,13 +86,24 @@ async fn a_correction_is_stored_beside_the_automatic_set_and_recomputes_the_repo
     assert!(page.contains(&format!("{before:.1}°")) && page.contains(&format!("{after:.1}°")), "automatic and corrected side by side");
     assert!(page.contains("manual landmarks"), "the report says the landmarks are manual");
 
-    // Correcting again measures from the automatic points and keeps one correction per set in use.
-    let again = app
+    // Nothing moved is not a correction.
+    let empty = app
         .post(&format!("/assessments/{id}/landmarks/{}/correct", corrected.id), Some(&admin), &[("csrf", &admin.csrf), ("points", "[]")])
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", empty.text());
+    // Correcting again measures from the automatic points and keeps one correction per set in use.
+    let further = format!(r#"[{{"i":{ear},"x":{},"y":{y}}}]"#, x + 2.0 * dx);
+    let again = app
+        .post(
+            &format!("/assessments/{id}/landmarks/{}/correct", corrected.id),
+            Some(&admin),
+            &[("csrf", &admin.csrf), ("points", &further)],
+        )
         .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.text());
     let latest = app.store.landmark_sets_for(id.parse().unwrap()).await.unwrap().pop().unwrap();
-    assert_eq!(latest.model_version, side.id.to_string());
+    assert_eq!(latest.corrects, Some(side.id));
+    assert!((latest.landmarks["moved"][0]["dx"].as_f64().unwrap() - 2.0 * dx).abs() < 1e-9, "measured from the automatic set");
     assert_eq!(latest.landmarks["moved"].as_array().unwrap().len(), 1, "the earlier move is still a move from the automatic set");
     let recomputed = app.post(&format!("/assessments/{id}/recompute"), Some(&admin), &[("csrf", &admin.csrf)]).await;
     assert_eq!(recomputed.status, StatusCode::SEE_OTHER);

@@ -51,7 +51,7 @@ async fn add_reassessment(config: &WebConfig) -> bool {
             }
             if let Some(bytes) = photo_bytes.clone() {
                 let p = store
-                    .add_photo(NewPhoto { assessment: draft.id, bytes, media_type: "image/jpeg".into(), view: "side-left".into() })
+                    .add_photo(NewPhoto { assessment: draft.id, bytes, media_type: "image/jpeg".into(), view: tonus_store::View::SideLeft })
                     .await
                     .unwrap();
                 photo = Some(p.id);
@@ -61,17 +61,18 @@ async fn add_reassessment(config: &WebConfig) -> bool {
             .add_landmark_set(NewLandmarkSet {
                 assessment: draft.id,
                 photo,
-                view: set.view.clone(),
+                view: set.view,
                 landmarks: landmarks.clone(),
                 model: set.model.clone(),
                 model_version: set.model_version.clone(),
                 source: LandmarkSource::Automatic,
                 moved_points: Vec::new(),
+                corrects: None,
             })
             .await
             .unwrap();
         files.push((
-            format!("{} landmarks ({})", added.view, added.id),
+            format!("{:?} landmarks ({})", added.view, added.id),
             serde_json::from_value::<tonus_app::landmarks::LandmarkFile>(landmarks).unwrap(),
         ));
     }
@@ -108,22 +109,25 @@ async fn add_rotated_photo(config: &WebConfig) {
         .add_landmark_set(NewLandmarkSet {
             assessment: assessment.id,
             photo: None,
-            view: first.view.clone(),
+            view: first.view,
             landmarks: rotated,
             model: first.model.clone(),
             model_version: first.model_version.clone(),
             source: LandmarkSource::Automatic,
             moved_points: Vec::new(),
+            corrects: None,
         })
         .await
         .unwrap();
     let files: Vec<(String, tonus_app::landmarks::LandmarkFile)> = [&first, &added]
         .iter()
-        .map(|s| (format!("{} landmarks ({})", s.view, s.id), serde_json::from_value(s.landmarks.clone()).unwrap()))
+        .map(|s| (format!("{:?} landmarks ({})", s.view, s.id), serde_json::from_value(s.landmarks.clone()).unwrap()))
         .collect();
     let intake: tonus_app::intake::Intake = serde_json::from_value(assessment.intake.clone().unwrap()).unwrap();
     let report = tonus_app::Engine::embedded().unwrap().assess(&intake, "desk worker", &files).unwrap();
-    assert!(report.photos[1].warnings.iter().any(|w| w.contains("rotated")), "{:?}", report.photos[1].warnings);
+    use tonus_app::report::{NotMeasurableView, Reading};
+    let rotated = |r: &Reading| matches!(r, Reading::NotMeasurable { cause: NotMeasurableView::Rotated { .. } });
+    assert!(report.photos[1].metrics.iter().any(|m| rotated(&m.reading)), "{:?}", report.photos[1]);
     store.save_report(assessment.id, serde_json::to_value(&report).unwrap(), &report.engine_version).await.unwrap();
 }
 

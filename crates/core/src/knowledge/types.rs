@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::vocab::MuscleState;
+
 /// How sure the field is of a rule, threshold or fact (the brief's E, C and X tags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -68,8 +70,13 @@ pub enum TypicalState {
 pub struct Muscle {
     /// Unique id.
     pub id: String,
-    /// Display name.
+    /// Display name (for the therapist).
     pub name: String,
+    /// The name in plain words, for the client ("the muscle on top of the shoulder").
+    pub plain_name: String,
+    /// Whether it can be palpated (the deep cervical flexors cannot, reliably).
+    #[serde(default = "yes")]
+    pub palpable: bool,
     /// Where it is.
     pub region: String,
     /// What it does.
@@ -183,7 +190,7 @@ pub enum MeasureSource {
 }
 
 /// Which photo view a metric needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MeasureView {
     /// A lateral (sagittal) view.
@@ -250,6 +257,12 @@ pub struct Measure {
     /// Where the real-change threshold comes from and how far it applies.
     #[serde(default)]
     pub real_change_note: Option<String>,
+    /// What a positive value means, in words ("leaning forward").
+    #[serde(default)]
+    pub positive_means: Option<String>,
+    /// What a negative value means, in words ("leaning back").
+    #[serde(default)]
+    pub negative_means: Option<String>,
     /// Certainty of the measure and its cut-off.
     pub certainty: Certainty,
     /// Reference ids.
@@ -295,7 +308,7 @@ pub struct MuscularSource {
     pub muscle: String,
     /// How it causes the pain.
     pub mechanism: Mechanism,
-    /// The explanation in plain words.
+    /// The explanation, for the therapist.
     pub explanation: String,
     /// Certainty.
     pub certainty: Certainty,
@@ -327,6 +340,10 @@ pub struct SymptomRegion {
     pub name: String,
     /// Where it is.
     pub description: String,
+    /// Whether a client can report pain here (a body area), or the entry explains a headache
+    /// type as a whole (used when a headache is reported without locations).
+    #[serde(default = "yes")]
+    pub body_area: bool,
     /// Certainty of the referral map for this region.
     pub certainty: Certainty,
     /// Reference ids.
@@ -390,12 +407,26 @@ pub struct RedFlagCategory {
     pub action: Action,
     /// Where to go instead, in plain words.
     pub advice: String,
+    /// What a long-standing item that has not changed demands, when that is less urgent than a
+    /// new one (absent: the same as a new one).
+    #[serde(default)]
+    pub long_standing: Option<LongStanding>,
     /// Certainty.
     pub certainty: Certainty,
     /// Reference ids.
     pub sources: Vec<String>,
     /// The questions.
     pub item: Vec<RedFlagItem>,
+}
+
+/// The action for a long-standing, unchanged red-flag item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LongStanding {
+    /// What it demands.
+    pub action: Action,
+    /// Where to go, in plain words.
+    pub advice: String,
 }
 
 /// An NDI item.
@@ -434,6 +465,9 @@ pub struct Ndi {
     pub real_change: f64,
     /// A change likely to be meaningful, points.
     pub meaningful_change: f64,
+    /// The most items that may be missing for the total to be prorated; with more missing the
+    /// NDI is not scored.
+    pub max_missing: usize,
     /// Certainty.
     pub certainty: Certainty,
     /// Reference ids.
@@ -468,6 +502,8 @@ pub struct Psfs {
     pub real_change: f64,
     /// Minimal detectable change of one item.
     pub real_change_item: f64,
+    /// The fewest activities the scale's authors recommend (fewer are scored with a note).
+    pub recommended_items: usize,
     /// Certainty.
     pub certainty: Certainty,
     /// Reference ids.
@@ -516,6 +552,11 @@ pub struct Pattern {
     pub inhibited: Vec<String>,
     /// Posture components of the pattern.
     pub components: Vec<String>,
+    /// The label applies only with at least this many supporting findings (muscles found in
+    /// their typical state by tests, palpation or photos, and components present on photos).
+    pub min_findings: usize,
+    /// ... and when at least this share of the assessed items fits the pattern.
+    pub min_share: f64,
     /// Certainty.
     pub certainty: Certainty,
     /// Reference ids.
@@ -589,28 +630,16 @@ pub struct Condition {
     pub value: Option<f64>,
 }
 
-/// The state an effect points a muscle toward.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Tight and overactive.
-    Overactive,
-    /// Weak, inhibited, overstretched.
-    Inhibited,
-    /// Neither.
-    Balanced,
-}
-
 /// What a fired rule contributes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Effect {
-    /// The muscle, for a muscle effect.
+    /// The muscle, for a muscle effect; `{muscle}` in a palpation rule means the palpated muscle.
     #[serde(default)]
     pub muscle: Option<String>,
     /// The state, for a muscle effect.
     #[serde(default)]
-    pub state: Option<Direction>,
+    pub state: Option<MuscleState>,
     /// The posture component, for a component effect.
     #[serde(default)]
     pub component: Option<String>,
@@ -709,8 +738,6 @@ pub struct BreakParameters {
     pub interval_min: f64,
     /// Break length, in words.
     pub duration: String,
-    /// The advice.
-    pub advice: String,
     /// Certainty.
     pub certainty: Certainty,
     /// Reference ids.
@@ -731,16 +758,20 @@ pub struct ReviewParameters {
     pub sources: Vec<String>,
 }
 
-/// A workstation or habit change that applies when its conditions hold.
+/// A change to breaks, the workstation or habits that applies when its conditions hold.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WorkstationAdvice {
+pub struct ExposureAdvice {
     /// Unique id.
     pub id: String,
-    /// The advice.
+    /// The advice, in plain words for the client.
     pub advice: String,
     /// All must hold.
     pub when: Vec<Condition>,
+    /// A break rule: it applies only when the client sits longer than the break interval
+    /// without a break, and the simulation counts it as breaks.
+    #[serde(default)]
+    pub breaks: bool,
     /// Certainty.
     pub certainty: Certainty,
     /// Reference ids.
@@ -759,8 +790,30 @@ pub struct PlanParameters {
     pub breaks: BreakParameters,
     /// Review intervals.
     pub review: ReviewParameters,
-    /// Workstation and habit advice.
-    pub workstation: Vec<WorkstationAdvice>,
+    /// The plan for a client whose outcome measures are within normal.
+    pub maintenance: MaintenanceParameters,
+    /// Break, workstation and habit advice.
+    pub advice: Vec<ExposureAdvice>,
+}
+
+/// A maintenance plan: for a client whose outcome measures are back within normal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceParameters {
+    /// The NDI total (0–50) at or below which the client counts as recovered.
+    pub ndi_at_most: f64,
+    /// Every NPRS rating given must be at or below this.
+    pub nprs_at_most: f64,
+    /// Weeks the maintenance plan runs before review.
+    pub weeks: u32,
+    /// At most this many exercises.
+    pub max_exercises: usize,
+    /// What the plan is for, in plain words.
+    pub rationale: String,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
 }
 
 /// The dynamics model's parameters (illustrative; see `dynamics.toml`).
@@ -798,4 +851,19 @@ pub struct DynamicsParameters {
     pub certainty: Certainty,
     /// Reference ids.
     pub sources: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// In a palpation rule, stands for the palpated muscle: `palpation.{muscle}.tone` in a
+/// condition and `muscle = "{muscle}"` in an effect. The rule then applies to every muscle.
+pub const MUSCLE_PLACEHOLDER: &str = "{muscle}";
+
+impl Rule {
+    /// Whether the rule is a template over muscles (a condition names `{muscle}`).
+    pub fn is_template(&self) -> bool {
+        self.when.iter().any(|c| c.fact.contains(MUSCLE_PLACEHOLDER))
+    }
 }

@@ -59,7 +59,7 @@ fn entry_key(kind: &str) -> Option<&'static str> {
         "red_flags.toml" => "category",
         "pattern.toml" => "component",
         "rules.toml" => "rule",
-        "plan.toml" => "workstation",
+        "plan.toml" => "advice",
         _ => return None,
     })
 }
@@ -260,35 +260,86 @@ impl Check<'_> {
     }
 }
 
-pub(super) fn validate(raw: &Raw, f: &Files) -> Result<(), KnowledgeError> {
-    let refs: HashSet<&str> = f.references.iter().map(|r| r.id.as_str()).collect();
-    let muscles: HashSet<&str> = f.muscles.iter().map(|m| m.id.as_str()).collect();
-    let exercises: HashSet<&str> = f.exercises.iter().map(|e| e.id.as_str()).collect();
-    let techniques: HashSet<&str> = f.techniques.iter().map(|t| t.id.as_str()).collect();
-    let components: HashSet<&str> = f.components.iter().map(|c| c.id.as_str()).collect();
-    let check = |kind: &'static str, key: &str, id: &str| Check {
-        file: raw.entry_file(kind, key, id),
-        entry: format!("{key} \"{id}\""),
-        refs: &refs,
-    };
+/// The ids every check can resolve against, and how to name an entry's file.
+struct Ids<'a> {
+    raw: &'a Raw,
+    refs: HashSet<&'a str>,
+    muscles: HashSet<&'a str>,
+    exercises: HashSet<&'a str>,
+    techniques: HashSet<&'a str>,
+    components: HashSet<&'a str>,
+}
 
+impl<'a> Ids<'a> {
+    fn new(raw: &'a Raw, f: &'a Files) -> Self {
+        Self {
+            raw,
+            refs: f.references.iter().map(|r| r.id.as_str()).collect(),
+            muscles: f.muscles.iter().map(|m| m.id.as_str()).collect(),
+            exercises: f.exercises.iter().map(|e| e.id.as_str()).collect(),
+            techniques: f.techniques.iter().map(|t| t.id.as_str()).collect(),
+            components: f.components.iter().map(|c| c.id.as_str()).collect(),
+        }
+    }
+
+    /// A check against one entry of a file made of entries.
+    fn entry(&self, kind: &'static str, key: &str, id: &str) -> Check<'_> {
+        Check { file: self.raw.entry_file(kind, key, id), entry: format!("{key} \"{id}\""), refs: &self.refs }
+    }
+
+    /// A check against a named table of a file.
+    fn table(&self, kind: &'static str, entry: &str) -> Check<'_> {
+        Check { file: self.raw.file(kind), entry: entry.into(), refs: &self.refs }
+    }
+
+    fn required<'t, T>(&self, kind: &'static str, table: &'t Option<T>, what: &str) -> Result<&'t T, KnowledgeError> {
+        table.as_ref().ok_or_else(|| err(&self.raw.file(kind), None, None, format!("missing: {what}")))
+    }
+}
+
+pub(super) fn validate(raw: &Raw, f: &Files) -> Result<(), KnowledgeError> {
+    let ids = Ids::new(raw, f);
+    references(&ids, f)?;
+    techniques(&ids, f)?;
+    muscles(&ids, f)?;
+    exercises(&ids, f)?;
+    measures(&ids, f)?;
+    red_flags(&ids, f)?;
+    regions(&ids, f)?;
+    outcomes(&ids, ids.required("outcomes.toml", &f.outcomes, "the outcome measures are required")?)?;
+    pattern(&ids, f, ids.required("pattern.toml", &f.pattern, "the [pattern] table")?)?;
+    rules(&ids, f)?;
+    plan(&ids, f, ids.required("plan.toml", &f.plan, "the plan parameters are required")?)?;
+    dynamics(&ids, ids.required("dynamics.toml", &f.dynamics, "the dynamics parameters are required")?)
+}
+
+fn references(ids: &Ids<'_>, f: &Files) -> Result<(), KnowledgeError> {
     for r in &f.references {
-        let c = check("references.toml", "reference", &r.id);
+        let c = ids.entry("references.toml", "reference", &r.id);
         c.id(&r.id)?;
         c.text("citation", &r.citation)?;
     }
+    Ok(())
+}
+
+fn techniques(ids: &Ids<'_>, f: &Files) -> Result<(), KnowledgeError> {
     for t in &f.techniques {
-        let c = check("massage.toml", "technique", &t.id);
+        let c = ids.entry("massage.toml", "technique", &t.id);
         c.id(&t.id)?;
         c.text("description", &t.description)?;
         c.sources("sources", &t.sources)?;
     }
+    Ok(())
+}
+
+fn muscles(ids: &Ids<'_>, f: &Files) -> Result<(), KnowledgeError> {
     for m in &f.muscles {
-        let c = check("muscles.toml", "muscle", &m.id);
+        let c = ids.entry("muscles.toml", "muscle", &m.id);
         c.id(&m.id)?;
+        c.text("plain_name", &m.plain_name)?;
         c.sources("sources", &m.sources)?;
         for (i, t) in m.massage.iter().enumerate() {
-            c.known(&format!("massage[{i}]"), "massage technique", t, &techniques)?;
+            c.known(&format!("massage[{i}]"), "massage technique", t, &ids.techniques)?;
         }
         for (field, list, purposes) in [
             ("stretches", &m.stretches, &[Purpose::Release, Purpose::Lengthen, Purpose::Mobilise][..]),
@@ -305,8 +356,12 @@ pub(super) fn validate(raw: &Raw, f: &Files) -> Result<(), KnowledgeError> {
             }
         }
     }
+    Ok(())
+}
+
+fn exercises(ids: &Ids<'_>, f: &Files) -> Result<(), KnowledgeError> {
     for e in &f.exercises {
-        let c = check("exercises.toml", "exercise", &e.id);
+        let c = ids.entry("exercises.toml", "exercise", &e.id);
         c.id(&e.id)?;
         c.sources("sources", &e.sources)?;
         c.text("dosage", &e.dosage)?;
@@ -314,7 +369,7 @@ pub(super) fn validate(raw: &Raw, f: &Files) -> Result<(), KnowledgeError> {
             return Err(c.fail("targets", "needs at least one muscle"));
         }
         for (i, t) in e.targets.iter().enumerate() {
-            c.known(&format!("targets[{i}]"), "muscle", t, &muscles)?;
+            c.known(&format!("targets[{i}]"), "muscle", t, &ids.muscles)?;
         }
         if e.instructions.is_empty() {
             return Err(c.fail("instructions", "needs at least one step for the client"));
@@ -326,8 +381,12 @@ pub(super) fn validate(raw: &Raw, f: &Files) -> Result<(), KnowledgeError> {
             return Err(c.fail("minutes_per_session", "must be between 0 and 120"));
         }
     }
+    Ok(())
+}
+
+fn measures(ids: &Ids<'_>, f: &Files) -> Result<(), KnowledgeError> {
     for m in &f.measures {
-        let c = check("measures.toml", "measure", &m.id);
+        let c = ids.entry("measures.toml", "measure", &m.id);
         c.id(&m.id)?;
         c.sources("sources", &m.sources)?;
         if m.kind == MeasureKind::Proxy && m.proxy_for.as_deref().is_none_or(|s| s.trim().is_empty()) {
@@ -357,18 +416,30 @@ pub(super) fn validate(raw: &Raw, f: &Files) -> Result<(), KnowledgeError> {
             return Err(c.fail("norm_low", "is above norm_high"));
         }
     }
+    Ok(())
+}
+
+fn red_flags(ids: &Ids<'_>, f: &Files) -> Result<(), KnowledgeError> {
     let mut flag_ids = HashSet::new();
     for cat in &f.red_flag_categories {
-        let c = check("red_flags.toml", "category", &cat.id);
+        let c = ids.entry("red_flags.toml", "category", &cat.id);
         c.id(&cat.id)?;
         c.sources("sources", &cat.sources)?;
         c.text("advice", &cat.advice)?;
+        if let Some(long) = &cat.long_standing {
+            c.text("long_standing.advice", &long.advice)?;
+            if long.action < cat.action {
+                return Err(c.fail("long_standing.action", "a long-standing item cannot be more urgent than a new one"));
+            }
+        }
         if cat.item.is_empty() {
             return Err(c.fail("item", "needs at least one question"));
         }
         for item in &cat.item {
-            let ic =
-                Check { entry: format!("category \"{}\" item \"{}\"", cat.id, item.id), ..check("red_flags.toml", "category", &cat.id) };
+            let ic = Check {
+                entry: format!("category \"{}\" item \"{}\"", cat.id, item.id),
+                ..ids.entry("red_flags.toml", "category", &cat.id)
+            };
             ic.id(&item.id)?;
             ic.text("question", &item.question)?;
             if !flag_ids.insert(item.id.as_str()) {
@@ -376,63 +447,82 @@ pub(super) fn validate(raw: &Raw, f: &Files) -> Result<(), KnowledgeError> {
             }
         }
     }
+    Ok(())
+}
+
+fn regions(ids: &Ids<'_>, f: &Files) -> Result<(), KnowledgeError> {
     for r in &f.regions {
-        let c = check("symptoms.toml", "region", &r.id);
+        let c = ids.entry("symptoms.toml", "region", &r.id);
         c.id(&r.id)?;
         c.sources("sources", &r.sources)?;
         for (i, m) in r.muscular.iter().enumerate() {
-            c.known(&format!("muscular[{i}].muscle"), "muscle", &m.muscle, &muscles)?;
+            c.known(&format!("muscular[{i}].muscle"), "muscle", &m.muscle, &ids.muscles)?;
             c.sources(&format!("muscular[{i}].sources"), &m.sources)?;
         }
         for (i, n) in r.non_muscular.iter().enumerate() {
             c.sources(&format!("non_muscular[{i}].sources"), &n.sources)?;
         }
     }
-    let outcomes = f
-        .outcomes
-        .as_ref()
-        .ok_or_else(|| err(&raw.file("outcomes.toml"), None, None, "missing: the outcome measures are required".into()))?;
-    {
-        let c = Check { file: raw.file("outcomes.toml"), entry: "[ndi]".into(), refs: &refs };
-        c.sources("sources", &outcomes.ndi.sources)?;
-        if outcomes.ndi.items.len() != 10 {
-            return Err(c.fail("items", format!("the NDI has 10 items, found {}", outcomes.ndi.items.len())));
-        }
-        if outcomes.ndi.bands.windows(2).any(|w| w[0].upto >= w[1].upto) {
-            return Err(c.fail("bands", "must be in ascending order of upto"));
-        }
-        let c = Check { entry: "[nprs]".into(), ..c };
-        c.sources("sources", &outcomes.nprs.sources)?;
-        let c = Check { entry: "[psfs]".into(), ..c };
-        c.sources("sources", &outcomes.psfs.sources)?;
+    Ok(())
+}
+
+fn outcomes(ids: &Ids<'_>, outcomes: &Outcomes) -> Result<(), KnowledgeError> {
+    let c = ids.table("outcomes.toml", "[ndi]");
+    c.sources("sources", &outcomes.ndi.sources)?;
+    if outcomes.ndi.items.len() != 10 {
+        return Err(c.fail("items", format!("the NDI has 10 items, found {}", outcomes.ndi.items.len())));
     }
+    if outcomes.ndi.bands.windows(2).any(|w| w[0].upto >= w[1].upto) {
+        return Err(c.fail("bands", "must be in ascending order of upto"));
+    }
+    if outcomes.ndi.max_missing >= outcomes.ndi.items.len() {
+        return Err(c.fail("max_missing", "must leave at least one item answered"));
+    }
+    ids.table("outcomes.toml", "[nprs]").sources("sources", &outcomes.nprs.sources)?;
+    let c = ids.table("outcomes.toml", "[psfs]");
+    c.sources("sources", &outcomes.psfs.sources)?;
+    if !(1..=5).contains(&outcomes.psfs.recommended_items) {
+        return Err(c.fail("recommended_items", "must be between 1 and 5"));
+    }
+    Ok(())
+}
+
+fn pattern(ids: &Ids<'_>, f: &Files, pattern: &Pattern) -> Result<(), KnowledgeError> {
     for comp in &f.components {
-        let c = check("pattern.toml", "component", &comp.id);
+        let c = ids.entry("pattern.toml", "component", &comp.id);
         c.id(&comp.id)?;
         c.sources("sources", &comp.sources)?;
     }
-    let pattern = f.pattern.as_ref().ok_or_else(|| err(&raw.file("pattern.toml"), None, None, "missing the [pattern] table".into()))?;
-    {
-        let c = Check { file: raw.file("pattern.toml"), entry: "[pattern]".into(), refs: &refs };
-        c.sources("sources", &pattern.sources)?;
-        for (i, m) in pattern.overactive.iter().enumerate() {
-            c.known(&format!("overactive[{i}]"), "muscle", m, &muscles)?;
-        }
-        for (i, m) in pattern.inhibited.iter().enumerate() {
-            c.known(&format!("inhibited[{i}]"), "muscle", m, &muscles)?;
-        }
-        for (i, m) in pattern.components.iter().enumerate() {
-            c.known(&format!("components[{i}]"), "component", m, &components)?;
-        }
+    let c = ids.table("pattern.toml", "[pattern]");
+    c.sources("sources", &pattern.sources)?;
+    for (i, m) in pattern.overactive.iter().enumerate() {
+        c.known(&format!("overactive[{i}]"), "muscle", m, &ids.muscles)?;
     }
+    for (i, m) in pattern.inhibited.iter().enumerate() {
+        c.known(&format!("inhibited[{i}]"), "muscle", m, &ids.muscles)?;
+    }
+    for (i, m) in pattern.components.iter().enumerate() {
+        c.known(&format!("components[{i}]"), "component", m, &ids.components)?;
+    }
+    if pattern.min_findings == 0 {
+        return Err(c.fail("min_findings", "must be at least 1"));
+    }
+    if !(pattern.min_share > 0.0 && pattern.min_share <= 1.0) {
+        return Err(c.fail("min_share", "must be in (0, 1]"));
+    }
+    Ok(())
+}
+
+fn rules(ids: &Ids<'_>, f: &Files) -> Result<(), KnowledgeError> {
     for rule in &f.rules {
-        let c = check("rules.toml", "rule", &rule.id);
+        let c = ids.entry("rules.toml", "rule", &rule.id);
         c.id(&rule.id)?;
         c.sources("sources", &rule.sources)?;
         if rule.when.is_empty() {
             return Err(c.fail("when", "needs at least one condition"));
         }
         conditions(&c, "when", &rule.when, f)?;
+        let templated = rule.is_template();
         if rule.then.is_empty() {
             return Err(c.fail("then", "needs at least one effect"));
         }
@@ -442,78 +532,80 @@ pub(super) fn validate(raw: &Raw, f: &Files) -> Result<(), KnowledgeError> {
                 return Err(c.fail(&format!("{field}.weight"), "must be in (0, 1]"));
             }
             match (&e.muscle, &e.state, &e.component) {
-                (Some(m), Some(_), None) => c.known(&format!("{field}.muscle"), "muscle", m, &muscles)?,
-                (None, None, Some(comp)) => c.known(&format!("{field}.component"), "component", comp, &components)?,
+                (Some(m), Some(_), None) if m == MUSCLE_PLACEHOLDER && templated => {}
+                (Some(m), Some(_), None) if m == MUSCLE_PLACEHOLDER => {
+                    return Err(c.fail(&format!("{field}.muscle"), "{muscle} needs a palpation fact with {muscle} in the conditions"));
+                }
+                (Some(m), Some(_), None) => c.known(&format!("{field}.muscle"), "muscle", m, &ids.muscles)?,
+                (None, None, Some(comp)) => c.known(&format!("{field}.component"), "component", comp, &ids.components)?,
                 _ => return Err(c.fail(&field, "an effect is either { muscle, state, weight } or { component, weight }")),
             }
         }
     }
-    let plan =
-        f.plan.as_ref().ok_or_else(|| err(&raw.file("plan.toml"), None, None, "missing: the plan parameters are required".into()))?;
-    {
-        let file = raw.file("plan.toml");
-        let c = Check { file: file.clone(), entry: "[massage]".into(), refs: &refs };
-        c.sources("sources", &plan.massage.sources)?;
-        let c = Check { entry: "[breaks]".into(), ..c };
-        c.sources("sources", &plan.breaks.sources)?;
-        let c = Check { entry: "[review]".into(), ..c };
-        c.sources("sources", &plan.review.sources)?;
-        let mut last = 0;
-        for p in &plan.phase {
-            let c = Check { file: file.clone(), entry: format!("phase \"{}\"", p.id), refs: &refs };
-            c.id(&p.id)?;
-            c.sources("sources", &p.sources)?;
-            if p.first_week <= last || p.last_week < p.first_week {
-                return Err(c.fail("first_week", "phases must follow each other in time without overlap"));
-            }
-            last = p.last_week;
-            if p.max_exercises == 0 || p.max_exercises > 5 {
-                return Err(c.fail("max_exercises", "must be between 1 and 5"));
-            }
-            for (i, e) in p.always.iter().enumerate() {
-                c.known(&format!("always[{i}]"), "exercise", e, &exercises)?;
-            }
+    Ok(())
+}
+
+fn plan(ids: &Ids<'_>, f: &Files, plan: &PlanParameters) -> Result<(), KnowledgeError> {
+    ids.table("plan.toml", "[massage]").sources("sources", &plan.massage.sources)?;
+    ids.table("plan.toml", "[breaks]").sources("sources", &plan.breaks.sources)?;
+    ids.table("plan.toml", "[review]").sources("sources", &plan.review.sources)?;
+    let c = ids.table("plan.toml", "[maintenance]");
+    c.sources("sources", &plan.maintenance.sources)?;
+    if plan.maintenance.max_exercises == 0 || plan.maintenance.max_exercises > 5 {
+        return Err(c.fail("max_exercises", "must be between 1 and 5"));
+    }
+    let mut last = 0;
+    for p in &plan.phase {
+        let c = ids.table("plan.toml", &format!("phase \"{}\"", p.id));
+        c.id(&p.id)?;
+        c.sources("sources", &p.sources)?;
+        if p.first_week <= last || p.last_week < p.first_week {
+            return Err(c.fail("first_week", "phases must follow each other in time without overlap"));
         }
-        if plan.phase.is_empty() {
-            return Err(err(&file, None, Some("phase"), "needs at least one phase".into()));
+        last = p.last_week;
+        if p.max_exercises == 0 || p.max_exercises > 5 {
+            return Err(c.fail("max_exercises", "must be between 1 and 5"));
         }
-        for w in &plan.workstation {
-            let c =
-                Check { file: raw.entry_file("plan.toml", "workstation", &w.id), entry: format!("workstation \"{}\"", w.id), refs: &refs };
-            c.id(&w.id)?;
-            c.sources("sources", &w.sources)?;
-            conditions(&c, "when", &w.when, f)?;
+        for (i, e) in p.always.iter().enumerate() {
+            c.known(&format!("always[{i}]"), "exercise", e, &ids.exercises)?;
         }
     }
-    let dynamics = f
-        .dynamics
-        .as_ref()
-        .ok_or_else(|| err(&raw.file("dynamics.toml"), None, None, "missing: the dynamics parameters are required".into()))?;
-    {
-        let c = Check { file: raw.file("dynamics.toml"), entry: "dynamics".into(), refs: &refs };
-        c.sources("sources", &dynamics.sources)?;
-        for (field, v) in [
-            ("exposure_gain", dynamics.exposure_gain),
-            ("sitting_gain", dynamics.sitting_gain),
-            ("recruitment_gain", dynamics.recruitment_gain),
-            ("baseline_task_hours", dynamics.baseline_task_hours),
-            ("break_relief", dynamics.break_relief),
-            ("massage_effect", dynamics.massage_effect),
-            ("exercise_effect", dynamics.exercise_effect),
-            ("recovery_rate", dynamics.recovery_rate),
-            ("adaptation_days", dynamics.adaptation_days),
-            ("detraining_days", dynamics.detraining_days),
-            ("balanced_below", dynamics.balanced_below),
-        ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(c.fail(field, "must be a finite number ≥ 0"));
-            }
+    if plan.phase.is_empty() {
+        return Err(err(&ids.raw.file("plan.toml"), None, Some("phase"), "needs at least one phase".into()));
+    }
+    for w in &plan.advice {
+        let c = ids.entry("plan.toml", "advice", &w.id);
+        c.id(&w.id)?;
+        c.sources("sources", &w.sources)?;
+        conditions(&c, "when", &w.when, f)?;
+    }
+    Ok(())
+}
+
+fn dynamics(ids: &Ids<'_>, dynamics: &DynamicsParameters) -> Result<(), KnowledgeError> {
+    let c = ids.table("dynamics.toml", "dynamics");
+    c.sources("sources", &dynamics.sources)?;
+    for (field, v) in [
+        ("exposure_gain", dynamics.exposure_gain),
+        ("sitting_gain", dynamics.sitting_gain),
+        ("recruitment_gain", dynamics.recruitment_gain),
+        ("baseline_task_hours", dynamics.baseline_task_hours),
+        ("break_relief", dynamics.break_relief),
+        ("massage_effect", dynamics.massage_effect),
+        ("exercise_effect", dynamics.exercise_effect),
+        ("recovery_rate", dynamics.recovery_rate),
+        ("adaptation_days", dynamics.adaptation_days),
+        ("detraining_days", dynamics.detraining_days),
+        ("balanced_below", dynamics.balanced_below),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(c.fail(field, "must be a finite number ≥ 0"));
         }
-        for (m, v) in &dynamics.susceptibility {
-            c.known(&format!("susceptibility.{m}"), "muscle", m, &muscles)?;
-            if !(v.is_finite() && *v >= 0.0) {
-                return Err(c.fail(&format!("susceptibility.{m}"), "must be a finite number ≥ 0"));
-            }
+    }
+    for (m, v) in &dynamics.susceptibility {
+        c.known(&format!("susceptibility.{m}"), "muscle", m, &ids.muscles)?;
+        if !(v.is_finite() && *v >= 0.0) {
+            return Err(c.fail(&format!("susceptibility.{m}"), "must be a finite number ≥ 0"));
         }
     }
     Ok(())
@@ -522,8 +614,12 @@ pub(super) fn validate(raw: &Raw, f: &Files) -> Result<(), KnowledgeError> {
 fn conditions(c: &Check<'_>, field: &str, conds: &[Condition], f: &Files) -> Result<(), KnowledgeError> {
     for (i, cond) in conds.iter().enumerate() {
         let field = format!("{field}[{i}]");
-        let Some(measure) = facts::known(&cond.fact, |m| f.measures.iter().any(|x| x.id == m), |r| f.regions.iter().any(|x| x.id == r))
-        else {
+        let Some(measure) = facts::known(
+            &cond.fact,
+            |m| f.measures.iter().any(|x| x.id == m),
+            |r| f.regions.iter().any(|x| x.id == r),
+            |m| m == MUSCLE_PLACEHOLDER || f.muscles.iter().any(|x| x.id == m),
+        ) else {
             return Err(
                 c.fail(&format!("{field}.fact"), format!("unknown fact \"{}\"; see the list of facts in knowledge/SCHEMA.md", cond.fact))
             );

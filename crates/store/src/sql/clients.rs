@@ -1,0 +1,248 @@
+//! Client records: their SQL (create, read, list with search and paging, update, link a client
+//! account), row types, the list filter and input checks.
+//!
+//! Lists filter by who may see a client (`ClientQuery::visible_to`) because the web layer asks
+//! for that, but deciding who may ask is still the web layer's. Export and erasure of a whole
+//! record are in `export.rs`.
+
+use crate::ids::parse_id;
+use crate::{Client, ClientQuery, ListedClient, StoreError, Timestamp};
+
+macro_rules! client_cols {
+    () => {
+        "id, owner_id, display_name, reference, shared_with_clinic, user_id, created_at, updated_at"
+    };
+}
+/// The `WHERE` of a [`ClientQuery`]: `$1` the practitioner it is visible to, `$2` the search
+/// pattern (both may be NULL).
+macro_rules! client_filter {
+    () => {
+        concat!(
+            "WHERE ($1 IS NULL OR owner_id = $1 OR shared_with_clinic = TRUE) ",
+            "AND ($2 IS NULL OR lower(display_name) LIKE $2 ESCAPE '\\' ",
+            "OR lower(COALESCE(reference, '')) LIKE $2 ESCAPE '\\') "
+        )
+    };
+}
+pub(crate) use {client_cols, client_filter};
+
+/// The `LIKE` pattern of a client query's search, `None` when it is blank.
+pub(crate) fn search_pattern(query: &ClientQuery) -> Option<String> {
+    query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(like_pattern)
+}
+
+/// `%text%` for a case-insensitive `LIKE … ESCAPE '\'`.
+pub(crate) fn like_pattern(search: &str) -> String {
+    let mut out = String::from("%");
+    for c in search.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+pub(crate) fn check_client_name(name: &str) -> Result<(), StoreError> {
+    super::non_empty("client name", name)
+}
+
+/// A client row; its fields are visible to the other aggregates' joins (`assessments.rs`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClientRow {
+    pub(super) id: String,
+    pub(super) owner_id: String,
+    pub(super) display_name: String,
+    pub(super) reference: Option<String>,
+    pub(super) shared_with_clinic: bool,
+    pub(super) user_id: Option<String>,
+    pub(super) created_at: i64,
+    pub(super) updated_at: i64,
+}
+
+impl TryFrom<ClientRow> for Client {
+    type Error = StoreError;
+    fn try_from(row: ClientRow) -> Result<Self, StoreError> {
+        Ok(Client {
+            id: parse_id(&row.id)?,
+            owner: parse_id(&row.owner_id)?,
+            display_name: row.display_name,
+            reference: row.reference,
+            shared_with_clinic: row.shared_with_clinic,
+            user: row.user_id.as_deref().map(parse_id).transpose()?,
+            created_at: Timestamp(row.created_at),
+            updated_at: Timestamp(row.updated_at),
+        })
+    }
+}
+
+/// A client row with its owner's display name.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ListedClientRow {
+    #[sqlx(flatten)]
+    client: ClientRow,
+    owner_name: String,
+    pub(crate) total: i64,
+}
+
+impl TryFrom<ListedClientRow> for ListedClient {
+    type Error = StoreError;
+    fn try_from(row: ListedClientRow) -> Result<Self, StoreError> {
+        Ok(ListedClient { client: row.client.try_into()?, owner_name: row.owner_name })
+    }
+}
+
+/// Writes the client functions for one store type.
+macro_rules! queries {
+    ($store:ty) => {
+        use $crate::sql::clients::{ClientRow, ListedClientRow, check_client_name, client_cols, client_filter, search_pattern};
+        use $crate::sql::users::{UserRow, check_new_user, user_cols};
+
+        pub(crate) async fn create_client(db: &$store, new: NewClient) -> Result<Client, StoreError> {
+            check_client_name(&new.display_name)?;
+            let now = Timestamp::now().0;
+            let row: ClientRow = sqlx::query_as(concat!(
+                "INSERT INTO clients (id, owner_id, display_name, reference, shared_with_clinic, user_id, created_at, updated_at) ",
+                "VALUES ($1, $2, $3, $4, $5, NULL, $6, $6) RETURNING ",
+                client_cols!()
+            ))
+            .bind(ClientId::new().to_string())
+            .bind(new.owner.to_string())
+            .bind(new.display_name.trim())
+            .bind(new.reference.as_deref().map(str::trim).filter(|r| !r.is_empty()))
+            .bind(new.shared_with_clinic)
+            .bind(now)
+            .fetch_one(&db.pool)
+            .await?;
+            row.try_into()
+        }
+
+        pub(crate) async fn client(db: &$store, id: ClientId) -> Result<Client, StoreError> {
+            let row: Option<ClientRow> = sqlx::query_as(concat!("SELECT ", client_cols!(), " FROM clients WHERE id = $1"))
+                .bind(id.to_string())
+                .fetch_optional(&db.pool)
+                .await?;
+            row.ok_or(StoreError::NotFound)?.try_into()
+        }
+
+        pub(crate) async fn client_for_user(db: &$store, user: UserId) -> Result<Option<Client>, StoreError> {
+            let row: Option<ClientRow> = sqlx::query_as(concat!("SELECT ", client_cols!(), " FROM clients WHERE user_id = $1"))
+                .bind(user.to_string())
+                .fetch_optional(&db.pool)
+                .await?;
+            row.map(Client::try_from).transpose()
+        }
+
+        pub(crate) async fn clients(db: &$store, query: &ClientQuery) -> Result<Vec<Client>, StoreError> {
+            let rows: Vec<ClientRow> = sqlx::query_as(concat!(
+                "SELECT ",
+                client_cols!(),
+                " FROM clients ",
+                client_filter!(),
+                "ORDER BY lower(display_name), id LIMIT $3 OFFSET $4"
+            ))
+            .bind(query.visible_to.map(|u| u.to_string()))
+            .bind(search_pattern(query))
+            // SQLite refuses `LIMIT NULL`, so "no limit" is a bound larger than any table.
+            .bind(query.limit.unwrap_or(i64::MAX))
+            .bind(query.offset.max(0))
+            .fetch_all(&db.pool)
+            .await?;
+            $crate::sql::convert(rows)
+        }
+
+        pub(crate) async fn listed_clients(db: &$store, query: &ClientQuery) -> Result<ClientPage, StoreError> {
+            // The page, its owners' names and the total in one round trip: the count is an
+            // uncorrelated subquery, evaluated once. The inner query keeps the filter's
+            // bare column names unambiguous.
+            let rows: Vec<ListedClientRow> = sqlx::query_as(concat!(
+                "SELECT c.id, c.owner_id, c.display_name, c.reference, c.shared_with_clinic, c.user_id, c.created_at, ",
+                "c.updated_at, COALESCE(u.display_name, '') AS owner_name, ",
+                "(SELECT COUNT(*) FROM clients ",
+                client_filter!(),
+                ") AS total ",
+                "FROM (SELECT ",
+                client_cols!(),
+                " FROM clients ",
+                client_filter!(),
+                "ORDER BY lower(display_name), id LIMIT $3 OFFSET $4) c ",
+                "LEFT JOIN users u ON u.id = c.owner_id ORDER BY lower(c.display_name), c.id"
+            ))
+            .bind(query.visible_to.map(|u| u.to_string()))
+            .bind(search_pattern(query))
+            .bind(query.limit.unwrap_or(i64::MAX))
+            .bind(query.offset.max(0))
+            .fetch_all(&db.pool)
+            .await?;
+            // No row, no total: count on its own (an empty list, or a page past the end).
+            let total = match rows.first() {
+                Some(row) => row.total,
+                None => count_clients(db, query).await?,
+            };
+            Ok(ClientPage { clients: $crate::sql::convert(rows)?, total })
+        }
+
+        pub(crate) async fn count_clients(db: &$store, query: &ClientQuery) -> Result<i64, StoreError> {
+            Ok(sqlx::query_scalar::<_, i64>(concat!("SELECT COUNT(*) FROM clients ", client_filter!()))
+                .bind(query.visible_to.map(|u| u.to_string()))
+                .bind(search_pattern(query))
+                .fetch_one(&db.pool)
+                .await?)
+        }
+
+        pub(crate) async fn update_client(db: &$store, id: ClientId, update: ClientUpdate) -> Result<Client, StoreError> {
+            check_client_name(&update.display_name)?;
+            let row: Option<ClientRow> = sqlx::query_as(concat!(
+                "UPDATE clients SET display_name = $1, reference = $2, shared_with_clinic = $3, updated_at = $4 ",
+                "WHERE id = $5 RETURNING ",
+                client_cols!()
+            ))
+            .bind(update.display_name.trim())
+            .bind(update.reference.as_deref().map(str::trim).filter(|r| !r.is_empty()))
+            .bind(update.shared_with_clinic)
+            .bind(Timestamp::now().0)
+            .bind(id.to_string())
+            .fetch_optional(&db.pool)
+            .await?;
+            row.ok_or(StoreError::NotFound)?.try_into()
+        }
+
+        pub(crate) async fn create_client_account(db: &$store, client: ClientId, new: NewUser) -> Result<User, StoreError> {
+            check_new_user(&new)?;
+            if new.role != Role::Client {
+                return Err(StoreError::Invalid("a client account must have the client role".into()));
+            }
+            let now = Timestamp::now().0;
+            let user_id = UserId::new().to_string();
+            let mut tx = db.pool.begin().await?;
+            let row: UserRow = sqlx::query_as(concat!(
+                "INSERT INTO users (id, login, display_name, role, password_hash, disabled, created_at) ",
+                "VALUES ($1, $2, $3, $4, $5, FALSE, $6) RETURNING ",
+                user_cols!()
+            ))
+            .bind(&user_id)
+            .bind(&new.login)
+            .bind(&new.display_name)
+            .bind(new.role.as_str())
+            .bind(&new.password_hash)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let linked = sqlx::query("UPDATE clients SET user_id = $1, updated_at = $2 WHERE id = $3 AND user_id IS NULL")
+                .bind(&user_id)
+                .bind(now)
+                .bind(client.to_string())
+                .execute(&mut *tx)
+                .await?;
+            if linked.rows_affected() == 0 {
+                let exists: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM clients WHERE id = $1").bind(client.to_string()).fetch_one(&mut *tx).await?;
+                return Err(if exists == 0 { StoreError::NotFound } else { StoreError::Conflict });
+            }
+            tx.commit().await?;
+            row.try_into()
+        }
+    };
+}
+pub(crate) use queries;

@@ -1,0 +1,100 @@
+//! Photo records: their SQL, row type and columns. The bytes go through the crate's
+//! `photos.rs` (`PhotoDir`), which names each file by its content hash.
+//!
+//! Decoding, orientation and landmark detection are not here: the store keeps the bytes it is
+//! given, checking only that they are not empty and that the media type is one it accepts.
+
+use crate::ids::parse_id;
+use crate::{Photo, StoreError, Timestamp, View};
+
+macro_rules! photo_cols {
+    () => {
+        "id, assessment_id, content_hash, rel_path, media_type, view, byte_len, created_at"
+    };
+}
+pub(crate) use photo_cols;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PhotoRow {
+    id: String,
+    assessment_id: String,
+    content_hash: String,
+    rel_path: String,
+    media_type: String,
+    view: String,
+    byte_len: i64,
+    created_at: i64,
+}
+
+impl TryFrom<PhotoRow> for Photo {
+    type Error = StoreError;
+    fn try_from(row: PhotoRow) -> Result<Self, StoreError> {
+        Ok(Photo {
+            id: parse_id(&row.id)?,
+            assessment: parse_id(&row.assessment_id)?,
+            content_hash: row.content_hash,
+            rel_path: row.rel_path,
+            media_type: row.media_type,
+            view: View::parse(&row.view).ok_or_else(|| StoreError::Invalid(format!("photo {}: unknown view {:?}", row.id, row.view)))?,
+            byte_len: row.byte_len,
+            created_at: Timestamp(row.created_at),
+        })
+    }
+}
+
+/// Writes the photo functions for one store type.
+macro_rules! queries {
+    ($store:ty) => {
+        use $crate::sql::photos::{PhotoRow, photo_cols};
+
+        pub(crate) async fn add_photo(db: &$store, new: NewPhoto) -> Result<Photo, StoreError> {
+            if new.bytes.is_empty() {
+                return Err(StoreError::Invalid("photo is empty".into()));
+            }
+            // The assessment must exist before a file is written for it.
+            super::assessments::assessment(db, new.assessment).await?;
+            let stored = db.photos.write(&new.bytes, &new.media_type).await?;
+            let byte_len = i64::try_from(new.bytes.len()).map_err(|_| StoreError::Invalid("photo too large".into()))?;
+            let row: PhotoRow = sqlx::query_as(concat!(
+                "INSERT INTO photos (id, assessment_id, content_hash, rel_path, media_type, view, byte_len, created_at) ",
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
+                photo_cols!()
+            ))
+            .bind(PhotoId::new().to_string())
+            .bind(new.assessment.to_string())
+            .bind(&stored.content_hash)
+            .bind(&stored.rel_path)
+            .bind(&new.media_type)
+            .bind(new.view.as_str())
+            .bind(byte_len)
+            .bind(Timestamp::now().0)
+            .fetch_one(&db.pool)
+            .await?;
+            row.try_into()
+        }
+
+        pub(crate) async fn photo(db: &$store, id: PhotoId) -> Result<Photo, StoreError> {
+            let row: Option<PhotoRow> = sqlx::query_as(concat!("SELECT ", photo_cols!(), " FROM photos WHERE id = $1"))
+                .bind(id.to_string())
+                .fetch_optional(&db.pool)
+                .await?;
+            row.ok_or(StoreError::NotFound)?.try_into()
+        }
+
+        pub(crate) async fn photo_bytes(db: &$store, id: PhotoId) -> Result<(Photo, Vec<u8>), StoreError> {
+            let photo = photo(db, id).await?;
+            let bytes = db.photos.read(&photo.rel_path).await?;
+            Ok((photo, bytes))
+        }
+
+        pub(crate) async fn photos_for(db: &$store, assessment: AssessmentId) -> Result<Vec<Photo>, StoreError> {
+            let rows: Vec<PhotoRow> =
+                sqlx::query_as(concat!("SELECT ", photo_cols!(), " FROM photos WHERE assessment_id = $1 ORDER BY created_at, id"))
+                    .bind(assessment.to_string())
+                    .fetch_all(&db.pool)
+                    .await?;
+            $crate::sql::convert(rows)
+        }
+    };
+}
+pub(crate) use queries;

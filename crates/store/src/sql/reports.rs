@@ -1,0 +1,164 @@
+//! Derived reports and plans: their SQL, row types and columns, and the report stamp the
+//! report page's cache is keyed by.
+//!
+//! Reports are only ever added (the newest wins); a plan keeps the engine's version beside the
+//! therapist's edit. The first report and plan are written by completion (`assessments.rs`).
+
+use crate::ids::parse_id;
+use crate::sql::from_json;
+use crate::{Plan, Report, StoreError, Timestamp};
+
+macro_rules! report_cols {
+    () => {
+        "id, assessment_id, report_json, engine_version, created_at"
+    };
+}
+macro_rules! plan_cols {
+    () => {
+        "id, assessment_id, engine_plan_json, edited_plan_json, edited_by, edited_at, created_at"
+    };
+}
+pub(crate) use {plan_cols, report_cols};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReportRow {
+    id: String,
+    assessment_id: String,
+    report_json: String,
+    engine_version: String,
+    created_at: i64,
+}
+
+impl TryFrom<ReportRow> for Report {
+    type Error = StoreError;
+    fn try_from(row: ReportRow) -> Result<Self, StoreError> {
+        Ok(Report {
+            id: parse_id(&row.id)?,
+            assessment: parse_id(&row.assessment_id)?,
+            report: from_json(&row.report_json)?,
+            engine_version: row.engine_version,
+            created_at: Timestamp(row.created_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PlanRow {
+    id: String,
+    assessment_id: String,
+    engine_plan_json: String,
+    edited_plan_json: Option<String>,
+    edited_by: Option<String>,
+    edited_at: Option<i64>,
+    created_at: i64,
+}
+
+impl TryFrom<PlanRow> for Plan {
+    type Error = StoreError;
+    fn try_from(row: PlanRow) -> Result<Self, StoreError> {
+        Ok(Plan {
+            id: parse_id(&row.id)?,
+            assessment: parse_id(&row.assessment_id)?,
+            engine_plan: from_json(&row.engine_plan_json)?,
+            edited_plan: row.edited_plan_json.as_deref().map(from_json).transpose()?,
+            edited_by: row.edited_by.as_deref().map(parse_id).transpose()?,
+            edited_at: row.edited_at.map(Timestamp),
+            created_at: Timestamp(row.created_at),
+        })
+    }
+}
+
+/// Writes the report and plan functions for one store type.
+macro_rules! queries {
+    ($store:ty) => {
+        use $crate::sql::reports::{PlanRow, ReportRow, plan_cols, report_cols};
+        use $crate::sql::to_json;
+
+        pub(crate) async fn save_report(
+            db: &$store,
+            assessment: AssessmentId,
+            report: serde_json::Value,
+            engine_version: &str,
+        ) -> Result<Report, StoreError> {
+            let row: ReportRow = sqlx::query_as(concat!(
+                "INSERT INTO reports (id, assessment_id, report_json, engine_version, created_at) ",
+                "VALUES ($1, $2, $3, $4, $5) RETURNING ",
+                report_cols!()
+            ))
+            .bind(ReportId::new().to_string())
+            .bind(assessment.to_string())
+            .bind(to_json(&report)?)
+            .bind(engine_version)
+            .bind(Timestamp::now().0)
+            .fetch_one(&db.pool)
+            .await?;
+            row.try_into()
+        }
+
+        pub(crate) async fn latest_report(db: &$store, assessment: AssessmentId) -> Result<Option<Report>, StoreError> {
+            let row: Option<ReportRow> = sqlx::query_as(concat!(
+                "SELECT ",
+                report_cols!(),
+                " FROM reports WHERE assessment_id = $1 ",
+                "ORDER BY created_at DESC, id DESC LIMIT 1"
+            ))
+            .bind(assessment.to_string())
+            .fetch_optional(&db.pool)
+            .await?;
+            row.map(Report::try_from).transpose()
+        }
+
+        pub(crate) async fn report_stamp(db: &$store, assessment: AssessmentId) -> Result<Option<ReportStamp>, StoreError> {
+            let row: Option<(String, i64, i64, Option<String>, Option<i64>)> = sqlx::query_as(concat!(
+                "SELECT r.id, ",
+                "(SELECT COUNT(*) FROM landmark_sets l WHERE l.assessment_id = $1), ",
+                "(SELECT COUNT(*) FROM photos p WHERE p.assessment_id = $1), ",
+                "(SELECT edited_by FROM plans WHERE assessment_id = $1), ",
+                "(SELECT edited_at FROM plans WHERE assessment_id = $1) ",
+                "FROM reports r WHERE r.assessment_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT 1"
+            ))
+            .bind(assessment.to_string())
+            .fetch_optional(&db.pool)
+            .await?;
+            row.map(|(report, landmark_sets, photos, edited_by, edited_at)| {
+                Ok(ReportStamp {
+                    report: $crate::ids::parse_id(&report)?,
+                    landmark_sets,
+                    photos,
+                    plan_edited_by: edited_by.as_deref().map($crate::ids::parse_id).transpose()?,
+                    plan_edited_at: edited_at.map(Timestamp),
+                })
+            })
+            .transpose()
+        }
+
+        pub(crate) async fn plan_for(db: &$store, assessment: AssessmentId) -> Result<Option<Plan>, StoreError> {
+            let row: Option<PlanRow> = sqlx::query_as(concat!("SELECT ", plan_cols!(), " FROM plans WHERE assessment_id = $1"))
+                .bind(assessment.to_string())
+                .fetch_optional(&db.pool)
+                .await?;
+            row.map(Plan::try_from).transpose()
+        }
+
+        pub(crate) async fn edit_plan(
+            db: &$store,
+            assessment: AssessmentId,
+            edited: serde_json::Value,
+            editor: UserId,
+        ) -> Result<Plan, StoreError> {
+            let row: Option<PlanRow> = sqlx::query_as(concat!(
+                "UPDATE plans SET edited_plan_json = $1, edited_by = $2, edited_at = $3 ",
+                "WHERE assessment_id = $4 RETURNING ",
+                plan_cols!()
+            ))
+            .bind(to_json(&edited)?)
+            .bind(editor.to_string())
+            .bind(Timestamp::now().0)
+            .bind(assessment.to_string())
+            .fetch_optional(&db.pool)
+            .await?;
+            row.ok_or(StoreError::NotFound)?.try_into()
+        }
+    };
+}
+pub(crate) use queries;
