@@ -265,181 +265,222 @@ fn run(cli: Cli) -> Result<(), Failure> {
         None => Engine::embedded(),
     }
     .map_err(anyhow::Error::from)?;
-
     match cli.command {
         Command::Assess { intake, landmarks, photo, model, posture, format, audience } => {
-            let (name, parsed) = read_intake(&intake)?;
-            let mut sets = Vec::new();
-            if !photo.is_empty() {
-                let estimator = tonus_pose::PoseEstimator::new(model.kind()).map_err(AppError::from).map_err(anyhow::Error::from)?;
-                let opts = photos::options(posture, None);
-                for (path, result) in photos::measure_all(&estimator, &photo, &opts) {
-                    let result = result.map_err(anyhow::Error::from)?;
-                    match result.landmarks {
-                        Some(file) => sets.push((path.display().to_string(), file)),
-                        None => eprintln!("{}: no person found; the photo is not measured", path.display()),
-                    }
-                }
-            }
-            for path in &landmarks {
-                let name = path.display().to_string();
-                let text = config::read(path)?;
-                let file = tonus_app::landmarks::parse(&text, &name).map_err(AppError::from).map_err(anyhow::Error::from)?;
-                sets.push((name, file));
-            }
-            let report = engine.assess(&parsed, &name, &sets).map_err(anyhow::Error::from)?;
-            let format = format.map_or(config.assess_format.as_str(), |f| match f {
-                AssessFormat::Text => "text",
-                AssessFormat::Json => "json",
-                AssessFormat::Html => "html",
-            });
-            let out = match format {
-                "json" => serde_json::to_string_pretty(&report).context("serialising the report")? + "\n",
-                "html" => {
-                    // The HTML report carries the what-if chart at the configured adherence.
-                    let sim =
-                        engine.simulate(&parsed, &name, config.simulate_weeks, config.simulate_adherence).map_err(anyhow::Error::from)?;
-                    render::render_html(&report, audience.into(), Some(&sim))
-                }
-                _ => render::render_text(&report, audience.into()),
-            };
-            print(&out)?;
+            assess(&engine, &config, AssessArgs { intake, landmarks, photo, model, posture, format, audience })
         }
-        Command::Simulate { intake, weeks, adherence, format } => {
-            let (name, parsed) = read_intake(&intake)?;
-            let sim = engine
-                .simulate(&parsed, &name, weeks.unwrap_or(config.simulate_weeks), adherence.unwrap_or(config.simulate_adherence))
-                .map_err(anyhow::Error::from)?;
-            let format = format.map_or(config.simulate_format.as_str(), |f| match f {
-                SimulateFormat::Text => "text",
-                SimulateFormat::Json => "json",
-                SimulateFormat::Csv => "csv",
-            });
-            let out = match format {
-                "json" => serde_json::to_string_pretty(&sim).context("serialising the simulation")? + "\n",
-                "csv" => simulate::render_csv(&sim),
-                _ => simulate::render_text(&sim, engine.kb()),
-            };
-            print(&out)?;
-        }
+        Command::Simulate { intake, weeks, adherence, format } => simulate_cmd(&engine, &config, &intake, weeks, adherence, format),
         Command::Pose { photos: inputs, json, annotate, model, posture, view } => {
-            let paths = photos::expand(&inputs).map_err(anyhow::Error::from)?;
-            if paths.is_empty() {
-                let e = tonus_app::InputError::whole("PHOTO", "no JPEG, PNG or WebP photos found".into());
-                return Err(anyhow::Error::from(AppError::from(e)).into());
-            }
-            let estimator = tonus_pose::PoseEstimator::new(model.kind()).map_err(AppError::from).map_err(anyhow::Error::from)?;
-            let opts = photos::options(posture, view);
-            let several = paths.len() > 1;
-            if let Some(out) = annotate.as_ref().filter(|_| several) {
-                std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-            }
-            let mut failed = None;
-            let mut outputs = Vec::new();
-            for (path, result) in photos::measure_all(&estimator, &paths, &opts) {
-                let result = match result {
-                    Ok(r) => r,
-                    Err(e) => {
-                        eprintln!("error: {}", anyhow::Error::from(e));
-                        failed = Some(path);
-                        continue;
-                    }
-                };
-                if let Some(out) = &annotate {
-                    photos::write_annotation(&result, &engine, &photos::annotation_path(out, &path, several))?;
-                }
-                if json {
-                    outputs.push(match &result.landmarks {
-                        Some(f) => serde_json::to_value(f).context("serialising landmarks")?,
-                        None => serde_json::json!({ "file": result.file, "person_found": false }),
-                    });
-                } else {
-                    print(&(photos::summary(&result) + "\n"))?;
-                }
-            }
-            if json {
-                let v = if outputs.len() == 1 { outputs.remove(0) } else { serde_json::Value::Array(outputs) };
-                print(&(serde_json::to_string_pretty(&v).context("serialising landmarks")? + "\n"))?;
-            }
-            if let Some(path) = failed {
-                let e = tonus_app::InputError::whole(&path.display().to_string(), "could not be measured (see above)".into());
-                return Err(anyhow::Error::from(AppError::from(e)).into());
-            }
+            pose(&engine, &inputs, json, annotate.as_deref(), model, posture, view)
         }
-        Command::Progress { reports, format } => {
-            let mut parsed = Vec::new();
-            for path in &reports {
-                let text = config::read(path)?;
-                let name = path.display().to_string();
-                let r: tonus_app::report::Report = serde_json::from_str(&text)
-                    .map_err(|e| AppError::from(tonus_app::InputError::json(&name, &e)))
-                    .map_err(anyhow::Error::from)?;
-                parsed.push(r);
-            }
-            let client = parsed[0].client.name.clone();
-            if let Some(other) = parsed.iter().find(|r| r.client.name != client) {
-                let e = tonus_app::InputError::whole(
-                    "REPORT",
-                    format!("the reports are for different clients ({client} and {})", other.client.name),
-                );
-                return Err(anyhow::Error::from(AppError::from(e)).into());
-            }
-            let series = tonus_app::progress::series(&parsed, engine.kb());
-            let out = match format {
-                SimulateFormatOrHtml::Json => serde_json::to_string_pretty(&series).context("serialising the progress")? + "\n",
-                SimulateFormatOrHtml::Html => tonus_app::progress::render_html(&client, &series),
-                SimulateFormatOrHtml::Text => tonus_app::progress::render_text(&client, &series),
-            };
-            print(&out)?;
-        }
-        Command::Knowledge { action } => {
-            let kb = engine.kb();
-            let out = match action {
-                KnowledgeAction::List => {
-                    let mut s = String::new();
-                    for (kind, id, name) in kb.index() {
-                        s.push_str(&format!("{kind:<18} {id:<44} {name}\n"));
-                    }
-                    s
-                }
-                KnowledgeAction::Show { id } => match kb.show(&id) {
-                    Some(s) => s,
-                    None => {
-                        let e = tonus_app::InputError::whole(
-                            &id,
-                            "no knowledge-base entry has this id; `tonus knowledge list` shows them all".into(),
-                        );
-                        return Err(anyhow::Error::from(AppError::from(e)).into());
-                    }
-                },
-                KnowledgeAction::Export => kb.export(),
-            };
-            print(&out)?;
-        }
-        Command::Serve { web } => {
-            let config = web_config(&config, &web, false)?;
-            run_web(async move { tonus_web::serve(config).await.map_err(anyhow::Error::from) })?;
-        }
-        Command::Demo { web } => {
-            let config = web_config(&config, &web, true)?;
-            prepare_demo_dir(&config.data_dir)?;
-            let password = demo_password()?;
-            run_web(async move {
-                let summary = tonus_web::load_demo(&config, "demo", &password).await.map_err(anyhow::Error::from)?;
-                println!(
-                    "Demo clinic: {} clients, {} assessments. Log in as \"{}\" with password \"{password}\" (this run only).",
-                    summary.clients, summary.assessments, summary.login
-                );
-                tonus_web::serve(config).await.map_err(anyhow::Error::from)
-            })?;
-        }
+        Command::Progress { reports, format } => progress(&engine, &reports, format),
+        Command::Knowledge { action } => knowledge(&engine, action),
+        Command::Serve { web } => serve(&config, &web),
+        Command::Demo { web } => demo(&config, &web),
         Command::Client { web, action } => {
             let config = web_config(&config, &web, false)?;
-            records::run(action, &config).map_err(Failure::from)?;
+            records::run(action, &config).map_err(Failure::from)
         }
         Command::Config { .. } => unreachable!("handled before loading the configuration"),
     }
+}
+
+/// The arguments of `tonus assess`.
+struct AssessArgs {
+    intake: PathBuf,
+    landmarks: Vec<PathBuf>,
+    photo: Vec<PathBuf>,
+    model: photos::Model,
+    posture: photos::PostureArg,
+    format: Option<AssessFormat>,
+    audience: AudienceArg,
+}
+
+/// `tonus assess`: the report from an intake with landmark files and photos.
+fn assess(engine: &Engine, config: &Config, args: AssessArgs) -> Result<(), Failure> {
+    let (name, parsed) = read_intake(&args.intake)?;
+    let mut sets = Vec::new();
+    if !args.photo.is_empty() {
+        let estimator = tonus_pose::PoseEstimator::new(args.model.kind()).map_err(AppError::from).map_err(anyhow::Error::from)?;
+        let opts = photos::options(args.posture, None);
+        for (path, result) in photos::measure_all(&estimator, &args.photo, &opts) {
+            let result = result.map_err(anyhow::Error::from)?;
+            match result.landmarks {
+                Some(file) => sets.push((path.display().to_string(), file)),
+                None => eprintln!("{}: no person found; the photo is not measured", path.display()),
+            }
+        }
+    }
+    for path in &args.landmarks {
+        let name = path.display().to_string();
+        let text = config::read(path)?;
+        let file = tonus_app::landmarks::parse(&text, &name).map_err(AppError::from).map_err(anyhow::Error::from)?;
+        sets.push((name, file));
+    }
+    let report = engine.assess(&parsed, &name, &sets).map_err(anyhow::Error::from)?;
+    let format = args.format.map_or(config.assess_format.as_str(), |f| match f {
+        AssessFormat::Text => "text",
+        AssessFormat::Json => "json",
+        AssessFormat::Html => "html",
+    });
+    let out = match format {
+        "json" => serde_json::to_string_pretty(&report).context("serialising the report")? + "\n",
+        "html" => {
+            // The HTML report carries the what-if chart of the same assessment (photos included)
+            // at the configured adherence.
+            let sim = engine
+                .simulate_with_photos(&parsed, &name, &sets, config.simulate_weeks, config.simulate_adherence)
+                .map_err(anyhow::Error::from)?;
+            render::render_html(&report, args.audience.into(), Some(&sim))
+        }
+        _ => render::render_text(&report, args.audience.into()),
+    };
+    print(&out)
+}
+
+/// `tonus simulate`: the illustrative model with and without the plan.
+fn simulate_cmd(
+    engine: &Engine,
+    config: &Config,
+    intake: &Path,
+    weeks: Option<u32>,
+    adherence: Option<f64>,
+    format: Option<SimulateFormat>,
+) -> Result<(), Failure> {
+    let (name, parsed) = read_intake(intake)?;
+    let sim = engine
+        .simulate(&parsed, &name, weeks.unwrap_or(config.simulate_weeks), adherence.unwrap_or(config.simulate_adherence))
+        .map_err(anyhow::Error::from)?;
+    let format = format.map_or(config.simulate_format.as_str(), |f| match f {
+        SimulateFormat::Text => "text",
+        SimulateFormat::Json => "json",
+        SimulateFormat::Csv => "csv",
+    });
+    let out = match format {
+        "json" => serde_json::to_string_pretty(&sim).context("serialising the simulation")? + "\n",
+        "csv" => simulate::render_csv(&sim),
+        _ => simulate::render_text(&sim, engine.kb()),
+    };
+    print(&out)
+}
+
+/// `tonus pose`: landmarks of photos (one, several or a folder), optionally annotated.
+fn pose(
+    engine: &Engine,
+    inputs: &[PathBuf],
+    json: bool,
+    annotate: Option<&Path>,
+    model: photos::Model,
+    posture: photos::PostureArg,
+    view: Option<photos::ViewArg>,
+) -> Result<(), Failure> {
+    let paths = photos::expand(inputs).map_err(anyhow::Error::from)?;
+    if paths.is_empty() {
+        let e = tonus_app::InputError::whole("PHOTO", "no JPEG, PNG or WebP photos found".into());
+        return Err(anyhow::Error::from(AppError::from(e)).into());
+    }
+    let estimator = tonus_pose::PoseEstimator::new(model.kind()).map_err(AppError::from).map_err(anyhow::Error::from)?;
+    let opts = photos::options(posture, view);
+    let several = paths.len() > 1;
+    if let Some(out) = annotate.filter(|_| several) {
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    }
+    let mut failed = None;
+    let mut outputs = Vec::new();
+    for (path, result) in photos::measure_all(&estimator, &paths, &opts) {
+        let result = match result {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {}", anyhow::Error::from(e));
+                failed = Some(path);
+                continue;
+            }
+        };
+        if let Some(out) = annotate {
+            photos::write_annotation(&result, engine, &photos::annotation_path(out, &path, several))?;
+        }
+        if json {
+            outputs.push(match &result.landmarks {
+                Some(f) => serde_json::to_value(f).context("serialising landmarks")?,
+                None => serde_json::json!({ "file": result.file, "person_found": false }),
+            });
+        } else {
+            print(&(photos::summary(&result) + "\n"))?;
+        }
+    }
+    if json {
+        let v = if outputs.len() == 1 { outputs.remove(0) } else { serde_json::Value::Array(outputs) };
+        print(&(serde_json::to_string_pretty(&v).context("serialising landmarks")? + "\n"))?;
+    }
+    if let Some(path) = failed {
+        let e = tonus_app::InputError::whole(&path.display().to_string(), "could not be measured (see above)".into());
+        return Err(anyhow::Error::from(AppError::from(e)).into());
+    }
     Ok(())
+}
+
+/// `tonus progress`: saved reports of one client over time.
+fn progress(engine: &Engine, reports: &[PathBuf], format: SimulateFormatOrHtml) -> Result<(), Failure> {
+    let mut parsed = Vec::new();
+    for path in reports {
+        let text = config::read(path)?;
+        let name = path.display().to_string();
+        let r: tonus_app::report::Report =
+            serde_json::from_str(&text).map_err(|e| AppError::from(tonus_app::InputError::json(&name, &e))).map_err(anyhow::Error::from)?;
+        parsed.push(r);
+    }
+    let client = parsed[0].client.name.clone();
+    if let Some(other) = parsed.iter().find(|r| r.client.name != client) {
+        let e =
+            tonus_app::InputError::whole("REPORT", format!("the reports are for different clients ({client} and {})", other.client.name));
+        return Err(anyhow::Error::from(AppError::from(e)).into());
+    }
+    let series = tonus_app::progress::series(&parsed, engine.kb());
+    let out = match format {
+        SimulateFormatOrHtml::Json => serde_json::to_string_pretty(&series).context("serialising the progress")? + "\n",
+        SimulateFormatOrHtml::Html => tonus_app::progress::render_html(&client, &series),
+        SimulateFormatOrHtml::Text => tonus_app::progress::render_text(&client, &series),
+    };
+    print(&out)
+}
+
+/// `tonus knowledge`: list, show or export the knowledge base in force.
+fn knowledge(engine: &Engine, action: KnowledgeAction) -> Result<(), Failure> {
+    let kb = engine.kb();
+    let out = match action {
+        KnowledgeAction::List => kb.index().into_iter().map(|(kind, id, name)| format!("{kind:<18} {id:<44} {name}\n")).collect(),
+        KnowledgeAction::Show { id } => match kb.show(&id) {
+            Some(s) => s,
+            None => {
+                let e =
+                    tonus_app::InputError::whole(&id, "no knowledge-base entry has this id; `tonus knowledge list` shows them all".into());
+                return Err(anyhow::Error::from(AppError::from(e)).into());
+            }
+        },
+        KnowledgeAction::Export => kb.export(),
+    };
+    print(&out)
+}
+
+/// `tonus serve`: the clinic app.
+fn serve(config: &Config, web: &WebArgs) -> Result<(), Failure> {
+    let config = web_config(config, web, false)?;
+    run_web(async move { tonus_web::serve(config).await.map_err(anyhow::Error::from) })
+}
+
+/// `tonus demo`: the clinic app on a fresh demo data directory with the example personas.
+fn demo(config: &Config, web: &WebArgs) -> Result<(), Failure> {
+    let config = web_config(config, web, true)?;
+    prepare_demo_dir(&config.data_dir)?;
+    let password = demo_password()?;
+    run_web(async move {
+        let summary = tonus_web::load_demo(&config, "demo", &password).await.map_err(anyhow::Error::from)?;
+        println!(
+            "Demo clinic: {} clients, {} assessments. Log in as \"{}\" with password \"{password}\" (this run only).",
+            summary.clients, summary.assessments, summary.login
+        );
+        tonus_web::serve(config).await.map_err(anyhow::Error::from)
+    })
 }
 
 fn read_intake(path: &Path) -> Result<(String, tonus_app::intake::Intake), Failure> {

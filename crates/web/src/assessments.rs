@@ -383,7 +383,12 @@ async fn rendered_report(
     let report = state.clinic.latest_report(assessment.id).await?.ok_or(WebError::NotFound)?;
     let photos = state.store.photos_for(assessment.id).await?;
     let rendered = Arc::new(RenderedReport {
-        report_html: tonus_app::render::render_html_fragment(&report.report, tonus_app::render::Audience::Clinician, None),
+        // Staff see the differentials and the evidence; the client sees plain words.
+        report_html: tonus_app::render::render_html_fragment(
+            &report.report,
+            if can_edit { tonus_app::render::Audience::Clinician } else { tonus_app::render::Audience::Client },
+            None,
+        ),
         panels: crate::visual::photo_panels(state, assessment, &report, can_edit).await?,
         photos: photos.iter().map(PhotoItem::from).collect(),
         engine_version: report.engine_version,

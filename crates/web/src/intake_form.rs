@@ -24,6 +24,8 @@ pub(crate) struct Catalog {
     pub regions: Vec<(String, String)>,
     /// (NDI item id, name).
     pub ndi_items: Vec<(String, String)>,
+    /// (muscle id, name) of the muscles a hand can judge.
+    pub palpable: Vec<(String, String)>,
 }
 
 impl Catalog {
@@ -37,6 +39,7 @@ impl Catalog {
                 .collect(),
             regions: kb.regions().iter().map(|r| (r.id.clone(), r.name.clone())).collect(),
             ndi_items: kb.outcomes().ndi.items.iter().map(|i| (i.id.clone(), i.name.clone())).collect(),
+            palpable: kb.muscles().iter().filter(|m| m.palpable).map(|m| (m.id.clone(), m.name.clone())).collect(),
         }
     }
 }
@@ -50,6 +53,8 @@ pub(crate) type FieldErrors = BTreeMap<String, String>;
 /// Rows offered for repeated groups.
 const PAIN_ROWS: usize = 3;
 const PSFS_ROWS: usize = 3;
+const PALPATION_ROWS: usize = 4;
+const CLEARANCE_ROWS: usize = 2;
 
 #[derive(Debug, Clone, Copy)]
 enum Kind {
@@ -76,6 +81,10 @@ enum Kind {
     Regions,
     /// NDI item score 0–5.
     NdiScore,
+    /// A palpable muscle from the knowledge base.
+    Muscle,
+    /// A red-flag item from the knowledge base.
+    RedFlagItem,
 }
 
 const SEX: &[(&str, &str)] = &[("", "not given"), ("female", "female"), ("male", "male"), ("other", "other")];
@@ -85,6 +94,10 @@ const PSFS_VERSION: &[(&str, &str)] =
     &[("", "not scored"), ("1", "1 (0 = unable, 10 = as before)"), ("2", "2 (0 = as before, 10 = unable)")];
 const DYSKINESIS: &[(&str, &str)] = &[("", "not tested"), ("normal", "normal"), ("subtle", "subtle"), ("obvious", "obvious")];
 const LENGTH: &[(&str, &str)] = &[("", "not tested"), ("normal", "normal"), ("reduced", "reduced")];
+const PALPATED_SIDE: &[(&str, &str)] = &[("both", "both sides alike"), ("left", "left"), ("right", "right")];
+const TONE: &[(&str, &str)] =
+    &[("", "not judged"), ("normal", "normal"), ("increased", "increased (taut)"), ("decreased", "decreased (slack)")];
+const TENDERNESS: &[(&str, &str)] = &[("", "not tested"), ("0", "0 none"), ("1", "1 mild"), ("2", "2 moderate"), ("3", "3 severe")];
 const GRADE: &[(&str, &str)] = &[("", "not tested"), ("0", "0"), ("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5")];
 
 struct Spec {
@@ -230,6 +243,37 @@ fn sections(catalog: &Catalog) -> Vec<SectionSpec> {
         }
     }
     out.push(SectionSpec { legend: "Clinical tests".into(), note: "Per side tests need both sides.", fields: tests });
+    let mut palpation = Vec::new();
+    for i in 0..PALPATION_ROWS {
+        let n = i + 1;
+        palpation.push(spec(format!("palpation[{i}].muscle"), format!("Palpation {n}: muscle"), Kind::Muscle));
+        palpation.push(spec(format!("palpation[{i}].side"), format!("Palpation {n}: side"), Kind::Choice(PALPATED_SIDE)));
+        palpation.push(spec(format!("palpation[{i}].tone"), format!("Palpation {n}: tone"), Kind::Choice(TONE)));
+        palpation.push(spec(format!("palpation[{i}].tenderness"), format!("Palpation {n}: tenderness 0–3"), Kind::Choice(TENDERNESS)));
+        palpation.push(spec(
+            format!("palpation[{i}].familiar_pain"),
+            format!("Palpation {n}: reproduces the familiar pain"),
+            Kind::Optional,
+        ));
+    }
+    out.push(SectionSpec {
+        legend: "Palpation".into(),
+        note: "What you felt, one row per muscle and side. Palpation is a finding on the body, but unreliable between examiners: it counts for less than a test.",
+        fields: palpation,
+    });
+    let mut clearances = Vec::new();
+    for i in 0..CLEARANCE_ROWS {
+        let n = i + 1;
+        clearances.push(spec(format!("clearances[{i}].item"), format!("Clearance {n}: red-flag item"), Kind::RedFlagItem));
+        clearances.push(spec(format!("clearances[{i}].assessed_by"), format!("Clearance {n}: assessed by (name, role)"), Kind::Text));
+        clearances.push(spec(format!("clearances[{i}].assessed_on"), format!("Clearance {n}: assessed on"), Kind::Date));
+        clearances.push(spec(format!("clearances[{i}].note"), format!("Clearance {n}: what was found or advised"), Kind::Text));
+    }
+    out.push(SectionSpec {
+        legend: "Medical clearance of a red flag".into(),
+        note: "Only for a long-standing, unchanged item that a doctor has already assessed. A new or changed symptom is not cleared this way: refer.",
+        fields: clearances,
+    });
     out
 }
 
@@ -320,6 +364,16 @@ pub(crate) fn view(catalog: &Catalog, values: &FormValues, errors: &FieldErrors)
                             ("select", String::new(), String::new(), options)
                         }
                         Kind::Regions => ("checkboxes", String::new(), String::new(), regions.clone()),
+                        Kind::Muscle => {
+                            let mut options = vec![(String::new(), "—".to_owned())];
+                            options.extend(catalog.palpable.iter().cloned());
+                            ("select", String::new(), String::new(), options)
+                        }
+                        Kind::RedFlagItem => {
+                            let mut options = vec![(String::new(), "—".to_owned())];
+                            options.extend(catalog.red_flags.iter().flat_map(|(_, items)| items.iter().cloned()));
+                            ("select", String::new(), String::new(), options)
+                        }
                         Kind::NdiScore => (
                             "select",
                             String::new(),
@@ -460,7 +514,7 @@ fn build_json(catalog: &Catalog, values: &FormValues) -> Result<Value, FieldErro
                     continue;
                 }
             },
-            Kind::Choice(GRADE) => match raw.parse::<u8>() {
+            Kind::Choice(GRADE | TENDERNESS) => match raw.parse::<u8>() {
                 Ok(n) => json!(n),
                 Err(_) => {
                     errors.insert(s.name.clone(), format!("\"{raw}\" is not a grade"));
@@ -475,7 +529,7 @@ fn build_json(catalog: &Catalog, values: &FormValues) -> Result<Value, FieldErro
                     continue;
                 }
             },
-            Kind::Text | Kind::Date | Kind::Choice(_) | Kind::Region => Value::String(raw.to_owned()),
+            Kind::Text | Kind::Date | Kind::Choice(_) | Kind::Region | Kind::Muscle | Kind::RedFlagItem => Value::String(raw.to_owned()),
         };
         insert(&mut intake, &s.name, value);
     }
@@ -522,6 +576,33 @@ fn complete_groups(intake: &mut Value, errors: &mut FieldErrors) {
         if !has_items {
             need(false, "outcomes.psfs.items[0].activity".into(), "at least one activity");
         }
+    }
+    if let Some(Value::Array(rows)) = intake.get_mut("palpation") {
+        for (i, row) in rows.iter().enumerate() {
+            // The side select always posts a value; anything else makes a row.
+            let felt = ["tone", "tenderness", "familiar_pain"].iter().any(|k| row.get(k).is_some());
+            if felt || row.get("muscle").is_some() {
+                need(row.get("muscle").is_some(), format!("palpation[{i}].muscle"), "a muscle");
+                need(felt, format!("palpation[{i}].tone"), "what was felt (tone, tenderness or the familiar pain)");
+            }
+        }
+        rows.retain(|row| row.get("muscle").is_some());
+        if rows.is_empty() {
+            intake.as_object_mut().map(|o| o.remove("palpation"));
+        }
+    }
+    if let Some(Value::Array(rows)) = intake.get_mut("clearances") {
+        for (i, row) in rows.iter().enumerate() {
+            if row.is_null() {
+                continue;
+            }
+            for (key, what) in
+                [("item", "the red-flag item"), ("assessed_by", "who assessed it"), ("assessed_on", "the date"), ("note", "what was found")]
+            {
+                need(row.get(key).is_some(), format!("clearances[{i}].{key}"), what);
+            }
+        }
+        rows.retain(|row| !row.is_null());
     }
     if let Some(Value::Object(tests)) = intake.get("tests") {
         for (key, value) in tests {
@@ -643,6 +724,7 @@ mod tests {
             red_flags: vec![("Cardiac".into(), vec![("chest_pain".into(), "Chest pain?".into())])],
             regions: vec![("temple".into(), "Temple".into()), ("upper_shoulder".into(), "Upper shoulder".into())],
             ndi_items: vec![("pain_intensity".into(), "Pain intensity".into())],
+            palpable: vec![("upper_trapezius".into(), "Upper trapezius".into())],
         }
     }
 
@@ -732,6 +814,48 @@ mod tests {
         }
         assert_eq!(again.get("exposure.sitting.sofa"), Some(&vec!["0".to_owned()]));
         assert!(!again.keys().any(|k| k.starts_with("red_flags")), "red flags are asked afresh");
+    }
+
+    #[test]
+    fn choices_are_the_intake_vocabulary() {
+        use tonus_core::vocab::{Dyskinesis, LengthTest, PainSide, Severity, Sex, Tone};
+        let words =
+            |list: &'static [(&'static str, &'static str)]| list.iter().map(|(v, _)| *v).filter(|v| !v.is_empty()).collect::<Vec<_>>();
+        assert!(words(SEX).iter().all(|v| Sex::parse(v).is_some()));
+        assert!(words(SIDE).iter().all(|v| PainSide::parse(v).is_some()));
+        assert!(words(SEVERITY).iter().all(|v| Severity::parse(v).is_some()));
+        assert!(words(DYSKINESIS).iter().all(|v| Dyskinesis::parse(v).is_some()));
+        assert!(words(LENGTH).iter().all(|v| LengthTest::parse(v).is_some()));
+        assert_eq!(words(TONE), Tone::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn palpation_and_clearance_rows_read_into_the_intake() {
+        let pairs = [
+            ("assessed_on", "2026-11-24"),
+            ("client.name", "Dana"),
+            ("palpation[0].muscle", "upper_trapezius"),
+            ("palpation[0].side", "left"),
+            ("palpation[0].tone", "increased"),
+            ("palpation[0].tenderness", "2"),
+            ("palpation[0].familiar_pain", "yes"),
+            ("palpation[1].side", "both"),
+            ("clearances[0].item", "chest_pain"),
+            ("clearances[0].assessed_by", "Dr Lee, GP"),
+            ("clearances[0].assessed_on", "2026-10-01"),
+            ("clearances[0].note", "cardiac work-up normal"),
+        ];
+        let intake = build(&catalog(), &values(&pairs)).unwrap();
+        assert_eq!(intake.palpation.len(), 1, "a row with only the side select is not a row");
+        assert_eq!(intake.palpation[0].tenderness, Some(2));
+        assert_eq!(intake.palpation[0].familiar_pain, Some(true));
+        assert_eq!(intake.clearances[0].assessed_by, "Dr Lee, GP");
+        let err = build(&catalog(), &values(&[("assessed_on", "2026-11-24"), ("client.name", "D"), ("palpation[2].tone", "increased")]))
+            .unwrap_err();
+        assert_eq!(err.keys().collect::<Vec<_>>(), ["palpation[2].muscle"]);
+        let err = build(&catalog(), &values(&[("assessed_on", "2026-11-24"), ("client.name", "D"), ("clearances[1].item", "chest_pain")]))
+            .unwrap_err();
+        assert_eq!(err.len(), 3, "{err:?}");
     }
 
     #[test]

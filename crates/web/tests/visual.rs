@@ -43,6 +43,11 @@ async fn a_correction_is_stored_beside_the_automatic_set_and_recomputes_the_repo
     let own = app.get(&format!("/assessments/{id}"), Some(&sam)).await;
     assert_eq!(own.status, StatusCode::OK);
     assert!(own.text().contains(r#"class="lm-svg""#) && !own.text().contains("/correct\""), "the client sees the photo, not the form");
+    // The staff page cites sources and certainty; the client's reads in plain words.
+    assert!(page.contains("clinical convention") || page.contains("contested"), "staff see the certainty");
+    for jargon in ["contested", "clinical convention", "page2010"] {
+        assert!(!own.text().contains(jargon), "the client's page shows {jargon}");
+    }
     assert_eq!(app.get(&format!("/assessments/{id}"), Some(&admin)).await.text(), page, "the second staff view is the same page");
     let sets = app.store.landmark_sets_for(id.parse().unwrap()).await.unwrap();
     let side = sets.iter().find(|s| s.landmarks.get("view").and_then(Value::as_str).is_none_or(|v| v.starts_with("side"))).unwrap();
