@@ -107,8 +107,13 @@ impl Clinic {
                 plan,
             })
             .await?;
-        self.audit(actor, Event::new(Action::Complete, RecordKind::Assessment, assessment.id).detail(format!("engine {engine_version}")))
-            .await?;
+        // A medical clearance lifts a red-flag block: the log says that one was recorded (how
+        // many, not which: no clinical content in the log).
+        let detail = match intake.clearances.len() {
+            0 => format!("engine {engine_version}"),
+            n => format!("engine {engine_version}, {n} red-flag clearance(s) recorded"),
+        };
+        self.audit(actor, Event::new(Action::Complete, RecordKind::Assessment, assessment.id).detail(detail)).await?;
         self.latest_report(assessment.id).await?.ok_or_else(|| ClinicError::not_found("the completed report is missing"))
     }
 

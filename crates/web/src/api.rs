@@ -292,15 +292,5 @@ async fn add_note(
 }
 
 async fn get_photo(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let photo_id: tonus_store::PhotoId = parse_id(&id)?;
-    let photo = state.store.photo(photo_id).await?;
-    access::assessment(&state, &me, photo.assessment, Access::Read).await?;
-    let (photo, bytes) = state.store.photo_bytes(photo_id).await?;
-    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Photo, &photo.assessment.to_string(), &photo.id.to_string())
-        .await?;
-    let mut response = bytes.into_response();
-    if let Ok(value) = axum::http::HeaderValue::from_str(&photo.media_type) {
-        response.headers_mut().insert(axum::http::header::CONTENT_TYPE, value);
-    }
-    Ok(response)
+    Ok(crate::assessments::photo_response(&state, &me, &id).await?)
 }

@@ -528,11 +528,17 @@ pub(crate) async fn upload_landmarks(
 }
 
 pub(crate) async fn photo(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, WebError> {
-    let photo_id: PhotoId = parse_id(&id)?;
+    photo_response(&state, &me, &id).await
+}
+
+/// A stored photo's bytes for anyone who may read its assessment (pages and API); audited,
+/// never cached by the browser.
+pub(crate) async fn photo_response(state: &AppState, me: &CurrentUser, id: &str) -> Result<Response, WebError> {
+    let photo_id: PhotoId = parse_id(id)?;
     let photo = state.store.photo(photo_id).await?;
-    access::assessment(&state, &me, photo.assessment, Access::Read).await?;
+    access::assessment(state, me, photo.assessment, Access::Read).await?;
     let (photo, bytes) = state.store.photo_bytes(photo_id).await?;
-    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Photo, &photo.assessment.to_string(), &photo.id.to_string())
+    crate::audit::record(state, Some(me.user.id), Action::View, RecordKind::Photo, &photo.assessment.to_string(), &photo.id.to_string())
         .await?;
     let mut response = bytes.into_response();
     if let Ok(value) = HeaderValue::from_str(&photo.media_type) {
