@@ -89,10 +89,6 @@ pub(crate) static LANDMARK_FULL: EmbeddedModel = EmbeddedModel {
 /// An optimised tract plan, shared between estimators and threads.
 pub(crate) type Plan = Arc<TypedRunnableModel>;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl EmbeddedModel {
     /// Checks the embedded bytes against the recorded digest.
     pub(crate) fn verify(&self) -> Result<(), PoseError> {
@@ -129,7 +125,7 @@ impl EmbeddedModel {
 
 /// Compares the SHA-256 of `bytes` with `expected` (lowercase hex).
 pub(crate) fn check_sha256(file: &'static str, bytes: &[u8], expected: &'static str) -> Result<(), PoseError> {
-    let actual = hex(&Sha256::digest(bytes));
+    let actual = hex::encode(Sha256::digest(bytes));
     if actual == expected { Ok(()) } else { Err(PoseError::ModelChecksum { file, expected, actual }) }
 }
 

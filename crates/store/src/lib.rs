@@ -57,15 +57,16 @@ impl std::fmt::Debug for StoreConfig {
 
 /// Hides the password in a database URL so it can be logged.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.split_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
-        }
-        None => url.to_owned(),
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => match parsed.set_password(Some("***")) {
+            Ok(()) => parsed.to_string(),
+            Err(()) => "(a database url with a password)".to_owned(),
+        },
+        Ok(_) => url.to_owned(),
+        // Not a URL the parser reads: say nothing of what follows the scheme if it might hold
+        // credentials.
+        Err(_) if url.contains('@') => format!("{}://***", url.split("://").next().unwrap_or("database")),
+        Err(_) => url.to_owned(),
     }
 }
 

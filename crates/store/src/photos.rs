@@ -41,7 +41,7 @@ impl PhotoDir {
     /// Writes the bytes under their hash (idempotent when the file already exists).
     pub(crate) async fn write(&self, bytes: &[u8], media_type: &str) -> Result<StoredFile, StoreError> {
         let ext = Self::extension(media_type)?;
-        let content_hash = crate::token::hex(&Sha256::digest(bytes));
+        let content_hash = hex::encode(Sha256::digest(bytes));
         let rel_path = format!("{}/{}.{}", &content_hash[..2], content_hash, ext);
         let path = self.root.join(&rel_path);
         if tokio::fs::try_exists(&path).await? {

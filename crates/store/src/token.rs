@@ -9,23 +9,12 @@ use sha2::{Digest, Sha256};
 pub fn generate() -> Result<String, crate::StoreError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|err| crate::StoreError::Backend(Box::new(err)))?;
-    Ok(hex(&bytes))
+    Ok(hex::encode(bytes))
 }
 
 /// The hash under which a token is stored.
 pub fn hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-/// Lowercase hex of a byte string.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    out
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

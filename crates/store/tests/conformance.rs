@@ -359,7 +359,7 @@ async fn photos_are_content_addressed_and_deduplicated(t: TestStore) {
     let (a, c) = (draft(store, &alice).await, draft(store, &carol).await);
     let bytes = png("not really a png but bytes are bytes");
     let photo = store.add_photo(new_photo(a.id, &bytes, View::SideLeft)).await.unwrap();
-    assert_eq!(photo.content_hash, token::hex(&sha2_of(&bytes)));
+    assert_eq!(photo.content_hash, hex::encode(sha2_of(&bytes)));
     assert_eq!(photo.rel_path, format!("{}/{}.png", &photo.content_hash[..2], photo.content_hash));
     assert_eq!((photo.media_type.as_str(), photo.byte_len), ("image/png", i64::try_from(bytes.len()).unwrap()));
     assert_eq!(std::fs::read(t.photos.join(&photo.rel_path)).unwrap(), bytes);
@@ -773,6 +773,13 @@ async fn unknown_url_scheme_is_refused_and_passwords_redacted() {
     let config = StoreConfig { database_url: "mysql://x".into(), photos_dir: "unused".into(), max_connections: 1 };
     assert!(matches!(connect(&config).await, Err(StoreError::Invalid(_))));
     assert_eq!(redact_url("postgres://tonus:secret@db/tonus"), "postgres://tonus:***@db/tonus");
+    // A password with URL-escaped characters, an @ inside it, and a query string.
+    assert_eq!(
+        redact_url("postgres://tonus:p%40ss%3Aword@db:5432/tonus?sslmode=require"),
+        "postgres://tonus:***@db:5432/tonus?sslmode=require"
+    );
+    assert_eq!(redact_url("sqlite:///var/lib/tonus/tonus.db"), "sqlite:///var/lib/tonus/tonus.db");
+    assert_eq!(redact_url("postgres://tonus@db/tonus"), "postgres://tonus@db/tonus");
     assert_eq!(Backend::from_url("sqlite::memory:").unwrap(), Backend::Sqlite);
     assert_eq!(Backend::from_url("postgresql://h/db").unwrap(), Backend::Postgres);
 }

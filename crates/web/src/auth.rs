@@ -83,8 +83,9 @@ pub(crate) fn decoy_hash(cost: PasswordCost) -> Result<String, WebError> {
 
 /// Compares secrets in time independent of where they differ.
 pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    // Different lengths compare unequal (the length of a token is no secret).
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// The logged-in user of a request, with the session's CSRF token.
