@@ -22,6 +22,19 @@ impl PgStore {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool, photos })
     }
+
+    /// After an erasure: `VACUUM` the tables that held the record, so PostgreSQL reclaims the
+    /// dead rows at once instead of when autovacuum gets to them. VACUUM marks their space free
+    /// for new rows; it does not overwrite it, so the bytes stay in the table files until new
+    /// rows reuse the space (`VACUUM FULL`, which rewrites the tables under an exclusive lock,
+    /// removes them at once: see the operations guide).
+    pub(crate) async fn clear_erased(&self) -> Result<(), StoreError> {
+        for table in ["clients", "assessments", "photos", "landmark_sets", "reports", "plans", "notes", "share_links", "users", "sessions"]
+        {
+            sqlx::query(&format!("VACUUM {table}")).execute(&self.pool).await?;
+        }
+        Ok(())
+    }
 }
 
 crate::login::impl_login_guard!(PgStore);

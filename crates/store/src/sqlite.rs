@@ -36,6 +36,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
+            // Deleted content is overwritten with zeros, so an erased record cannot be read
+            // back from the file's free pages.
+            .pragma("secure_delete", "ON")
             .pragma("wal_autocheckpoint", AUTOCHECKPOINT_BACKSTOP_PAGES.to_string());
         // An in-memory database lives in one connection; more would each see an empty one.
         let max = if in_memory { 1 } else { max_connections.max(1) };
@@ -48,6 +51,13 @@ impl SqliteStore {
             tokio::spawn(checkpoint_in_background(pool.clone()));
         }
         Ok(Self { pool, photos })
+    }
+
+    /// After an erasure: copies the zeroed pages into the database file and empties the WAL,
+    /// which still holds the pages as they were before the deletion.
+    pub(crate) async fn clear_erased(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        Ok(())
     }
 }
 

@@ -719,6 +719,28 @@ async fn erase_removes_every_row_and_the_client_login(t: TestStore) {
     assert_eq!(store.count_users().await.unwrap(), 1, "the practitioner stays");
 }
 
+async fn erase_leaves_no_readable_text_in_the_database_files(t: TestStore) {
+    let store = &*t.store;
+    let ann = practitioner(store, "ann").await;
+    let marker = "Zebulon Quixote-Erasable";
+    let client = client_of(store, &ann, marker).await;
+    store.add_note(NewNote { client: client.id, assessment: None, author: ann.id, body: format!("{marker} note text") }).await.unwrap();
+    // Another client's rows keep the file's pages in use.
+    client_of(store, &ann, "Someone Else").await;
+    store.erase_client(client.id).await.unwrap();
+    let Some(db) = t.sqlite_file() else {
+        // PostgreSQL: the erasure ran VACUUM on the record's tables (its dead rows are free
+        // space for new rows); the bytes are not readable through the server.
+        assert!(store.clients(&ClientQuery::default()).await.unwrap().iter().all(|c| c.display_name != marker));
+        return;
+    };
+    for file in [db.clone(), db.with_extension("db-wal")] {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        let found = bytes.windows(marker.len()).any(|w| w == marker.as_bytes());
+        assert!(!found, "{} still holds the erased name", file.display());
+    }
+}
+
 async fn erase_keeps_photo_files_another_record_uses(t: TestStore) {
     let store = &*t.store;
     let ann = practitioner(store, "ann").await;
@@ -766,6 +788,7 @@ on_both_backends!(
     export_holds_the_whole_record_and_no_token_hash,
     erase_removes_every_row_and_the_client_login,
     erase_keeps_photo_files_another_record_uses,
+    erase_leaves_no_readable_text_in_the_database_files,
 );
 
 #[tokio::test]

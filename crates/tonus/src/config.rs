@@ -56,6 +56,8 @@ pub struct RawServe {
     pub trusted_proxies: Vec<String>,
     /// Days audit lines are kept before archiving; 0 = forever.
     pub audit_retention_days: u32,
+    /// The address clients reach the app at, for links; empty = from each request.
+    pub public_url: String,
 }
 
 impl Default for RawServe {
@@ -72,6 +74,7 @@ impl Default for RawServe {
             max_upload_mib: 20,
             trusted_proxies: Vec::new(),
             audit_retention_days: 730,
+            public_url: String::new(),
         }
     }
 }
@@ -86,18 +89,9 @@ impl std::fmt::Debug for RawServe {
     }
 }
 
-/// The URL with any password replaced, for messages and logs.
+/// The URL with any password replaced, for messages and logs (the store's redaction).
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
+    tonus_store::redact_url(url)
 }
 
 /// `[assess]`.

@@ -212,6 +212,7 @@ enum SimulateFormat {
 }
 
 /// An error with the exit code it maps to.
+#[derive(Debug)]
 struct Failure {
     code: u8,
     error: anyhow::Error,
@@ -533,7 +534,24 @@ fn web_config(config: &Config, args: &WebArgs, demo: bool) -> Result<tonus_web::
         max_upload_bytes: s.max_upload_mib as usize * 1024 * 1024,
         trusted_proxies: config.trusted_proxies.clone(),
         audit_retention_days: s.audit_retention_days,
+        public_url: public_url(&s.public_url)?,
     })
+}
+
+/// `serve.public_url`: empty for none, else an http(s) address without a path.
+fn public_url(text: &str) -> Result<Option<String>, Failure> {
+    let url = text.trim().trim_end_matches('/');
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match host {
+        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ']) => Ok(Some(url.to_owned())),
+        _ => Err(Failure {
+            code: 4,
+            error: anyhow::anyhow!("serve.public_url \"{url}\" must be an address such as https://clinic.example (no path)"),
+        }),
+    }
 }
 
 /// The demo recreates its own data directory, and only one it made itself (marked by a file),
@@ -568,4 +586,21 @@ fn run_web(fut: impl Future<Output = anyhow::Result<()>>) -> Result<(), Failure>
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     rt.block_on(fut).map_err(|error| Failure { code: 1, error })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_url;
+
+    #[test]
+    fn a_public_url_is_an_http_address_without_a_path() {
+        assert_eq!(public_url("").unwrap(), None);
+        assert_eq!(public_url(" https://clinic.example/ ").unwrap().as_deref(), Some("https://clinic.example"));
+        assert_eq!(public_url("http://10.0.0.5:8080").unwrap().as_deref(), Some("http://10.0.0.5:8080"));
+        for bad in ["clinic.example", "ftp://clinic.example", "https://", "https://clinic.example/app", "https://a b"] {
+            let err = public_url(bad).unwrap_err();
+            assert_eq!(err.code, 4, "{bad}");
+            assert!(err.error.to_string().contains("serve.public_url"), "{bad}");
+        }
+    }
 }

@@ -30,6 +30,7 @@ fn config(dir: &Path) -> WebConfig {
         max_upload_bytes: 1 << 20,
         trusted_proxies: Vec::new(),
         audit_retention_days: 0,
+        public_url: None,
     }
 }
 

@@ -421,11 +421,17 @@ pub(crate) async fn create_share_link(
         .await?;
     crate::audit::record(&state, Some(me.user.id), Action::Create, RecordKind::ShareLink, &client.id.to_string(), &link.id.to_string())
         .await?;
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let base = match &state.settings.public_url {
+        Some(url) => url.clone(),
+        None => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+            format!("{}://{host}", if state.settings.secure_cookies { "https" } else { "http" })
+        }
+    };
     let page = ShareCreatedPage {
         layout: Layout::for_user("Share link", &me),
         client_id: client.id.to_string(),
-        path: format!("http://{host}/share/{secret}"),
+        path: format!("{base}/share/{secret}"),
         expires: format::datetime(link.expires_at),
     };
     Ok(Html(page.render()?))

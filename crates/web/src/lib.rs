@@ -115,9 +115,11 @@ pub fn route_list() -> Vec<(String, String)> {
 /// Builds the whole app: pages, API, assets and health check.
 pub fn router(state: AppState) -> Router {
     let upload_limit = state.settings().max_upload_bytes;
-    page_routes(Router::new())
+    let app = page_routes(Router::new())
         .nest("/api", api::routes())
         .layer(DefaultBodyLimit::max(upload_limit))
-        .layer(axum::middleware::from_fn(security::headers_and_origin))
-        .with_state(state)
+        .layer(axum::middleware::from_fn(security::headers_and_origin));
+    // Served over HTTPS: browsers are told to use nothing else for a year.
+    let app = if state.settings().secure_cookies { app.layer(axum::middleware::from_fn(security::hsts)) } else { app };
+    app.with_state(state)
 }

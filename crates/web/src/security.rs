@@ -39,6 +39,13 @@ pub(crate) async fn headers_and_origin(request: Request, next: Next) -> Response
     response
 }
 
+/// `Strict-Transport-Security` for an app served over HTTPS.
+pub(crate) async fn hsts(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    response
+}
+
 fn same_origin(request: &Request) -> bool {
     let headers = request.headers();
     // Browsers that send Fetch metadata say directly where the request came from; `none`

@@ -39,6 +39,9 @@ pub struct WebConfig {
     /// Audit lines older than this many days are archived to `data_dir/audit-archive` and
     /// removed from the database; `0` keeps them forever.
     pub audit_retention_days: u32,
+    /// The address clients reach the app at (`https://clinic.example`), for the links the app
+    /// hands out (share links, the setup link); `None` takes them from the request's `Host`.
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -55,6 +58,7 @@ impl std::fmt::Debug for WebConfig {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("audit_retention_days", &self.audit_retention_days)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -79,6 +83,7 @@ impl WebConfig {
             max_upload_bytes: self.max_upload_bytes,
             engine_permits: self.engine_permits,
             trusted_proxies: self.trusted_proxies.clone(),
+            public_url: self.public_url.clone(),
         }
     }
 
@@ -106,6 +111,9 @@ pub async fn serve(config: WebConfig) -> Result<(), WebError> {
 
 /// Runs the clinic app until `shutdown` completes, then lets requests in flight finish.
 pub async fn serve_with_shutdown(config: WebConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), WebError> {
+    // One server per data directory: a second one would race the first for the same photos and
+    // (with SQLite) the same database file.
+    let _lock = lock_data_dir(&config.data_dir)?;
     let store = tonus_store::connect(&config.store_config()).await?;
     let state = AppState::new(store.clone(), config.settings())?;
     // Reports of an earlier format are recomputed once, before any page reads them.
@@ -128,7 +136,8 @@ pub async fn serve_with_shutdown(config: WebConfig, shutdown: impl Future<Output
     };
     tracing::info!(%addr, database = %tonus_store::redact_url(&config.database_url), "tonus is listening");
     println!("Tonus is listening on {scheme}://{shown}");
-    if let Some(url) = print_setup_link(store.as_ref(), &format!("{scheme}://{shown}")).await? {
+    let base = config.public_url.clone().unwrap_or_else(|| format!("{scheme}://{shown}"));
+    if let Some(url) = print_setup_link(store.as_ref(), &base).await? {
         println!("No account exists yet. Open this link once to create the first one (valid 24 hours):");
         println!("  {url}");
     }
@@ -141,6 +150,30 @@ pub async fn serve_with_shutdown(config: WebConfig, shutdown: impl Future<Output
         .map_err(|source| WebError::Io { context: format!("serving on {addr} failed"), source });
     sweeper.abort();
     served
+}
+
+/// Takes the data directory's lock (`tonus.lock`, an advisory lock the operating system drops
+/// when the process ends, however it ends) for as long as the returned file lives.
+pub(crate) fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, WebError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|source| WebError::Io { context: format!("cannot create the data directory {}", dir.display()), source })?;
+    let path = dir.join("tonus.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| WebError::Io { context: format!("cannot open {}", path.display()), source })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(WebError::Config(format!(
+            "another Tonus server is already using the data directory {} (it holds {}); stop that server first, \
+             or give this one its own --data-dir",
+            dir.display(),
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(source)) => Err(WebError::Io { context: format!("cannot lock {}", path.display()), source }),
+    }
 }
 
 /// Hourly housekeeping: expired sessions, stale login-limiter records and, when a retention is

@@ -38,6 +38,9 @@ pub struct Settings {
     /// Reverse proxies whose `X-Forwarded-For` names the client's address (for the login
     /// limiter); requests from any other peer are taken at their socket address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The address clients reach the app at, for the links it hands out; `None` takes them
+    /// from the request (`https` when `secure_cookies`).
+    pub public_url: Option<String>,
 }
 
 /// Everything a handler can reach (public only so `AppState` can deref to it; its fields

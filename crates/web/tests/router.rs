@@ -665,3 +665,21 @@ async fn concurrent_views_are_each_audited_once() {
     ids.dedup();
     assert_eq!(ids.len(), lines.len());
 }
+
+#[tokio::test]
+async fn links_use_the_public_address_and_https_is_pinned() {
+    let plain = TestApp::new().await;
+    assert!(plain.get("/healthz", None).await.headers.get("strict-transport-security").is_none(), "no HSTS over plain http");
+    let app = TestApp::with_settings(tonus_web::Settings {
+        secure_cookies: true,
+        public_url: Some("https://clinic.example".into()),
+        ..support::settings()
+    })
+    .await;
+    let hsts = app.get("/healthz", None).await.headers.get("strict-transport-security").cloned();
+    assert_eq!(hsts.as_ref().and_then(|v| v.to_str().ok()), Some("max-age=31536000"));
+    let admin = app.setup_admin().await;
+    let client = app.client(&admin, "Dana Driver", false).await;
+    let created = app.post(&format!("/clients/{client}/share-links"), Some(&admin), &[]).await.text();
+    assert!(created.contains("https://clinic.example/share/"), "the link names the public address, not the Host header: {created}");
+}

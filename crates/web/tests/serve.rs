@@ -22,6 +22,7 @@ fn config(dir: &std::path::Path, listen: SocketAddr) -> WebConfig {
         max_upload_bytes: 1024 * 1024,
         trusted_proxies: Vec::new(),
         audit_retention_days: 0,
+        public_url: None,
     }
 }
 
@@ -54,9 +55,16 @@ async fn serves_on_a_socket_and_shuts_down_gracefully() {
     assert!(health.contains("\"database\":\"sqlite\""));
     let login = get(addr, "/clients").await;
     assert!(login.starts_with("HTTP/1.1 303") && login.contains("location: /login"), "{login}");
+    // A second server on the same data directory refuses to start, naming it.
+    let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let refused = tonus_web::serve_with_shutdown(config(dir.path(), other), async {}).await.unwrap_err();
+    assert!(refused.to_string().contains("already using the data directory"), "{refused}");
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap().unwrap();
     assert!(dir.path().join("tonus.db").is_file());
+    // The lock goes with the server: the directory can be served again.
+    let again = tonus_web::serve_with_shutdown(config(dir.path(), other), async {}).await;
+    assert!(again.is_ok(), "{again:?}");
 }
 
 #[tokio::test]

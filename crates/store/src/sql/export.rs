@@ -132,6 +132,7 @@ macro_rules! queries {
                 sqlx::query("DELETE FROM users WHERE id = $1").bind(user).execute(&mut *tx).await?;
             }
             tx.commit().await?;
+            db.clear_erased().await?;
             // Files go only after the rows are gone, and only when no other record shares
             // the same bytes.
             let mut removed = 0u64;

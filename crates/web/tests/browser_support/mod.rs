@@ -54,6 +54,7 @@ pub fn config(data: &Path, max_upload_bytes: usize) -> WebConfig {
         max_upload_bytes,
         trusted_proxies: Vec::new(),
         audit_retention_days: 0,
+        public_url: None,
     }
 }
 

@@ -62,11 +62,17 @@ pub fn settings() -> Settings {
         max_upload_bytes: 2 * 1024 * 1024,
         engine_permits: 2,
         trusted_proxies: Vec::new(),
+        public_url: None,
     }
 }
 
 impl TestApp {
     pub async fn new() -> Self {
+        Self::with_settings(settings()).await
+    }
+
+    /// An app with other settings (HTTPS, a public address …).
+    pub async fn with_settings(settings: Settings) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = tonus_store::connect(&StoreConfig {
             database_url: format!("sqlite://{}", dir.path().join("tonus.db").display()),
@@ -75,7 +81,7 @@ impl TestApp {
         })
         .await
         .unwrap();
-        let state = AppState::new(store.clone(), settings()).unwrap();
+        let state = AppState::new(store.clone(), settings).unwrap();
         Self { router: tonus_web::router(state), store, dir }
     }
 
