@@ -54,7 +54,7 @@ fn export_then_erase_a_demo_client() {
     let store: std::sync::Arc<dyn Store> = rt.block_on(tonus_store::connect(&web.store_config())).unwrap();
     let mut settings = web.settings();
     settings.password_cost = PasswordCost::MinimalForTests;
-    rt.block_on(tonus_web::load_demo_into(store.clone(), settings, "demo", "demo password")).unwrap();
+    rt.block_on(tonus_web::load_demo_into(store.clone(), settings, "demo", "a sample clinic key")).unwrap();
     let clients = rt.block_on(store.clients(&ClientQuery::default())).unwrap();
     assert!(clients.len() >= 2, "the demo has several personas");
     let (a, b) = (clients[0].id, clients[1].id);

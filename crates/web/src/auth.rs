@@ -35,9 +35,6 @@ pub(crate) const SESSION_COOKIE: &str = "tonus_session";
 /// Largest login request body: a login name, a password and a redirect path fit many times.
 pub(crate) const LOGIN_BODY_LIMIT: usize = 16 * 1024;
 
-/// Shortest password accepted for new accounts.
-pub(crate) const MIN_PASSWORD_LEN: usize = 10;
-
 fn argon2(cost: PasswordCost) -> Result<Argon2<'static>, WebError> {
     let params = match cost {
         PasswordCost::Standard => Params::default(),
@@ -46,11 +43,10 @@ fn argon2(cost: PasswordCost) -> Result<Argon2<'static>, WebError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-/// Checks a new password's length and hashes it (off the async threads).
-pub(crate) async fn hash_password(cost: PasswordCost, password: &str) -> Result<String, WebError> {
-    if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(WebError::BadRequest(format!("password: use at least {MIN_PASSWORD_LEN} characters")));
-    }
+/// Checks a new password against the policy (`password.rs`; `login` is the account's name)
+/// and hashes it (off the async threads).
+pub(crate) async fn hash_password(cost: PasswordCost, password: &str, login: &str) -> Result<String, WebError> {
+    crate::password::check(password, login)?;
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         let hash =
@@ -439,7 +435,7 @@ pub(crate) async fn change_password(
         if form.password != form.confirm {
             return Err(WebError::BadRequest("new password: the two entries differ".into()));
         }
-        let hash = hash_password(state.settings.password_cost, &form.password).await?;
+        let hash = hash_password(state.settings.password_cost, &form.password, &me.user.login).await?;
         // This ends every session of the account, this one included; open a fresh one.
         state.store.set_password_hash(me.user.id, &hash).await?;
         state.sessions.clear();

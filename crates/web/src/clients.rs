@@ -360,7 +360,7 @@ pub(crate) async fn create_account(
     let login = normalise_login(&form.login);
     let result = async {
         crate::setup::check_account(&login, &client.display_name, &form.password, &form.password)?;
-        let password_hash = auth::hash_password(state.settings.password_cost, &form.password).await?;
+        let password_hash = auth::hash_password(state.settings.password_cost, &form.password, &login).await?;
         state
             .store
             .create_client_account(

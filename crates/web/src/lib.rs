@@ -29,6 +29,7 @@ mod intake_form;
 mod login_guard;
 mod openapi;
 mod pages;
+mod password;
 mod progress;
 mod report_cache;
 mod security;

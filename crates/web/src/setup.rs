@@ -72,7 +72,7 @@ pub(crate) async fn submit(
     let login = normalise_login(&form.login);
     let outcome = async {
         check_account(&login, &form.display_name, &form.password, &form.confirm)?;
-        let password_hash = auth::hash_password(state.settings.password_cost, &form.password).await?;
+        let password_hash = auth::hash_password(state.settings.password_cost, &form.password, &login).await?;
         let user = state
             .store
             .redeem_setup_token(

@@ -85,7 +85,7 @@ pub(crate) async fn create(
             "practitioner" => Role::Practitioner,
             _ => return Err(WebError::BadRequest("role: choose admin or practitioner".into())),
         };
-        let password_hash = auth::hash_password(state.settings.password_cost, &form.password).await?;
+        let password_hash = auth::hash_password(state.settings.password_cost, &form.password, &login).await?;
         state
             .store
             .create_user(NewUser { login: login.clone(), display_name: form.display_name.trim().into(), role, password_hash })
@@ -153,7 +153,8 @@ pub(crate) async fn reset_password(
 ) -> Result<Redirect, WebError> {
     me.require_role(&[Role::Admin])?;
     let id: UserId = parse_id(&id)?;
-    let hash = auth::hash_password(state.settings.password_cost, &form.password).await?;
+    let login = state.store.user(id).await?.login;
+    let hash = auth::hash_password(state.settings.password_cost, &form.password, &login).await?;
     state.store.set_password_hash(id, &hash).await?;
     state.sessions.clear();
     crate::audit::record(&state, Some(me.user.id), Action::ResetPassword, RecordKind::User, &id.to_string(), "").await?;

@@ -49,7 +49,7 @@ async fn first_run_setup_works_once_and_has_no_default_password() {
     assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(mismatch.text().contains("the two entries differ"));
     let short = app.post(&path, None, &[("login", "ada"), ("display_name", "Ada"), ("password", "short"), ("confirm", "short")]).await;
-    assert!(short.text().contains("at least 10 characters"));
+    assert!(short.text().contains("at least 12 characters"));
     let done = app.post(&path, None, &[("login", "Ada"), ("display_name", "Ada"), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
     assert_eq!((done.status, done.location.as_deref()), (StatusCode::SEE_OTHER, Some("/clients")));
     let cookie = done.set_cookie.unwrap();
@@ -405,7 +405,7 @@ async fn client_accounts_share_links_export_and_erase() {
         .post(
             "/account/password",
             Some(&dana),
-            &[("current", "not it at all"), ("password", "dana's own password"), ("confirm", "dana's own password")],
+            &[("current", "not it at all"), ("password", "my garden gate at seven"), ("confirm", "my garden gate at seven")],
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -413,7 +413,7 @@ async fn client_accounts_share_links_export_and_erase() {
         .post(
             "/account/password",
             Some(&dana),
-            &[("current", PASSWORD), ("password", "dana's own password"), ("confirm", "dana's own password")],
+            &[("current", PASSWORD), ("password", "my garden gate at seven"), ("confirm", "my garden gate at seven")],
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.text());

@@ -71,9 +71,9 @@ async fn serves_on_a_socket_and_shuts_down_gracefully() {
 async fn demo_through_the_config_and_refused_twice() {
     let dir = tempfile::tempdir().unwrap();
     let config = config(dir.path(), "127.0.0.1:0".parse().unwrap());
-    let summary = tonus_web::load_demo(&config, "demo", "a demo password").await.unwrap();
+    let summary = tonus_web::load_demo(&config, "demo", "a sample clinic key").await.unwrap();
     assert_eq!(summary.clients, 3);
-    assert!(tonus_web::load_demo(&config, "demo", "a demo password").await.is_err());
+    assert!(tonus_web::load_demo(&config, "demo", "a sample clinic key").await.is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,7 +95,7 @@ async fn demo_and_pages_on_postgres() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(dir.path(), "127.0.0.1:0".parse().unwrap());
     config.database_url = format!("{prefix}/{db}");
-    let summary = tonus_web::load_demo(&config, "demo", "a demo password").await.unwrap();
+    let summary = tonus_web::load_demo(&config, "demo", "a sample clinic key").await.unwrap();
     assert_eq!(summary.assessments, 3);
     let store = tonus_store::connect(&config.store_config()).await.unwrap();
     let mut settings = config.settings();
@@ -103,7 +103,7 @@ async fn demo_and_pages_on_postgres() {
     let router = tonus_web::router(tonus_web::AppState::new(store.clone(), settings).unwrap());
     let login = Request::post("/api/login")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(r#"{"login": "demo", "password": "a demo password"}"#))
+        .body(Body::from(r#"{"login": "demo", "password": "a sample clinic key"}"#))
         .unwrap();
     let reply = router.clone().oneshot(login).await.unwrap();
     assert_eq!(reply.status(), StatusCode::OK);
