@@ -97,6 +97,8 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub disabled: bool,
+    /// Someone else chose the password: it must be changed before anything else.
+    pub must_change_password: bool,
     pub created_at: Timestamp,
 }
 
@@ -122,6 +124,8 @@ pub struct NewUser {
     pub role: Role,
     /// PHC-format password hash (never the password).
     pub password_hash: String,
+    /// Someone other than the account's owner chose the password.
+    pub must_change_password: bool,
 }
 
 impl fmt::Debug for NewUser {

@@ -28,8 +28,9 @@ pub trait Store: LoginGuardStore + Send + Sync + std::fmt::Debug {
     async fn credentials(&self, login: &str) -> Result<Option<Credentials>, StoreError>;
     /// All accounts, by login.
     async fn users(&self) -> Result<Vec<User>, StoreError>;
-    /// Replaces a password hash and ends the account's sessions.
-    async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<(), StoreError>;
+    /// Replaces a password hash and ends the account's sessions; `must_change` when someone
+    /// other than the account's owner chose the password.
+    async fn set_password_hash(&self, id: UserId, password_hash: &str, must_change: bool) -> Result<(), StoreError>;
     /// Disables or re-enables an account; disabling ends its sessions.
     async fn set_user_disabled(&self, id: UserId, disabled: bool) -> Result<(), StoreError>;
 

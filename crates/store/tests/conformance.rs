@@ -22,6 +22,7 @@ fn new_user(login: &str, role: Role) -> NewUser {
         display_name: format!("{login} display"),
         role,
         password_hash: format!("$argon2id$fake-hash-for-{login}"),
+        must_change_password: false,
     }
 }
 
@@ -150,8 +151,8 @@ async fn logins_are_unique_and_credentials_carry_the_hash(t: TestStore) {
     assert_eq!(store.user(ann.id).await.unwrap(), ann);
     assert_eq!(store.users().await.unwrap().iter().map(|u| u.login.as_str()).collect::<Vec<_>>(), ["ann", "bob"]);
     assert!(matches!(store.user(UserId::new()).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.set_password_hash(UserId::new(), "h").await, Err(StoreError::NotFound)));
-    assert!(matches!(store.set_password_hash(ann.id, "").await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.set_password_hash(UserId::new(), "h", false).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.set_password_hash(ann.id, "", false).await, Err(StoreError::Invalid(_))));
     assert!(matches!(store.set_user_disabled(UserId::new(), true).await, Err(StoreError::NotFound)));
 }
 
@@ -175,7 +176,8 @@ async fn sessions_end_on_expiry_disabling_and_password_change(t: TestStore) {
     assert!(store.session(&token::hash("first"), now).await.unwrap().is_none(), "disabling ends sessions");
     store.set_user_disabled(ann.id, false).await.unwrap();
     store.create_session(session("second", &ann, now.plus_seconds(60))).await.unwrap();
-    store.set_password_hash(ann.id, "$argon2id$new").await.unwrap();
+    store.set_password_hash(ann.id, "$argon2id$new", true).await.unwrap();
+    assert!(store.user(ann.id).await.unwrap().must_change_password, "a password someone else set must be changed");
     assert!(store.session(&token::hash("second"), now).await.unwrap().is_none(), "a new password ends sessions");
     assert_eq!(store.credentials("ann").await.unwrap().unwrap().password_hash, "$argon2id$new");
     store.create_session(session("logout", &bob, now.plus_seconds(60))).await.unwrap();

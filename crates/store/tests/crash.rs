@@ -38,6 +38,7 @@ async fn crash_child() {
             display_name: "Writer".into(),
             role: Role::Practitioner,
             password_hash: "$argon2id$unused".into(),
+            must_change_password: false,
         })
         .await
         .unwrap();

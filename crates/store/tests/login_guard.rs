@@ -45,7 +45,13 @@ async fn counters_are_shared_and_restart(t: TestStore) {
 async fn usual_origins_are_remembered_per_account(t: TestStore) {
     let store = t.store.clone();
     let user = store
-        .create_user(NewUser { login: "ann".into(), display_name: "Ann".into(), role: Role::Practitioner, password_hash: "h".into() })
+        .create_user(NewUser {
+            login: "ann".into(),
+            display_name: "Ann".into(),
+            role: Role::Practitioner,
+            password_hash: "h".into(),
+            must_change_password: false,
+        })
         .await
         .unwrap();
     let other = UserId::new();

@@ -22,6 +22,7 @@ mkdirSync(shots, { recursive: true });
 
 const STAFF_PASSWORD = "first account password";
 const CLIENT_PASSWORD = "client login password";
+const CLIENT_OWN_PASSWORD = "a quiet garden of plums";
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
@@ -188,6 +189,17 @@ try {
   await page.fill("#login", "robin");
   await page.fill("#password", CLIENT_PASSWORD);
   await submit(page, "button[type=submit]");
+  // The therapist typed this password: the client chooses their own before anything else.
+  check(path(page) === "/account/password", `the first login asks for the client's own password (at ${path(page)})`);
+  check((await page.locator("main").innerText()).includes("set by someone else"), "it says why");
+  await shot(page, "desktop-10-client-first-login");
+  await page.fill("#current", CLIENT_PASSWORD);
+  await page.fill("#password", CLIENT_OWN_PASSWORD);
+  await page.fill("#confirm", CLIENT_OWN_PASSWORD);
+  await submit(page, "form[action='/account/password'] button[type=submit]");
+  const changedText = await page.locator("main").innerText();
+  check(changedText.includes("Your password is changed"), `the client's own password is set (${path(page)}: ${changedText.slice(0, 160).replace(/\n/g, " ")})`);
+  await page.goto(`${base}/me`);
   check(path(page) === "/me", `the client lands on their own page (at ${path(page)})`);
   check(await page.locator("header.top nav a[href='/clients']").count() === 0, "the client sees no staff navigation");
   await shot(page, "desktop-10-client-me");

@@ -192,8 +192,15 @@ impl FromRequestParts<AppState> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
         // Inside the nested API router the path has lost its `/api` prefix; the original
         // URI still has it.
-        let api = parts.extensions.get::<axum::extract::OriginalUri>().map_or(parts.uri.path(), |uri| uri.0.path()).starts_with("/api/");
-        current_user(state, &parts.headers).await?.ok_or(WebError::LoginRequired { api })
+        let path = parts.extensions.get::<axum::extract::OriginalUri>().map_or(parts.uri.path(), |uri| uri.0.path());
+        let api = path.starts_with("/api/");
+        let me = current_user(state, &parts.headers).await?.ok_or(WebError::LoginRequired { api })?;
+        // A password someone else chose opens only the way to change it (and to leave).
+        let may_pass = matches!(path, "/account/password" | "/logout" | "/api/logout" | "/api/session");
+        if me.user.must_change_password && !may_pass {
+            return Err(WebError::PasswordChangeRequired { api });
+        }
+        Ok(me)
     }
 }
 
@@ -408,11 +415,14 @@ struct PasswordPage {
     layout: Layout,
     error: Option<String>,
     done: bool,
+    /// Someone else chose the current password: nothing else opens until it is changed.
+    required: bool,
 }
 
 /// `/account/password`: every account changes its own password here.
 pub(crate) async fn password_form(me: CurrentUser) -> Result<Html<String>, WebError> {
-    let page = PasswordPage { layout: Layout::for_user("Change password", &me), error: None, done: false };
+    let page =
+        PasswordPage { layout: Layout::for_user("Change password", &me), error: None, done: false, required: me.user.must_change_password };
     Ok(Html(page.render()?))
 }
 
@@ -435,9 +445,12 @@ pub(crate) async fn change_password(
         if form.password != form.confirm {
             return Err(WebError::BadRequest("new password: the two entries differ".into()));
         }
+        if me.user.must_change_password && form.password == form.current {
+            return Err(WebError::BadRequest("new password: choose your own, not the one you were given".into()));
+        }
         let hash = hash_password(state.settings.password_cost, &form.password, &me.user.login).await?;
         // This ends every session of the account, this one included; open a fresh one.
-        state.store.set_password_hash(me.user.id, &hash).await?;
+        state.store.set_password_hash(me.user.id, &hash, false).await?;
         state.sessions.clear();
         let session_token = token::generate()?;
         state
@@ -456,13 +469,14 @@ pub(crate) async fn change_password(
     match result {
         Ok(session_token) => {
             let fresh = current_user_for(&state, &session_token).await?.unwrap_or(me);
-            let page = PasswordPage { layout: Layout::for_user("Change password", &fresh), error: None, done: true };
+            let page = PasswordPage { layout: Layout::for_user("Change password", &fresh), error: None, done: true, required: false };
             let mut response = Html(page.render()?).into_response();
             response.headers_mut().insert(header::SET_COOKIE, cookie(&state, Some(&session_token)));
             Ok(response)
         }
         Err(WebError::BadRequest(message)) => {
-            let page = PasswordPage { layout: Layout::for_user("Change password", &me), error: Some(message), done: false };
+            let required = me.user.must_change_password;
+            let page = PasswordPage { layout: Layout::for_user("Change password", &me), error: Some(message), done: false, required };
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
         }
         Err(other) => Err(other),

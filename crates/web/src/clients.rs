@@ -365,7 +365,13 @@ pub(crate) async fn create_account(
             .store
             .create_client_account(
                 client.id,
-                NewUser { login: login.clone(), display_name: client.display_name.clone(), role: Role::Client, password_hash },
+                NewUser {
+                    login: login.clone(),
+                    display_name: client.display_name.clone(),
+                    role: Role::Client,
+                    password_hash,
+                    must_change_password: true,
+                },
             )
             .await
             .map_err(|err| match err {

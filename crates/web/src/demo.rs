@@ -41,7 +41,15 @@ pub async fn load_demo_into(store: Arc<dyn Store>, settings: Settings, login: &s
     let login = crate::auth::normalise_login(login);
     let password_hash = crate::auth::hash_password(state.settings().password_cost, password, &login).await?;
     let role = if store.count_users().await? == 0 { Role::Admin } else { Role::Practitioner };
-    let user = store.create_user(NewUser { login: login.clone(), display_name: "Demo practitioner".into(), role, password_hash }).await?;
+    let user = store
+        .create_user(NewUser {
+            login: login.clone(),
+            display_name: "Demo practitioner".into(),
+            role,
+            password_hash,
+            must_change_password: false,
+        })
+        .await?;
     let actor = tonus_clinic::Actor::user(user.id);
     let personas = tonus_app::examples::personas();
     let mut assessments = 0;

@@ -23,6 +23,13 @@ pub enum WebError {
         /// Whether the request was for the JSON API.
         api: bool,
     },
+    /// The account's password was chosen by someone else and must be changed first; pages
+    /// redirect to the change form, the API answers 403.
+    #[error("password change required")]
+    PasswordChangeRequired {
+        /// Whether the request was for the JSON API.
+        api: bool,
+    },
     /// The input is wrong; the message names the field and is safe to show.
     #[error("invalid input: {0}")]
     BadRequest(String),
@@ -104,6 +111,7 @@ impl WebError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::LoginRequired { .. } => StatusCode::UNAUTHORIZED,
+            Self::PasswordChangeRequired { .. } => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -120,6 +128,9 @@ impl WebError {
             Self::NotFound => "Not found.".into(),
             Self::Forbidden => "You do not have access to this page.".into(),
             Self::LoginRequired { .. } => "Please log in.".into(),
+            Self::PasswordChangeRequired { .. } => {
+                "Your password was set by someone else: change it first (POST /account/password, or the page of that name).".into()
+            }
             Self::BadRequest(message) | Self::Conflict(message) => message.clone(),
             Self::Csrf => "The form expired or came from another site; reload the page and try again.".into(),
             Self::TooManyAttempts { retry_after_secs } => {
@@ -163,8 +174,10 @@ fn format_wait(secs: u64) -> String {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        if let Self::LoginRequired { api: false } = self {
-            return Redirect::to("/login").into_response();
+        match self {
+            Self::LoginRequired { api: false } => return Redirect::to("/login").into_response(),
+            Self::PasswordChangeRequired { api: false } => return Redirect::to("/account/password?required=1").into_response(),
+            _ => {}
         }
         self.log();
         let body = format!(

@@ -78,7 +78,13 @@ pub(crate) async fn submit(
             .redeem_setup_token(
                 &token::hash(&setup_token),
                 Timestamp::now(),
-                NewUser { login: login.clone(), display_name: form.display_name.trim().into(), role: Role::Admin, password_hash },
+                NewUser {
+                    login: login.clone(),
+                    display_name: form.display_name.trim().into(),
+                    role: Role::Admin,
+                    password_hash,
+                    must_change_password: false,
+                },
             )
             .await
             .map_err(|err| match err {

@@ -88,7 +88,13 @@ pub(crate) async fn create(
         let password_hash = auth::hash_password(state.settings.password_cost, &form.password, &login).await?;
         state
             .store
-            .create_user(NewUser { login: login.clone(), display_name: form.display_name.trim().into(), role, password_hash })
+            .create_user(NewUser {
+                login: login.clone(),
+                display_name: form.display_name.trim().into(),
+                role,
+                password_hash,
+                must_change_password: true,
+            })
             .await
             .map_err(|err| match err {
                 tonus_store::StoreError::Conflict => WebError::BadRequest(format!("login name: {login} is already taken")),
@@ -155,7 +161,7 @@ pub(crate) async fn reset_password(
     let id: UserId = parse_id(&id)?;
     let login = state.store.user(id).await?.login;
     let hash = auth::hash_password(state.settings.password_cost, &form.password, &login).await?;
-    state.store.set_password_hash(id, &hash).await?;
+    state.store.set_password_hash(id, &hash, true).await?;
     state.sessions.clear();
     crate::audit::record(&state, Some(me.user.id), Action::ResetPassword, RecordKind::User, &id.to_string(), "").await?;
     Ok(Redirect::to("/admin/users"))

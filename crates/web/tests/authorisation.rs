@@ -149,6 +149,7 @@ impl Fixture {
                     display_name: "U".into(),
                     role: Role::Practitioner,
                     password_hash: "x".into(),
+                    must_change_password: false,
                 })
                 .await
                 .unwrap();

@@ -176,7 +176,10 @@ async fn admin_manages_accounts_and_sees_the_audit_log() {
     let pat = app.post("/login", None, &[("login", "pat"), ("password", "another long password")]).await;
     assert_eq!(pat.status, StatusCode::SEE_OTHER);
     let cookie = pat.set_cookie.unwrap().split(';').next().unwrap().to_owned();
-    let as_pat = || axum::http::Request::get("/clients").header("cookie", cookie.clone()).body(axum::body::Body::empty()).unwrap();
+    // The password the admin typed must be changed before anything else opens.
+    let clients = axum::http::Request::get("/clients").header("cookie", cookie.clone()).body(axum::body::Body::empty()).unwrap();
+    assert_eq!(app.send(clients).await.location.as_deref(), Some("/account/password?required=1"));
+    let as_pat = || axum::http::Request::get("/account/password").header("cookie", cookie.clone()).body(axum::body::Body::empty()).unwrap();
     assert_eq!(app.send(as_pat()).await.status, StatusCode::OK);
     assert_eq!(app.post(&format!("/admin/users/{pat_id}/disable"), Some(&admin), &[]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(app.send(as_pat()).await.status, StatusCode::SEE_OTHER, "a disabled account's open session ends at once");
@@ -682,4 +685,41 @@ async fn links_use_the_public_address_and_https_is_pinned() {
     let client = app.client(&admin, "Dana Driver", false).await;
     let created = app.post(&format!("/clients/{client}/share-links"), Some(&admin), &[]).await.text();
     assert!(created.contains("https://clinic.example/share/"), "the link names the public address, not the Host header: {created}");
+}
+
+#[tokio::test]
+async fn a_password_someone_else_set_must_be_changed_first() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let made = app
+        .post(
+            "/admin/users",
+            Some(&admin),
+            &[("login", "pat"), ("display_name", "Pat"), ("role", "practitioner"), ("password", PASSWORD), ("confirm", PASSWORD)],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text());
+    let pat = app.login_as_is("pat").await;
+    // Every page leads to the change form; the API says why.
+    let page = app.get("/clients", Some(&pat)).await;
+    assert_eq!((page.status, page.location.as_deref()), (StatusCode::SEE_OTHER, Some("/account/password?required=1")));
+    let api = app.api("GET", "/api/clients", Some(&pat), None).await;
+    assert_eq!(api.status, StatusCode::FORBIDDEN);
+    assert!(api.text().contains("change it first"), "{}", api.text());
+    let form = app.get("/account/password?required=1", Some(&pat)).await;
+    assert!(form.text().contains("set by someone else"), "{}", form.text());
+    // Keeping the given password is not a change.
+    let same = app.post("/account/password", Some(&pat), &[("current", PASSWORD), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    assert_eq!(same.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(same.text().contains("not the one you were given"));
+    let own = "a kettle of blue herons";
+    let changed = app.post("/account/password", Some(&pat), &[("current", PASSWORD), ("password", own), ("confirm", own)]).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text());
+    let cookie = changed.set_cookie.unwrap();
+    let fresh = support::Session { cookie: cookie.split(';').next().unwrap().to_owned(), csrf: String::new() };
+    assert_eq!(app.get("/clients", Some(&fresh)).await.status, StatusCode::OK, "the new session opens the app");
+    // A reset by the admin asks for a change again.
+    let pat_id = app.store.credentials("pat").await.unwrap().unwrap().user.id;
+    app.post(&format!("/admin/users/{pat_id}/password"), Some(&admin), &[("password", "another long passphrase")]).await;
+    assert!(app.store.user(pat_id).await.unwrap().must_change_password);
 }

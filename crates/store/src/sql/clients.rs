@@ -217,8 +217,8 @@ macro_rules! queries {
             let user_id = UserId::new().to_string();
             let mut tx = db.pool.begin().await?;
             let row: UserRow = sqlx::query_as(concat!(
-                "INSERT INTO users (id, login, display_name, role, password_hash, disabled, created_at) ",
-                "VALUES ($1, $2, $3, $4, $5, FALSE, $6) RETURNING ",
+                "INSERT INTO users (id, login, display_name, role, password_hash, disabled, must_change_password, created_at) ",
+                "VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7) RETURNING ",
                 user_cols!()
             ))
             .bind(&user_id)
@@ -226,6 +226,7 @@ macro_rules! queries {
             .bind(&new.display_name)
             .bind(new.role.as_str())
             .bind(&new.password_hash)
+            .bind(new.must_change_password)
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;

@@ -138,8 +138,8 @@ macro_rules! impl_store {
             async fn users(&self) -> Result<Vec<User>, StoreError> {
                 queries::users::users(self).await
             }
-            async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<(), StoreError> {
-                queries::users::set_password_hash(self, id, password_hash).await
+            async fn set_password_hash(&self, id: UserId, password_hash: &str, must_change: bool) -> Result<(), StoreError> {
+                queries::users::set_password_hash(self, id, password_hash, must_change).await
             }
             async fn set_user_disabled(&self, id: UserId, disabled: bool) -> Result<(), StoreError> {
                 queries::users::set_user_disabled(self, id, disabled).await

@@ -8,7 +8,7 @@ use crate::{Credentials, NewUser, Session, StoreError, Timestamp, User};
 
 macro_rules! user_cols {
     () => {
-        "id, login, display_name, role, password_hash, disabled, created_at"
+        "id, login, display_name, role, password_hash, disabled, must_change_password, created_at"
     };
 }
 pub(crate) use user_cols;
@@ -21,6 +21,7 @@ pub(crate) struct UserRow {
     role: String,
     password_hash: String,
     disabled: bool,
+    must_change_password: bool,
     created_at: i64,
 }
 
@@ -40,6 +41,7 @@ impl TryFrom<UserRow> for User {
             display_name: row.display_name,
             role: row.role.parse()?,
             disabled: row.disabled,
+            must_change_password: row.must_change_password,
             created_at: Timestamp(row.created_at),
         })
     }
@@ -78,8 +80,8 @@ macro_rules! queries {
         pub(crate) async fn create_user(db: &$store, new: NewUser) -> Result<User, StoreError> {
             check_new_user(&new)?;
             let row: UserRow = sqlx::query_as(concat!(
-                "INSERT INTO users (id, login, display_name, role, password_hash, disabled, created_at) ",
-                "VALUES ($1, $2, $3, $4, $5, FALSE, $6) RETURNING ",
+                "INSERT INTO users (id, login, display_name, role, password_hash, disabled, must_change_password, created_at) ",
+                "VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7) RETURNING ",
                 user_cols!()
             ))
             .bind(UserId::new().to_string())
@@ -87,6 +89,7 @@ macro_rules! queries {
             .bind(&new.display_name)
             .bind(new.role.as_str())
             .bind(&new.password_hash)
+            .bind(new.must_change_password)
             .bind(Timestamp::now().0)
             .fetch_one(&db.pool)
             .await?;
@@ -115,13 +118,14 @@ macro_rules! queries {
             $crate::sql::convert(rows)
         }
 
-        pub(crate) async fn set_password_hash(db: &$store, id: UserId, password_hash: &str) -> Result<(), StoreError> {
+        pub(crate) async fn set_password_hash(db: &$store, id: UserId, password_hash: &str, must_change: bool) -> Result<(), StoreError> {
             if password_hash.is_empty() {
                 return Err(StoreError::Invalid("password hash must not be empty".into()));
             }
             let mut tx = db.pool.begin().await?;
-            let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            let done = sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
                 .bind(password_hash)
+                .bind(must_change)
                 .bind(id.to_string())
                 .execute(&mut *tx)
                 .await?;
@@ -188,8 +192,8 @@ macro_rules! queries {
                 return Err(StoreError::Conflict);
             }
             let row: UserRow = sqlx::query_as(concat!(
-                "INSERT INTO users (id, login, display_name, role, password_hash, disabled, created_at) ",
-                "VALUES ($1, $2, $3, $4, $5, FALSE, $6) RETURNING ",
+                "INSERT INTO users (id, login, display_name, role, password_hash, disabled, must_change_password, created_at) ",
+                "VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7) RETURNING ",
                 user_cols!()
             ))
             .bind(UserId::new().to_string())
@@ -197,6 +201,7 @@ macro_rules! queries {
             .bind(&first_user.display_name)
             .bind(first_user.role.as_str())
             .bind(&first_user.password_hash)
+            .bind(first_user.must_change_password)
             .bind(now.0)
             .fetch_one(&mut *tx)
             .await?;
@@ -219,7 +224,7 @@ macro_rules! queries {
         pub(crate) async fn session(db: &$store, token_hash: &str, now: Timestamp) -> Result<Option<Session>, StoreError> {
             let row: Option<SessionRow> = sqlx::query_as(
                 "SELECT s.csrf_token, s.expires_at AS session_expires_at, u.id, u.login, u.display_name, \
-                 u.role, u.password_hash, u.disabled, u.created_at \
+                 u.role, u.password_hash, u.disabled, u.must_change_password, u.created_at \
                  FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE",
             )

@@ -202,8 +202,18 @@ impl TestApp {
         self.login("admin").await
     }
 
-    /// Logs in through the API and returns the session (cookie and CSRF token).
+    /// Logs in through the API and returns the session (cookie and CSRF token). An account whose
+    /// password someone else set is taken as having changed it already (to the same test
+    /// password): the first-login change itself is tested in `router.rs`.
     pub async fn login(&self, login: &str) -> Session {
+        if let Some(credentials) = self.store.credentials(login).await.unwrap().filter(|c| c.user.must_change_password) {
+            self.store.set_password_hash(credentials.user.id, &credentials.password_hash, false).await.unwrap();
+        }
+        self.login_as_is(login).await
+    }
+
+    /// Logs in through the API as the account stands (no first-login shortcut).
+    pub async fn login_as_is(&self, login: &str) -> Session {
         let reply = self.api("POST", "/api/login", None, Some(serde_json::json!({"login": login, "password": PASSWORD}))).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
         let cookie = reply.set_cookie.clone().unwrap();
