@@ -17,6 +17,10 @@ pub enum StoreError {
     /// The input cannot be stored as given.
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// The database cannot be opened safely (damaged, or missing beside existing photos); the
+    /// message says what was found and how to recover, and is meant for the administrator.
+    #[error("{0}")]
+    Refused(String),
     /// The database or the file system failed.
     #[error("storage backend failed")]
     Backend(#[source] BoxError),

@@ -28,6 +28,17 @@ impl PhotoDir {
         Self { root }
     }
 
+    /// How many photo files the folder holds (its two-character subfolders), for the check
+    /// that a missing database is not silently replaced by an empty one.
+    pub(crate) fn count_files(&self) -> usize {
+        let Ok(dirs) = std::fs::read_dir(&self.root) else { return 0 };
+        dirs.filter_map(Result::ok)
+            .filter(|d| d.path().is_dir())
+            .filter_map(|d| std::fs::read_dir(d.path()).ok())
+            .map(|files| files.filter_map(Result::ok).filter(|f| !f.file_name().to_string_lossy().starts_with('.')).count())
+            .sum()
+    }
+
     /// The file extension for an accepted media type.
     fn extension(media_type: &str) -> Result<&'static str, StoreError> {
         match media_type {

@@ -30,7 +30,12 @@ pub(crate) struct SqliteStore {
 impl SqliteStore {
     pub(crate) async fn connect(url: &str, max_connections: u32, photos: PhotoDir) -> Result<Self, StoreError> {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let options = SqliteConnectOptions::from_str(url)?
+        let options = SqliteConnectOptions::from_str(url)?;
+        let file = options.get_filename().to_path_buf();
+        if !in_memory {
+            refuse_missing_database(&file, &photos)?;
+        }
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -42,8 +47,19 @@ impl SqliteStore {
             .pragma("wal_autocheckpoint", AUTOCHECKPOINT_BACKSTOP_PAGES.to_string());
         // An in-memory database lives in one connection; more would each see an empty one.
         let max = if in_memory { 1 } else { max_connections.max(1) };
-        let pool = SqlitePoolOptions::new().max_connections(max).connect_with(options).await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let damaged = |err: sqlx::Error| damaged(&file, err);
+        let pool = SqlitePoolOptions::new().max_connections(max).connect_with(options).await.map_err(damaged)?;
+        let check: String = sqlx::query_scalar("PRAGMA quick_check").fetch_one(&pool).await.map_err(damaged)?;
+        if check != "ok" {
+            return Err(StoreError::Refused(format!(
+                "{}: the database file is damaged (quick_check: {check}). {RECOVERY}",
+                file.display()
+            )));
+        }
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(|err| match err {
+            sqlx::migrate::MigrateError::Execute(inner) => damaged(inner),
+            other => other.into(),
+        })?;
         if !in_memory {
             // Start from an empty WAL: a large one left by a bulk import (or a crash) would
             // otherwise be copied back while the first requests wait on their commits.
@@ -58,6 +74,39 @@ impl SqliteStore {
     pub(crate) async fn clear_erased(&self) -> Result<(), StoreError> {
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
         Ok(())
+    }
+}
+
+/// What to do about a damaged or missing database.
+const RECOVERY: &str = "Tonus will not start on it, so nothing more is lost. Stop every Tonus process, copy the whole \
+data directory aside, then restore the newest backup of the database into it; `sqlite3 tonus.db .recover` can \
+salvage what is still readable from a damaged file.";
+
+/// A database that is missing while the photo folder holds photos: starting would give an
+/// empty clinic beside the old photos (and a new first-run link), so it is refused.
+fn refuse_missing_database(file: &std::path::Path, photos: &PhotoDir) -> Result<(), StoreError> {
+    if file.exists() {
+        return Ok(());
+    }
+    let held = photos.count_files();
+    if held == 0 {
+        return Ok(());
+    }
+    Err(StoreError::Refused(format!(
+        "{}: the database is missing, but the photo folder holds {held} photo file(s) of an earlier database. {RECOVERY} \
+         To start a new, empty clinic on purpose, move the photo folder away first.",
+        file.display()
+    )))
+}
+
+/// An error opening or checking the file, with the recovery steps when it says the file is not
+/// a sound database.
+fn damaged(file: &std::path::Path, err: sqlx::Error) -> StoreError {
+    let text = err.to_string();
+    if text.contains("malformed") || text.contains("not a database") || text.contains("corrupt") {
+        StoreError::Refused(format!("{}: the database file is damaged ({text}). {RECOVERY}", file.display()))
+    } else {
+        err.into()
     }
 }
 
