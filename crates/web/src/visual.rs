@@ -672,23 +672,6 @@ pub(crate) async fn what_if_fragment(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tonus_app::landmarks::{Capture, Image, LandmarkSource, Posture};
-
-    fn file(points: &[(usize, f64, f64)]) -> LandmarkFile {
-        let mut landmarks = vec![vec![0.5, 0.5, 0.0, 0.9]; 33];
-        for &(i, x, y) in points {
-            landmarks[i] = vec![x, y, 0.0, 0.9];
-        }
-        LandmarkFile {
-            format_version: 1,
-            image: Image { width: 1000, height: 2000, file: None },
-            view: Some(View::SideLeft),
-            capture: Capture { posture: Posture::Standing, source: LandmarkSource::Automatic, model: None, model_version: None },
-            landmarks,
-            moved: vec![],
-            persons_found: None,
-        }
-    }
 
     #[test]
     fn alignment_maps_shoulder_to_origin_and_the_segment_to_the_length() {
@@ -700,9 +683,15 @@ mod tests {
 
     #[test]
     fn the_overlay_is_in_image_pixels_with_draggable_key_points() {
-        let svg = overlay_svg(&file(&[(7, 0.4, 0.2)]), View::SideLeft, None, "s1");
-        assert!(svg.contains(r#"viewBox="0 0 1000 2000""#), "{svg}");
-        assert!(svg.contains(r#"data-i="7" cx="400.0" cy="400.0""#), "{svg}");
+        let (name, text) = tonus_app::examples::personas()[0].landmarks[0];
+        let mut file = tonus_app::landmarks::parse(text, name).unwrap();
+        file.landmarks[7][0] = 0.4;
+        file.landmarks[7][1] = 0.2;
+        let (w, h) = (file.image.width, file.image.height);
+        let svg = overlay_svg(&file, View::SideLeft, None, "s1");
+        assert!(svg.contains(&format!(r#"viewBox="0 0 {w} {h}""#)), "{svg}");
+        let (x, y) = (0.4 * f64::from(w), 0.2 * f64::from(h));
+        assert!(svg.contains(&format!(r#"data-i="7" cx="{x:.1}" cy="{y:.1}""#)), "{svg}");
         assert_eq!(svg.matches("class=\"lm\"").count(), 4);
     }
 }
