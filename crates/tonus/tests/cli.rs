@@ -95,6 +95,15 @@ fn exit_codes() {
     assert_eq!(esa["reading"]["status"], "measured");
     // Over the lowered cut-off, still under the normal range.
     assert_eq!(esa["reading"]["finding"], "below_norm");
+    // 3: a client id that is not one, or that no client has.
+    let data = dir.join("clinic");
+    let data = data.to_str().unwrap();
+    let o = tonus(&["client", "--data-dir", data, "erase", "not-an-id", "--yes"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("tonus client list"), "{}", stderr(&o));
+    let o = tonus(&["client", "--data-dir", data, "export", "01a2289f-b988-7746-a968-cc79bb3a019d", "--out", &format!("{data}/x.zip")]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no client has the id"), "{}", stderr(&o));
     // 4: a bad configuration file.
     let cfg = dir.join("tonus.toml");
     std::fs::write(&cfg, "[assess]\nformat = \"pdf\"\n").unwrap();
