@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use askama::Template;
 
-use crate::report::{Laterality, MuscleView, Report, StoryView};
+use crate::report::{Laterality, MuscleView, PlanView, Report, StoryView};
 use crate::simulate::Simulation;
 use crate::words::{self, num};
 
@@ -408,5 +408,126 @@ impl ReportFragment<'_> {
 
     fn cap(&self, s: String) -> String {
         capitalise(&s)
+    }
+}
+
+/// A phase as the handout shows it.
+#[derive(Debug)]
+struct HandoutPhase {
+    name: String,
+    first_week: u32,
+    last_week: u32,
+    starts: String,
+    ends: String,
+    exercises: Vec<HandoutExercise>,
+    progression: String,
+}
+
+/// An exercise as the handout shows it, in plain words.
+#[derive(Debug)]
+struct HandoutExercise {
+    name: String,
+    purpose: String,
+    dosage: String,
+    instructions: Vec<String>,
+    cautions: Vec<String>,
+    progression: String,
+}
+
+#[derive(Template)]
+#[template(path = "handout.html")]
+struct HandoutFragment {
+    client_name: String,
+    assessed: String,
+    edited: bool,
+    blocked: bool,
+    maintenance_note: Option<String>,
+    massage: Vec<String>,
+    massage_dose: String,
+    phases: Vec<HandoutPhase>,
+    advice: Vec<String>,
+    review: String,
+}
+
+/// What the client's handout shows: the plan they follow (none while a red flag blocks it).
+#[derive(Debug, Clone, Copy)]
+pub struct Handout<'a> {
+    /// The client's name.
+    pub client_name: &'a str,
+    /// When the assessment was, `YYYY-MM-DD`.
+    pub assessed: &'a str,
+    /// Whether the therapist adjusted the plan.
+    pub edited: bool,
+    /// The plan; `None` when there is none to follow.
+    pub plan: Option<&'a PlanView>,
+}
+
+fn or_dash(text: &str) -> &str {
+    if text.is_empty() { "—" } else { text }
+}
+
+/// The client's handout as an HTML fragment (`<div class="tonus-handout">`): the plan in plain
+/// words, with no metrics, inferences or differentials. Shared by the web app's handout page and
+/// anything else that prints a plan for a client.
+pub fn render_handout_fragment(h: Handout<'_>) -> String {
+    let plan = h.plan;
+    let (massage, massage_dose) = match plan.and_then(|p| p.massage.as_ref()) {
+        Some(m) => (
+            m.targets
+                .iter()
+                .map(|t| format!("{} ({}): {}", t.muscle_name, words::laterality(t.laterality), t.techniques.join(", ")))
+                .collect(),
+            format!("{:.0} minutes, {} times a week, for {} weeks", m.session_min, m.sessions_per_week, m.weeks),
+        ),
+        None => (Vec::new(), String::new()),
+    };
+    let review = match plan {
+        Some(p) if !(p.review_outcomes_on.is_empty() && p.review_photos_on.is_empty()) => {
+            format!("Next review: questionnaires on {}, photos on {}.", or_dash(&p.review_outcomes_on), or_dash(&p.review_photos_on))
+        }
+        _ => String::new(),
+    };
+    let phases = plan
+        .map(|p| {
+            p.phases
+                .iter()
+                .map(|ph| HandoutPhase {
+                    name: ph.name.clone(),
+                    first_week: ph.first_week,
+                    last_week: ph.last_week,
+                    starts: ph.starts.clone(),
+                    ends: ph.ends.clone(),
+                    exercises: ph
+                        .exercises
+                        .iter()
+                        .map(|e| HandoutExercise {
+                            name: e.name.clone(),
+                            purpose: format!("{} · {}", words::purpose(e.purpose), words::laterality_phrase(e.laterality)),
+                            dosage: e.dosage.clone(),
+                            instructions: e.instructions.clone(),
+                            cautions: e.cautions.clone(),
+                            progression: e.progression.clone(),
+                        })
+                        .collect(),
+                    progression: ph.progression.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = HandoutFragment {
+        client_name: h.client_name.to_owned(),
+        assessed: h.assessed.to_owned(),
+        edited: h.edited,
+        blocked: plan.is_none(),
+        maintenance_note: plan.and_then(|p| p.maintenance_note.clone()),
+        massage,
+        massage_dose,
+        phases,
+        advice: plan.map(|p| p.exposure_changes.iter().map(|c| c.advice.clone()).collect()).unwrap_or_default(),
+        review,
+    };
+    match page.render() {
+        Ok(html) => html,
+        Err(err) => format!("<p>The handout could not be rendered: {}</p>", esc(&err.to_string())),
     }
 }
