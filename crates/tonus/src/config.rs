@@ -84,14 +84,9 @@ impl std::fmt::Debug for RawServe {
         f.debug_struct("RawServe")
             .field("listen", &self.listen)
             .field("data_dir", &self.data_dir)
-            .field("database_url", &redact(&self.database_url))
+            .field("database_url", &tonus_store::redact_url(&self.database_url))
             .finish_non_exhaustive()
     }
-}
-
-/// The URL with any password replaced, for messages and logs (the store's redaction).
-pub fn redact(url: &str) -> String {
-    tonus_store::redact_url(url)
 }
 
 /// `[assess]`.
@@ -198,7 +193,7 @@ impl Config {
             .map_err(|_| anyhow::anyhow!("serve.listen \"{}\" is not an address such as 127.0.0.1:8080", raw.serve.listen))?;
         let url = &raw.serve.database_url;
         if !(url.is_empty() || url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            bail!("serve.database_url \"{}\" must start with sqlite: or postgres://", redact(url));
+            bail!("serve.database_url \"{}\" must start with sqlite: or postgres://", tonus_store::redact_url(url));
         }
         if raw.serve.max_connections == 0 || raw.serve.session_hours == 0 || raw.serve.share_link_days == 0 || raw.serve.max_upload_mib == 0
         {
@@ -238,8 +233,8 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact("postgres://tonus:secret@db/tonus"), "postgres://tonus:***@db/tonus");
-        assert_eq!(redact("sqlite://data/tonus.db"), "sqlite://data/tonus.db");
+        assert_eq!(tonus_store::redact_url("postgres://tonus:secret@db/tonus"), "postgres://tonus:***@db/tonus");
+        assert_eq!(tonus_store::redact_url("sqlite://data/tonus.db"), "sqlite://data/tonus.db");
         assert!(!format!("{:?}", RawServe { database_url: "postgres://a:pw@h/d".into(), ..RawServe::default() }).contains("pw"));
     }
 

@@ -518,7 +518,9 @@ fn web_config(config: &Config, args: &WebArgs, demo: bool) -> Result<tonus_web::
         .or_else(|| (!s.database_url.is_empty() && !demo).then(|| s.database_url.clone()))
     {
         Some(url) if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
-        Some(url) => return Err(bad(anyhow::anyhow!("--database \"{}\" must start with sqlite: or postgres://", config::redact(&url)))),
+        Some(url) => {
+            return Err(bad(anyhow::anyhow!("--database \"{}\" must start with sqlite: or postgres://", tonus_store::redact_url(&url))));
+        }
         None => format!("sqlite://{}", data_dir.join("tonus.db").display()),
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);

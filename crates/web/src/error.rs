@@ -185,7 +185,7 @@ impl IntoResponse for WebError {
              <link rel=\"stylesheet\" href=\"/assets/tonus.css\"></head><body><main class=\"page\">\
              <h1>{}</h1><p>{}</p><p><a href=\"/\">Back to the start page</a></p></main></body></html>",
             self.status().canonical_reason().unwrap_or("Error"),
-            crate::format::escape_html(&self.public_message())
+            tonus_app::render::esc(&self.public_message())
         );
         let mut response = (self.status(), Html(body)).into_response();
         self.add_headers(&mut response);

@@ -1,20 +1,13 @@
-//! Formatting for views: dates (`tonus_clinic::time`, in UTC with the zone named) and HTML
-//! escaping for the SVG built in Rust.
+//! Formatting for views: dates (`tonus_clinic::time`, in UTC with the zone named). HTML built
+//! in Rust is escaped with the report's (askama's) escaper, `tonus_app::render::esc`.
 
 pub(crate) use tonus_clinic::time::{date, datetime};
 
-/// Escapes text for HTML element content and attribute values: askama's escaper, the one the
-/// templates and the report use.
-pub(crate) fn escape_html(text: &str) -> String {
-    tonus_app::render::esc(text)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
     fn escapes_html() {
-        assert_eq!(escape_html("<a href='x'>&\""), "&#60;a href=&#39;x&#39;&#62;&#38;&#34;");
+        assert_eq!(tonus_app::render::esc("<a href='x'>&\""), "&#60;a href=&#39;x&#39;&#62;&#38;&#34;");
     }
 }

@@ -28,7 +28,7 @@ use crate::access::{self, Access, parse_id};
 use crate::auth::CurrentUser;
 use crate::error::WebError;
 use crate::form::CsrfForm;
-use crate::format::{self, escape_html};
+use crate::format;
 use crate::pages::Layout;
 use crate::state::AppState;
 
@@ -461,7 +461,7 @@ fn compare_svg(view: View, a: &Side, b: &Side, label_a: &str, label_b: &str) -> 
         let _ = write!(
             s,
             r##"<text x="{ox:.0}" y="18" text-anchor="middle" class="compare-title">{}</text><svg x="{:.0}" y="26" width="{cell_w}" height="{cell_h}" viewBox="{:.0} {:.0} {cell_w} {cell_h}" overflow="hidden"><rect x="{:.0}" y="{:.0}" width="{cell_w}" height="{cell_h}" fill="#eef1f4"/>"##,
-            escape_html(title),
+            tonus_app::render::esc(title),
             cell_w * col as f64,
             -cell_w / 2.0,
             -top,
