@@ -14,7 +14,7 @@ use tonus_core::knowledge::{Certainty, MuscleState, Purpose};
 use tonus_core::vocab::Laterality;
 
 use crate::error::InputError;
-use crate::report::{ChangeView, ExerciseView, MassageTargetView, MassageView, PhaseView, PlanKindView, PlanView, ReasonView};
+use crate::report::{ChangeView, ExerciseView, MassageTargetView, MassageView, PhaseView, PlanKind, PlanView, ReasonView};
 
 #[derive(Debug, Deserialize)]
 struct PlanV1 {
@@ -166,11 +166,8 @@ pub fn plan_v1(value: &serde_json::Value, name: &str) -> Result<PlanView, InputE
             progression: p.progression,
         })
         .collect();
-    let kind = if massage.is_some() || phases.iter().any(|p| !p.exercises.is_empty()) {
-        PlanKindView::Corrective
-    } else {
-        PlanKindView::ExposureOnly
-    };
+    let kind =
+        if massage.is_some() || phases.iter().any(|p| !p.exercises.is_empty()) { PlanKind::Corrective } else { PlanKind::ExposureOnly };
     Ok(PlanView {
         kind,
         massage,
@@ -219,7 +216,7 @@ mod tests {
             "review_photos_on": "2026-03-01"
         });
         let plan = read_plan(&v1, "plan").unwrap();
-        assert_eq!(plan.kind, PlanKindView::Corrective);
+        assert_eq!(plan.kind, PlanKind::Corrective);
         let target = &plan.massage.as_ref().unwrap().targets[0];
         assert_eq!((target.state, target.laterality), (MuscleState::Overactive, Laterality::Both));
         let exercise = &plan.phases[0].exercises[0];

@@ -134,7 +134,7 @@ pub fn overlays(file: &LandmarkFile, kb: &KnowledgeBase) -> Vec<Overlay> {
         let unit = kb.measure(id).map_or("", |m| m.unit.as_str());
         match pm.metrics.iter().find(|m| m.measure == id).map(|m| &m.value) {
             Some(MetricValue::Measured { value, asymmetry }) => {
-                let detail = asymmetry.map(|a| format!(" ({})", words::asymmetry(&a.into()))).unwrap_or_default();
+                let detail = asymmetry.map(|a| format!(" ({})", words::asymmetry(&a))).unwrap_or_default();
                 format!("{short} {}{detail}", words::with_unit(*value, unit))
             }
             Some(MetricValue::NotMeasurable(cause)) => format!("{short}: not measurable, {}", words::not_measurable(&(*cause).into())),

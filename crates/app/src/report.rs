@@ -2,8 +2,10 @@
 //! (`docs/report-json.md`, format 2), built from the core's [`tonus_core::Assessment`] with the
 //! knowledge base's names, units, norms and citations filled in.
 //!
-//! Every closed choice is an enum (the core's vocabulary, or an enum of this module that mirrors
-//! a core enum carrying data), so renderers and the web app match on variants, never on text.
+//! Every closed choice is an enum, so renderers and the web app match on variants, never on text.
+//! Core types that serialise exactly as the report needs (red-flag items and clearances, intake
+//! contradictions, asymmetries, the plan's kind) are used as they are; this module mirrors a core
+//! type only where the report rounds, names or reshapes it.
 //! While an uncleared red flag stands the report has no `story` and no `plan`: the type itself
 //! says there is no muscle story to tell. Rendering lives in `render.rs` and the templates.
 
@@ -13,17 +15,21 @@ use serde::{Deserialize, Serialize};
 use tonus_core::assess::{Assessment, Story};
 use tonus_core::facts::{EvidenceKind, FactValue, Probe};
 use tonus_core::inference::{self, ComponentStatus, Evidence, PatternGap, Status, Target, Unknown};
+pub use tonus_core::intake::Clearance;
 use tonus_core::intake::Intake;
 use tonus_core::knowledge::{
     Action, Certainty, KnowledgeBase, Measure, MeasureKind, MeasureView, Mechanism, MuscleState, Purpose, TypicalState,
 };
 use tonus_core::landmarks::Pose;
-use tonus_core::metrics::{Asymmetry, MetricValue, NotMeasurable, PhotoWarning, PoseMetrics};
+pub use tonus_core::metrics::Asymmetry;
+use tonus_core::metrics::{MetricValue, NotMeasurable, PhotoWarning, PoseMetrics};
 use tonus_core::outcomes::{NdiResult, Scores};
 use tonus_core::pain::{Explanation, Frequency, HeadacheReading, Reported, Support, SupportBasis};
-use tonus_core::plan::{Plan, PlanKind, Reason};
-use tonus_core::plausibility::Implausible;
-use tonus_core::redflags::{ClearanceProblem, Gate, GateStatus, PositiveFlag};
+pub use tonus_core::plan::PlanKind;
+use tonus_core::plan::{Plan, Reason};
+pub use tonus_core::plausibility::Implausible;
+pub use tonus_core::redflags::{ClearanceProblem, ClearedFlag, IgnoredClearance, PositiveFlag};
+use tonus_core::redflags::{Gate, GateStatus};
 pub use tonus_core::vocab::{LandmarkSource, Laterality, Onset, PainSide, Posture, PsfsVersion, Sex, Side, Tone, View};
 
 /// The report's format version. Bumped on any incompatible change to the JSON.
@@ -79,68 +85,6 @@ pub struct ClientView {
     pub age: Option<u32>,
 }
 
-/// A positive red-flag item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FlagView {
-    /// Item id.
-    pub item: String,
-    /// The question.
-    pub question: String,
-    /// Category id.
-    pub category: String,
-    /// Category name.
-    pub category_name: String,
-    /// Onset as recorded (null: not given, treated as new).
-    pub onset: Option<Onset>,
-    /// What it demands.
-    pub action: Action,
-    /// Where to go instead.
-    pub advice: String,
-}
-
-/// A documented medical clearance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClearanceView {
-    /// Item id.
-    pub item: String,
-    /// Who assessed it.
-    pub assessed_by: String,
-    /// When, `YYYY-MM-DD`.
-    pub assessed_on: String,
-    /// What was found or advised.
-    pub note: String,
-}
-
-/// A positive item covered by a clearance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClearedView {
-    /// The item.
-    pub flag: FlagView,
-    /// The clearance.
-    pub clearance: ClearanceView,
-}
-
-/// A clearance that was recorded but not applied.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IgnoredClearanceView {
-    /// The clearance.
-    pub clearance: ClearanceView,
-    /// Why it was not applied.
-    pub problem: ClearanceProblemView,
-}
-
-/// Why a clearance was not applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClearanceProblemView {
-    /// The item was not answered yes.
-    ItemNotPositive,
-    /// The item is new or sudden.
-    NewOnset,
-    /// The clearance is dated after the assessment.
-    AfterAssessment,
-}
-
 /// The red-flag screen's outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RedFlagView {
@@ -151,13 +95,13 @@ pub struct RedFlagView {
     /// The most urgent action of the uncleared items.
     pub most_urgent: Option<Action>,
     /// Uncleared positive items, most urgent first.
-    pub positive: Vec<FlagView>,
+    pub positive: Vec<PositiveFlag>,
     /// Positive items with a documented clearance.
-    pub cleared: Vec<ClearedView>,
+    pub cleared: Vec<ClearedFlag>,
     /// Unanswered item ids.
     pub missing: Vec<String>,
     /// Clearances not applied.
-    pub ignored_clearances: Vec<IgnoredClearanceView>,
+    pub ignored_clearances: Vec<IgnoredClearance>,
 }
 
 /// Intake answers that contradict each other, naming the fields.
@@ -166,50 +110,7 @@ pub struct IntakeWarning {
     /// The fields to check.
     pub fields: Vec<String>,
     /// What contradicts what.
-    pub problem: ImplausibleView,
-}
-
-/// A contradiction in the intake.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ImplausibleView {
-    /// The longest bout is longer than the day's sitting.
-    BoutLongerThanSitting {
-        /// Minutes.
-        bout_min: f64,
-        /// Hours a day.
-        sitting_hours: f64,
-    },
-    /// Breaks come more often than the longest bout allows.
-    BoutLongerThanBreakInterval {
-        /// Minutes.
-        bout_min: f64,
-        /// Minutes.
-        break_every_min: f64,
-    },
-    /// Driving longer than sitting in a car.
-    DrivingMoreThanCar {
-        /// Hours a day.
-        driving_hours: f64,
-        /// Hours a day.
-        car_hours: f64,
-    },
-    /// More hours on calls than on the phone and computer.
-    CallsMoreThanDevices {
-        /// Hours a day.
-        call_hours: f64,
-        /// Hours a day.
-        device_hours: f64,
-    },
-    /// Pain now above the worst in 24 hours.
-    NprsNowAboveWorst {
-        /// 0–10.
-        now: u8,
-        /// 0–10.
-        worst_24h: u8,
-    },
-    /// Headache locations without headache days.
-    HeadacheLocationsWithoutDays,
+    pub problem: Implausible,
 }
 
 /// How a value reads against its measure's norm and cut-offs.
@@ -323,28 +224,6 @@ impl From<NotMeasurable> for NotMeasurableView {
     }
 }
 
-/// Which way a front-view asymmetry goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "side", rename_all = "snake_case")]
-pub enum AsymmetryView {
-    /// Level.
-    Level,
-    /// This side is higher.
-    Higher(Side),
-    /// The head tilts toward this side.
-    TiltedTo(Side),
-}
-
-impl From<Asymmetry> for AsymmetryView {
-    fn from(a: Asymmetry) -> Self {
-        match a {
-            Asymmetry::Level => Self::Level,
-            Asymmetry::Higher(s) => Self::Higher(s),
-            Asymmetry::TiltedTo(s) => Self::TiltedTo(s),
-        }
-    }
-}
-
 /// A metric's reading.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -358,7 +237,7 @@ pub enum Reading {
         /// What the value's sign means, in words, for signed measures.
         sign_means: Option<String>,
         /// For front-view asymmetries: which side.
-        asymmetry: Option<AsymmetryView>,
+        asymmetry: Option<Asymmetry>,
     },
     /// Not measured from this photo.
     NotMeasurable {
@@ -1174,23 +1053,11 @@ pub struct TestToDoView {
     pub muscles: Vec<String>,
 }
 
-/// What kind of plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlanKindView {
-    /// Massage and corrective exercises for what was found.
-    Corrective,
-    /// Nothing found: advice and tests to do.
-    ExposureOnly,
-    /// Outcomes within normal: keep it that way.
-    Maintenance,
-}
-
 /// The plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanView {
     /// What kind.
-    pub kind: PlanKindView,
+    pub kind: PlanKind,
     /// Massage.
     pub massage: Option<MassageView>,
     /// Exercise phases.
@@ -1242,61 +1109,20 @@ pub fn build(intake: &Intake, poses: &[Pose], photo_names: &[String], a: &Assess
     report
 }
 
-fn flag(f: &PositiveFlag) -> FlagView {
-    FlagView {
-        item: f.item.clone(),
-        question: f.question.clone(),
-        category: f.category.clone(),
-        category_name: f.category_name.clone(),
-        onset: f.onset,
-        action: f.action,
-        advice: f.advice.clone(),
-    }
-}
-
-fn clearance(c: &tonus_core::intake::Clearance) -> ClearanceView {
-    ClearanceView { item: c.item.clone(), assessed_by: c.assessed_by.clone(), assessed_on: c.assessed_on.to_string(), note: c.note.clone() }
-}
-
 fn red_flags(gate: &Gate) -> RedFlagView {
     RedFlagView {
         status: gate.status,
         plan_blocked: !gate.allows_plan(),
         most_urgent: gate.most_urgent(),
-        positive: gate.positive.iter().map(flag).collect(),
-        cleared: gate.cleared.iter().map(|c| ClearedView { flag: flag(&c.flag), clearance: clearance(&c.clearance) }).collect(),
+        positive: gate.positive.clone(),
+        cleared: gate.cleared.clone(),
         missing: gate.missing.clone(),
-        ignored_clearances: gate
-            .ignored_clearances
-            .iter()
-            .map(|i| IgnoredClearanceView {
-                clearance: clearance(&i.clearance),
-                problem: match i.problem {
-                    ClearanceProblem::ItemNotPositive => ClearanceProblemView::ItemNotPositive,
-                    ClearanceProblem::NewOnset => ClearanceProblemView::NewOnset,
-                    ClearanceProblem::AfterAssessment => ClearanceProblemView::AfterAssessment,
-                },
-            })
-            .collect(),
+        ignored_clearances: gate.ignored_clearances.clone(),
     }
 }
 
 fn warning(w: &Implausible) -> IntakeWarning {
-    let problem = match *w {
-        Implausible::BoutLongerThanSitting { bout_min, sitting_hours } => {
-            ImplausibleView::BoutLongerThanSitting { bout_min, sitting_hours }
-        }
-        Implausible::BoutLongerThanBreakInterval { bout_min, break_every_min } => {
-            ImplausibleView::BoutLongerThanBreakInterval { bout_min, break_every_min }
-        }
-        Implausible::DrivingMoreThanCar { driving_hours, car_hours } => ImplausibleView::DrivingMoreThanCar { driving_hours, car_hours },
-        Implausible::CallsMoreThanDevices { call_hours, device_hours } => {
-            ImplausibleView::CallsMoreThanDevices { call_hours, device_hours }
-        }
-        Implausible::NprsNowAboveWorst { now, worst_24h } => ImplausibleView::NprsNowAboveWorst { now, worst_24h },
-        Implausible::HeadacheLocationsWithoutDays => ImplausibleView::HeadacheLocationsWithoutDays,
-    };
-    IntakeWarning { fields: w.fields().iter().map(|f| (*f).to_string()).collect(), problem }
+    IntakeWarning { fields: w.fields().iter().map(|f| (*f).to_string()).collect(), problem: *w }
 }
 
 fn metric(m: &tonus_core::metrics::Metric, intake: &Intake, kb: &KnowledgeBase) -> Option<MetricView> {
@@ -1314,7 +1140,7 @@ fn metric(m: &tonus_core::metrics::Metric, intake: &Intake, kb: &KnowledgeBase) 
                 value: round(*value, 2),
                 finding: finding(def, *value, Some(intake.person.sex)),
                 sign_means,
-                asymmetry: asymmetry.map(AsymmetryView::from),
+                asymmetry: *asymmetry,
             }
         }
         MetricValue::NotMeasurable(cause) => Reading::NotMeasurable { cause: (*cause).into() },
@@ -1581,11 +1407,7 @@ fn outcomes(scores: &Scores, kb: &KnowledgeBase) -> OutcomesView {
 
 fn plan(plan: &Plan, kb: &KnowledgeBase) -> PlanView {
     PlanView {
-        kind: match plan.kind {
-            PlanKind::Corrective => PlanKindView::Corrective,
-            PlanKind::ExposureOnly => PlanKindView::ExposureOnly,
-            PlanKind::Maintenance => PlanKindView::Maintenance,
-        },
+        kind: plan.kind,
         massage: plan.massage.as_ref().map(|m| MassageView {
             targets: m
                 .targets

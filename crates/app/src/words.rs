@@ -12,10 +12,10 @@ use tonus_core::facts::EvidenceKind;
 use tonus_core::knowledge::{Action, Certainty, MeasureView, Mechanism, MuscleState, Purpose};
 
 use crate::report::{
-    AsymmetryView, ClearanceProblemView, ComponentStatusView, Finding, FrequencyView, HeadacheView, ImplausibleView, Laterality,
-    MetricView, MuscleView, NdiView, NotMeasurableView, NprsView, Onset, PainSide, PalpationView, PatternGapView, PatternView,
-    PhotoWarningView, PlanKindView, PointsTo, PsfsView, Reading, ReasonView, RedFlagView, ReportedView, Sex, Side, StatusView,
-    SupportBasisView, SupportView, TestReading, TestResult, TestView, Tone, UnknownReason,
+    Asymmetry, ClearanceProblem, ComponentStatusView, Finding, FrequencyView, HeadacheView, Implausible, Laterality, MetricView,
+    MuscleView, NdiView, NotMeasurableView, NprsView, Onset, PainSide, PalpationView, PatternGapView, PatternView, PhotoWarningView,
+    PlanKind, PointsTo, PsfsView, Reading, ReasonView, RedFlagView, ReportedView, Sex, Side, StatusView, SupportBasisView, SupportView,
+    TestReading, TestResult, TestView, Tone, UnknownReason,
 };
 use tonus_core::redflags::GateStatus;
 
@@ -237,11 +237,11 @@ fn landmark_words(name: &str) -> String {
 }
 
 /// Which side a front-view asymmetry favours.
-pub fn asymmetry(a: &AsymmetryView) -> String {
+pub fn asymmetry(a: &Asymmetry) -> String {
     match a {
-        AsymmetryView::Level => "level".into(),
-        AsymmetryView::Higher(s) => format!("{} higher", side(*s)),
-        AsymmetryView::TiltedTo(s) => format!("tilted to the {}", side(*s)),
+        Asymmetry::Level => "level".into(),
+        Asymmetry::Higher(s) => format!("{} higher", side(*s)),
+        Asymmetry::TiltedTo(s) => format!("tilted to the {}", side(*s)),
     }
 }
 
@@ -372,38 +372,38 @@ pub fn gate_headline(r: &RedFlagView) -> String {
 }
 
 /// Why a clearance was not applied.
-pub fn clearance_problem(p: impl Borrow<ClearanceProblemView>) -> &'static str {
+pub fn clearance_problem(p: impl Borrow<ClearanceProblem>) -> &'static str {
     let p = *p.borrow();
     match p {
-        ClearanceProblemView::ItemNotPositive => "the item was not answered yes",
-        ClearanceProblemView::NewOnset => "the item is new or sudden and needs assessment now, whatever was found before",
-        ClearanceProblemView::AfterAssessment => "the clearance is dated after this assessment",
+        ClearanceProblem::ItemNotPositive => "the item was not answered yes",
+        ClearanceProblem::NewOnset => "the item is new or sudden and needs assessment now, whatever was found before",
+        ClearanceProblem::AfterAssessment => "the clearance is dated after this assessment",
     }
 }
 
 /// A contradiction in the intake, naming what to check.
-pub fn implausible(p: &ImplausibleView) -> String {
+pub fn implausible(p: &Implausible) -> String {
     match p {
-        ImplausibleView::BoutLongerThanSitting { bout_min, sitting_hours } => {
+        Implausible::BoutLongerThanSitting { bout_min, sitting_hours } => {
             format!("the longest sitting bout ({} min) is longer than all the day's sitting ({} h)", num(*bout_min), num(*sitting_hours))
         }
-        ImplausibleView::BoutLongerThanBreakInterval { bout_min, break_every_min } => format!(
+        Implausible::BoutLongerThanBreakInterval { bout_min, break_every_min } => format!(
             "the longest sitting bout ({} min) is much longer than the time between breaks ({} min)",
             num(*bout_min),
             num(*break_every_min)
         ),
-        ImplausibleView::DrivingMoreThanCar { driving_hours, car_hours } => {
+        Implausible::DrivingMoreThanCar { driving_hours, car_hours } => {
             format!("driving ({} h a day) is more than the time sitting in a car ({} h a day)", num(*driving_hours), num(*car_hours))
         }
-        ImplausibleView::CallsMoreThanDevices { call_hours, device_hours } => format!(
+        Implausible::CallsMoreThanDevices { call_hours, device_hours } => format!(
             "calls ({} h a day) take longer than phone and computer use together ({} h a day)",
             num(*call_hours),
             num(*device_hours)
         ),
-        ImplausibleView::NprsNowAboveWorst { now, worst_24h } => {
+        Implausible::NprsNowAboveWorst { now, worst_24h } => {
             format!("pain now ({now}/10) is higher than the worst pain in the last 24 hours ({worst_24h}/10)")
         }
-        ImplausibleView::HeadacheLocationsWithoutDays => "headache locations are given but no headache days".into(),
+        Implausible::HeadacheLocationsWithoutDays => "headache locations are given but no headache days".into(),
     }
 }
 
@@ -570,12 +570,12 @@ pub fn reason(r: &ReasonView) -> String {
 }
 
 /// The plan's kind, for a heading.
-pub fn plan_kind(k: impl Borrow<PlanKindView>) -> &'static str {
+pub fn plan_kind(k: impl Borrow<PlanKind>) -> &'static str {
     let k = *k.borrow();
     match k {
-        PlanKindView::Corrective => "Corrective plan: massage and exercises for what was found",
-        PlanKindView::ExposureOnly => "Advice and tests to do: nothing was found on the body yet, so no massage or exercise programme",
-        PlanKindView::Maintenance => "Maintenance: your scores are back within normal",
+        PlanKind::Corrective => "Corrective plan: massage and exercises for what was found",
+        PlanKind::ExposureOnly => "Advice and tests to do: nothing was found on the body yet, so no massage or exercise programme",
+        PlanKind::Maintenance => "Maintenance: your scores are back within normal",
     }
 }
 

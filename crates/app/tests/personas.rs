@@ -5,7 +5,7 @@
 use tonus_app::examples::{Persona, personas};
 use tonus_app::intake::{self, Format};
 use tonus_app::render::{self, Audience};
-use tonus_app::report::{ComponentStatusView, Finding, Laterality, PlanKindView, Reading, Report, SupportBasisView, SupportView};
+use tonus_app::report::{ComponentStatusView, Finding, Laterality, PlanKind, Reading, Report, SupportBasisView, SupportView};
 use tonus_app::{Engine, landmarks, simulate};
 use tonus_core::knowledge::{Action, MeasureKind, MuscleState};
 use tonus_core::redflags::GateStatus;
@@ -61,7 +61,7 @@ fn desk_worker() {
             .any(|c| c.muscle == "upper_trapezius" && c.support == SupportView::Supported { basis: SupportBasisView::FamiliarPain })
     );
     let plan = r.plan.as_ref().unwrap();
-    assert_eq!(plan.kind, PlanKindView::Corrective);
+    assert_eq!(plan.kind, PlanKind::Corrective);
     let targets: Vec<&str> = plan.massage.as_ref().unwrap().targets.iter().map(|t| t.muscle.as_str()).collect();
     assert!(targets.contains(&"upper_trapezius") && targets.contains(&"suboccipitals"), "{targets:?}");
     assert!(plan.phases.iter().any(|p| p.exercises.iter().any(|e| e.id == "craniocervical_flexion_nod")));

@@ -163,7 +163,7 @@ impl RedFlagAnswer {
 }
 
 /// A documented medical assessment of a positive red-flag item, recorded by the therapist.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Clearance {
     /// The red-flag item id it covers.
     pub item: String,

@@ -100,7 +100,8 @@ impl NotMeasurable {
 }
 
 /// Which way a front-view asymmetry goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", content = "side", rename_all = "snake_case")]
 pub enum Asymmetry {
     /// Level (under 0.05°).
     Level,

@@ -127,7 +127,8 @@ pub struct TestToDo {
 }
 
 /// What kind of plan this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PlanKind {
     /// Muscles were found: massage and corrective exercises for them.
     Corrective,

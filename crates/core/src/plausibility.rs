@@ -5,7 +5,8 @@
 use crate::intake::Intake;
 
 /// Two or more intake answers that contradict each other.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Implausible {
     /// The longest sitting bout is longer than all the day's sitting.
     BoutLongerThanSitting {

@@ -18,7 +18,7 @@ use crate::knowledge::{Action, KnowledgeBase, RedFlagCategory, RedFlagItem};
 pub use crate::vocab::{GateStatus, Onset};
 
 /// A positive red-flag item and what to do about it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PositiveFlag {
     /// Item id.
     pub item: String,
@@ -37,7 +37,7 @@ pub struct PositiveFlag {
 }
 
 /// A positive item covered by a documented medical clearance.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClearedFlag {
     /// The item.
     pub flag: PositiveFlag,
@@ -46,7 +46,8 @@ pub struct ClearedFlag {
 }
 
 /// Why a recorded clearance was not applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ClearanceProblem {
     /// The item was answered "no" or not at all: there is nothing to clear.
     ItemNotPositive,
@@ -57,7 +58,7 @@ pub enum ClearanceProblem {
 }
 
 /// A recorded clearance that was not applied, and why.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IgnoredClearance {
     /// The clearance.
     pub clearance: Clearance,
