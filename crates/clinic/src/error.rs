@@ -16,6 +16,8 @@ pub enum ErrorKind {
     NotFound,
     /// The request clashes with the record's state (a complete assessment edited as a draft).
     Conflict,
+    /// The disk holding the database or the photos is full: nothing was saved.
+    Full,
     /// The database or the file system failed.
     Storage,
     /// The engine or the pose model failed on input it had accepted, or would not load.
@@ -37,6 +39,10 @@ pub struct ClinicError {
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
+
+/// What a full disk means to the person who was saving.
+pub const FULL: &str = "The clinic's storage is full, so this was not saved. Nothing saved earlier is lost. \
+Ask whoever runs the Tonus server to free disk space, then try again.";
 
 impl ClinicError {
     fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
@@ -88,6 +94,7 @@ impl From<StoreError> for ClinicError {
             StoreError::NotFound => Self::not_found("not found"),
             StoreError::Conflict => Self::conflict("the record was changed or already exists"),
             StoreError::Invalid(message) => Self::invalid(message),
+            full @ StoreError::Full(_) => Self { source: Some(Box::new(full)), ..Self::new(ErrorKind::Full, FULL) },
             other => Self::storage("the store failed", other),
         }
     }

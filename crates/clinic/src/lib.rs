@@ -32,7 +32,7 @@ use tonus_store::{Store, UserId};
 
 pub use audit::{Action, AuditLog, Event, RecordKind};
 pub use docs::{PlanRecord, ReportRecord};
-pub use error::{ClinicError, ErrorKind};
+pub use error::{ClinicError, ErrorKind, FULL};
 pub use landmarks::{EffectiveSet, Measured, MovedPoint};
 pub use records::{ClientSummary, ExportFormat};
 

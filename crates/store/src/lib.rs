@@ -92,6 +92,13 @@ impl Backend {
     }
 }
 
+/// Removes the temporary files that interrupted photo writes left in `photos_dir`; returns how
+/// many. Only for a process that holds the data directory's lock (`tonus serve` at start), so
+/// that no other process is in the middle of a write.
+pub fn sweep_temporary_files(photos_dir: &std::path::Path) -> usize {
+    photos::PhotoDir::new(photos_dir.to_path_buf()).sweep_temporary()
+}
+
 /// Opens the database the URL names, runs pending migrations and returns the store.
 pub async fn connect(config: &StoreConfig) -> Result<Arc<dyn Store>, StoreError> {
     let photos = photos::PhotoDir::new(config.photos_dir.clone());

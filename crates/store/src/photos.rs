@@ -62,10 +62,57 @@ impl PhotoDir {
         let tmp = dir.join(format!(".{}.{}.tmp", content_hash, uuid::Uuid::now_v7()));
         let bytes = bytes.to_vec();
         let final_path = path.clone();
-        tokio::task::spawn_blocking(move || write_durably(&dir, &tmp, &final_path, &bytes))
-            .await
-            .map_err(|err| StoreError::Backend(Box::new(err)))??;
+        tokio::task::spawn_blocking(move || {
+            let written = write_durably(&dir, &tmp, &final_path, &bytes);
+            if written.is_err() {
+                // A full disk (or any failure) leaves no partial file behind under any name.
+                let _ = std::fs::remove_file(&tmp);
+            }
+            written
+        })
+        .await
+        .map_err(|err| StoreError::Backend(Box::new(err)))??;
         Ok(StoredFile { content_hash, rel_path })
+    }
+
+    /// Removes temporary files left by writes that a crash or a power cut interrupted. Run at
+    /// start, when the data-directory lock says no other process is writing. Returns how many.
+    pub(crate) fn sweep_temporary(&self) -> usize {
+        fn sweep(dir: &Path, depth: u8) -> usize {
+            let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+            let mut removed = 0;
+            for entry in entries.filter_map(Result::ok) {
+                let path = entry.path();
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if depth == 0 && path.is_dir() {
+                    removed += sweep(&path, 1);
+                } else if name.starts_with('.') && name.ends_with(".tmp") && std::fs::remove_file(&path).is_ok() {
+                    removed += 1;
+                }
+            }
+            removed
+        }
+        sweep(&self.root, 0)
+    }
+
+    /// Writes, syncs and removes a small file in the photo folder: `Full` when the disk is
+    /// full, so a health check sees what the next upload would meet.
+    pub(crate) async fn probe_writable(&self) -> Result<(), StoreError> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            std::fs::create_dir_all(&root)?;
+            let probe = root.join(format!(".probe.{}.tmp", uuid::Uuid::now_v7()));
+            let written = std::fs::File::create(&probe).and_then(|mut file| {
+                file.write_all(&[0u8; PROBE_BYTES])?;
+                file.sync_all()
+            });
+            let _ = std::fs::remove_file(&probe);
+            written.map_err(StoreError::from)
+        })
+        .await
+        .map_err(|err| StoreError::Backend(Box::new(err)))?
     }
 
     pub(crate) async fn read(&self, rel_path: &str) -> Result<Vec<u8>, StoreError> {
@@ -98,6 +145,9 @@ impl PhotoDir {
         Ok(self.root.join(rel_path))
     }
 }
+
+/// Bytes the health probe writes: a small photo's worth of blocks.
+const PROBE_BYTES: usize = 64 * 1024;
 
 fn write_durably(dir: &Path, tmp: &Path, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     use std::io::Write;

@@ -14,7 +14,8 @@ use crate::*;
 pub trait Store: LoginGuardStore + Send + Sync + std::fmt::Debug {
     /// `sqlite` or `postgres`, for health checks and logs.
     fn backend(&self) -> Backend;
-    /// Runs a trivial query to prove the database answers.
+    /// Proves the database answers and the photo folder takes a write (`Full` when its disk is
+    /// full).
     async fn ping(&self) -> Result<(), StoreError>;
 
     // Accounts.

@@ -265,21 +265,43 @@ async fn process(
     values: FormValues,
     action: &str,
 ) -> Result<Response, WebError> {
+    match save_form(state, me, client, &assessment, &values, action).await {
+        // A full disk: the same form again, with everything typed in it, and why it was not
+        // saved; the draft as last saved is untouched.
+        Err(WebError::StorageFull(cause)) => {
+            WebError::StorageFull(cause).log();
+            let errors = FieldErrors::new();
+            let page = render_form(state, me, client, Some(&assessment), &values, &errors, Some(tonus_clinic::FULL.into())).await?;
+            Ok((StatusCode::INSUFFICIENT_STORAGE, page).into_response())
+        }
+        other => other,
+    }
+}
+
+async fn save_form(
+    state: &AppState,
+    me: &CurrentUser,
+    client: &Client,
+    assessment: &Assessment,
+    values: &FormValues,
+    action: &str,
+) -> Result<Response, WebError> {
+    let assessment = assessment.clone();
     let actor = Actor::user(me.user.id);
-    let form = intake_form::to_json(&values);
-    let checked = intake_from(state, &values);
+    let form = intake_form::to_json(values);
+    let checked = intake_from(state, values);
     if action != "complete" {
         let saved = state.clinic.save_draft(actor, &assessment, form, checked.as_ref().ok()).await?;
         let errors = checked.err().unwrap_or_default();
         let notice = draft_notice(errors.len());
-        return Ok(render_form(state, me, client, Some(&saved), &values, &errors, Some(notice)).await?.into_response());
+        return Ok(render_form(state, me, client, Some(&saved), values, &errors, Some(notice)).await?.into_response());
     }
     let intake = match checked {
         Ok(intake) => intake,
         Err(errors) => {
             let saved = state.clinic.save_draft(actor, &assessment, form, None).await?;
             let notice = format!("Not complete yet: {} field(s) need attention. The draft is saved.", errors.len());
-            let page = render_form(state, me, client, Some(&saved), &values, &errors, Some(notice)).await?;
+            let page = render_form(state, me, client, Some(&saved), values, &errors, Some(notice)).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -289,7 +311,7 @@ async fn process(
         Err(err) if err.kind == ErrorKind::Invalid => {
             let saved = state.store.assessment(assessment.id).await?;
             let errors = FieldErrors::from([(err.field.clone().unwrap_or_default(), err.message)]);
-            let page = render_form(state, me, client, Some(&saved), &values, &errors, None).await?;
+            let page = render_form(state, me, client, Some(&saved), values, &errors, None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(other) => Err(other.into()),

@@ -48,6 +48,9 @@ pub enum WebError {
         /// Seconds until the next attempt may succeed.
         retry_after_secs: u64,
     },
+    /// The disk is full: nothing was saved (507, with a message that says so).
+    #[error("storage full")]
+    StorageFull(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
     /// The store failed.
     #[error("storage failed")]
     Store(#[source] StoreError),
@@ -80,6 +83,7 @@ impl From<StoreError> for WebError {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict => Self::Conflict("the record was changed or already exists".into()),
             StoreError::Invalid(message) => Self::BadRequest(message),
+            full @ StoreError::Full(_) => Self::StorageFull(Box::new(full)),
             other => Self::Store(other),
         }
     }
@@ -92,6 +96,7 @@ impl From<tonus_clinic::ClinicError> for WebError {
             ErrorKind::Invalid => Self::BadRequest(err.shown()),
             ErrorKind::NotFound => Self::NotFound,
             ErrorKind::Conflict => Self::Conflict(err.shown()),
+            ErrorKind::Full => Self::StorageFull(Box::new(err)),
             ErrorKind::Storage => Self::Clinic(err),
             ErrorKind::Engine => Self::Clinic(err),
         }
@@ -116,6 +121,7 @@ impl WebError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             Self::Store(_) | Self::Engine(_) | Self::Clinic(_) | Self::Template(_) | Self::Io { .. } | Self::Config(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -137,6 +143,7 @@ impl WebError {
                 format!("Too many failed logins; try again in {}.", format_wait(*retry_after_secs))
             }
             Self::TooLarge => "The upload is larger than this server accepts; use a smaller file.".into(),
+            Self::StorageFull(_) => tonus_clinic::FULL.into(),
             _ => "Something went wrong on the server; the error has been logged.".into(),
         }
     }
@@ -210,5 +217,19 @@ impl IntoResponse for ApiError {
         let mut response = (status, axum::Json(serde_json::json!({ "error": self.0.public_message() }))).into_response();
         self.0.add_headers(&mut response);
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_answers_507_and_says_nothing_was_saved() {
+        let full = || StoreError::Full(Box::new(std::io::Error::from_raw_os_error(28)));
+        for err in [WebError::from(full()), WebError::from(tonus_clinic::ClinicError::from(full()))] {
+            assert_eq!(err.status(), StatusCode::INSUFFICIENT_STORAGE);
+            assert!(err.public_message().contains("storage is full, so this was not saved"), "{}", err.public_message());
+        }
     }
 }

@@ -52,7 +52,8 @@ pub(crate) async fn home(MaybeUser(user): MaybeUser) -> Response {
     }
 }
 
-/// `/healthz`: 200 when the database answers, 503 otherwise.
+/// `/healthz`: 200 when the database answers and the photo folder takes a write; 503 otherwise,
+/// with `"storage": "full"` when the disk is full (logins and saves would fail).
 pub(crate) async fn healthz(State(state): State<AppState>) -> Response {
     let backend = match state.store.backend() {
         tonus_store::Backend::Sqlite => "sqlite",
@@ -61,8 +62,10 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => Json(serde_json::json!({"status": "ok", "database": backend})).into_response(),
         Err(err) => {
-            WebError::Store(err).log();
-            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable", "database": backend}))).into_response()
+            let storage = if err.is_full() { "full" } else { "failing" };
+            WebError::from(err).log();
+            let body = serde_json::json!({"status": "unavailable", "database": backend, "storage": storage});
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
         }
     }
 }

@@ -114,7 +114,14 @@ pub async fn serve_with_shutdown(config: WebConfig, shutdown: impl Future<Output
     // One server per data directory: a second one would race the first for the same photos and
     // (with SQLite) the same database file.
     let _lock = lock_data_dir(&config.data_dir)?;
-    let store = tonus_store::connect(&config.store_config()).await?;
+    let store_config = config.store_config();
+    // Holding the lock, no other process is mid-write: what a crash or a full disk left half
+    // written is only in the way.
+    let swept = tonus_store::sweep_temporary_files(&store_config.photos_dir);
+    if swept > 0 {
+        tracing::info!(files = swept, "removed temporary files left by interrupted photo writes");
+    }
+    let store = tonus_store::connect(&store_config).await?;
     let state = AppState::new(store.clone(), config.settings())?;
     // Reports of an earlier format are recomputed once, before any page reads them.
     let upgraded = state.clinic.upgrade_reports().await?;

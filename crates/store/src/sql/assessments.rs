@@ -99,8 +99,9 @@ macro_rules! queries {
             .bind(to_json(&new.form)?)
             .bind(intake)
             .bind(now)
-            .fetch_one(&db.pool)
-            .await?;
+            .fetch_all(&db.pool)
+            .await
+            .map($crate::sql::one)??;
             row.try_into()
         }
 
@@ -151,8 +152,9 @@ macro_rules! queries {
             .bind(intake)
             .bind(Timestamp::now().0)
             .bind(id.to_string())
-            .fetch_optional(&db.pool)
-            .await?;
+            .fetch_all(&db.pool)
+            .await
+            .map($crate::sql::at_most_one)?;
             match row {
                 Some(row) => row.try_into(),
                 None => {

@@ -113,8 +113,9 @@ macro_rules! queries {
             .bind(new.reference.as_deref().map(str::trim).filter(|r| !r.is_empty()))
             .bind(new.shared_with_clinic)
             .bind(now)
-            .fetch_one(&db.pool)
-            .await?;
+            .fetch_all(&db.pool)
+            .await
+            .map($crate::sql::one)??;
             row.try_into()
         }
 
@@ -203,8 +204,9 @@ macro_rules! queries {
             .bind(update.shared_with_clinic)
             .bind(Timestamp::now().0)
             .bind(id.to_string())
-            .fetch_optional(&db.pool)
-            .await?;
+            .fetch_all(&db.pool)
+            .await
+            .map($crate::sql::at_most_one)?;
             row.ok_or(StoreError::NotFound)?.try_into()
         }
 

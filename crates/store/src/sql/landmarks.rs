@@ -95,8 +95,9 @@ macro_rules! queries {
             .bind(serde_json::to_string(&new.moved_points)?)
             .bind(new.corrects.map(|c| c.to_string()))
             .bind(Timestamp::now().0)
-            .fetch_one(&db.pool)
-            .await?;
+            .fetch_all(&db.pool)
+            .await
+            .map($crate::sql::one)??;
             row.try_into()
         }
 

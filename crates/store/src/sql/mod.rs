@@ -61,6 +61,21 @@ pub(crate) fn non_empty(field: &str, value: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The one row of an `INSERT`/`UPDATE … RETURNING` run outside a transaction, from
+/// `fetch_all`. On SQLite, sqlx's `fetch_one` and `fetch_optional` stop stepping the statement
+/// at its first row, so its automatic commit, and any error the commit meets (a full disk), is
+/// lost while the row is returned as if stored (sqlx issues 2099 and 3430); `fetch_all` steps
+/// it to the end. Inside a transaction the `COMMIT` reports such errors, so there
+/// `fetch_one` is fine.
+pub(crate) fn one<T>(rows: Vec<T>) -> Result<T, StoreError> {
+    rows.into_iter().next().ok_or(StoreError::NotFound)
+}
+
+/// Like [`one`], for a statement that may match no row.
+pub(crate) fn at_most_one<T>(rows: Vec<T>) -> Option<T> {
+    rows.into_iter().next()
+}
+
 /// Implements [`Store`](crate::Store) for a backend struct with `pool` and `photos` fields:
 /// writes each aggregate's functions into `queries::<aggregate>` and delegates every method.
 macro_rules! impl_store {
@@ -119,7 +134,9 @@ macro_rules! impl_store {
 
             async fn ping(&self) -> Result<(), StoreError> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
-                Ok(())
+                // The database answering is not enough: a full disk refuses every upload and
+                // (for SQLite) every login while a read still succeeds.
+                self.photos.probe_writable().await
             }
 
             // Accounts, first-run setup and sessions.

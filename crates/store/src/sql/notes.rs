@@ -59,8 +59,9 @@ macro_rules! queries {
             .bind(new.author.to_string())
             .bind(new.body.trim())
             .bind(Timestamp::now().0)
-            .fetch_one(&db.pool)
-            .await?;
+            .fetch_all(&db.pool)
+            .await
+            .map($crate::sql::one)??;
             row.try_into()
         }
 

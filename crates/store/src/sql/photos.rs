@@ -53,9 +53,25 @@ macro_rules! queries {
             }
             // The assessment must exist before a file is written for it.
             super::assessments::assessment(db, new.assessment).await?;
-            let stored = db.photos.write(&new.bytes, &new.media_type).await?;
             let byte_len = i64::try_from(new.bytes.len()).map_err(|_| StoreError::Invalid("photo too large".into()))?;
-            let row: PhotoRow = sqlx::query_as(concat!(
+            let stored = db.photos.write(&new.bytes, &new.media_type).await?;
+            // The same photo sent again for the same view (a retry after an error the client
+            // could not tell from a failure) is the photo already stored, not a second one.
+            let existing: Option<PhotoRow> = sqlx::query_as(concat!(
+                "SELECT ",
+                photo_cols!(),
+                " FROM photos WHERE assessment_id = $1 AND content_hash = $2 AND view = $3 ",
+                "ORDER BY created_at, id LIMIT 1"
+            ))
+            .bind(new.assessment.to_string())
+            .bind(&stored.content_hash)
+            .bind(new.view.as_str())
+            .fetch_optional(&db.pool)
+            .await?;
+            if let Some(row) = existing {
+                return row.try_into();
+            }
+            let inserted: Result<PhotoRow, StoreError> = sqlx::query_as(concat!(
                 "INSERT INTO photos (id, assessment_id, content_hash, rel_path, media_type, view, byte_len, created_at) ",
                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
                 photo_cols!()
@@ -68,9 +84,25 @@ macro_rules! queries {
             .bind(new.view.as_str())
             .bind(byte_len)
             .bind(Timestamp::now().0)
-            .fetch_one(&db.pool)
-            .await?;
-            row.try_into()
+            .fetch_all(&db.pool)
+            .await
+            .map_err(StoreError::from)
+            .and_then($crate::sql::one);
+            match inserted {
+                Ok(row) => row.try_into(),
+                Err(err) => {
+                    // No record points at the file this call wrote: remove it, unless an
+                    // earlier record holds the same bytes.
+                    let shared: Result<i64, _> = sqlx::query_scalar("SELECT COUNT(*) FROM photos WHERE rel_path = $1")
+                        .bind(&stored.rel_path)
+                        .fetch_one(&db.pool)
+                        .await;
+                    if matches!(shared, Ok(0)) {
+                        let _ = db.photos.remove(&stored.rel_path).await;
+                    }
+                    Err(err)
+                }
+            }
         }
 
         pub(crate) async fn photo(db: &$store, id: PhotoId) -> Result<Photo, StoreError> {

@@ -90,8 +90,9 @@ macro_rules! queries {
             .bind(to_json(&report)?)
             .bind(engine_version)
             .bind(Timestamp::now().0)
-            .fetch_one(&db.pool)
-            .await?;
+            .fetch_all(&db.pool)
+            .await
+            .map($crate::sql::one)??;
             row.try_into()
         }
 
@@ -155,8 +156,9 @@ macro_rules! queries {
             .bind(editor.to_string())
             .bind(Timestamp::now().0)
             .bind(assessment.to_string())
-            .fetch_optional(&db.pool)
-            .await?;
+            .fetch_all(&db.pool)
+            .await
+            .map($crate::sql::at_most_one)?;
             row.ok_or(StoreError::NotFound)?.try_into()
         }
     };

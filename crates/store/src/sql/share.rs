@@ -54,8 +54,9 @@ macro_rules! queries {
             .bind(new.created_by.to_string())
             .bind(new.expires_at.0)
             .bind(Timestamp::now().0)
-            .fetch_one(&db.pool)
-            .await?;
+            .fetch_all(&db.pool)
+            .await
+            .map($crate::sql::one)??;
             row.try_into()
         }
 

@@ -91,8 +91,9 @@ macro_rules! queries {
             .bind(&new.password_hash)
             .bind(new.must_change_password)
             .bind(Timestamp::now().0)
-            .fetch_one(&db.pool)
-            .await?;
+            .fetch_all(&db.pool)
+            .await
+            .map($crate::sql::one)??;
             row.try_into()
         }
 
