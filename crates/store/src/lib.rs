@@ -11,6 +11,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod backup;
 mod error;
 mod ids;
 mod login;

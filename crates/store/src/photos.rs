@@ -136,14 +136,18 @@ impl PhotoDir {
 
     /// Rejects stored paths that are not the `xx/hash.ext` shape this module writes.
     fn checked(&self, rel_path: &str) -> Result<PathBuf, StoreError> {
-        let ok = rel_path.chars().all(|c| c.is_ascii_hexdigit() || c == '/' || c == '.' || c.is_ascii_lowercase())
-            && !rel_path.contains("..")
-            && !rel_path.starts_with('/');
-        if !ok {
-            return Err(StoreError::Invalid(format!("bad photo path {rel_path:?}")));
-        }
+        check_rel_path(rel_path)?;
         Ok(self.root.join(rel_path))
     }
+}
+
+/// Rejects stored paths that are not the `xx/hash.ext` shape [`PhotoDir::write`] writes, so a
+/// path read from a database or a backup manifest never leaves the photo folder.
+pub(crate) fn check_rel_path(rel_path: &str) -> Result<(), StoreError> {
+    let ok = rel_path.chars().all(|c| c.is_ascii_hexdigit() || c == '/' || c == '.' || c.is_ascii_lowercase())
+        && !rel_path.contains("..")
+        && !rel_path.starts_with('/');
+    if ok { Ok(()) } else { Err(StoreError::Invalid(format!("bad photo path {rel_path:?}"))) }
 }
 
 /// Bytes the health probe writes: a small photo's worth of blocks.

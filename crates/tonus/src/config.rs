@@ -28,6 +28,27 @@ pub struct RawConfig {
     /// `tonus serve` settings.
     #[serde(default)]
     pub serve: RawServe,
+    /// Scheduled backups by `tonus serve`.
+    #[serde(default)]
+    pub backup: RawBackup,
+}
+
+/// `[backup]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBackup {
+    /// Folder for the backups; empty: no scheduled backups.
+    pub dir: PathBuf,
+    /// Hours between backups.
+    pub every_hours: u32,
+    /// Backups kept.
+    pub keep: u32,
+}
+
+impl Default for RawBackup {
+    fn default() -> Self {
+        RawBackup { dir: PathBuf::new(), every_hours: 24, keep: 7 }
+    }
 }
 
 /// `[serve]`.
@@ -140,13 +161,20 @@ pub struct Config {
     pub listen: std::net::SocketAddr,
     /// `serve.trusted_proxies`, parsed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `[backup]`, checked.
+    pub backup: RawBackup,
 }
 
 impl Config {
     /// Loads defaults, the file (explicit or `./tonus.toml`), and the environment.
     pub fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {
-        let defaults =
-            RawConfig { knowledge_dir: None, assess: RawAssess::default(), simulate: RawSimulate::default(), serve: RawServe::default() };
+        let defaults = RawConfig {
+            knowledge_dir: None,
+            assess: RawAssess::default(),
+            simulate: RawSimulate::default(),
+            serve: RawServe::default(),
+            backup: RawBackup::default(),
+        };
         let mut fig = Figment::from(Serialized::defaults(defaults));
         let env_file = std::env::var_os("TONUS_CONFIG").map(PathBuf::from);
         match explicit.map(Path::to_path_buf).or(env_file) {
@@ -166,7 +194,7 @@ impl Config {
         // (used by the tests) or TONUS_CONFIG are not configuration.
         let env = Env::prefixed("TONUS_").filter(|k| {
             let k = k.as_str().to_ascii_lowercase();
-            k == "knowledge_dir" || ["assess__", "simulate__", "serve__"].iter().any(|p| k.starts_with(p))
+            k == "knowledge_dir" || ["assess__", "simulate__", "serve__", "backup__"].iter().any(|p| k.starts_with(p))
         });
         let fig = fig.merge(env.split("__"));
         let raw: RawConfig = fig.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
@@ -205,7 +233,11 @@ impl Config {
             .iter()
             .map(|p| p.parse().map_err(|_| anyhow::anyhow!("serve.trusted_proxies: \"{p}\" is not an IP address such as 127.0.0.1")))
             .collect::<anyhow::Result<Vec<_>>>()?;
+        if !raw.backup.dir.as_os_str().is_empty() && (raw.backup.every_hours == 0 || raw.backup.keep == 0) {
+            bail!("backup.every_hours and backup.keep must be positive when backup.dir is set");
+        }
         Ok(Config {
+            backup: raw.backup.clone(),
             serve: raw.serve.clone(),
             listen,
             trusted_proxies,

@@ -130,6 +130,27 @@ enum Command {
         #[command(subcommand)]
         action: records::RecordsCommand,
     },
+    /// Back up the clinic while it serves: a consistent copy of the database (SQLite) and every
+    /// photo, with a manifest of hashes, into a new folder.
+    Backup {
+        #[command(flatten)]
+        web: WebArgs,
+        /// The folder to create for the backup.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// An earlier backup whose photo files may be hard-linked instead of copied.
+        #[arg(long, value_name = "DIR")]
+        previous: Option<PathBuf>,
+    },
+    /// Restore a backup into an empty data directory (checks every hash first; refuses to write
+    /// over an existing database or photos). Stop the server on that data directory first.
+    Restore {
+        #[command(flatten)]
+        web: WebArgs,
+        /// The backup folder (the one holding manifest.json).
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+    },
     /// Browse the knowledge base.
     Knowledge {
         #[command(subcommand)]
@@ -282,6 +303,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let config = web_config(&config, &web, false)?;
             records::run(action, &config).map_err(Failure::from)
         }
+        Command::Backup { web, out, previous } => backup(&config, &web, &out, previous.as_deref()),
+        Command::Restore { web, from } => restore(&config, &web, &from),
         Command::Config { .. } => unreachable!("handled before loading the configuration"),
     }
 }
@@ -469,6 +492,54 @@ fn serve(config: &Config, web: &WebArgs) -> Result<(), Failure> {
     run_web(async move { tonus_web::serve(config).await.map_err(anyhow::Error::from) })
 }
 
+/// `tonus backup`: an online backup of the database and photos.
+fn backup(config: &Config, web: &WebArgs, out: &Path, previous: Option<&Path>) -> Result<(), Failure> {
+    let config = web_config(config, web, false)?;
+    let store = config.store_config();
+    run_web(async move {
+        let done = tonus_store::backup::backup(&store, out, previous).await.map_err(store_failure)?;
+        let database = match &done.manifest.database {
+            Some(db) => format!("the database ({} bytes, {} tables)", db.bytes, db.tables.len()),
+            None => "no database".to_owned(),
+        };
+        println!(
+            "Backed up {database} and {} photo(s) ({} linked from the previous backup) into {}.",
+            done.manifest.photos.len(),
+            done.linked,
+            done.dir.display()
+        );
+        if done.manifest.database.is_none() {
+            println!("{}", tonus_store::backup::POSTGRES_DATABASE);
+        }
+        Ok(())
+    })
+}
+
+/// `tonus restore`: a backup into an empty data directory, checked against its manifest.
+fn restore(config: &Config, web: &WebArgs, from: &Path) -> Result<(), Failure> {
+    let config = web_config(config, web, false)?;
+    let _lock = tonus_web::lock_data_dir(&config.data_dir).map_err(anyhow::Error::from)?;
+    let store = config.store_config();
+    run_web(async move {
+        let done = tonus_store::backup::restore(from, &store).await.map_err(store_failure)?;
+        // Opening it runs the migrations a backup from an older version needs.
+        tonus_store::connect(&store).await.map_err(store_failure)?;
+        println!(
+            "Restored {} and {} photo(s) from {} into {}; every hash and table digest matched.",
+            if done.database_restored { "the database" } else { "no database (restore it with pg_restore)" },
+            done.manifest.photos.len(),
+            from.display(),
+            config.data_dir.display()
+        );
+        Ok(())
+    })
+}
+
+/// A store error from a command: bad input (a wrong folder, a damaged backup) exits 3.
+fn store_failure(err: tonus_store::StoreError) -> anyhow::Error {
+    anyhow::Error::from(tonus_clinic::ClinicError::from(err))
+}
+
 /// `tonus demo`: the clinic app on a fresh demo data directory with the example personas.
 fn demo(config: &Config, web: &WebArgs) -> Result<(), Failure> {
     let config = web_config(config, web, true)?;
@@ -537,6 +608,11 @@ fn web_config(config: &Config, args: &WebArgs, demo: bool) -> Result<tonus_web::
         trusted_proxies: config.trusted_proxies.clone(),
         audit_retention_days: s.audit_retention_days,
         public_url: public_url(&s.public_url)?,
+        backup: (!config.backup.dir.as_os_str().is_empty()).then(|| tonus_web::BackupSchedule {
+            dir: config.backup.dir.clone(),
+            every_hours: config.backup.every_hours,
+            keep: config.backup.keep as usize,
+        }),
     })
 }
 
@@ -587,7 +663,7 @@ fn run_web(fut: impl Future<Output = anyhow::Result<()>>) -> Result<(), Failure>
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
-    rt.block_on(fut).map_err(|error| Failure { code: 1, error })
+    rt.block_on(fut).map_err(Failure::from)
 }
 
 #[cfg(test)]

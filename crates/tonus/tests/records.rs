@@ -31,6 +31,7 @@ fn config(dir: &Path) -> WebConfig {
         trusted_proxies: Vec::new(),
         audit_retention_days: 0,
         public_url: None,
+        backup: None,
     }
 }
 

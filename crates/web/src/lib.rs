@@ -44,7 +44,9 @@ use axum::extract::DefaultBodyLimit;
 
 pub use demo::{DemoSummary, load_demo, load_demo_into};
 pub use error::WebError;
-pub use serve::{WebConfig, print_setup_link, serve, serve_with_shutdown};
+pub use serve::{
+    BackupSchedule, WebConfig, backup_stamp, backups_in, lock_data_dir, print_setup_link, prune_backups, serve, serve_with_shutdown,
+};
 pub use state::{AppState, PasswordCost, Settings};
 
 /// Declares routes once: `$build` adds them to a router and `$list` names every

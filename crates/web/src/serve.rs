@@ -42,6 +42,19 @@ pub struct WebConfig {
     /// The address clients reach the app at (`https://clinic.example`), for the links the app
     /// hands out (share links, the setup link); `None` takes them from the request's `Host`.
     pub public_url: Option<String>,
+    /// Backups taken by the server itself, on a schedule; `None` for none.
+    pub backup: Option<BackupSchedule>,
+}
+
+/// `[backup]` in the config: where and how often `tonus serve` backs up, and how many to keep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackupSchedule {
+    /// The folder that holds the backups, one subfolder `tonus-YYYYMMDD-HHMMSS` each.
+    pub dir: PathBuf,
+    /// Hours between backups (the first one an interval after start).
+    pub every_hours: u32,
+    /// How many backups to keep, newest first; older ones are removed after a new one is whole.
+    pub keep: usize,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -150,18 +163,78 @@ pub async fn serve_with_shutdown(config: WebConfig, shutdown: impl Future<Output
     }
     let retention = (config.audit_retention_days > 0).then(|| (i64::from(config.audit_retention_days), config.audit_archive_dir()));
     let sweeper = tokio::spawn(sweep(store, retention));
+    let backups = config.backup.clone().map(|schedule| tokio::spawn(scheduled_backups(config.store_config(), schedule)));
     let app = crate::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|source| WebError::Io { context: format!("serving on {addr} failed"), source });
     sweeper.abort();
+    if let Some(backups) = backups {
+        backups.abort();
+    }
     served
+}
+
+/// Takes a backup every `schedule.every_hours` into a new timestamped folder, hard-linking the
+/// photos the newest earlier backup holds, then keeps the newest `schedule.keep`. A failed
+/// backup is logged and tried again at the next interval; it leaves no folder behind.
+async fn scheduled_backups(store: StoreConfig, schedule: BackupSchedule) {
+    let every = Duration::from_secs(u64::from(schedule.every_hours.max(1)) * 3600);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let existing = backups_in(&schedule.dir);
+        let dest = schedule.dir.join(format!("tonus-{}", backup_stamp(Timestamp::now())));
+        match tonus_store::backup::backup(&store, &dest, existing.last().map(PathBuf::as_path)).await {
+            Ok(done) => {
+                tracing::info!(dir = %done.dir.display(), photos = done.manifest.photos.len(), linked = done.linked, "backup taken");
+                prune_backups(&schedule.dir, schedule.keep);
+            }
+            Err(err) => tracing::error!(dir = %dest.display(), error = %err, "scheduled backup failed"),
+        }
+    }
+}
+
+/// Removes all but the newest `keep` (at least one) finished backups in `dir`; returns the
+/// ones removed.
+pub fn prune_backups(dir: &std::path::Path, keep: usize) -> Vec<PathBuf> {
+    let all = backups_in(dir);
+    let old = all[..all.len().saturating_sub(keep.max(1))].to_vec();
+    for path in &old {
+        if let Err(err) = std::fs::remove_dir_all(path) {
+            tracing::warn!(dir = %path.display(), error = %err, "could not remove an old backup");
+        }
+    }
+    old
+}
+
+/// The finished backups in `dir` (those with a manifest), oldest first.
+pub fn backups_in(dir: &std::path::Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("tonus-")))
+        .filter(|p| p.join(tonus_store::backup::MANIFEST).is_file())
+        .collect();
+    found.sort();
+    found
+}
+
+/// `YYYYMMDD-HHMMSS` in UTC, which sorts in time order.
+pub fn backup_stamp(at: Timestamp) -> String {
+    let secs = at.0;
+    let days = secs.div_euclid(86_400);
+    let rest = secs.rem_euclid(86_400);
+    let date = tonus_core::date::Date::from_ymd(1970, 1, 1).map(|epoch| epoch.add_days(days)).map(|d| d.ymd()).unwrap_or((1970, 1, 1));
+    format!("{:04}{:02}{:02}-{:02}{:02}{:02}", date.0, date.1, date.2, rest / 3600, rest % 3600 / 60, rest % 60)
 }
 
 /// Takes the data directory's lock (`tonus.lock`, an advisory lock the operating system drops
 /// when the process ends, however it ends) for as long as the returned file lives.
-pub(crate) fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, WebError> {
+pub fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, WebError> {
     std::fs::create_dir_all(dir)
         .map_err(|source| WebError::Io { context: format!("cannot create the data directory {}", dir.display()), source })?;
     let path = dir.join("tonus.lock");
@@ -228,4 +301,35 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backup_folders_sort_in_time_and_only_the_newest_are_kept() {
+        assert_eq!(backup_stamp(Timestamp(0)), "19700101-000000");
+        assert_eq!(backup_stamp(Timestamp(1_795_996_799)), "20261129-235959");
+        let dir = tempfile::tempdir().unwrap();
+        let make = |name: &str, finished: bool| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(&path).unwrap();
+            if finished {
+                std::fs::write(path.join(tonus_store::backup::MANIFEST), "{}").unwrap();
+            }
+            path
+        };
+        let oldest = make("tonus-20261127-020000", true);
+        let middle = make("tonus-20261128-020000", true);
+        let newest = make("tonus-20261129-020000", true);
+        let unfinished = make("tonus-20261126-020000", false);
+        let other = make("holiday-photos", true);
+        assert_eq!(backups_in(dir.path()), vec![oldest.clone(), middle.clone(), newest.clone()]);
+        assert_eq!(prune_backups(dir.path(), 2), vec![oldest.clone()]);
+        assert!(!oldest.exists() && middle.exists() && newest.exists());
+        assert!(unfinished.exists() && other.exists(), "only finished Tonus backups are pruned");
+        assert_eq!(prune_backups(dir.path(), 0), vec![middle], "at least one is always kept");
+        assert!(newest.exists());
+    }
 }

@@ -23,6 +23,7 @@ fn config(dir: &std::path::Path, listen: SocketAddr) -> WebConfig {
         trusted_proxies: Vec::new(),
         audit_retention_days: 0,
         public_url: None,
+        backup: None,
     }
 }
 

@@ -55,6 +55,7 @@ pub fn config(data: &Path, max_upload_bytes: usize) -> WebConfig {
         trusted_proxies: Vec::new(),
         audit_retention_days: 0,
         public_url: None,
+        backup: None,
     }
 }
 
