@@ -79,6 +79,10 @@ pub struct RawServe {
     pub audit_retention_days: u32,
     /// The address clients reach the app at, for links; empty = from each request.
     pub public_url: String,
+    /// PEM certificate chain for HTTPS served by Tonus itself; empty: plain HTTP.
+    pub tls_cert: PathBuf,
+    /// PEM private key for `tls_cert`.
+    pub tls_key: PathBuf,
 }
 
 impl Default for RawServe {
@@ -96,6 +100,8 @@ impl Default for RawServe {
             trusted_proxies: Vec::new(),
             audit_retention_days: 730,
             public_url: String::new(),
+            tls_cert: PathBuf::new(),
+            tls_key: PathBuf::new(),
         }
     }
 }

@@ -116,6 +116,13 @@ enum Command {
     Serve {
         #[command(flatten)]
         web: WebArgs,
+        /// Serve HTTPS with this PEM certificate chain (with --tls-key), for a clinic without a
+        /// reverse proxy.
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key that goes with --tls-cert.
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Run the clinic app on a fresh demo database holding the three example personas, with a
     /// demo login printed at start. The demo data directory is recreated on every run.
@@ -297,7 +304,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Progress { reports, format } => progress(&engine, &reports, format),
         Command::Knowledge { action } => knowledge(&engine, action),
-        Command::Serve { web } => serve(&config, &web),
+        Command::Serve { web, tls_cert, tls_key } => serve(&config, &web, tls_cert.zip(tls_key)),
         Command::Demo { web } => demo(&config, &web),
         Command::Client { web, action } => {
             let config = web_config(&config, &web, false)?;
@@ -487,8 +494,11 @@ fn knowledge(engine: &Engine, action: KnowledgeAction) -> Result<(), Failure> {
 }
 
 /// `tonus serve`: the clinic app.
-fn serve(config: &Config, web: &WebArgs) -> Result<(), Failure> {
-    let config = web_config(config, web, false)?;
+fn serve(config: &Config, web: &WebArgs, tls: Option<(PathBuf, PathBuf)>) -> Result<(), Failure> {
+    let mut config = web_config(config, web, false)?;
+    if let Some((cert, key)) = tls {
+        config.tls = Some(tonus_web::TlsFiles { cert, key });
+    }
     run_web(async move { tonus_web::serve(config).await.map_err(anyhow::Error::from) })
 }
 
@@ -608,6 +618,11 @@ fn web_config(config: &Config, args: &WebArgs, demo: bool) -> Result<tonus_web::
         trusted_proxies: config.trusted_proxies.clone(),
         audit_retention_days: s.audit_retention_days,
         public_url: public_url(&s.public_url)?,
+        tls: match (s.tls_cert.as_os_str().is_empty(), s.tls_key.as_os_str().is_empty()) {
+            (true, true) => None,
+            (false, false) => Some(tonus_web::TlsFiles { cert: s.tls_cert.clone(), key: s.tls_key.clone() }),
+            _ => return Err(bad(anyhow::anyhow!("serve.tls_cert and serve.tls_key go together: set both or neither"))),
+        },
         backup: (!config.backup.dir.as_os_str().is_empty()).then(|| tonus_web::BackupSchedule {
             dir: config.backup.dir.clone(),
             every_hours: config.backup.every_hours,

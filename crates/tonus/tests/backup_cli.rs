@@ -51,6 +51,7 @@ fn the_demo_clinic_survives_backup_and_restore() {
         audit_retention_days: 0,
         public_url: None,
         backup: None,
+        tls: None,
     }
     .settings();
     settings.password_cost = PasswordCost::MinimalForTests;

@@ -32,6 +32,7 @@ fn config(dir: &Path) -> WebConfig {
         audit_retention_days: 0,
         public_url: None,
         backup: None,
+        tls: None,
     }
 }
 

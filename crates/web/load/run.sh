@@ -11,6 +11,8 @@
 #                            (default postgres://tonus:tonus@localhost/postgres); the script
 #                            drops and recreates the database tonus_load there.
 #   LOAD_CLIENTS, LOAD_ASSESSMENTS, LOAD_SECONDS, LOAD_CONNECTIONS   (1000, 5, 20, 50)
+#   LOAD_SOAK_SECONDS, LOAD_SOAK_RATE  after wrk, a soak at a steady rate (requests/s) with the
+#                            server's RSS and open fds sampled every 30 s (soak.py; default 0 = none, 20/s)
 #   CARGO_TARGET_DIR         where cargo builds (default: target); LOAD_SKIP_BUILD=1 skips the build
 # Needs wrk (apt-get install -y wrk), curl and, for PostgreSQL, psql. Not part of CI: it takes
 # several minutes. Leaves out: TLS, photo uploads and writes under load.
@@ -24,7 +26,7 @@ assessments="${LOAD_ASSESSMENTS:-5}"
 seconds="${LOAD_SECONDS:-20}"
 connections="${LOAD_CONNECTIONS:-50}"
 pg_admin="${TONUS_LOAD_POSTGRES_URL:-postgres://tonus:tonus@localhost/postgres}"
-password="load test password $$"
+password="steady traffic passphrase $$"
 backends=("$@")
 [ ${#backends[@]} -eq 0 ] && backends=(sqlite postgres)
 
@@ -80,8 +82,9 @@ run_backend() {
   # Flush the seeding's dirty pages first, so the kernel's writeback of a few hundred MB does
   # not land in the middle of the measurement (it stalls every fsync while it runs).
   sync
-  local assessment
+  local assessment client
   assessment="$(sed -n 's/^assessment=//p' <<<"$seeded")"
+  client="$(sed -n 's/^client=//p' <<<"$seeded")"
 
   port=$(( 20000 + RANDOM % 20000 ))
   RUST_LOG=warn "$tonus" serve --listen "127.0.0.1:$port" --data-dir "$data" --database "$url" >"$work/server.log" 2>&1 &
@@ -119,6 +122,13 @@ run_backend() {
   sleep 5
   local idle_after
   idle_after="$(rss_mb "$server_pid")"
+  local soak_seconds="${LOAD_SOAK_SECONDS:-0}"
+  if [ "$soak_seconds" -gt 0 ]; then
+    echo "== $backend: soak ${soak_seconds}s at ${LOAD_SOAK_RATE:-20} requests/s (report, client list, client page, health)"
+    timeout $(( soak_seconds + 120 )) python3 "$root/crates/web/load/soak.py" --port "$port" --pid "$server_pid" \
+      --cookie "$cookie" --seconds "$soak_seconds" --rate "${LOAD_SOAK_RATE:-20}" \
+      --paths "$report_path" /clients "/clients/$client" /healthz
+  fi
   kill -TERM "$server_pid"
   wait "$server_pid" || true
   server_pid=""

@@ -36,6 +36,7 @@ mod security;
 mod serve;
 mod setup;
 mod state;
+mod tls;
 mod users;
 mod visual;
 
@@ -48,6 +49,7 @@ pub use serve::{
     BackupSchedule, WebConfig, backup_stamp, backups_in, lock_data_dir, print_setup_link, prune_backups, serve, serve_with_shutdown,
 };
 pub use state::{AppState, PasswordCost, Settings};
+pub use tls::TlsFiles;
 
 /// Declares routes once: `$build` adds them to a router and `$list` names every
 /// (method, path) pair, so the authorisation test is generated from what the router serves.

@@ -44,6 +44,9 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// Backups taken by the server itself, on a schedule; `None` for none.
     pub backup: Option<BackupSchedule>,
+    /// Serve HTTPS itself with these files; `None` for plain HTTP (or HTTPS by a reverse proxy,
+    /// with `behind_https`). Either way with HTTPS, cookies are `Secure` and HSTS is sent.
+    pub tls: Option<crate::tls::TlsFiles>,
 }
 
 /// `[backup]` in the config: where and how often `tonus serve` backs up, and how many to keep.
@@ -72,6 +75,8 @@ impl std::fmt::Debug for WebConfig {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("audit_retention_days", &self.audit_retention_days)
             .field("public_url", &self.public_url)
+            .field("backup", &self.backup)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -89,7 +94,7 @@ impl WebConfig {
     /// The web layer's settings.
     pub fn settings(&self) -> Settings {
         Settings {
-            secure_cookies: self.behind_https,
+            secure_cookies: self.behind_https || self.tls.is_some(),
             password_cost: PasswordCost::Standard,
             session_ttl_secs: self.session_ttl_secs,
             share_link_ttl_secs: self.share_link_ttl_secs,
@@ -141,11 +146,13 @@ pub async fn serve_with_shutdown(config: WebConfig, shutdown: impl Future<Output
     if upgraded.recomputed > 0 || !upgraded.failed.is_empty() {
         tracing::info!(recomputed = upgraded.recomputed, failed = upgraded.failed.len(), "upgraded reports of an earlier format");
     }
+    // Bad certificate files stop the start here, before anything listens.
+    let acceptor = config.tls.as_ref().map(crate::tls::acceptor).transpose()?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| WebError::Io { context: format!("cannot listen on {}", config.listen), source })?;
     let addr = listener.local_addr().map_err(|source| WebError::Io { context: "cannot read the listening address".into(), source })?;
-    let scheme = if config.behind_https { "https" } else { "http" };
+    let scheme = if config.behind_https || acceptor.is_some() { "https" } else { "http" };
     // A wildcard address is not something to type into a browser; show loopback instead.
     let shown = if addr.ip().is_unspecified() {
         let loopback: std::net::IpAddr =
@@ -164,11 +171,19 @@ pub async fn serve_with_shutdown(config: WebConfig, shutdown: impl Future<Output
     let retention = (config.audit_retention_days > 0).then(|| (i64::from(config.audit_retention_days), config.audit_archive_dir()));
     let sweeper = tokio::spawn(sweep(store, retention));
     let backups = config.backup.clone().map(|schedule| tokio::spawn(scheduled_backups(config.store_config(), schedule)));
-    let app = crate::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|source| WebError::Io { context: format!("serving on {addr} failed"), source });
+    let served = match acceptor {
+        Some(acceptor) => {
+            crate::tls::serve(listener, acceptor, crate::router(state), shutdown).await;
+            Ok(())
+        }
+        None => {
+            let app = crate::router(state).into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(|source| WebError::Io { context: format!("serving on {addr} failed"), source })
+        }
+    };
     sweeper.abort();
     if let Some(backups) = backups {
         backups.abort();

@@ -24,6 +24,7 @@ fn config(dir: &std::path::Path, listen: SocketAddr) -> WebConfig {
         audit_retention_days: 0,
         public_url: None,
         backup: None,
+        tls: None,
     }
 }
 

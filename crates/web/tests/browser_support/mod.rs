@@ -56,6 +56,7 @@ pub fn config(data: &Path, max_upload_bytes: usize) -> WebConfig {
         audit_retention_days: 0,
         public_url: None,
         backup: None,
+        tls: None,
     }
 }
 
