@@ -41,7 +41,7 @@ empty database with `pg_restore --dbname=DATABASE_URL BACKUP/tonus.pgdump` befor
 pub struct Manifest {
     /// [`MANIFEST_FORMAT`].
     pub format: u32,
-    /// When the snapshot was taken (Unix seconds).
+    /// When the snapshot was taken (milliseconds since the Unix epoch, as every store time).
     pub created_at: i64,
     /// The Tonus version that wrote it.
     pub tonus_version: String,
@@ -169,20 +169,12 @@ async fn write_backup(config: &StoreConfig, partial: &Path, previous: Option<&Pa
             continue;
         }
         let source = config.photos_dir.join(&rel_path);
-        let bytes = std::fs::read(&source).map_err(|err| match err.kind() {
-            std::io::ErrorKind::NotFound => StoreError::Invalid(format!(
-                "{}: the photo file is missing (erased while the backup ran, or lost): run the backup again, and if it is still missing restore it from an older backup",
-                source.display()
-            )),
-            _ => err.into(),
-        })?;
-        let actual = hex::encode(Sha256::digest(&bytes));
-        if actual != hash {
-            return Err(StoreError::Invalid(format!(
-                "{}: the file's SHA-256 is {actual}, not the {hash} its record names: the photo is damaged on disk; restore it from an older backup",
-                source.display()
-            )));
-        }
+        let bytes = read_checked(
+            &source,
+            &hash,
+            "the photo file is missing (erased while the backup ran, or lost): run the backup again, and if it is still missing restore it from an older backup",
+            "its record names: the photo is damaged on disk; restore it from an older backup",
+        )?;
         write_synced(&target, &bytes)?;
         photos.push(PhotoEntry { rel_path, sha256: hash, bytes: bytes.len() as u64 });
     }
@@ -389,18 +381,21 @@ async fn postgres_photo_rows(_config: &StoreConfig) -> Result<Vec<(String, Strin
 }
 
 fn check_file(path: &Path, sha256: &str) -> Result<(), StoreError> {
+    read_checked(path, sha256, "missing from the backup", "the manifest names: the backup is damaged").map(drop)
+}
+
+/// The file's bytes when their SHA-256 is `sha256`; else an error naming the file, with
+/// `missing` or `mismatch` ("… is not the HASH {mismatch}") saying what it means.
+fn read_checked(path: &Path, sha256: &str, missing: &str, mismatch: &str) -> Result<Vec<u8>, StoreError> {
     let bytes = std::fs::read(path).map_err(|err| match err.kind() {
-        std::io::ErrorKind::NotFound => StoreError::Invalid(format!("{}: missing from the backup", path.display())),
+        std::io::ErrorKind::NotFound => StoreError::Invalid(format!("{}: {missing}", path.display())),
         _ => err.into(),
     })?;
     let actual = hex::encode(Sha256::digest(&bytes));
     if actual != sha256 {
-        return Err(StoreError::Invalid(format!(
-            "{}: SHA-256 {actual} is not the {sha256} the manifest names: the backup is damaged",
-            path.display()
-        )));
+        return Err(StoreError::Invalid(format!("{}: SHA-256 {actual} is not the {sha256} {mismatch}", path.display())));
     }
-    Ok(())
+    Ok(bytes)
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {

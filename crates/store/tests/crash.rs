@@ -9,6 +9,8 @@
 //! PostgreSQL when `TONUS_TEST_POSTGRES_URL` is set. Leaves out power loss (the kernel's page
 //! cache survives a killed process) and the web layer.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -32,20 +34,7 @@ async fn crash_child() {
         );
     };
     let store = connect(&config(&url, &photos)).await.unwrap();
-    let user = store
-        .create_user(NewUser {
-            login: "writer".into(),
-            display_name: "Writer".into(),
-            role: Role::Practitioner,
-            password_hash: "$argon2id$unused".into(),
-            must_change_password: false,
-        })
-        .await
-        .unwrap();
-    let client = store
-        .create_client(NewClient { owner: user.id, display_name: "Crash Client".into(), reference: None, shared_with_clinic: false })
-        .await
-        .unwrap();
+    let (user, client) = common::practitioner_with_client(store.as_ref(), "writer").await;
     println!("CLIENT {}", client.id);
     for i in 0u64.. {
         let draft = store

@@ -10,6 +10,8 @@
 //! Where `unshare` is missing or refused, the test says so and passes, unless
 //! `TONUS_REQUIRE_DISK_FULL=1` (set by `.ci/run`) makes that a failure.
 
+mod common;
+
 use std::process::Command;
 
 use serde_json::json;
@@ -71,20 +73,7 @@ async fn disk_full_child() {
         max_connections: 2,
     };
     let store = connect(&config).await.unwrap();
-    let user = store
-        .create_user(NewUser {
-            login: "full".into(),
-            display_name: "Full".into(),
-            role: Role::Practitioner,
-            password_hash: "$argon2id$unused".into(),
-            must_change_password: false,
-        })
-        .await
-        .unwrap();
-    let client = store
-        .create_client(NewClient { owner: user.id, display_name: "Disk Full".into(), reference: None, shared_with_clinic: false })
-        .await
-        .unwrap();
+    let (user, client) = common::practitioner_with_client(store.as_ref(), "writer").await;
     let draft =
         store.create_assessment(NewAssessment { client: client.id, created_by: user.id, form: json!({}), intake: None }).await.unwrap();
     let photo_bytes = |i: u32| {

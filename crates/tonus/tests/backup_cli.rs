@@ -37,23 +37,7 @@ fn the_demo_clinic_survives_backup_and_restore() {
     std::fs::create_dir_all(&live).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let store = rt.block_on(tonus_store::connect(&store_config(&live))).unwrap();
-    let mut settings = tonus_web::WebConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: live.clone(),
-        database_url: store_config(&live).database_url,
-        max_connections: 2,
-        engine_permits: 1,
-        behind_https: false,
-        session_ttl_secs: 3600,
-        share_link_ttl_secs: 3600,
-        max_upload_bytes: 1 << 20,
-        trusted_proxies: Vec::new(),
-        audit_retention_days: 0,
-        public_url: None,
-        backup: None,
-        tls: None,
-    }
-    .settings();
+    let mut settings = tonus_web::WebConfig::sqlite_in(&live).settings();
     settings.password_cost = PasswordCost::MinimalForTests;
     rt.block_on(tonus_web::load_demo_into(store.clone(), settings, "demo", "a sample clinic key")).unwrap();
     let before = rt.block_on(contents(store.as_ref()));

@@ -18,22 +18,7 @@ use tonus_store::{ClientQuery, NewPhoto, Store, StoreError};
 use tonus_web::{PasswordCost, WebConfig};
 
 fn config(dir: &Path) -> WebConfig {
-    WebConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.to_path_buf(),
-        database_url: format!("sqlite://{}", dir.join("tonus.db").display()),
-        max_connections: 2,
-        engine_permits: 1,
-        behind_https: false,
-        session_ttl_secs: 3600,
-        share_link_ttl_secs: 3600,
-        max_upload_bytes: 1 << 20,
-        trusted_proxies: Vec::new(),
-        audit_retention_days: 0,
-        public_url: None,
-        backup: None,
-        tls: None,
-    }
+    WebConfig { max_connections: 2, ..WebConfig::sqlite_in(dir) }
 }
 
 fn zip_names(path: &Path) -> Vec<String> {

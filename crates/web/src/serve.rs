@@ -82,6 +82,29 @@ impl std::fmt::Debug for WebConfig {
 }
 
 impl WebConfig {
+    /// A clinic on SQLite in `data_dir` (`tonus.db` beside `photos/`), on 127.0.0.1 with a port
+    /// the system picks, plain HTTP, one engine permit, audit lines kept, no backups: for tools
+    /// and tests that run the app or open its store directly. `tonus serve` builds its own from
+    /// the configuration.
+    pub fn sqlite_in(data_dir: &std::path::Path) -> WebConfig {
+        WebConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: data_dir.to_path_buf(),
+            database_url: format!("sqlite://{}", data_dir.join("tonus.db").display()),
+            max_connections: 4,
+            engine_permits: 1,
+            behind_https: false,
+            session_ttl_secs: 3600,
+            share_link_ttl_secs: 3600,
+            max_upload_bytes: 1 << 20,
+            trusted_proxies: Vec::new(),
+            audit_retention_days: 0,
+            public_url: None,
+            backup: None,
+            tls: None,
+        }
+    }
+
     /// The store's part of the configuration.
     pub fn store_config(&self) -> StoreConfig {
         StoreConfig {
@@ -240,11 +263,14 @@ pub fn backups_in(dir: &std::path::Path) -> Vec<PathBuf> {
 
 /// `YYYYMMDD-HHMMSS` in UTC, which sorts in time order.
 pub fn backup_stamp(at: Timestamp) -> String {
-    let secs = at.0;
-    let days = secs.div_euclid(86_400);
-    let rest = secs.rem_euclid(86_400);
-    let date = tonus_core::date::Date::from_ymd(1970, 1, 1).map(|epoch| epoch.add_days(days)).map(|d| d.ymd()).unwrap_or((1970, 1, 1));
-    format!("{:04}{:02}{:02}-{:02}{:02}{:02}", date.0, date.1, date.2, rest / 3600, rest % 3600 / 60, rest % 60)
+    // 2026-11-29T23:59:59Z → 20261129-235959
+    tonus_clinic::time::iso8601(at).chars().filter(char::is_ascii_digit).enumerate().fold(String::new(), |mut out, (i, c)| {
+        if i == 8 {
+            out.push('-');
+        }
+        out.push(c);
+        out
+    })
 }
 
 /// Takes the data directory's lock (`tonus.lock`, an advisory lock the operating system drops
@@ -325,7 +351,7 @@ mod tests {
     #[test]
     fn backup_folders_sort_in_time_and_only_the_newest_are_kept() {
         assert_eq!(backup_stamp(Timestamp(0)), "19700101-000000");
-        assert_eq!(backup_stamp(Timestamp(1_795_996_799)), "20261129-235959");
+        assert_eq!(backup_stamp(Timestamp(1_795_996_799_000)), "20261129-235959");
         let dir = tempfile::tempdir().unwrap();
         let make = |name: &str, finished: bool| {
             let path = dir.path().join(name);

@@ -10,22 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonus_web::WebConfig;
 
 fn config(dir: &std::path::Path, listen: SocketAddr) -> WebConfig {
-    WebConfig {
-        listen,
-        data_dir: dir.to_path_buf(),
-        database_url: format!("sqlite://{}", dir.join("tonus.db").display()),
-        max_connections: 4,
-        engine_permits: 1,
-        behind_https: false,
-        session_ttl_secs: 3600,
-        share_link_ttl_secs: 600,
-        max_upload_bytes: 1024 * 1024,
-        trusted_proxies: Vec::new(),
-        audit_retention_days: 0,
-        public_url: None,
-        backup: None,
-        tls: None,
-    }
+    WebConfig { listen, share_link_ttl_secs: 600, ..WebConfig::sqlite_in(dir) }
 }
 
 async fn get(addr: SocketAddr, path: &str) -> String {

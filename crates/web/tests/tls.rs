@@ -19,22 +19,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn config(dir: &Path, listen: SocketAddr, tls: TlsFiles) -> WebConfig {
-    WebConfig {
-        listen,
-        data_dir: dir.to_path_buf(),
-        database_url: format!("sqlite://{}", dir.join("tonus.db").display()),
-        max_connections: 2,
-        engine_permits: 1,
-        behind_https: false,
-        session_ttl_secs: 3600,
-        share_link_ttl_secs: 600,
-        max_upload_bytes: 1024 * 1024,
-        trusted_proxies: Vec::new(),
-        audit_retention_days: 0,
-        public_url: None,
-        backup: None,
-        tls: Some(tls),
-    }
+    WebConfig { listen, tls: Some(tls), ..WebConfig::sqlite_in(dir) }
 }
 
 fn pair() -> TlsFiles {

@@ -231,3 +231,23 @@ macro_rules! on_both_backends {
         }
     )*};
 }
+
+/// A practitioner account (`login`) and one client of theirs, for tests that need a record to
+/// write under.
+pub async fn practitioner_with_client(store: &dyn Store, login: &str) -> (User, Client) {
+    let user = store
+        .create_user(NewUser {
+            login: login.into(),
+            display_name: format!("Practitioner {login}"),
+            role: Role::Practitioner,
+            password_hash: "$argon2id$unused".into(),
+            must_change_password: false,
+        })
+        .await
+        .unwrap();
+    let client = store
+        .create_client(NewClient { owner: user.id, display_name: format!("Client of {login}"), reference: None, shared_with_clinic: false })
+        .await
+        .unwrap();
+    (user, client)
+}

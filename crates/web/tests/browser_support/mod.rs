@@ -42,22 +42,7 @@ pub fn browser(test: &str, also_needs: &[&Path]) -> Option<Browser> {
 /// A server on a free loopback port with its data under `data`.
 pub fn config(data: &Path, max_upload_bytes: usize) -> WebConfig {
     let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    WebConfig {
-        listen: addr,
-        data_dir: data.to_path_buf(),
-        database_url: format!("sqlite://{}", data.join("tonus.db").display()),
-        max_connections: 4,
-        engine_permits: 1,
-        behind_https: false,
-        session_ttl_secs: 3600,
-        share_link_ttl_secs: 600,
-        max_upload_bytes,
-        trusted_proxies: Vec::new(),
-        audit_retention_days: 0,
-        public_url: None,
-        backup: None,
-        tls: None,
-    }
+    WebConfig { listen: addr, share_link_ttl_secs: 600, max_upload_bytes, ..WebConfig::sqlite_in(data) }
 }
 
 /// The real server, running until [`Server::stop`].
