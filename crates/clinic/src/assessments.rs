@@ -10,8 +10,8 @@
 use serde_json::Value;
 use tonus_app::intake::{Format, Intake};
 use tonus_app::landmarks::LandmarkFile;
-use tonus_app::report::Report;
-use tonus_store::{Assessment, AssessmentId, AssessmentStatus, ClientId, ClientQuery, CompleteAssessment, NewAssessment};
+use tonus_app::report::{FORMAT_VERSION, Report};
+use tonus_store::{Assessment, AssessmentId, AssessmentStatus, ClientId, CompleteAssessment, NewAssessment, ReportVersion};
 
 use crate::audit::{Action, Event, RecordKind};
 use crate::docs::{self, ReportRecord, StoredReport};
@@ -103,7 +103,7 @@ impl Clinic {
                 form,
                 intake: docs::to_value(intake, "the intake")?,
                 report: docs::to_value(&report, "the report")?,
-                engine_version: engine_version.clone(),
+                version: ReportVersion { engine: engine_version.clone(), format: report.format_version },
                 plan,
             })
             .await?;
@@ -152,7 +152,8 @@ impl Clinic {
         };
         let sets = self.effective_sets(assessment.id).await?;
         let report = self.assess(&intake, &sets).await?;
-        let stored = self.store.save_report(assessment.id, docs::to_value(&report, "the report")?, &report.engine_version).await?;
+        let version = ReportVersion { engine: report.engine_version.clone(), format: report.format_version };
+        let stored = self.store.save_report(assessment.id, docs::to_value(&report, "the report")?, &version).await?;
         self.audit(
             actor,
             Event::new(Action::Recompute, RecordKind::Assessment, assessment.id).detail(format!("engine {}", stored.engine_version)),
@@ -225,17 +226,18 @@ impl Clinic {
     /// every page reads the current one. Run at start-up; audited as the console's recompute.
     pub async fn upgrade_reports(&self) -> Result<Upgraded, ClinicError> {
         let mut done = Upgraded::default();
-        for client in self.store.clients(&ClientQuery::default()).await? {
-            for assessment in self.store.assessments_for(client.id).await? {
-                let Some(stored) = self.store.latest_report(assessment.id).await? else { continue };
-                let StoredReport::Outdated { format_version } = docs::report(&stored.report, stored.id)? else { continue };
-                match self.recompute(Actor::CONSOLE, &assessment).await {
-                    Ok(_) => done.recomputed += 1,
-                    Err(err) if err.kind == ErrorKind::Storage => return Err(err),
-                    Err(err) => {
-                        tracing::warn!(assessment = %assessment.id, format_version, error = %err, "an outdated report could not be recomputed");
-                        done.failed.push(assessment.id);
-                    }
+        // Only the assessments with a report of an older format are read: at start, a large
+        // clinic must not parse every report it holds.
+        for id in self.store.assessments_with_reports_below(FORMAT_VERSION).await? {
+            let assessment = self.store.assessment(id).await?;
+            let Some(stored) = self.store.latest_report(assessment.id).await? else { continue };
+            let StoredReport::Outdated { format_version } = docs::report(&stored.report, stored.id)? else { continue };
+            match self.recompute(Actor::CONSOLE, &assessment).await {
+                Ok(_) => done.recomputed += 1,
+                Err(err) if matches!(err.kind, ErrorKind::Storage | ErrorKind::Full) => return Err(err),
+                Err(err) => {
+                    tracing::warn!(assessment = %assessment.id, format_version, error = %err, "an outdated report could not be recomputed");
+                    done.failed.push(assessment.id);
                 }
             }
         }

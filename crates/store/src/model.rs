@@ -251,8 +251,18 @@ pub struct CompleteAssessment {
     pub form: Value,
     pub intake: Value,
     pub report: Value,
-    pub engine_version: String,
+    pub version: ReportVersion,
     pub plan: Value,
+}
+
+/// What made a report and in which JSON format: kept beside it, so reports of an older format
+/// are found without reading them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportVersion {
+    /// The engine's version.
+    pub engine: String,
+    /// The report's JSON format version.
+    pub format: u32,
 }
 
 /// A stored photo (the bytes live in the photo directory).

@@ -103,7 +103,10 @@ pub trait Store: LoginGuardStore + Send + Sync + std::fmt::Debug {
 
     // Derived results and plans.
     /// Stores a (re)computed report.
-    async fn save_report(&self, assessment: AssessmentId, report: Value, engine_version: &str) -> Result<Report, StoreError>;
+    async fn save_report(&self, assessment: AssessmentId, report: Value, version: &ReportVersion) -> Result<Report, StoreError>;
+    /// The assessments that have a report of a JSON format older than `format` (an index
+    /// lookup: for recomputing them at start).
+    async fn assessments_with_reports_below(&self, format: u32) -> Result<Vec<AssessmentId>, StoreError>;
     /// The newest report of an assessment, if any.
     async fn latest_report(&self, assessment: AssessmentId) -> Result<Option<Report>, StoreError>;
     /// What the report page of an assessment depends on, read in one query without the

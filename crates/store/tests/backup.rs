@@ -82,7 +82,7 @@ async fn populate(store: &Arc<dyn Store>) -> Clinic {
                     form: json!({"a": a}),
                     intake: json!({"client": c, "assessment": a}),
                     report: json!({"engine_version": "drill", "c": c, "a": a}),
-                    engine_version: "drill".into(),
+                    version: ReportVersion { engine: "drill".into(), format: 2 },
                     plan: json!({"phases": [a]}),
                 })
                 .await

@@ -43,7 +43,14 @@ async fn draft(store: &dyn Store, client: &Client) -> Assessment {
 }
 
 fn completion(id: AssessmentId, report: Value, plan: Value) -> CompleteAssessment {
-    CompleteAssessment { id, form: json!({"nprs": "7"}), intake: json!({"nprs": 7}), report, engine_version: "0.1.0".into(), plan }
+    CompleteAssessment {
+        id,
+        form: json!({"nprs": "7"}),
+        intake: json!({"nprs": 7}),
+        report,
+        version: ReportVersion { engine: "0.1.0".into(), format: 2 },
+        plan,
+    }
 }
 
 /// A practitioner, their client and a completed assessment (report `{"n": 1}`, plan `release`).
@@ -484,7 +491,7 @@ async fn corrections_go_with_the_set_they_correct(t: TestStore) {
 async fn newest_report_wins(t: TestStore) {
     let store = &*t.store;
     let (ann, alice, done) = completed(store).await;
-    let newer = store.save_report(done.id, json!({"n": 2}), "0.2.0").await.unwrap();
+    let newer = store.save_report(done.id, json!({"n": 2}), &ReportVersion { engine: "0.2.0".into(), format: 2 }).await.unwrap();
     assert_eq!((newer.assessment, newer.engine_version.as_str()), (done.id, "0.2.0"));
     assert_eq!(store.latest_report(done.id).await.unwrap().unwrap(), newer);
     let undone = draft(store, &alice).await;
@@ -511,7 +518,7 @@ async fn report_stamp_follows_report_sets_photos_and_plan_edit(t: TestStore) {
     let stamp = |s: ReportStamp| (s.report, s.landmark_sets, s.photos, s.plan_edited_by, s.plan_edited_at);
     let first = store.latest_report(done.id).await.unwrap().unwrap();
     assert_eq!(stamp(store.report_stamp(done.id).await.unwrap().unwrap()), (first.id, 0, 0, None, None));
-    let newer = store.save_report(done.id, json!({"n": 2}), "0.2.0").await.unwrap();
+    let newer = store.save_report(done.id, json!({"n": 2}), &ReportVersion { engine: "0.2.0".into(), format: 2 }).await.unwrap();
     let photo = store.add_photo(new_photo(done.id, &png("p"), View::SideLeft)).await.unwrap();
     store.add_landmark_set(automatic_set(done.id, Some(photo.id), Some(View::SideLeft))).await.unwrap();
     assert_eq!(stamp(store.report_stamp(done.id).await.unwrap().unwrap()), (newer.id, 1, 1, None, None));

@@ -51,7 +51,7 @@ async fn crash_child() {
                 form: json!({"i": i}),
                 intake: json!({"i": i}),
                 report: json!({"engine_version": "crash-test", "i": i}),
-                engine_version: "crash-test".into(),
+                version: ReportVersion { engine: "crash-test".into(), format: 2 },
                 plan: json!({"phases": [i]}),
             })
             .await

@@ -102,3 +102,59 @@ async fn legacy_corrections_and_views_read_back_typed(db: FreshDb) {
 }
 
 on_both_backends!(fresh: legacy_corrections_and_views_read_back_typed);
+
+/// `20261129200000_report_format`: the report's JSON format as a column.
+const REPORT_FORMAT: i64 = 20261129200000;
+
+/// Before it, the format lived only inside the JSON (missing in format 1); the migration
+/// copies it out, so the reports to recompute are found without reading every report.
+async fn report_formats_are_copied_out_of_the_json(db: FreshDb) {
+    db.migrate_before(REPORT_FORMAT).await;
+    let (user, client) = (UserId::new(), ClientId::new());
+    let (old, current, mixed) = (AssessmentId::new(), AssessmentId::new(), AssessmentId::new());
+    let mut sql = vec![
+        format!(
+            "INSERT INTO users (id, login, display_name, role, password_hash, disabled, created_at) \
+             VALUES ('{user}', 'ann', 'Ann', 'practitioner', 'h', FALSE, 1);"
+        ),
+        format!(
+            "INSERT INTO clients (id, owner_id, display_name, reference, shared_with_clinic, user_id, created_at, updated_at) \
+             VALUES ('{client}', '{user}', 'Alice', NULL, FALSE, NULL, 1, 1);"
+        ),
+    ];
+    for a in [old, current, mixed] {
+        sql.push(format!(
+            "INSERT INTO assessments (id, client_id, created_by, status, form_json, intake_json, created_at, updated_at, completed_at) \
+             VALUES ('{a}', '{client}', '{user}', 'complete', '{{}}', '{{}}', 1, 1, 1);"
+        ));
+    }
+    let report = |a: AssessmentId, json: &str, at: i64| {
+        format!(
+            "INSERT INTO reports (id, assessment_id, report_json, engine_version, created_at) \
+             VALUES ('{}', '{a}', '{json}', '0.1.0', {at});",
+            ReportId::new()
+        )
+    };
+    sql.push(report(old, r#"{"engine_version": "0.1.0"}"#, 1));
+    sql.push(report(current, r#"{"format_version": 2}"#, 1));
+    sql.push(report(mixed, r#"{"format_version": 1}"#, 1));
+    sql.push(report(mixed, r#"{"format_version": 2}"#, 2));
+    db.execute(&sql.concat()).await;
+    let t = db.open().await;
+    let mut below = t.store.assessments_with_reports_below(2).await.unwrap();
+    below.sort();
+    let mut expected = vec![old, mixed];
+    expected.sort();
+    assert_eq!(below, expected);
+    assert!(t.store.assessments_with_reports_below(1).await.unwrap().is_empty());
+    // A report saved now carries its format.
+    t.store.save_report(old, json!({"format_version": 2}), &ReportVersion { engine: "0.2.0".into(), format: 2 }).await.unwrap();
+    t.store.save_report(current, json!({"format_version": 3}), &ReportVersion { engine: "0.3.0".into(), format: 3 }).await.unwrap();
+    let mut below = t.store.assessments_with_reports_below(3).await.unwrap();
+    below.sort();
+    let mut all = vec![old, current, mixed];
+    all.sort();
+    assert_eq!(below, all);
+}
+
+on_both_backends!(fresh: report_formats_are_copied_out_of_the_json);

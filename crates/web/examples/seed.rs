@@ -151,7 +151,8 @@ async fn seed_client(
                 form: serde_json::json!({}),
                 intake: t.intake.clone(),
                 report,
-                engine_version: t.engine_version.clone(),
+                // The demo's reports were just made by this build, in its format.
+                version: tonus_store::ReportVersion { engine: t.engine_version.clone(), format: tonus_app::report::FORMAT_VERSION },
                 plan: t.plan.clone(),
             })
             .await?;

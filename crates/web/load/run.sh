@@ -89,11 +89,23 @@ run_backend() {
   port=$(( 20000 + RANDOM % 20000 ))
   RUST_LOG=warn "$tonus" serve --listen "127.0.0.1:$port" --data-dir "$data" --database "$url" >"$work/server.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  # Start-up opens and checks the database (PRAGMA quick_check reads every page on SQLite), so
+  # a large one takes a while: wait up to 15 minutes, and report how long it took.
+  local started_at ready=""
+  started_at=$(date +%s.%N)
+  for _ in $(seq 1 9000); do
+    if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then ready=1; break; fi
+    kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.1
   done
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null
+  if [ -z "$ready" ]; then
+    echo "load: the server did not answer /healthz; its log:" >&2
+    cat "$work/server.log" >&2
+    return 1
+  fi
+  local startup
+  startup=$(awk -v a="$started_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  echo "   start-up until /healthz answered: ${startup} s"
   sleep 2
   local idle_before
   idle_before="$(rss_mb "$server_pid")"
@@ -143,6 +155,7 @@ run_backend() {
     printf '%-12s %-40s %12s %10s\n' "$backend" "$page ($path)" "$rps" "$p99"
   done
   echo "$backend idle RSS: ${idle_before} MB after seeding, ${idle_after} MB after the load"
+  echo "$backend start-up: ${startup} s; database and photos: $(du -sh "$data" | cut -f1)"
   echo
   rm -rf "$work"
   work=""

@@ -87,7 +87,7 @@ async fn add_reassessment(config: &WebConfig) -> bool {
             intake,
             plan: value.get("plan").cloned().unwrap_or(Value::Null),
             report: value,
-            engine_version: report.engine_version.clone(),
+            version: tonus_store::ReportVersion { engine: report.engine_version.clone(), format: report.format_version },
         })
         .await
         .unwrap();
@@ -128,7 +128,14 @@ async fn add_rotated_photo(config: &WebConfig) {
     use tonus_app::report::{NotMeasurableView, Reading};
     let rotated = |r: &Reading| matches!(r, Reading::NotMeasurable { cause: NotMeasurableView::Rotated { .. } });
     assert!(report.photos[1].metrics.iter().any(|m| rotated(&m.reading)), "{:?}", report.photos[1]);
-    store.save_report(assessment.id, serde_json::to_value(&report).unwrap(), &report.engine_version).await.unwrap();
+    store
+        .save_report(
+            assessment.id,
+            serde_json::to_value(&report).unwrap(),
+            &tonus_store::ReportVersion { engine: report.engine_version.clone(), format: report.format_version },
+        )
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

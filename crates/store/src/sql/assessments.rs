@@ -184,14 +184,18 @@ macro_rules! queries {
                 assessment(db, done.id).await?;
                 return Err(StoreError::Conflict);
             };
-            sqlx::query("INSERT INTO reports (id, assessment_id, report_json, engine_version, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(ReportId::new().to_string())
-                .bind(done.id.to_string())
-                .bind(to_json(&done.report)?)
-                .bind(&done.engine_version)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(concat!(
+                "INSERT INTO reports (id, assessment_id, report_json, engine_version, report_format, created_at) ",
+                "VALUES ($1, $2, $3, $4, $5, $6)"
+            ))
+            .bind(ReportId::new().to_string())
+            .bind(done.id.to_string())
+            .bind(to_json(&done.report)?)
+            .bind(&done.version.engine)
+            .bind(i64::from(done.version.format))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query(
                 "INSERT INTO plans (id, assessment_id, engine_plan_json, created_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (assessment_id) DO UPDATE SET engine_plan_json = excluded.engine_plan_json",

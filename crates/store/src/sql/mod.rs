@@ -259,9 +259,12 @@ macro_rules! impl_store {
                 &self,
                 assessment: AssessmentId,
                 report: serde_json::Value,
-                engine_version: &str,
+                version: &ReportVersion,
             ) -> Result<Report, StoreError> {
-                queries::reports::save_report(self, assessment, report, engine_version).await
+                queries::reports::save_report(self, assessment, report, version).await
+            }
+            async fn assessments_with_reports_below(&self, format: u32) -> Result<Vec<AssessmentId>, StoreError> {
+                queries::reports::assessments_with_reports_below(self, format).await
             }
             async fn latest_report(&self, assessment: AssessmentId) -> Result<Option<Report>, StoreError> {
                 queries::reports::latest_report(self, assessment).await

@@ -78,22 +78,32 @@ macro_rules! queries {
             db: &$store,
             assessment: AssessmentId,
             report: serde_json::Value,
-            engine_version: &str,
+            version: &ReportVersion,
         ) -> Result<Report, StoreError> {
             let row: ReportRow = sqlx::query_as(concat!(
-                "INSERT INTO reports (id, assessment_id, report_json, engine_version, created_at) ",
-                "VALUES ($1, $2, $3, $4, $5) RETURNING ",
+                "INSERT INTO reports (id, assessment_id, report_json, engine_version, report_format, created_at) ",
+                "VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
                 report_cols!()
             ))
             .bind(ReportId::new().to_string())
             .bind(assessment.to_string())
             .bind(to_json(&report)?)
-            .bind(engine_version)
+            .bind(&version.engine)
+            .bind(i64::from(version.format))
             .bind(Timestamp::now().0)
             .fetch_all(&db.pool)
             .await
             .map($crate::sql::one)??;
             row.try_into()
+        }
+
+        pub(crate) async fn assessments_with_reports_below(db: &$store, format: u32) -> Result<Vec<AssessmentId>, StoreError> {
+            let ids: Vec<String> =
+                sqlx::query_scalar("SELECT DISTINCT assessment_id FROM reports WHERE report_format < $1 ORDER BY assessment_id")
+                    .bind(i64::from(format))
+                    .fetch_all(&db.pool)
+                    .await?;
+            ids.iter().map(|id| $crate::ids::parse_id(id)).collect()
         }
 
         pub(crate) async fn latest_report(db: &$store, assessment: AssessmentId) -> Result<Option<Report>, StoreError> {
