@@ -187,6 +187,7 @@ pub fn plan_v1(value: &serde_json::Value, name: &str) -> Result<PlanView, InputE
         maintenance_note: None,
         review_outcomes_on: v1.review_outcomes_on,
         review_photos_on: v1.review_photos_on,
+        note: None,
     })
 }
 

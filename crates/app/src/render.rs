@@ -300,6 +300,9 @@ fn plan(w: &mut String, r: &Report, audience: Audience) {
     if let Some(note) = &plan.maintenance_note {
         out!(w, "  {note}");
     }
+    if let Some(note) = &plan.note {
+        out!(w, "  Therapist's note: {note}");
+    }
     if let Some(m) = &plan.massage {
         let tag = if audience == Audience::Clinician { format!(" [{}]", words::certainty(m.certainty)) } else { String::new() };
         out!(w, "  Massage: {} min, {}×/week for {} weeks{tag}", num(m.session_min), num(m.sessions_per_week), m.weeks);
@@ -442,6 +445,7 @@ struct HandoutFragment {
     edited: bool,
     blocked: bool,
     maintenance_note: Option<String>,
+    therapist_note: Option<String>,
     massage: Vec<String>,
     massage_dose: String,
     phases: Vec<HandoutPhase>,
@@ -520,6 +524,7 @@ pub fn render_handout_fragment(h: Handout<'_>) -> String {
         edited: h.edited,
         blocked: plan.is_none(),
         maintenance_note: plan.and_then(|p| p.maintenance_note.clone()),
+        therapist_note: plan.and_then(|p| p.note.clone()),
         massage,
         massage_dose,
         phases,

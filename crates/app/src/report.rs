@@ -1072,6 +1072,9 @@ pub struct PlanView {
     pub review_outcomes_on: String,
     /// Retake photos on.
     pub review_photos_on: String,
+    /// The therapist's note to the client, in an edited plan (absent in the engine's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A cited reference.
@@ -1461,6 +1464,7 @@ fn plan(plan: &Plan, kb: &KnowledgeBase) -> PlanView {
         maintenance_note: plan.maintenance_note.clone(),
         review_outcomes_on: plan.review_outcomes_on.to_string(),
         review_photos_on: plan.review_photos_on.to_string(),
+        note: None,
     }
 }
 

@@ -3,9 +3,17 @@
 //!
 //! The therapist's edit replaces the engine's plan for the client; the engine's stays for the
 //! record. While the newest report's red-flag screen blocks the plan, there is no plan to edit
-//! and none is shown to the client, edited or not. Left out on purpose: the editing form.
+//! and none is shown to the client, edited or not.
+//!
+//! An edit arrives as a [`PlanEdit`]: the massage targets and the exercises in the order the
+//! client will do them, each by its knowledge-base id, with side, dose and phase, and a note.
+//! [`PlanEdit::apply`] turns it into a plan in the report's format, filling names, steps,
+//! cautions and sources from the knowledge base, so an edited plan reads like the engine's.
+//! Left out on purpose: the form (the web crate's) and exercises that are not in the library.
 
-use tonus_app::report::PlanView;
+use tonus_app::report::{ExerciseView, Laterality, MassageTargetView, MassageView, PlanView, ReasonView};
+use tonus_core::knowledge::{Certainty, KnowledgeBase, TypicalState};
+use tonus_core::vocab::MuscleState;
 use tonus_store::Assessment;
 
 use crate::audit::{Action, Event, RecordKind};
@@ -13,11 +21,215 @@ use crate::docs::{self, PlanRecord};
 use crate::error::ClinicError;
 use crate::{Actor, Clinic};
 
-/// Reads a plan the therapist typed as JSON in the report's plan format; the error names the
-/// field `plan`.
-pub fn parse_plan(text: &str) -> Result<PlanView, ClinicError> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ClinicError::field("plan", format!("not valid JSON ({e})")))?;
-    serde_json::from_value(value).map_err(|e| ClinicError::field("plan", e.to_string()))
+/// A massage target as the therapist sets it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetEdit {
+    /// Knowledge-base muscle id.
+    pub muscle: String,
+    /// Side(s).
+    pub laterality: Laterality,
+    /// Knowledge-base technique ids.
+    pub techniques: Vec<String>,
+}
+
+/// An exercise as the therapist sets it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExerciseEdit {
+    /// Knowledge-base exercise id.
+    pub exercise: String,
+    /// The id of the plan phase it belongs to.
+    pub phase: String,
+    /// Side(s).
+    pub laterality: Laterality,
+    /// The dose, in words.
+    pub dosage: String,
+}
+
+/// The massage dose.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MassageDose {
+    /// Minutes per session.
+    pub session_min: f64,
+    /// Sessions per week.
+    pub sessions_per_week: f64,
+    /// Weeks.
+    pub weeks: u32,
+}
+
+/// A therapist's version of a plan: what the client will do, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanEdit {
+    /// Massage targets, in order; none: no massage.
+    pub targets: Vec<TargetEdit>,
+    /// The massage dose (used when there are targets).
+    pub dose: MassageDose,
+    /// Exercises, in order, each in its phase.
+    pub exercises: Vec<ExerciseEdit>,
+    /// A note to the client; empty for none.
+    pub note: String,
+}
+
+/// The longest note, in characters.
+pub const MAX_NOTE: usize = 2000;
+/// The longest dose text, in characters.
+pub const MAX_DOSAGE: usize = 300;
+
+impl PlanEdit {
+    /// The edit that leaves `plan` as it is, to start the editor from.
+    pub fn of(plan: &PlanView, kb: &KnowledgeBase) -> PlanEdit {
+        let technique_id = |name: &String| kb.techniques().iter().find(|t| &t.name == name).map_or_else(|| name.clone(), |t| t.id.clone());
+        let default_dose = MassageDose { session_min: 30.0, sessions_per_week: 1.0, weeks: 6 };
+        PlanEdit {
+            targets: plan
+                .massage
+                .iter()
+                .flat_map(|m| &m.targets)
+                .map(|t| TargetEdit {
+                    muscle: t.muscle.clone(),
+                    laterality: t.laterality,
+                    techniques: t.techniques.iter().map(technique_id).collect(),
+                })
+                .collect(),
+            dose: plan.massage.as_ref().map_or(default_dose, |m| MassageDose {
+                session_min: m.session_min,
+                sessions_per_week: m.sessions_per_week,
+                weeks: m.weeks,
+            }),
+            exercises: plan
+                .phases
+                .iter()
+                .flat_map(|ph| {
+                    ph.exercises.iter().map(|e| ExerciseEdit {
+                        exercise: e.id.clone(),
+                        phase: ph.id.clone(),
+                        laterality: e.laterality,
+                        dosage: e.dosage.clone(),
+                    })
+                })
+                .collect(),
+            note: plan.note.clone().unwrap_or_default(),
+        }
+    }
+
+    /// `base` (the plan being edited) changed as this edit says; every problem at once, each
+    /// naming its form field (`target.2.muscle`, `exercise.0.phase`, `massage.weeks`, `note`).
+    pub fn apply(&self, base: &PlanView, kb: &KnowledgeBase) -> Result<PlanView, Vec<ClinicError>> {
+        let mut errors = Vec::new();
+        let mut plan = base.clone();
+        plan.massage = self.massage(base, kb, &mut errors);
+        for phase in &mut plan.phases {
+            phase.exercises.clear();
+        }
+        for (i, e) in self.exercises.iter().enumerate() {
+            let Some(found) = kb.exercise(&e.exercise) else {
+                errors.push(ClinicError::field(format!("exercise.{i}.id"), format!("{:?} is not an exercise in the library", e.exercise)));
+                continue;
+            };
+            let dosage = e.dosage.trim();
+            if dosage.is_empty() || dosage.chars().count() > MAX_DOSAGE {
+                errors.push(ClinicError::field(format!("exercise.{i}.dosage"), format!("give the dose in 1 to {MAX_DOSAGE} characters")));
+            }
+            let Some(phase) = plan.phases.iter_mut().find(|p| p.id == e.phase) else {
+                let phases: Vec<_> = base.phases.iter().map(|p| p.id.as_str()).collect();
+                errors.push(ClinicError::field(
+                    format!("exercise.{i}.phase"),
+                    format!("choose one of the plan's phases: {}", phases.join(", ")),
+                ));
+                continue;
+            };
+            // An exercise the plan already had in this phase keeps its reason; one the
+            // therapist added says so.
+            let reason = base
+                .phases
+                .iter()
+                .filter(|p| p.id == e.phase)
+                .flat_map(|p| &p.exercises)
+                .find(|x| x.id == e.exercise)
+                .map_or(ReasonView::Noted { text: "added by the therapist".into() }, |x| x.reason.clone());
+            phase.exercises.push(ExerciseView {
+                id: found.id.clone(),
+                name: found.name.clone(),
+                purpose: found.purpose,
+                laterality: e.laterality,
+                dosage: dosage.to_owned(),
+                progression: found.progression.clone(),
+                cautions: found.cautions.clone(),
+                instructions: found.instructions.clone(),
+                reason,
+                certainty: found.certainty,
+                sources: found.sources.clone(),
+            });
+        }
+        let note = self.note.trim();
+        if note.chars().count() > MAX_NOTE {
+            errors.push(ClinicError::field("note", format!("keep the note under {MAX_NOTE} characters")));
+        }
+        plan.note = (!note.is_empty()).then(|| note.to_owned());
+        if errors.is_empty() { Ok(plan) } else { Err(errors) }
+    }
+
+    fn massage(&self, base: &PlanView, kb: &KnowledgeBase, errors: &mut Vec<ClinicError>) -> Option<MassageView> {
+        if self.targets.is_empty() {
+            return None;
+        }
+        let d = self.dose;
+        for (field, ok, range) in [
+            ("massage.session_min", (5.0..=120.0).contains(&d.session_min), "5 to 120 minutes"),
+            ("massage.sessions_per_week", (0.25..=7.0).contains(&d.sessions_per_week), "0.25 to 7 a week"),
+            ("massage.weeks", (1..=52).contains(&d.weeks), "1 to 52 weeks"),
+        ] {
+            if !ok {
+                errors.push(ClinicError::field(field, format!("give {range}")));
+            }
+        }
+        let mut targets = Vec::new();
+        for (i, t) in self.targets.iter().enumerate() {
+            let Some(muscle) = kb.muscle(&t.muscle) else {
+                errors.push(ClinicError::field(
+                    format!("target.{i}.muscle"),
+                    format!("{:?} is not a muscle in the knowledge base", t.muscle),
+                ));
+                continue;
+            };
+            let mut techniques = Vec::new();
+            for id in &t.techniques {
+                match kb.technique(id) {
+                    Some(technique) => techniques.push(technique.name.clone()),
+                    None => errors.push(ClinicError::field(format!("target.{i}.techniques"), format!("{id:?} is not a massage technique"))),
+                }
+            }
+            if t.techniques.is_empty() {
+                errors.push(ClinicError::field(format!("target.{i}.techniques"), "choose at least one technique"));
+            }
+            let found = base.massage.iter().flat_map(|m| &m.targets).find(|x| x.muscle == t.muscle).map(|x| x.state);
+            let state = found.unwrap_or(match muscle.typical_state {
+                TypicalState::Overactive => MuscleState::Overactive,
+                TypicalState::Inhibited => MuscleState::Inhibited,
+                TypicalState::PrimeMover => MuscleState::Balanced,
+            });
+            targets.push(MassageTargetView {
+                muscle: muscle.id.clone(),
+                muscle_name: muscle.name.clone(),
+                laterality: t.laterality,
+                state,
+                techniques,
+                cautions: muscle.cautions.clone(),
+            });
+        }
+        let (rationale, certainty, sources) = match &base.massage {
+            Some(m) => (m.rationale.clone(), m.certainty, m.sources.clone()),
+            None => ("Massage added by the therapist.".to_owned(), Certainty::Convention, Vec::new()),
+        };
+        Some(MassageView {
+            targets,
+            session_min: d.session_min,
+            sessions_per_week: d.sessions_per_week,
+            weeks: d.weeks,
+            rationale,
+            certainty,
+            sources,
+        })
+    }
 }
 
 impl Clinic {
@@ -39,6 +251,17 @@ impl Clinic {
         }))
     }
 
+    /// Applies the therapist's edit to the plan the client follows now and saves the result;
+    /// every problem at once, by field, when it cannot be applied.
+    pub async fn edit_plan_with(&self, actor: Actor, assessment: &Assessment, edit: &PlanEdit) -> Result<PlanRecord, Vec<ClinicError>> {
+        let current = self.plan(assessment).await.map_err(|e| vec![e])?;
+        let Some(base) = current.as_ref().and_then(PlanRecord::current) else {
+            return Err(vec![ClinicError::conflict("this assessment has no plan to edit: it is not complete, or a red flag blocks it")]);
+        };
+        let plan = edit.apply(base, self.engine().kb())?;
+        self.edit_plan(actor, assessment, &plan).await.map_err(|e| vec![e])
+    }
+
     /// Saves the therapist's version of the plan. Refused while a red flag blocks the plan.
     pub async fn edit_plan(&self, actor: Actor, assessment: &Assessment, plan: &PlanView) -> Result<PlanRecord, ClinicError> {
         let user = actor.0.ok_or_else(|| ClinicError::invalid("a plan is edited by a practitioner's account"))?;
@@ -58,14 +281,117 @@ impl Clinic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tonus_app::Engine;
+
+    /// The engine's plan for an example persona, with its photo landmarks.
+    fn plan_of(engine: &Engine, intake: &str, landmarks: &[&str]) -> PlanView {
+        let intake = tonus_app::intake::parse(intake, tonus_app::intake::Format::Toml, "persona").unwrap();
+        let sets: Vec<_> = landmarks
+            .iter()
+            .map(|text| ("landmarks.json".to_owned(), tonus_app::landmarks::parse(text, "landmarks.json").unwrap()))
+            .collect();
+        engine.assess(&intake, "persona", &sets).unwrap().plan.expect("a plan")
+    }
+
+    fn desk_worker(engine: &Engine) -> PlanView {
+        plan_of(
+            engine,
+            include_str!("../../../examples/desk-worker.toml"),
+            &[include_str!("../../../examples/landmarks/desk-worker-side.json")],
+        )
+    }
 
     #[test]
-    fn a_typed_plan_names_the_plan_field_when_it_is_wrong() {
-        let err = parse_plan("{not json").unwrap_err();
-        assert_eq!(err.field.as_deref(), Some("plan"));
-        assert!(err.message.starts_with("not valid JSON"), "{err}");
-        let err = parse_plan(r#"{"kind": "corrective"}"#).unwrap_err();
-        assert_eq!(err.field.as_deref(), Some("plan"));
-        assert!(err.message.contains("missing field"), "{err}");
+    fn an_unchanged_edit_gives_back_the_plan() {
+        let engine = Engine::embedded().unwrap();
+        for plan in [
+            desk_worker(&engine),
+            plan_of(
+                &engine,
+                include_str!("../../../examples/driver.toml"),
+                &[
+                    include_str!("../../../examples/landmarks/driver-side.json"),
+                    include_str!("../../../examples/landmarks/driver-front.json"),
+                ],
+            ),
+        ] {
+            assert_eq!(PlanEdit::of(&plan, engine.kb()).apply(&plan, engine.kb()).unwrap(), plan);
+        }
+    }
+
+    #[test]
+    fn an_edit_removes_reorders_and_adds_from_the_library_with_everything_filled_in() {
+        let engine = Engine::embedded().unwrap();
+        let kb = engine.kb();
+        let plan = desk_worker(&engine);
+        let mut edit = PlanEdit::of(&plan, kb);
+        assert!(edit.exercises.len() >= 3, "the example has exercises to edit");
+        let removed = edit.exercises.remove(0);
+        edit.exercises.reverse();
+        let phase = plan.phases[0].id.clone();
+        let added = kb.exercises().iter().find(|e| !plan.phases.iter().flat_map(|p| &p.exercises).any(|x| x.id == e.id)).unwrap();
+        edit.exercises.push(ExerciseEdit {
+            exercise: added.id.clone(),
+            phase: phase.clone(),
+            laterality: Laterality::Right,
+            dosage: " 2 × 8, slowly ".into(),
+        });
+        edit.note = "Start gently; skip a day if sore.".into();
+        let edited = edit.apply(&plan, kb).unwrap();
+        let in_phase: Vec<_> = edited.phases.iter().find(|p| p.id == phase).unwrap().exercises.iter().map(|e| e.id.clone()).collect();
+        let expected: Vec<_> = edit.exercises.iter().filter(|e| e.phase == phase).map(|e| e.exercise.clone()).collect();
+        assert_eq!(in_phase, expected, "the order given is kept");
+        let was_once =
+            plan.phases.iter().filter(|p| p.id == removed.phase).flat_map(|p| &p.exercises).filter(|e| e.id == removed.exercise).count()
+                == 1;
+        let still = edited.phases.iter().filter(|p| p.id == removed.phase).flat_map(|p| &p.exercises).any(|e| e.id == removed.exercise);
+        assert!(!(was_once && still), "{} was removed", removed.exercise);
+        let new = edited.phases.iter().flat_map(|p| &p.exercises).find(|e| e.id == added.id).unwrap();
+        assert_eq!((new.name.as_str(), new.dosage.as_str(), new.laterality), (added.name.as_str(), "2 × 8, slowly", Laterality::Right));
+        assert_eq!(new.instructions, added.instructions);
+        assert_eq!(new.reason, ReasonView::Noted { text: "added by the therapist".into() });
+        assert_eq!(edited.note.as_deref(), Some("Start gently; skip a day if sore."));
+        // The exercises the engine chose keep their reasons.
+        for e in edited.phases.iter().flat_map(|p| &p.exercises).filter(|e| e.id != added.id) {
+            assert!(!matches!(e.reason, ReasonView::Noted { .. }), "{} lost its reason", e.id);
+        }
+    }
+
+    #[test]
+    fn every_problem_of_an_edit_is_named_at_its_field() {
+        let engine = Engine::embedded().unwrap();
+        let plan = desk_worker(&engine);
+        let mut edit = PlanEdit::of(&plan, engine.kb());
+        edit.exercises.push(ExerciseEdit {
+            exercise: "moonwalk".into(),
+            phase: plan.phases[0].id.clone(),
+            laterality: Laterality::Both,
+            dosage: "1".into(),
+        });
+        edit.exercises.push(ExerciseEdit {
+            exercise: edit.exercises[0].exercise.clone(),
+            phase: "phase-9".into(),
+            laterality: Laterality::Both,
+            dosage: "1".into(),
+        });
+        edit.exercises[0].dosage = "  ".into();
+        edit.targets.push(TargetEdit { muscle: "heart".into(), laterality: Laterality::Left, techniques: vec!["reiki".into()] });
+        edit.dose.weeks = 0;
+        edit.note = "x".repeat(MAX_NOTE + 1);
+        let n = edit.exercises.len();
+        let t = edit.targets.len();
+        let errors = edit.apply(&plan, engine.kb()).unwrap_err();
+        let mut fields: Vec<_> = errors.iter().map(|e| e.field.clone().unwrap()).collect();
+        fields.sort();
+        let mut expected = vec![
+            "exercise.0.dosage".to_owned(),
+            format!("exercise.{}.id", n - 2),
+            format!("exercise.{}.phase", n - 1),
+            "massage.weeks".to_owned(),
+            "note".to_owned(),
+            format!("target.{}.muscle", t - 1),
+        ];
+        expected.sort();
+        assert_eq!(fields, expected, "{errors:?}");
     }
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use tonus_app::intake::{Format, Intake};
 use tonus_app::landmarks::Posture;
 use tonus_clinic::{Actor, ErrorKind};
-use tonus_store::{Assessment, AssessmentId, AssessmentStatus, Client, LandmarkSource, PhotoId, Timestamp, UserId, View};
+use tonus_store::{Assessment, AssessmentStatus, Client, LandmarkSource, PhotoId, Timestamp, UserId, View};
 
 use crate::access::{self, Access, parse_id};
 use crate::auth::CurrentUser;
@@ -404,10 +404,16 @@ async fn rendered_report(
     }
     let report = state.clinic.latest_report(assessment.id).await?.ok_or(WebError::NotFound)?;
     let photos = state.store.photos_for(assessment.id).await?;
+    // One plan everywhere: the page (and its print) shows the plan the client follows, the
+    // therapist's edit when there is one, as the handout and the export do.
+    let mut shown = report.report.clone();
+    if let Some(edited) = state.clinic.plan(assessment).await?.and_then(|p| if p.blocked { None } else { p.edited }) {
+        shown.plan = Some(edited);
+    }
     let rendered = Arc::new(RenderedReport {
         // Staff see the differentials and the evidence; the client sees plain words.
         report_html: tonus_app::render::render_html_fragment(
-            &report.report,
+            &shown,
             if can_edit { tonus_app::render::Audience::Clinician } else { tonus_app::render::Audience::Client },
             None,
         ),
@@ -435,7 +441,7 @@ pub(crate) async fn recompute(
     Ok(Redirect::to(&format!("/assessments/{}", assessment.id)))
 }
 
-async fn user_name(state: &AppState, id: UserId) -> Result<String, WebError> {
+pub(crate) async fn user_name(state: &AppState, id: UserId) -> Result<String, WebError> {
     match state.store.user(id).await {
         Ok(user) => Ok(user.display_name),
         Err(tonus_store::StoreError::NotFound) => Ok("a former account".into()),
@@ -568,79 +574,4 @@ pub(crate) async fn photo_response(state: &AppState, me: &CurrentUser, id: &str)
     }
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     Ok(response)
-}
-
-#[derive(Template)]
-#[template(path = "assessments/plan.html")]
-struct PlanPage {
-    layout: Layout,
-    assessment_id: String,
-    client_name: String,
-    plan_text: String,
-    engine_text: String,
-    edited: Option<String>,
-    error: Option<String>,
-}
-
-async fn plan_page(
-    state: &AppState,
-    me: &CurrentUser,
-    id: AssessmentId,
-    text: Option<String>,
-    error: Option<String>,
-) -> Result<Html<String>, WebError> {
-    let (client, assessment) = access::assessment(state, me, id, Access::Write).await?;
-    let plan = state
-        .clinic
-        .plan(&assessment)
-        .await?
-        .ok_or_else(|| WebError::Conflict("this assessment has no plan: it is not complete".into()))?;
-    let Some(current) = plan.current() else {
-        return Err(WebError::Conflict("the red-flag screen blocks the plan: refer the client first".into()));
-    };
-    let pretty = |v: &tonus_app::report::PlanView| serde_json::to_string_pretty(v).unwrap_or_default();
-    let edited = match plan.edited_by.zip(plan.edited_at) {
-        Some((by, at)) => Some(format!("{} on {}", user_name(state, by).await?, format::datetime(at))),
-        None => None,
-    };
-    let page = PlanPage {
-        layout: Layout::for_user("Edit plan", me),
-        assessment_id: id.to_string(),
-        client_name: client.display_name,
-        plan_text: text.unwrap_or_else(|| pretty(current)),
-        engine_text: plan.engine.as_ref().map(pretty).unwrap_or_default(),
-        edited,
-        error,
-    };
-    Ok(Html(page.render()?))
-}
-
-pub(crate) async fn plan_form(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Html<String>, WebError> {
-    me.require_staff()?;
-    plan_page(&state, &me, parse_id(&id)?, None, None).await
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct PlanForm {
-    plan: String,
-}
-
-pub(crate) async fn plan_save(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    CsrfForm(me, form): CsrfForm<PlanForm>,
-) -> Result<Response, WebError> {
-    me.require_staff()?;
-    let id: AssessmentId = parse_id(&id)?;
-    let (_, assessment) = access::assessment(&state, &me, id, Access::Write).await?;
-    match tonus_clinic::plans::parse_plan(&form.plan) {
-        Ok(plan) => {
-            state.clinic.edit_plan(Actor::user(me.user.id), &assessment, &plan).await?;
-            Ok(Redirect::to(&format!("/assessments/{id}")).into_response())
-        }
-        Err(err) => {
-            let page = plan_page(&state, &me, id, Some(form.plan), Some(err.shown())).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-    }
 }

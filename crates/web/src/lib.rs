@@ -30,6 +30,7 @@ mod login_guard;
 mod openapi;
 mod pages;
 mod password;
+mod plan_editor;
 mod progress;
 mod report_cache;
 mod security;
@@ -103,7 +104,7 @@ routes! {
     "/assessments/{id}/edit" => get(assessments::edit);
     "/assessments/{id}/photos" => post(assessments::upload_photo);
     "/assessments/{id}/landmarks" => post(assessments::upload_landmarks);
-    "/assessments/{id}/plan" => get(assessments::plan_form).post(assessments::plan_save);
+    "/assessments/{id}/plan" => get(plan_editor::show).post(plan_editor::save);
     "/assessments/{id}/recompute" => post(assessments::recompute);
     "/photos/{id}" => get(assessments::photo);
     "/share/{token}" => get(handout::shared);

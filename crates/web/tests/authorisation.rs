@@ -285,7 +285,7 @@ async fn every_route_by_role_and_owner() {
         Case {
             method: "POST",
             path: "/assessments/{aX}/plan",
-            body: Body::Form(vec![("plan", f.plan.to_string())]),
+            body: Body::Form(vec![("action", "add_exercise".to_owned())]),
             allowed: &["admin", "pat"],
         },
         case("GET", "/photos/{pX}", &["admin", "pat", "dana"]),

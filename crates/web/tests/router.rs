@@ -347,28 +347,51 @@ async fn assessment_drafts_keep_input_and_completion_runs_the_engine() {
     let edit = app.get(&format!("/assessments/{id}/edit"), Some(&pat)).await;
     assert_eq!(edit.status, StatusCode::SEE_OTHER);
 
-    // The therapist edits the plan; the edit is recorded as theirs and the handout follows it.
+    // The therapist edits the plan in the editor; the edit is recorded as theirs, and the
+    // report, its print and the handout all follow it.
     let plan_page = app.get(&format!("/assessments/{id}/plan"), Some(&pat)).await;
     assert_eq!(plan_page.status, StatusCode::OK);
-    let bad = app.post(&format!("/assessments/{id}/plan"), Some(&pat), &[("plan", "{not json")]).await;
+    assert!(plan_page.text().contains("Save the plan") && plan_page.text().contains("data-exercise="));
+    let stored = app.store.plan_for(id.parse().unwrap()).await.unwrap().unwrap();
+    let engine_plan: tonus_app::report::PlanView = serde_json::from_value(stored.engine_plan.clone()).unwrap();
+    let engine = tonus_app::Engine::embedded().unwrap();
+    let mut edit = tonus_clinic::plans::PlanEdit::of(&engine_plan, engine.kb());
+    let first_exercise = engine_plan.phases[0].exercises[0].name.clone();
+    // Every problem at once, at its field, with what was typed kept.
+    let mut wrong = edit.clone();
+    wrong.exercises[0].dosage = String::new();
+    wrong.exercises.push(tonus_clinic::plans::ExerciseEdit {
+        exercise: "moonwalk".into(),
+        phase: engine_plan.phases[0].id.clone(),
+        laterality: tonus_app::report::Laterality::Both,
+        dosage: "1".into(),
+    });
+    let bad = app.post(&format!("/assessments/{id}/plan"), Some(&pat), &refs(&plan_pairs(&wrong, "save"))).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let wrong_shape = app.post(&format!("/assessments/{id}/plan"), Some(&pat), &[("plan", "{\"phases\": 3}")]).await;
-    assert_eq!(wrong_shape.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let plan = app.store.plan_for(id.parse().unwrap()).await.unwrap().unwrap();
-    let mut edited = plan.engine_plan.clone();
-    let first_exercise = edited["phases"][0]["exercises"][0]["name"].as_str().unwrap().to_owned();
-    edited["phases"][0]["exercises"][0]["dosage"] = json!("Twice a day, 5 repetitions (therapist's dose)");
+    let text = bad.text();
+    assert!(text.contains("2 thing(s) to fix") && text.contains("Exercise 1: give the dose"), "{text}");
+    assert!(text.contains("is not an exercise in the library") && text.contains("give the dose"), "{text}");
+    assert!(text.contains("value=\"moonwalk\""), "the typed id is kept");
+    // "Add an exercise" comes back with an empty row and saves nothing.
+    let added = app.post(&format!("/assessments/{id}/plan"), Some(&pat), &refs(&plan_pairs(&edit, "add_exercise"))).await;
+    assert_eq!(added.status, StatusCode::OK);
+    assert_eq!(added.text().matches("data-row=\"exercise\"").count(), edit.exercises.len() + 1);
+    assert!(app.store.plan_for(id.parse().unwrap()).await.unwrap().unwrap().edited_plan.is_none());
     // The report page, rendered and kept before the edit, shows the edit afterwards.
     assert!(!app.get(&format!("/assessments/{id}"), Some(&pat)).await.text().contains("plan edited by"));
-    let saved = app.post(&format!("/assessments/{id}/plan"), Some(&pat), &[("plan", &edited.to_string())]).await;
+    edit.exercises[0].dosage = "Twice a day, 5 repetitions (therapist's dose)".into();
+    edit.note = "Little and often beats a long session.".into();
+    let saved = app.post(&format!("/assessments/{id}/plan"), Some(&pat), &refs(&plan_pairs(&edit, "save"))).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
     let plan = app.store.plan_for(id.parse().unwrap()).await.unwrap().unwrap();
     assert_eq!(plan.edited_by.map(|u| u.to_string()), Some(app.store.credentials("pat").await.unwrap().unwrap().user.id.to_string()));
-    assert!(app.get(&format!("/assessments/{id}"), Some(&pat)).await.text().contains("plan edited by pat"));
+    let report = app.get(&format!("/assessments/{id}"), Some(&pat)).await.text();
+    assert!(report.contains("plan edited by pat"), "{report}");
+    assert!(report.contains("therapist&#39;s dose") && report.contains("Little and often"), "the report shows the edited plan");
     let handout = app.get(&format!("/clients/{client}/handout"), Some(&pat)).await;
     assert_eq!(handout.status, StatusCode::OK);
     let text = handout.text();
-    assert!(text.contains(&first_exercise) && text.contains("therapist&#39;s dose"), "{text}");
+    assert!(text.contains(&first_exercise) && text.contains("therapist&#39;s dose") && text.contains("Little and often"), "{text}");
     let timeline = app.get(&format!("/clients/{client}"), Some(&pat)).await.text();
     assert!(timeline.contains("complete"));
 }
@@ -722,4 +745,31 @@ async fn a_password_someone_else_set_must_be_changed_first() {
     let pat_id = app.store.credentials("pat").await.unwrap().unwrap().user.id;
     app.post(&format!("/admin/users/{pat_id}/password"), Some(&admin), &[("password", "another long passphrase")]).await;
     assert!(app.store.user(pat_id).await.unwrap().must_change_password);
+}
+
+/// The plan editor's form fields for an edit, as the page names them.
+fn plan_pairs(edit: &tonus_clinic::plans::PlanEdit, action: &str) -> Vec<(String, String)> {
+    let mut pairs = vec![
+        ("action".to_owned(), action.to_owned()),
+        ("massage.session_min".to_owned(), edit.dose.session_min.to_string()),
+        ("massage.sessions_per_week".to_owned(), edit.dose.sessions_per_week.to_string()),
+        ("massage.weeks".to_owned(), edit.dose.weeks.to_string()),
+        ("note".to_owned(), edit.note.clone()),
+    ];
+    for (i, t) in edit.targets.iter().enumerate() {
+        pairs.push((format!("target.{i}.muscle"), t.muscle.clone()));
+        pairs.push((format!("target.{i}.side"), t.laterality.as_str().to_owned()));
+        pairs.extend(t.techniques.iter().map(|id| (format!("target.{i}.technique"), id.clone())));
+    }
+    for (i, e) in edit.exercises.iter().enumerate() {
+        pairs.push((format!("exercise.{i}.id"), e.exercise.clone()));
+        pairs.push((format!("exercise.{i}.phase"), e.phase.clone()));
+        pairs.push((format!("exercise.{i}.side"), e.laterality.as_str().to_owned()));
+        pairs.push((format!("exercise.{i}.dosage"), e.dosage.clone()));
+    }
+    pairs
+}
+
+fn refs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
