@@ -114,6 +114,8 @@ impl Clinic {
             n => format!("engine {engine_version}, {n} red-flag clearance(s) recorded"),
         };
         self.audit(actor, Event::new(Action::Complete, RecordKind::Assessment, assessment.id).detail(detail)).await?;
+        // A reassessment starts from the plan the client has been following.
+        self.carry_forward(actor, assessment).await?;
         self.latest_report(assessment.id).await?.ok_or_else(|| ClinicError::not_found("the completed report is missing"))
     }
 

@@ -46,6 +46,10 @@ pub struct PlanRecord {
     /// Whether the newest report's red-flag screen blocks the plan (an edit is then not shown
     /// to the client either).
     pub blocked: bool,
+    /// The earlier assessment whose plan was carried forward into this one.
+    pub carried_from: Option<AssessmentId>,
+    /// Carried forward, and the engine's proposed changes not yet reviewed.
+    pub review_pending: bool,
 }
 
 impl PlanRecord {

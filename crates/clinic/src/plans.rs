@@ -11,7 +11,7 @@
 //! cautions and sources from the knowledge base, so an edited plan reads like the engine's.
 //! Left out on purpose: the form (the web crate's) and exercises that are not in the library.
 
-use tonus_app::report::{ExerciseView, Laterality, MassageTargetView, MassageView, PlanView, ReasonView};
+use tonus_app::report::{ExerciseView, Laterality, MassageTargetView, MassageView, PhaseView, PlanView, ReasonView};
 use tonus_core::knowledge::{Certainty, KnowledgeBase, TypicalState};
 use tonus_core::vocab::MuscleState;
 use tonus_store::Assessment;
@@ -232,6 +232,169 @@ impl PlanEdit {
     }
 }
 
+/// One difference between the plan the client follows and the engine's proposal at a
+/// reassessment, for the therapist to accept or reject.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanChange {
+    /// The engine proposes an exercise the plan lacks in this phase.
+    AddExercise {
+        /// Phase id.
+        phase: String,
+        /// Phase name.
+        phase_name: String,
+        /// The exercise as the engine proposes it.
+        exercise: ExerciseView,
+    },
+    /// The plan has an exercise in this phase that the engine no longer proposes.
+    DropExercise {
+        /// Phase id.
+        phase: String,
+        /// Phase name.
+        phase_name: String,
+        /// Exercise id.
+        id: String,
+        /// Its name.
+        name: String,
+    },
+    /// The engine proposes a massage target the plan lacks.
+    AddTarget(MassageTargetView),
+    /// The plan has a massage target the engine no longer proposes.
+    DropTarget {
+        /// Muscle id.
+        muscle: String,
+        /// Side(s).
+        laterality: Laterality,
+        /// Muscle name.
+        name: String,
+    },
+    /// The engine proposes another massage dose.
+    Dose {
+        /// The plan's.
+        from: MassageDose,
+        /// The engine's.
+        to: MassageDose,
+    },
+}
+
+impl PlanChange {
+    /// A stable name for the change, for a form's checkbox.
+    pub fn key(&self) -> String {
+        match self {
+            PlanChange::AddExercise { phase, exercise, .. } => format!("add-exercise:{phase}:{}", exercise.id),
+            PlanChange::DropExercise { phase, id, .. } => format!("drop-exercise:{phase}:{id}"),
+            PlanChange::AddTarget(t) => format!("add-target:{}:{}", t.muscle, t.laterality.as_str()),
+            PlanChange::DropTarget { muscle, laterality, .. } => format!("drop-target:{muscle}:{}", laterality.as_str()),
+            PlanChange::Dose { .. } => "dose".into(),
+        }
+    }
+}
+
+fn dose_of(m: &MassageView) -> MassageDose {
+    MassageDose { session_min: m.session_min, sessions_per_week: m.sessions_per_week, weeks: m.weeks }
+}
+
+/// What the engine's new plan would change in the plan the client follows.
+pub fn proposed_changes(current: &PlanView, engine: &PlanView) -> Vec<PlanChange> {
+    let mut changes = Vec::new();
+    let targets = |p: &PlanView| p.massage.iter().flat_map(|m| m.targets.clone()).collect::<Vec<_>>();
+    let (ours, theirs) = (targets(current), targets(engine));
+    for t in &theirs {
+        if !ours.iter().any(|o| o.muscle == t.muscle && o.laterality == t.laterality) {
+            changes.push(PlanChange::AddTarget(t.clone()));
+        }
+    }
+    for o in &ours {
+        if !theirs.iter().any(|t| t.muscle == o.muscle && t.laterality == o.laterality) {
+            changes.push(PlanChange::DropTarget { muscle: o.muscle.clone(), laterality: o.laterality, name: o.muscle_name.clone() });
+        }
+    }
+    if let (Some(a), Some(b)) = (&current.massage, &engine.massage)
+        && dose_of(a) != dose_of(b)
+    {
+        changes.push(PlanChange::Dose { from: dose_of(a), to: dose_of(b) });
+    }
+    let has = |p: &PlanView, phase: &str, id: &str| p.phases.iter().any(|ph| ph.id == phase && ph.exercises.iter().any(|e| e.id == id));
+    for ph in &engine.phases {
+        for e in &ph.exercises {
+            if !has(current, &ph.id, &e.id) {
+                changes.push(PlanChange::AddExercise { phase: ph.id.clone(), phase_name: ph.name.clone(), exercise: e.clone() });
+            }
+        }
+    }
+    for ph in &current.phases {
+        for e in &ph.exercises {
+            if !has(engine, &ph.id, &e.id) {
+                changes.push(PlanChange::DropExercise {
+                    phase: ph.id.clone(),
+                    phase_name: ph.name.clone(),
+                    id: e.id.clone(),
+                    name: e.name.clone(),
+                });
+            }
+        }
+    }
+    changes
+}
+
+/// The plan the client follows with the accepted changes (by [`PlanChange::key`]) made.
+pub fn accept(current: &PlanView, engine: &PlanView, accepted: &[String]) -> PlanView {
+    let mut plan = current.clone();
+    for change in proposed_changes(current, engine).into_iter().filter(|c| accepted.contains(&c.key())) {
+        match change {
+            PlanChange::AddExercise { phase, exercise, .. } => {
+                if let Some(ph) = plan.phases.iter_mut().find(|p| p.id == phase) {
+                    ph.exercises.push(exercise);
+                } else if let Some(ph) = engine.phases.iter().find(|p| p.id == phase) {
+                    plan.phases.push(PhaseView { exercises: vec![exercise], ..ph.clone() });
+                }
+            }
+            PlanChange::DropExercise { phase, id, .. } => {
+                for ph in plan.phases.iter_mut().filter(|p| p.id == phase) {
+                    ph.exercises.retain(|e| e.id != id);
+                }
+            }
+            PlanChange::AddTarget(target) => match &mut plan.massage {
+                Some(m) => m.targets.push(target),
+                None => plan.massage = engine.massage.clone().map(|m| MassageView { targets: vec![target], ..m }),
+            },
+            PlanChange::DropTarget { muscle, laterality, .. } => {
+                if let Some(m) = &mut plan.massage {
+                    m.targets.retain(|t| !(t.muscle == muscle && t.laterality == laterality));
+                }
+            }
+            PlanChange::Dose { to, .. } => {
+                if let Some(m) = &mut plan.massage {
+                    (m.session_min, m.sessions_per_week, m.weeks) = (to.session_min, to.sessions_per_week, to.weeks);
+                }
+            }
+        }
+    }
+    if plan.massage.as_ref().is_some_and(|m| m.targets.is_empty()) {
+        plan.massage = None;
+    }
+    plan
+}
+
+/// The therapist's plan from an earlier assessment, carried into a reassessment: their
+/// massage, exercises, doses and note stay; the schedule (phase weeks and dates), the
+/// exposure advice, the tests to do and the review dates come from the new assessment.
+pub fn carry_forward(previous: &PlanView, engine: &PlanView) -> PlanView {
+    let mut plan = previous.clone();
+    for ph in &mut plan.phases {
+        if let Some(new) = engine.phases.iter().find(|p| p.id == ph.id) {
+            (ph.first_week, ph.last_week, ph.starts, ph.ends) = (new.first_week, new.last_week, new.starts.clone(), new.ends.clone());
+        }
+    }
+    if let (Some(m), Some(new)) = (&mut plan.massage, &engine.massage) {
+        (m.rationale, m.certainty, m.sources) = (new.rationale.clone(), new.certainty, new.sources.clone());
+    }
+    plan.exposure_changes = engine.exposure_changes.clone();
+    plan.tests_to_do = engine.tests_to_do.clone();
+    plan.maintenance_note = engine.maintenance_note.clone();
+    (plan.review_outcomes_on, plan.review_photos_on) = (engine.review_outcomes_on.clone(), engine.review_photos_on.clone());
+    plan
+}
+
 impl Clinic {
     /// The plan of a completed assessment; `None` for a draft.
     pub async fn plan(&self, assessment: &Assessment) -> Result<Option<PlanRecord>, ClinicError> {
@@ -248,6 +411,8 @@ impl Clinic {
             edited_by: stored.edited_by,
             edited_at: stored.edited_at,
             blocked,
+            carried_from: stored.carried_from,
+            review_pending: stored.review_pending,
         }))
     }
 
@@ -260,6 +425,51 @@ impl Clinic {
         };
         let plan = edit.apply(base, self.engine().kb())?;
         self.edit_plan(actor, assessment, &plan).await.map_err(|e| vec![e])
+    }
+
+    /// The review of a carried-forward plan: the engine's proposed changes in `accepted` (by
+    /// [`PlanChange::key`]) are made, the rest rejected; the plan is then marked reviewed.
+    pub async fn review_plan(&self, actor: Actor, assessment: &Assessment, accepted: &[String]) -> Result<PlanRecord, ClinicError> {
+        let record =
+            self.plan(assessment).await?.ok_or_else(|| ClinicError::conflict("this assessment has no plan: it is not complete"))?;
+        let (Some(current), Some(engine)) = (record.current(), record.engine.as_ref()) else {
+            return Err(ClinicError::conflict("there is no engine proposal to review"));
+        };
+        let plan = accept(current, engine, accepted);
+        self.edit_plan(actor, assessment, &plan).await
+    }
+
+    /// At reassessment: carries the client's last edited plan into the new assessment, when
+    /// there is one and the new plan is not blocked; the engine's proposal stays beside it for
+    /// the therapist to review. Returns the assessment it came from.
+    pub(crate) async fn carry_forward(
+        &self,
+        actor: Actor,
+        assessment: &Assessment,
+    ) -> Result<Option<tonus_store::AssessmentId>, ClinicError> {
+        let Some(editor) = actor.0 else { return Ok(None) };
+        let Some(new) = self.plan(assessment).await? else { return Ok(None) };
+        let Some(engine) = new.engine.as_ref().filter(|_| !new.blocked) else { return Ok(None) };
+        let mut earlier: Vec<_> = self
+            .store
+            .assessments_for(assessment.client)
+            .await?
+            .into_iter()
+            .filter(|a| a.id != assessment.id && a.status == tonus_store::AssessmentStatus::Complete)
+            .collect();
+        earlier.sort_by_key(|a| a.completed_at);
+        let Some(previous) = earlier.last() else { return Ok(None) };
+        let Some(record) = self.plan(previous).await? else { return Ok(None) };
+        let Some(edited) = record.edited.as_ref().filter(|_| !record.blocked) else { return Ok(None) };
+        let carried = carry_forward(edited, engine);
+        let plan = docs::to_value(&carried, "the carried plan")?;
+        self.store.carry_plan(assessment.id, tonus_store::CarriedPlan { plan, editor, from: previous.id }).await?;
+        self.audit(
+            actor,
+            Event::new(Action::Update, RecordKind::Plan, assessment.id).detail(format!("carried forward from assessment {}", previous.id)),
+        )
+        .await?;
+        Ok(Some(previous.id))
     }
 
     /// Saves the therapist's version of the plan. Refused while a red flag blocks the plan.
@@ -355,6 +565,75 @@ mod tests {
         for e in edited.phases.iter().flat_map(|p| &p.exercises).filter(|e| e.id != added.id) {
             assert!(!matches!(e.reason, ReasonView::Noted { .. }), "{} lost its reason", e.id);
         }
+    }
+
+    /// Exercise ids per phase, and massage targets: what a plan asks the client to do.
+    type Shape = (Vec<(String, Vec<String>)>, Vec<(String, Laterality)>);
+
+    fn shape(plan: &PlanView) -> Shape {
+        (
+            plan.phases.iter().map(|p| (p.id.clone(), p.exercises.iter().map(|e| e.id.clone()).collect())).collect(),
+            plan.massage.iter().flat_map(|m| &m.targets).map(|t| (t.muscle.clone(), t.laterality)).collect(),
+        )
+    }
+
+    #[test]
+    fn the_engines_proposal_is_a_list_of_changes_to_take_or_leave() {
+        let engine = Engine::embedded().unwrap();
+        let kb = engine.kb();
+        let proposal = desk_worker(&engine);
+        assert!(proposed_changes(&proposal, &proposal).is_empty());
+        let mut edit = PlanEdit::of(&proposal, kb);
+        let dropped = edit.exercises.remove(1);
+        edit.targets.push(TargetEdit {
+            muscle: "levator_scapulae".into(),
+            laterality: Laterality::Right,
+            techniques: vec!["effleurage".into()],
+        });
+        edit.dose.weeks += 2;
+        let ours = edit.apply(&proposal, kb).unwrap();
+        let changes = proposed_changes(&ours, &proposal);
+        let keys: Vec<_> = changes.iter().map(PlanChange::key).collect();
+        assert!(keys.contains(&format!("add-exercise:{}:{}", dropped.phase, dropped.exercise)), "{keys:?}");
+        assert!(keys.contains(&"drop-target:levator_scapulae:right".to_owned()), "{keys:?}");
+        assert!(keys.contains(&"dose".to_owned()), "{keys:?}");
+        assert_eq!(keys.len(), 3, "{keys:?}");
+        // Taking every change gives the engine's plan back; taking none keeps ours.
+        let all = accept(&ours, &proposal, &keys);
+        let (mut phases, targets) = shape(&all);
+        let (mut expected, expected_targets) = shape(&proposal);
+        for p in phases.iter_mut().chain(expected.iter_mut()) {
+            p.1.sort();
+        }
+        assert_eq!((phases, targets), (expected, expected_targets));
+        assert_eq!(all.massage.as_ref().map(|m| m.weeks), proposal.massage.as_ref().map(|m| m.weeks));
+        assert_eq!(accept(&ours, &proposal, &[]), ours);
+        // One by one: only the dose.
+        let dose_only = accept(&ours, &proposal, &["dose".to_owned()]);
+        assert_eq!(shape(&dose_only), shape(&ours));
+        assert_eq!(dose_only.massage.unwrap().weeks, proposal.massage.as_ref().unwrap().weeks);
+    }
+
+    #[test]
+    fn a_carried_plan_keeps_the_therapists_choices_on_the_new_schedule() {
+        let engine = Engine::embedded().unwrap();
+        let kb = engine.kb();
+        let before = desk_worker(&engine);
+        let mut edit = PlanEdit::of(&before, kb);
+        edit.exercises[0].dosage = "Three times a day".into();
+        edit.note = "Keep it up.".into();
+        let ours = edit.apply(&before, kb).unwrap();
+        let mut later = before.clone();
+        for ph in &mut later.phases {
+            ph.starts = "2027-01-04".into();
+        }
+        later.review_outcomes_on = "2027-02-01".into();
+        let carried = carry_forward(&ours, &later);
+        assert_eq!(shape(&carried), shape(&ours));
+        assert_eq!(carried.phases[0].exercises[0].dosage, "Three times a day");
+        assert_eq!(carried.note.as_deref(), Some("Keep it up."));
+        assert!(carried.phases.iter().all(|p| p.starts == "2027-01-04"));
+        assert_eq!(carried.review_outcomes_on, "2027-02-01");
     }
 
     #[test]

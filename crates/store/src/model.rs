@@ -361,7 +361,23 @@ pub struct Plan {
     pub edited_plan: Option<Value>,
     pub edited_by: Option<UserId>,
     pub edited_at: Option<Timestamp>,
+    /// The assessment whose plan this one was carried forward from, at reassessment.
+    pub carried_from: Option<AssessmentId>,
+    /// Carried forward and not yet reviewed against the engine's new proposal.
+    pub review_pending: bool,
     pub created_at: Timestamp,
+}
+
+/// A plan carried forward at reassessment: the client's plan so far, adapted to the new
+/// assessment, recorded as the edited plan with its review pending.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CarriedPlan {
+    /// The plan, as JSON.
+    pub plan: Value,
+    /// Who carried it (the account completing the reassessment).
+    pub editor: UserId,
+    /// The assessment it came from.
+    pub from: AssessmentId,
 }
 
 impl Plan {

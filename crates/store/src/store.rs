@@ -116,6 +116,9 @@ pub trait Store: LoginGuardStore + Send + Sync + std::fmt::Debug {
     async fn plan_for(&self, assessment: AssessmentId) -> Result<Option<Plan>, StoreError>;
     /// Records the therapist's version of the plan.
     async fn edit_plan(&self, assessment: AssessmentId, edited: Value, editor: UserId) -> Result<Plan, StoreError>;
+    /// Records a plan carried forward from an earlier assessment as the edited plan, with the
+    /// review of the engine's proposal pending (any later edit marks it reviewed).
+    async fn carry_plan(&self, assessment: AssessmentId, carried: CarriedPlan) -> Result<Plan, StoreError>;
 
     // Notes.
     /// Adds a note.

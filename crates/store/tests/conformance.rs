@@ -512,6 +512,25 @@ async fn plan_edit_keeps_the_engine_plan(t: TestStore) {
     assert_eq!(store.plan_for(done.id).await.unwrap().unwrap(), edited);
 }
 
+async fn a_carried_plan_waits_for_review_until_edited(t: TestStore) {
+    let store = &*t.store;
+    let (ann, alice, earlier) = completed(store).await;
+    let reassessment = draft(store, &alice).await;
+    let done = store.complete_assessment(completion(reassessment.id, json!({"n": 2}), json!({"phases": ["release"]}))).await.unwrap();
+    let carried =
+        store.carry_plan(done.id, CarriedPlan { plan: json!({"phases": ["carried"]}), editor: ann.id, from: earlier.id }).await.unwrap();
+    assert_eq!(
+        (carried.current(), carried.carried_from, carried.review_pending),
+        (&json!({"phases": ["carried"]}), Some(earlier.id), true)
+    );
+    assert_eq!(carried.engine_plan, json!({"phases": ["release"]}), "the engine's proposal stays");
+    assert_eq!(store.plan_for(done.id).await.unwrap().unwrap(), carried);
+    let reviewed = store.edit_plan(done.id, json!({"phases": ["carried", "new"]}), ann.id).await.unwrap();
+    assert_eq!((reviewed.carried_from, reviewed.review_pending), (Some(earlier.id), false));
+    let nowhere = CarriedPlan { plan: json!({}), editor: ann.id, from: earlier.id };
+    assert!(matches!(store.carry_plan(AssessmentId::new(), nowhere).await, Err(StoreError::NotFound)));
+}
+
 async fn report_stamp_follows_report_sets_photos_and_plan_edit(t: TestStore) {
     let store = &*t.store;
     let (ann, alice, done) = completed(store).await;
@@ -786,6 +805,7 @@ on_both_backends!(
     corrections_go_with_the_set_they_correct,
     newest_report_wins,
     plan_edit_keeps_the_engine_plan,
+    a_carried_plan_waits_for_review_until_edited,
     report_stamp_follows_report_sets_photos_and_plan_edit,
     notes_are_kept_in_order_and_blank_ones_refused,
     concurrent_writers_all_land,

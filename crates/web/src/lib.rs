@@ -105,6 +105,7 @@ routes! {
     "/assessments/{id}/photos" => post(assessments::upload_photo);
     "/assessments/{id}/landmarks" => post(assessments::upload_landmarks);
     "/assessments/{id}/plan" => get(plan_editor::show).post(plan_editor::save);
+    "/assessments/{id}/plan/review" => post(plan_editor::review);
     "/assessments/{id}/recompute" => post(assessments::recompute);
     "/photos/{id}" => get(assessments::photo);
     "/share/{token}" => get(handout::shared);

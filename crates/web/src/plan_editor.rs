@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use tonus_app::report::{Laterality, PlanView};
-use tonus_clinic::plans::{ExerciseEdit, MassageDose, PlanEdit, TargetEdit};
+use tonus_clinic::plans::{ExerciseEdit, MassageDose, PlanChange, PlanEdit, TargetEdit};
 use tonus_clinic::{Actor, PlanRecord};
 use tonus_core::knowledge::KnowledgeBase;
 use tonus_store::AssessmentId;
@@ -186,11 +186,44 @@ struct PlanEditorPage {
     note: String,
     note_error: Option<String>,
     max_note: usize,
+    /// Carried forward from an earlier assessment: its date, and the engine's proposed changes
+    /// still to review.
+    carried: Option<Carried>,
+}
+
+struct Carried {
+    from: String,
+    pending: bool,
+    changes: Vec<(String, String)>,
+}
+
+/// A proposed change in words, for the therapist.
+fn change_words(change: &PlanChange) -> String {
+    let dose = |d: &MassageDose| {
+        format!(
+            "{}-minute sessions, {} a week for {} weeks",
+            tonus_app::words::num(d.session_min),
+            tonus_app::words::num(d.sessions_per_week),
+            d.weeks
+        )
+    };
+    let side = |l: Laterality| tonus_app::words::laterality_phrase(l);
+    match change {
+        PlanChange::AddExercise { phase_name, exercise, .. } => {
+            format!("Add {} ({}) to {phase_name}: {}", exercise.name, side(exercise.laterality), exercise.dosage)
+        }
+        PlanChange::DropExercise { phase_name, name, .. } => {
+            format!("Drop {name} from {phase_name}: the new findings no longer call for it")
+        }
+        PlanChange::AddTarget(t) => format!("Add massage of {} ({}): {}", t.muscle_name, side(t.laterality), t.techniques.join(", ")),
+        PlanChange::DropTarget { name, laterality, .. } => format!("Stop massage of {name} ({})", side(*laterality)),
+        PlanChange::Dose { from, to } => format!("Change the massage dose from {} to {}", dose(from), dose(to)),
+    }
 }
 
 fn page(
     layout: Layout,
-    (assessment_id, client_name, edited): (String, String, Option<String>),
+    (assessment_id, client_name, edited, carried): (String, String, Option<String>, Option<Carried>),
     edit: &PlanEdit,
     base: &PlanView,
     kb: &KnowledgeBase,
@@ -247,6 +280,7 @@ fn page(
         note: edit.note.clone(),
         note_error: error("note".into()),
         max_note: tonus_clinic::plans::MAX_NOTE,
+        carried,
     }
 }
 
@@ -276,11 +310,35 @@ async fn editable(state: &AppState, me: &CurrentUser, id: AssessmentId) -> Resul
     Ok((client.display_name, assessment, plan))
 }
 
-async fn edited_by(state: &AppState, plan: &PlanRecord) -> Result<Option<String>, WebError> {
-    Ok(match plan.edited_by.zip(plan.edited_at) {
+/// What the page says above the editor: who edited the plan, and where it was carried from.
+async fn header(
+    state: &AppState,
+    id: AssessmentId,
+    client_name: String,
+    plan: &PlanRecord,
+) -> Result<(String, String, Option<String>, Option<Carried>), WebError> {
+    let edited = match plan.edited_by.zip(plan.edited_at) {
         Some((by, at)) => Some(format!("{} on {}", user_name(state, by).await?, format::datetime(at))),
         None => None,
-    })
+    };
+    let carried = match plan.carried_from {
+        Some(from) => {
+            let earlier = state.store.assessment(from).await?;
+            let changes = match (plan.review_pending, plan.current(), plan.engine.as_ref()) {
+                (true, Some(current), Some(engine)) => {
+                    tonus_clinic::plans::proposed_changes(current, engine).iter().map(|c| (c.key(), change_words(c))).collect()
+                }
+                _ => Vec::new(),
+            };
+            Some(Carried {
+                from: earlier.completed_at.map(format::date).unwrap_or_else(|| "an earlier assessment".into()),
+                pending: plan.review_pending,
+                changes,
+            })
+        }
+        None => None,
+    };
+    Ok((id.to_string(), client_name, edited, carried))
 }
 
 pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Html<String>, WebError> {
@@ -289,7 +347,7 @@ pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id
     let (client_name, _, plan) = editable(&state, &me, id).await?;
     let base = plan.current().ok_or(WebError::NotFound)?;
     let kb = state.clinic.engine().kb();
-    let header = (id.to_string(), client_name, edited_by(&state, &plan).await?);
+    let header = header(&state, id, client_name, &plan).await?;
     let page = page(Layout::for_user("Edit plan", &me), header, &PlanEdit::of(base, kb), base, kb, &FieldErrors::new());
     Ok(Html(page.render()?))
 }
@@ -305,9 +363,11 @@ pub(crate) async fn save(
     let base = plan.current().ok_or(WebError::NotFound)?.clone();
     let kb = state.clinic.engine().kb();
     let (mut edit, submit, mut errors) = read_form(&pairs);
-    let header = (id.to_string(), client_name, edited_by(&state, &plan).await?);
-    let again = |edit: &PlanEdit, errors: &FieldErrors, status: StatusCode| -> Result<Response, WebError> {
-        let page = page(Layout::for_user("Edit plan", &me), header.clone(), edit, &base, kb, errors);
+    let (a, b, c, carried) = header(&state, id, client_name, &plan).await?;
+    let mut carried = Some(carried);
+    let mut again = |edit: &PlanEdit, errors: &FieldErrors, status: StatusCode| -> Result<Response, WebError> {
+        let page =
+            page(Layout::for_user("Edit plan", &me), (a.clone(), b.clone(), c.clone(), carried.take().flatten()), edit, &base, kb, errors);
         Ok((status, Html(page.render()?)).into_response())
     };
     match submit {
@@ -349,6 +409,20 @@ pub(crate) async fn save(
         }
     }
     again(&edit, &errors, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// The review of a carried-forward plan: the checked changes are made, the rest rejected.
+pub(crate) async fn review(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(me, pairs): CsrfForm<Pairs>,
+) -> Result<Response, WebError> {
+    me.require_staff()?;
+    let id: AssessmentId = parse_id(&id)?;
+    let (_, assessment, _) = editable(&state, &me, id).await?;
+    let accepted: Vec<String> = pairs.into_iter().filter(|(k, _)| k == "accept").map(|(_, v)| v).collect();
+    state.clinic.review_plan(Actor::user(me.user.id), &assessment, &accepted).await?;
+    Ok(Redirect::to(&format!("/assessments/{id}/plan")).into_response())
 }
 
 #[cfg(test)]

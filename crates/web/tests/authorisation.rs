@@ -288,6 +288,8 @@ async fn every_route_by_role_and_owner() {
             body: Body::Form(vec![("action", "add_exercise".to_owned())]),
             allowed: &["admin", "pat"],
         },
+        case("POST", "/assessments/{aX}/plan/review", &["admin", "pat"]),
+        case("POST", "/assessments/{aY}/plan/review", &["admin", "sam"]),
         case("GET", "/photos/{pX}", &["admin", "pat", "dana"]),
         case("POST", "/assessments/{aX}/recompute", &["admin", "pat"]),
         case("POST", "/assessments/{aY}/recompute", &["admin", "sam"]),

@@ -397,6 +397,44 @@ async fn assessment_drafts_keep_input_and_completion_runs_the_engine() {
 }
 
 #[tokio::test]
+async fn a_reassessment_carries_the_plan_forward_and_offers_the_engines_changes() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let pat = app.staff(&admin, "pat", "practitioner").await;
+    let client = app.client(&pat, "Alex Again", false).await;
+    let first = app.assess(&pat, &client, 0).await;
+    // The therapist drops an exercise and writes a note.
+    let stored = app.store.plan_for(first.parse().unwrap()).await.unwrap().unwrap();
+    let engine_plan: tonus_app::report::PlanView = serde_json::from_value(stored.engine_plan).unwrap();
+    let engine = tonus_app::Engine::embedded().unwrap();
+    let mut edit = tonus_clinic::plans::PlanEdit::of(&engine_plan, engine.kb());
+    let dropped = edit.exercises.remove(0);
+    edit.note = "Carry on with the chin tucks at your desk.".into();
+    let saved = app.post(&format!("/assessments/{first}/plan"), Some(&pat), &refs(&plan_pairs(&edit, "save"))).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+
+    // Reassessment: the new plan starts from the edited one, the engine's proposal beside it.
+    let second = app.assess(&pat, &client, 0).await;
+    let plan = app.store.plan_for(second.parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!((plan.carried_from.map(|a| a.to_string()), plan.review_pending), (Some(first.clone()), true));
+    let report = app.get(&format!("/assessments/{second}"), Some(&pat)).await.text();
+    assert!(report.contains("Carry on with the chin tucks"), "the report shows the carried plan");
+    let page = app.get(&format!("/assessments/{second}/plan"), Some(&pat)).await.text();
+    assert!(page.contains("Carried forward from"), "{page}");
+    let key = format!("add-exercise:{}:{}", dropped.phase, dropped.exercise);
+    assert!(page.contains(&format!("value=\"{key}\"")), "the dropped exercise is offered back: {page}");
+    // Taking it back is one tick; the review is then done.
+    let reviewed = app.post(&format!("/assessments/{second}/plan/review"), Some(&pat), &[("accept", key.as_str())]).await;
+    assert_eq!(reviewed.status, StatusCode::SEE_OTHER, "{}", reviewed.text());
+    let plan = app.store.plan_for(second.parse().unwrap()).await.unwrap().unwrap();
+    assert!(!plan.review_pending);
+    let current: tonus_app::report::PlanView = serde_json::from_value(plan.edited_plan.unwrap()).unwrap();
+    assert!(current.phases.iter().any(|p| p.id == dropped.phase && p.exercises.iter().any(|e| e.id == dropped.exercise)));
+    assert_eq!(current.note.as_deref(), Some("Carry on with the chin tucks at your desk."));
+    assert!(app.get(&format!("/assessments/{second}/plan"), Some(&pat)).await.text().contains("were reviewed"));
+}
+
+#[tokio::test]
 async fn red_flag_persona_gets_no_plan() {
     let app = TestApp::new().await;
     let admin = app.setup_admin().await;

@@ -278,6 +278,9 @@ macro_rules! impl_store {
             async fn edit_plan(&self, assessment: AssessmentId, edited: serde_json::Value, editor: UserId) -> Result<Plan, StoreError> {
                 queries::reports::edit_plan(self, assessment, edited, editor).await
             }
+            async fn carry_plan(&self, assessment: AssessmentId, carried: CarriedPlan) -> Result<Plan, StoreError> {
+                queries::reports::carry_plan(self, assessment, carried).await
+            }
 
             // Notes.
             async fn add_note(&self, new: NewNote) -> Result<Note, StoreError> {

@@ -15,7 +15,7 @@ macro_rules! report_cols {
 }
 macro_rules! plan_cols {
     () => {
-        "id, assessment_id, engine_plan_json, edited_plan_json, edited_by, edited_at, created_at"
+        "id, assessment_id, engine_plan_json, edited_plan_json, edited_by, edited_at, carried_from, review_pending, created_at"
     };
 }
 pub(crate) use {plan_cols, report_cols};
@@ -50,6 +50,8 @@ pub(crate) struct PlanRow {
     edited_plan_json: Option<String>,
     edited_by: Option<String>,
     edited_at: Option<i64>,
+    carried_from: Option<String>,
+    review_pending: bool,
     created_at: i64,
 }
 
@@ -63,6 +65,8 @@ impl TryFrom<PlanRow> for Plan {
             edited_plan: row.edited_plan_json.as_deref().map(from_json).transpose()?,
             edited_by: row.edited_by.as_deref().map(parse_id).transpose()?,
             edited_at: row.edited_at.map(Timestamp),
+            carried_from: row.carried_from.as_deref().map(parse_id).transpose()?,
+            review_pending: row.review_pending,
             created_at: Timestamp(row.created_at),
         })
     }
@@ -158,13 +162,30 @@ macro_rules! queries {
             editor: UserId,
         ) -> Result<Plan, StoreError> {
             let row: Option<PlanRow> = sqlx::query_as(concat!(
-                "UPDATE plans SET edited_plan_json = $1, edited_by = $2, edited_at = $3 ",
+                "UPDATE plans SET edited_plan_json = $1, edited_by = $2, edited_at = $3, review_pending = FALSE ",
                 "WHERE assessment_id = $4 RETURNING ",
                 plan_cols!()
             ))
             .bind(to_json(&edited)?)
             .bind(editor.to_string())
             .bind(Timestamp::now().0)
+            .bind(assessment.to_string())
+            .fetch_all(&db.pool)
+            .await
+            .map($crate::sql::at_most_one)?;
+            row.ok_or(StoreError::NotFound)?.try_into()
+        }
+
+        pub(crate) async fn carry_plan(db: &$store, assessment: AssessmentId, carried: CarriedPlan) -> Result<Plan, StoreError> {
+            let row: Option<PlanRow> = sqlx::query_as(concat!(
+                "UPDATE plans SET edited_plan_json = $1, edited_by = $2, edited_at = $3, carried_from = $4, review_pending = TRUE ",
+                "WHERE assessment_id = $5 RETURNING ",
+                plan_cols!()
+            ))
+            .bind(to_json(&carried.plan)?)
+            .bind(carried.editor.to_string())
+            .bind(Timestamp::now().0)
+            .bind(carried.from.to_string())
             .bind(assessment.to_string())
             .fetch_all(&db.pool)
             .await
