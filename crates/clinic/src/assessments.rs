@@ -174,7 +174,8 @@ impl Clinic {
     /// automatic-versus-corrected comparison).
     pub async fn assess(&self, intake: &Intake, sets: &[EffectiveSet]) -> Result<Report, ClinicError> {
         let intake = intake.clone();
-        let inputs: Vec<(String, LandmarkFile)> = sets.iter().map(|s| (s.engine_name(), s.current.file.clone())).collect();
+        let inputs: Vec<(String, LandmarkFile)> =
+            crate::landmarks::engine_names(sets).into_iter().zip(sets.iter().map(|s| s.current.file.clone())).collect();
         self.runner.run(move |engine| Ok(engine.assess(&intake, "assessment form", &inputs)?)).await
     }
 
@@ -188,7 +189,8 @@ impl Clinic {
     ) -> Result<tonus_app::simulate::Simulation, ClinicError> {
         let intake = self.intake_of(assessment)?.ok_or_else(|| ClinicError::conflict("the assessment has no valid intake yet"))?;
         let sets = self.effective_sets(assessment.id).await?;
-        let inputs: Vec<(String, LandmarkFile)> = sets.iter().map(|s| (s.engine_name(), s.current.file.clone())).collect();
+        let inputs: Vec<(String, LandmarkFile)> =
+            crate::landmarks::engine_names(&sets).into_iter().zip(sets.iter().map(|s| s.current.file.clone())).collect();
         self.runner.run(move |engine| Ok(engine.simulate_with_photos(&intake, "assessment form", &inputs, weeks, adherence)?)).await
     }
 

@@ -41,14 +41,30 @@ pub struct EffectiveSet {
 }
 
 impl EffectiveSet {
-    /// The engine's name for this set, which labels its photo in the report.
+    /// The engine's name for this set, which labels its photo in the report (and in its
+    /// print, so no database id: see [`engine_names`]).
     pub fn engine_name(&self) -> String {
         let view = self.current.set.view.map_or("detected view", View::as_str);
         match &self.original {
-            Some(_) => format!("{view} landmarks ({}, corrected by hand)", self.current.set.id),
-            None => format!("{view} landmarks ({})", self.current.set.id),
+            Some(_) => format!("{view} photo, landmarks corrected by hand"),
+            None => format!("{view} photo"),
         }
     }
+}
+
+/// The engine's names for an assessment's sets, numbered where two would read the same
+/// ("side-left photo 2").
+pub fn engine_names(sets: &[EffectiveSet]) -> Vec<String> {
+    let names: Vec<String> = sets.iter().map(EffectiveSet::engine_name).collect();
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let same = names.iter().filter(|n| *n == name).count();
+            let nth = names[..i].iter().filter(|n| *n == name).count() + 1;
+            if same > 1 { format!("{name} {nth}") } else { name.clone() }
+        })
+        .collect()
 }
 
 /// One point the therapist moved: its index and new normalised position.

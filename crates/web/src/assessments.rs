@@ -355,6 +355,10 @@ struct ReportPage<'a> {
     report_css: &'static str,
     photos: &'a [PhotoItem],
     plan_edited: Option<String>,
+    /// Who started the assessment, for the print header.
+    assessor: Option<String>,
+    /// Today, for the print header.
+    printed: String,
     is_staff: bool,
     panels: &'a [crate::visual::PhotoPanel],
     retake_advice: &'static [&'static str],
@@ -383,6 +387,8 @@ pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id
         report_css: tonus_app::render::REPORT_CSS,
         photos: &rendered.photos,
         plan_edited,
+        assessor: Some(user_name(&state, assessment.created_by).await?),
+        printed: format::date(Timestamp::now()),
         is_staff,
         panels: &rendered.panels,
         retake_advice: crate::visual::RETAKE_ADVICE,
