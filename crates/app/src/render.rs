@@ -424,11 +424,16 @@ struct HandoutPhase {
     ends: String,
     exercises: Vec<HandoutExercise>,
     progression: String,
+    /// The phase of `today` (before the plan starts: the first; after it ends: the last).
+    current: bool,
+    /// Whether it is over.
+    past: bool,
 }
 
 /// An exercise as the handout shows it, in plain words.
 #[derive(Debug)]
 struct HandoutExercise {
+    id: String,
     name: String,
     purpose: String,
     dosage: String,
@@ -464,6 +469,14 @@ pub struct Handout<'a> {
     pub edited: bool,
     /// The plan; `None` when there is none to follow.
     pub plan: Option<&'a PlanView>,
+    /// Today, `YYYY-MM-DD`: the phase it falls in comes first, the others folded.
+    pub today: &'a str,
+}
+
+/// The index of the phase `today` (`YYYY-MM-DD`) falls in: the first not yet over, or the
+/// last once all are. ISO dates compare as text.
+fn current_phase(phases: &[crate::report::PhaseView], today: &str) -> usize {
+    phases.iter().position(|ph| ph.ends.is_empty() || ph.ends.as_str() >= today).unwrap_or(phases.len().saturating_sub(1))
 }
 
 fn or_dash(text: &str) -> &str {
@@ -491,11 +504,15 @@ pub fn render_handout_fragment(h: Handout<'_>) -> String {
         }
         _ => String::new(),
     };
+    let current = plan.map_or(0, |p| current_phase(&p.phases, h.today));
     let phases = plan
         .map(|p| {
             p.phases
                 .iter()
-                .map(|ph| HandoutPhase {
+                .enumerate()
+                .map(|(i, ph)| HandoutPhase {
+                    current: i == current,
+                    past: i < current,
                     name: ph.name.clone(),
                     first_week: ph.first_week,
                     last_week: ph.last_week,
@@ -505,6 +522,7 @@ pub fn render_handout_fragment(h: Handout<'_>) -> String {
                         .exercises
                         .iter()
                         .map(|e| HandoutExercise {
+                            id: e.id.clone(),
                             name: e.name.clone(),
                             purpose: format!("{} · {}", words::purpose(e.purpose), words::laterality_phrase(e.laterality)),
                             dosage: e.dosage.clone(),

@@ -37,6 +37,7 @@ async fn handout_page(state: &AppState, layout: Layout, client: &Client) -> Resu
         assessed: &assessed,
         edited: plan.as_ref().is_some_and(|p| p.edited.is_some()),
         plan: plan.as_ref().and_then(|p| p.current()),
+        today: &format::date(Timestamp::now()),
     });
     Ok(Html(HandoutPage { layout, handout }.render()?))
 }

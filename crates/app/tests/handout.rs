@@ -1,0 +1,46 @@
+//! The client's handout puts the phase of today first and folds the others ("Done" before it,
+//! "Later" after it); every exercise card names its exercise for tests and scripts.
+
+use tonus_app::Engine;
+use tonus_app::render::{Handout, render_handout_fragment};
+
+fn desk_worker_plan(engine: &Engine) -> tonus_app::report::PlanView {
+    let persona = tonus_app::examples::personas()[0];
+    let intake = tonus_app::intake::parse(persona.intake, tonus_app::intake::Format::Toml, persona.intake_name).unwrap();
+    let sets: Vec<_> =
+        persona.landmarks.iter().map(|(name, text)| ((*name).to_owned(), tonus_app::landmarks::parse(text, name).unwrap())).collect();
+    engine.assess(&intake, persona.intake_name, &sets).unwrap().plan.unwrap()
+}
+
+fn handout(plan: &tonus_app::report::PlanView, today: &str) -> String {
+    render_handout_fragment(Handout { client_name: "Alex", assessed: "2026-11-24", edited: false, plan: Some(plan), today })
+}
+
+#[test]
+fn todays_phase_comes_first_and_the_others_are_folded() {
+    let engine = Engine::embedded().unwrap();
+    let plan = desk_worker_plan(&engine);
+    assert!(plan.phases.len() >= 2, "the example plan has several phases");
+    let (first, second) = (&plan.phases[0], &plan.phases[1]);
+
+    // A day in the second phase: it is "Now", the first is done, the rest later, folded.
+    let html = handout(&plan, &second.starts);
+    let now = html.find(&format!("Now: {}", second.name)).expect("the current phase is headed Now");
+    let done = html.find(&format!("Done: {}", first.name)).expect("the earlier phase is folded as done");
+    assert!(now < done, "the current phase comes first");
+    assert_eq!(html.matches("<details class=\"other-phase\">").count(), plan.phases.len() - 1);
+    for p in &plan.phases[2..] {
+        assert!(html.contains(&format!("Later: {}", p.name)), "{} is folded as later", p.name);
+    }
+    // Before the plan starts, the first phase is the one to do.
+    assert!(handout(&plan, "2000-01-01").contains(&format!("Now: {}", first.name)));
+    // After it ends, the last.
+    let last = plan.phases.last().unwrap();
+    assert!(handout(&plan, "2999-12-31").contains(&format!("Now: {}", last.name)));
+
+    // Every exercise card names its exercise, once per time it is in the plan.
+    for e in plan.phases.iter().flat_map(|p| &p.exercises) {
+        let in_plan = plan.phases.iter().flat_map(|p| &p.exercises).filter(|x| x.id == e.id).count();
+        assert_eq!(html.matches(&format!("data-exercise=\"{}\"", e.id)).count(), in_plan, "{}", e.id);
+    }
+}
