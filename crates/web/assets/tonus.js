@@ -1,5 +1,5 @@
 // Tonus clinic app: the little script the pages use (served from /assets, allowed by the CSP).
-// - [data-print] buttons print the page;
+// - [data-print] buttons print the page; [data-copy] buttons copy a link;
 // - inputs with data-min/data-max get an immediate range hint; the server still validates.
 (function () {
   "use strict";
@@ -7,6 +7,19 @@
     var target = event.target;
     if (target instanceof Element && target.closest("[data-print]")) {
       window.print();
+    }
+    // [data-copy="#input"] copies that input's text and says so beside the button.
+    var copy = target instanceof Element ? target.closest("[data-copy]") : null;
+    if (copy) {
+      var input = document.querySelector(copy.getAttribute("data-copy"));
+      var status = copy.parentElement.querySelector("[data-copy-status]");
+      var done = function (ok) { if (status) { status.textContent = ok ? "Copied." : "Select the link and copy it."; } };
+      if (input && navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(function () { done(true); }, function () { input.select(); done(false); });
+      } else if (input) {
+        input.select();
+        done(document.execCommand && document.execCommand("copy"));
+      }
     }
   });
   document.addEventListener("change", function (event) {

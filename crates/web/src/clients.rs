@@ -223,6 +223,8 @@ struct ClientPage {
     timeline: Vec<TimelineItem>,
     notes: Vec<NoteItem>,
     links: Vec<LinkItem>,
+    share_days: &'static [i64],
+    share_default_days: i64,
     audit: Vec<String>,
     error: Option<String>,
 }
@@ -288,6 +290,13 @@ async fn client_page(state: &AppState, me: &CurrentUser, client: Client, error: 
         timeline,
         notes,
         links,
+        share_days: &SHARE_DAYS,
+        // The configured lifetime, when it is one of the choices; else the nearest longer one.
+        share_default_days: SHARE_DAYS
+            .iter()
+            .copied()
+            .find(|d| d * 86_400 >= state.settings.share_link_ttl_secs)
+            .unwrap_or(SHARE_DAYS[SHARE_DAYS.len() - 1]),
         audit,
         error,
     };
@@ -402,19 +411,50 @@ struct ShareCreatedPage {
     client_id: String,
     path: String,
     expires: String,
+    /// The link as a QR code (inline SVG), for the client's phone.
+    qr_svg: String,
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct Empty {}
 
+/// How long a new share link lasts, as the therapist chose.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ShareForm {
+    days: Option<String>,
+}
+
+/// The expiry choices, in days.
+pub(crate) const SHARE_DAYS: [i64; 5] = [1, 7, 14, 30, 90];
+
+/// The link as an SVG QR code (medium error correction, dark on white).
+fn qr_svg(link: &str) -> Result<String, WebError> {
+    let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| WebError::BadRequest(format!("the link does not fit a QR code: {e}")))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build())
+}
+
 pub(crate) async fn create_share_link(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    CsrfForm(me, _): CsrfForm<Empty>,
+    CsrfForm(me, form): CsrfForm<ShareForm>,
 ) -> Result<Html<String>, WebError> {
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
+    let ttl_secs = match form.days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => state.settings.share_link_ttl_secs,
+        Some(text) => match text.parse::<i64>() {
+            Ok(days) if SHARE_DAYS.contains(&days) => days * 86_400,
+            _ => return Err(WebError::BadRequest(format!("days: choose one of {SHARE_DAYS:?} days"))),
+        },
+    };
     let secret = token::generate()?;
     let link = state
         .store
@@ -422,7 +462,7 @@ pub(crate) async fn create_share_link(
             client: client.id,
             token_hash: token::hash(&secret),
             created_by: me.user.id,
-            expires_at: Timestamp::now().plus_seconds(state.settings.share_link_ttl_secs),
+            expires_at: Timestamp::now().plus_seconds(ttl_secs),
         })
         .await?;
     crate::audit::record(&state, Some(me.user.id), Action::Create, RecordKind::ShareLink, &client.id.to_string(), &link.id.to_string())
@@ -434,10 +474,12 @@ pub(crate) async fn create_share_link(
             format!("{}://{host}", if state.settings.secure_cookies { "https" } else { "http" })
         }
     };
+    let path = format!("{base}/share/{secret}");
     let page = ShareCreatedPage {
         layout: Layout::for_user("Share link", &me),
         client_id: client.id.to_string(),
-        path: format!("{base}/share/{secret}"),
+        qr_svg: qr_svg(&path)?,
+        path,
         expires: format::datetime(link.expires_at),
     };
     Ok(Html(page.render()?))

@@ -495,11 +495,18 @@ async fn client_accounts_share_links_export_and_erase() {
     assert_eq!(app.get(&format!("/clients/{client}/handout"), Some(&dana)).await.status, StatusCode::OK);
 
     // A share link opens the handout without a login until revoked.
-    let created = app.post(&format!("/clients/{client}/share-links"), Some(&pat), &[]).await;
+    let created = app.post(&format!("/clients/{client}/share-links"), Some(&pat), &[("days", "30")]).await;
     assert_eq!(created.status, StatusCode::OK);
     let text = created.text();
+    assert!(text.contains("<svg") && text.contains("data-copy=\"#share-url\""), "a QR code and a copy button: {text}");
     let start = text.find("/share/").unwrap();
-    let path: String = text[start..].chars().take_while(|c| *c != '<').collect();
+    let path: String = text[start..].chars().take_while(|c| *c != '<' && *c != '"').collect();
+    let new_link = &app.store.share_links_for(client.parse().unwrap()).await.unwrap()[0];
+    let days = (new_link.expires_at.0 - new_link.created_at.0) as f64 / 86_400_000.0;
+    assert!((days - 30.0).abs() < 0.01, "the chosen expiry, 30 days: {days}");
+    let odd = app.post(&format!("/clients/{client}/share-links"), Some(&pat), &[("days", "3")]).await;
+    assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(odd.text().contains("days: choose one of"), "{}", odd.text());
     let shared = app.get(&path, None).await;
     assert_eq!(shared.status, StatusCode::OK, "{}", shared.text());
     assert!(shared.text().contains("Your plan, Dana Driver"));
