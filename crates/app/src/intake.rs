@@ -420,33 +420,69 @@ pub fn parse(text: &str, format: Format, file_name: &str) -> Result<Intake, Inpu
 
 /// Checks ranges and ids and converts into the core's intake; the error names the field.
 pub fn to_core(intake: &Intake, file: &str, kb: &KnowledgeBase) -> Result<core::Intake, InputError> {
-    let c = Check { file, kb };
-    if intake.format_version != 1 {
-        return Err(c.fail("format_version", format!("unsupported version {}; this Tonus reads version 1", intake.format_version)));
-    }
-    let assessed_on = c.date("assessed_on", &intake.assessed_on)?;
-    Ok(core::Intake {
-        person: c.person(&intake.client)?,
-        assessed_on,
-        exposure: c.exposure(&intake.exposure)?,
-        symptoms: c.symptoms(&intake.symptoms)?,
-        red_flags: c.red_flags(&intake.red_flags)?,
-        clearances: c.clearances(&intake.clearances)?,
-        outcomes: c.outcomes(&intake.outcomes)?,
-        tests: c.tests(&intake.tests)?,
-        palpation: c.palpation(&intake.palpation)?,
-    })
+    to_core_all(intake, file, kb).map_err(|mut all| all.swap_remove(0))
 }
 
-/// Range and id checks against one file and the knowledge base.
+/// Like [`to_core`], with every problem found, in the file's order (never an empty list).
+pub fn to_core_all(intake: &Intake, file: &str, kb: &KnowledgeBase) -> Result<core::Intake, Vec<InputError>> {
+    let c = Check { file, kb, errors: std::cell::RefCell::default() };
+    if intake.format_version != 1 {
+        return Err(vec![c.fail("format_version", format!("unsupported version {}; this Tonus reads version 1", intake.format_version))]);
+    }
+    let assessed_on = c.ok(c.date("assessed_on", &intake.assessed_on));
+    let person = c.ok(c.person(&intake.client));
+    let exposure = c.ok(c.exposure(&intake.exposure));
+    let symptoms = c.ok(c.symptoms(&intake.symptoms));
+    let red_flags = c.ok(c.red_flags(&intake.red_flags));
+    let clearances = c.ok(c.clearances(&intake.clearances));
+    let outcomes = c.ok(c.outcomes(&intake.outcomes));
+    let tests = c.ok(c.tests(&intake.tests));
+    let palpation = c.ok(c.palpation(&intake.palpation));
+    let errors = c.errors.into_inner();
+    match (person, assessed_on, exposure, symptoms, red_flags, clearances, outcomes, tests, palpation) {
+        (
+            Some(person),
+            Some(assessed_on),
+            Some(exposure),
+            Some(symptoms),
+            Some(red_flags),
+            Some(clearances),
+            Some(outcomes),
+            Some(tests),
+            Some(palpation),
+        ) if errors.is_empty() => {
+            Ok(core::Intake { person, assessed_on, exposure, symptoms, red_flags, clearances, outcomes, tests, palpation })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// Range and id checks against one file and the knowledge base. A failed leaf check (a
+/// number out of range, an unknown region) is recorded and checking goes on, so every problem
+/// is reported at once; a section that cannot go on returns its error.
 struct Check<'a> {
     file: &'a str,
     kb: &'a KnowledgeBase,
+    errors: std::cell::RefCell<Vec<InputError>>,
 }
 
 impl Check<'_> {
     fn fail(&self, field: &str, message: String) -> InputError {
         InputError::field(self.file, field, message)
+    }
+
+    /// A leaf check's value, or (its error recorded) a stand-in that is never used, since the
+    /// intake is then refused.
+    fn keep<T: Default>(&self, checked: Result<T, InputError>) -> T {
+        checked.unwrap_or_else(|e| {
+            self.errors.borrow_mut().push(e);
+            T::default()
+        })
+    }
+
+    /// A section's value, or `None` with its error recorded.
+    fn ok<T>(&self, checked: Result<T, InputError>) -> Option<T> {
+        checked.map_err(|e| self.errors.borrow_mut().push(e)).ok()
     }
 
     fn date(&self, field: &str, text: &str) -> Result<tonus_core::Date, InputError> {
@@ -475,7 +511,7 @@ impl Check<'_> {
 
     /// A whole number on a 0–10 scale (the NPRS and PSFS are 11-point scales).
     fn whole10(&self, field: &str, v: f64, scale: &str) -> Result<u8, InputError> {
-        let v = self.score10(field, v)?;
+        let v = self.keep(self.score10(field, v));
         if v.fract() != 0.0 {
             return Err(self.fail(field, format!("{v} is not a whole number; the {scale} is scored 0, 1, 2 … 10")));
         }
@@ -505,27 +541,27 @@ impl Check<'_> {
     fn exposure(&self, e: &Exposure) -> Result<core::Exposure, InputError> {
         let s = &e.sitting;
         let sitting = core::Sitting {
-            desk: self.hours("exposure.sitting.desk", s.desk)?,
-            sofa: self.hours("exposure.sitting.sofa", s.sofa)?,
-            car: self.hours("exposure.sitting.car", s.car)?,
-            train: self.hours("exposure.sitting.train", s.train)?,
-            plane: self.hours("exposure.sitting.plane", s.plane)?,
-            other: self.hours("exposure.sitting.other", s.other)?,
+            desk: self.keep(self.hours("exposure.sitting.desk", s.desk)),
+            sofa: self.keep(self.hours("exposure.sitting.sofa", s.sofa)),
+            car: self.keep(self.hours("exposure.sitting.car", s.car)),
+            train: self.keep(self.hours("exposure.sitting.train", s.train)),
+            plane: self.keep(self.hours("exposure.sitting.plane", s.plane)),
+            other: self.keep(self.hours("exposure.sitting.other", s.other)),
         };
         if sitting.total() > 24.0 {
             return Err(self.fail("exposure.sitting", format!("adds up to {:.1} hours, more than a day", sitting.total())));
         }
         let h = &e.hands_forward;
         let hands_forward = core::HandsForward {
-            computer: self.hours("exposure.hands_forward.computer", h.computer)?,
-            tablet: self.hours("exposure.hands_forward.tablet", h.tablet)?,
-            phone: self.hours("exposure.hands_forward.phone", h.phone)?,
-            driving: self.hours("exposure.hands_forward.driving", h.driving)?,
+            computer: self.keep(self.hours("exposure.hands_forward.computer", h.computer)),
+            tablet: self.keep(self.hours("exposure.hands_forward.tablet", h.tablet)),
+            phone: self.keep(self.hours("exposure.hands_forward.phone", h.phone)),
+            driving: self.keep(self.hours("exposure.hands_forward.driving", h.driving)),
         };
         if hands_forward.total() > 24.0 {
             return Err(self.fail("exposure.hands_forward", format!("adds up to {:.1} hours, more than a day", hands_forward.total())));
         }
-        let break_every_min = self.optional("exposure.break_every_min", e.break_every_min, 1440.0)?;
+        let break_every_min = self.keep(self.optional("exposure.break_every_min", e.break_every_min, 1440.0));
         if break_every_min.is_some_and(|v| v <= 0.0) {
             return Err(self.fail("exposure.break_every_min", "must be more than 0 minutes; omit it when there are no breaks".into()));
         }
@@ -533,18 +569,22 @@ impl Check<'_> {
         Ok(core::Exposure {
             sitting,
             hands_forward,
-            longest_bout_min: self.optional("exposure.longest_bout_min", e.longest_bout_min, 1440.0)?,
+            longest_bout_min: self.keep(self.optional("exposure.longest_bout_min", e.longest_bout_min, 1440.0)),
             break_every_min,
             laptop_only: w.laptop_only,
             headset_for_calls: w.headset_for_calls,
-            call_hours: self.optional("exposure.workstation.call_hours", w.call_hours, 24.0)?,
+            call_hours: self.keep(self.optional("exposure.workstation.call_hours", w.call_hours, 24.0)),
             phone_side: w.phone_side,
-            exercise_hours_per_week: self.optional("exposure.after_work.exercise_hours_per_week", a.exercise_hours_per_week, 168.0)?,
-            lifting_carrying_hours_per_week: self.optional(
+            exercise_hours_per_week: self.keep(self.optional(
+                "exposure.after_work.exercise_hours_per_week",
+                a.exercise_hours_per_week,
+                168.0,
+            )),
+            lifting_carrying_hours_per_week: self.keep(self.optional(
                 "exposure.after_work.lifting_carrying_hours_per_week",
                 a.lifting_carrying_hours_per_week,
                 168.0,
-            )?,
+            )),
             bag_on_one_shoulder: a.bag_on_one_shoulder,
             bag_side: a.bag_side,
         })
@@ -555,8 +595,8 @@ impl Check<'_> {
         for (i, p) in s.pain.iter().enumerate() {
             let f = format!("symptoms.pain[{i}]");
             pain.push(core::Pain {
-                region: self.region(&format!("{f}.region"), &p.region)?,
-                intensity: self.score10(&format!("{f}.intensity"), p.intensity)?,
+                region: self.keep(self.region(&format!("{f}.region"), &p.region)),
+                intensity: self.keep(self.score10(&format!("{f}.intensity"), p.intensity)),
                 side: p.side,
             });
         }
@@ -682,7 +722,7 @@ impl Check<'_> {
             }
             items.push(core::PsfsItem {
                 activity: it.activity.clone(),
-                score: self.whole10(&format!("outcomes.psfs.items[{i}].score"), it.score, "PSFS")?,
+                score: self.keep(self.whole10(&format!("outcomes.psfs.items[{i}].score"), it.score, "PSFS")),
             });
         }
         Ok(core::PsfsAnswers { version: p.version, items })
@@ -691,8 +731,8 @@ impl Check<'_> {
     fn sides(&self, field: &str, s: &Option<Sides<f64>>, max: f64) -> Result<Option<core::Sides<f64>>, InputError> {
         s.map(|s| {
             Ok(core::Sides {
-                left: self.range(&format!("{field}.left"), s.left, max)?,
-                right: self.range(&format!("{field}.right"), s.right, max)?,
+                left: self.keep(self.range(&format!("{field}.left"), s.left, max)),
+                right: self.keep(self.range(&format!("{field}.right"), s.right, max)),
             })
         })
         .transpose()
@@ -706,7 +746,7 @@ impl Check<'_> {
             return Err(self.fail("tests.lower_trapezius_grade", "grades run from 0 to 5".into()));
         }
         Ok(core::ClinicalTests {
-            dnf_endurance_s: self.optional("tests.dnf_endurance_s", t.dnf_endurance_s, 600.0)?,
+            dnf_endurance_s: self.keep(self.optional("tests.dnf_endurance_s", t.dnf_endurance_s, 600.0)),
             ccft_mmhg: t.ccft_mmhg,
             lower_trapezius_grade: same(t.lower_trapezius_grade),
             scapular_dyskinesis: same(t.scapular_dyskinesis),

@@ -203,3 +203,27 @@ fn several_people_in_a_photo_are_reported_on_it() {
     assert_eq!(again.persons_found, None);
     assert!(!serde_json::to_string(&again).unwrap().contains("persons_found"));
 }
+
+#[test]
+fn every_problem_of_an_intake_is_reported_at_once_in_its_order() {
+    let text = desk()
+        .replacen("desk = 8.5", "desk = 25", 1)
+        .replacen("intensity = 6", "intensity = 11", 1)
+        .replacen("now = 4", "now = 4.5", 1)
+        .replacen("assessed_on = \"2026-11-24\"", "assessed_on = \"24/11/2026\"", 1);
+    let parsed = intake::parse(&text, Format::Toml, "intake.toml").unwrap();
+    let all = intake::to_core_all(&parsed, "intake.toml", engine().kb()).unwrap_err();
+    let fields: Vec<_> = all.iter().map(|e| e.field.clone().unwrap_or_default()).collect();
+    expect_test::expect![[r#"
+        [
+            "assessed_on",
+            "exposure.sitting.desk",
+            "symptoms.pain[0].intensity",
+            "outcomes.nprs.now",
+        ]
+    "#]]
+    .assert_debug_eq(&fields);
+    // The one-error form gives the first of them.
+    let first = intake::to_core(&parsed, "intake.toml", engine().kb()).unwrap_err();
+    assert_eq!(first.field.as_deref(), Some("assessed_on"));
+}

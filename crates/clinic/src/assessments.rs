@@ -42,6 +42,14 @@ impl Clinic {
         Ok(())
     }
 
+    /// Every problem of an intake at once, each naming its field, in the intake's order.
+    pub fn check_intake_all(&self, intake: &Intake, name: &str) -> Result<(), Vec<ClinicError>> {
+        match tonus_app::intake::to_core_all(intake, name, self.engine().kb()) {
+            Ok(_) => Ok(()),
+            Err(all) => Err(all.into_iter().map(ClinicError::from).collect()),
+        }
+    }
+
     /// An assessment's stored intake, once it was valid.
     pub fn intake_of(&self, assessment: &Assessment) -> Result<Option<Intake>, ClinicError> {
         assessment.intake.as_ref().map(|value| docs::intake(value, assessment.id)).transpose()

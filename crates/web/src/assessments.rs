@@ -242,17 +242,28 @@ fn intake_from(state: &AppState, values: &FormValues) -> Result<Intake, FieldErr
             }
         }
     };
-    state.clinic.check_intake(&intake, "assessment form").map_err(|e| {
-        let field = match (&e.field, pasted) {
-            (_, Some(_)) => "intake_text".to_owned(),
-            (Some(field), None) => field.clone(),
-            (None, None) => String::new(),
-        };
-        let message = match (&e.field, pasted) {
-            (Some(_), Some(_)) => e.shown(),
-            _ => e.message,
-        };
-        FieldErrors::from([(field, message)])
+    // Every problem at once, each at its field (a pasted file's at the paste box, named).
+    state.clinic.check_intake_all(&intake, "assessment form").map_err(|all| {
+        let mut errors = FieldErrors::new();
+        for e in all {
+            let field = match (&e.field, pasted) {
+                (_, Some(_)) => "intake_text".to_owned(),
+                (Some(field), None) => field.clone(),
+                (None, None) => String::new(),
+            };
+            let message = match (&e.field, pasted) {
+                (Some(_), Some(_)) => e.shown(),
+                _ => e.message,
+            };
+            errors
+                .entry(field)
+                .and_modify(|m: &mut String| {
+                    m.push_str("; ");
+                    m.push_str(&message);
+                })
+                .or_insert(message);
+        }
+        errors
     })?;
     Ok(intake)
 }

@@ -286,12 +286,14 @@ async fn assessment_drafts_keep_input_and_completion_runs_the_engine() {
             Some(&pat),
             &[
                 ("intake_format", "toml"),
-                ("intake_text", "assessed_on = \"2026-11-24\"\n[client]\nname = \"A\"\n[exposure.sitting]\ndesk = 30\n"),
+                ("intake_text", "assessed_on = \"2026-11-24\"\n[client]\nname = \"A\"\nage = 7\n[exposure.sitting]\ndesk = 30\n"),
                 ("action", "save"),
             ],
         )
         .await;
-    assert!(out_of_range.text().contains("exposure.sitting.desk"), "{}", out_of_range.text());
+    // Both problems at once, not one per submit.
+    let text = out_of_range.text();
+    assert!(text.contains("exposure.sitting.desk") && text.contains("client.age"), "{text}");
 
     // A photo is stored content-addressed; a bad upload is refused.
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-test-bytes";
