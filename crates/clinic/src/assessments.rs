@@ -29,6 +29,16 @@ pub struct Upgraded {
     pub failed: Vec<AssessmentId>,
 }
 
+/// An assessment dated after today (UTC, a day's grace for time zones ahead of it) cannot
+/// have happened: the plan's dates and every change over time would count from it.
+fn future_assessment(intake: &Intake) -> Option<ClinicError> {
+    let day = tonus_core::Date::parse(&intake.assessed_on)?;
+    let today = tonus_core::Date::parse(&crate::time::date(tonus_store::Timestamp::now()))?;
+    (day.days_since(today) > 1).then(|| {
+        ClinicError::field("assessed_on", format!("{} is in the future; give the day the client was assessed", intake.assessed_on))
+    })
+}
+
 impl Clinic {
     /// Parses an intake text; the error names the file and the field.
     pub fn parse_intake(&self, text: &str, format: Format, name: &str) -> Result<Intake, ClinicError> {
@@ -39,15 +49,22 @@ impl Clinic {
     /// names the field with the path the form uses.
     pub fn check_intake(&self, intake: &Intake, name: &str) -> Result<(), ClinicError> {
         tonus_app::intake::to_core(intake, name, self.engine().kb())?;
-        Ok(())
+        future_assessment(intake).map_or(Ok(()), Err)
     }
 
     /// Every problem of an intake at once, each naming its field, in the intake's order.
     pub fn check_intake_all(&self, intake: &Intake, name: &str) -> Result<(), Vec<ClinicError>> {
-        match tonus_app::intake::to_core_all(intake, name, self.engine().kb()) {
-            Ok(_) => Ok(()),
-            Err(all) => Err(all.into_iter().map(ClinicError::from).collect()),
-        }
+        let mut all: Vec<ClinicError> = match tonus_app::intake::to_core_all(intake, name, self.engine().kb()) {
+            Ok(_) => Vec::new(),
+            Err(all) => all.into_iter().map(ClinicError::from).collect(),
+        };
+        all.extend(future_assessment(intake));
+        if all.is_empty() { Ok(()) } else { Err(all) }
+    }
+
+    /// The day an assessment took place (its intake's `assessed_on`), once its intake is valid.
+    pub fn assessed_on(&self, assessment: &Assessment) -> Option<String> {
+        self.intake_of(assessment).ok().flatten().map(|i| i.assessed_on)
     }
 
     /// An assessment's stored intake, once it was valid.
@@ -93,6 +110,10 @@ impl Clinic {
     pub async fn complete(&self, actor: Actor, assessment: &Assessment, form: Value, intake: &Intake) -> Result<ReportRecord, ClinicError> {
         if assessment.status == AssessmentStatus::Complete {
             return Err(ClinicError::conflict("this assessment is complete; start a new one to reassess"));
+        }
+        if let Some(err) = future_assessment(intake) {
+            self.save_draft(actor, assessment, form, Some(intake)).await?;
+            return Err(err);
         }
         let sets = self.effective_sets(assessment.id).await?;
         let report = match self.assess(intake, &sets).await {
@@ -254,5 +275,31 @@ impl Clinic {
             }
         }
         Ok(done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn intake_on(day: &str) -> Intake {
+        let persona = tonus_app::examples::personas()[0];
+        let mut intake = tonus_app::intake::parse(persona.intake, Format::Toml, persona.intake_name).unwrap();
+        intake.assessed_on = day.to_owned();
+        intake
+    }
+
+    #[test]
+    fn an_assessment_dated_after_tomorrow_is_refused_at_its_field() {
+        let today = tonus_core::Date::parse(&crate::time::date(tonus_store::Timestamp::now())).unwrap();
+        for (days, refused) in [(-400, false), (0, false), (1, false), (2, true), (365, true)] {
+            let day = today.add_days(days).to_string();
+            let err = future_assessment(&intake_on(&day));
+            assert_eq!(err.is_some(), refused, "{day}");
+            if let Some(err) = err {
+                assert_eq!(err.field.as_deref(), Some("assessed_on"));
+                assert!(err.message.contains("in the future"), "{err}");
+            }
+        }
     }
 }

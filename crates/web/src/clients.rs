@@ -233,22 +233,32 @@ async fn client_page(state: &AppState, me: &CurrentUser, client: Client, error: 
     let users = state.store.users().await?;
     let name_of = |id: UserId| users.iter().find(|u| u.id == id).map_or_else(|| "former account".to_owned(), |u| u.display_name.clone());
     let can_write = access::client_access(me, &client) == Some(Access::Write);
-    let timeline = state
+    // Newest first by the day each assessment took place ("Assessed on"), which may be earlier
+    // than the day it was entered; drafts without a valid intake go by when they were saved.
+    let mut timeline: Vec<(String, TimelineItem)> = state
         .store
         .assessments_for(client.id)
         .await?
         .into_iter()
-        .rev()
         .map(|a| {
             let complete = a.status == AssessmentStatus::Complete;
-            TimelineItem {
-                date: format::datetime(a.completed_at.unwrap_or(a.updated_at)),
+            let entered = a.completed_at.unwrap_or(a.updated_at);
+            let (day, date) = match state.clinic.assessed_on(&a) {
+                Some(day) if day != format::date(entered) => (day.clone(), format!("{day} (entered {})", format::datetime(entered))),
+                Some(day) => (day, format::datetime(entered)),
+                None => (format::date(entered), format::datetime(entered)),
+            };
+            let item = TimelineItem {
+                date,
                 href: if complete { format!("/assessments/{}", a.id) } else { format!("/assessments/{}/edit", a.id) },
                 complete,
                 by: name_of(a.created_by),
-            }
+            };
+            (format!("{day} {}", entered.0), item)
         })
         .collect();
+    timeline.sort_by(|a, b| b.0.cmp(&a.0));
+    let timeline: Vec<TimelineItem> = timeline.into_iter().map(|(_, item)| item).collect();
     let notes = state
         .store
         .notes_for(client.id)

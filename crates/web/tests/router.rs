@@ -396,6 +396,9 @@ async fn assessment_drafts_keep_input_and_completion_runs_the_engine() {
     assert!(text.contains(&first_exercise) && text.contains("therapist&#39;s dose") && text.contains("Little and often"), "{text}");
     let timeline = app.get(&format!("/clients/{client}"), Some(&pat)).await.text();
     assert!(timeline.contains("complete"));
+    // The timeline dates an assessment by the day it took place (the persona's intake says
+    // 2026-11-24), with the day it was entered beside it.
+    assert!(timeline.contains("Assessment 2026-11-24 (entered "), "{timeline}");
 }
 
 #[tokio::test]
