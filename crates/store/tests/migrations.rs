@@ -12,6 +12,16 @@ use common::FreshDb;
 use serde_json::json;
 use tonus_store::*;
 
+/// A practitioner and their client, as the first migration's schema stores them.
+fn owner_and_client(user: UserId, client: ClientId) -> String {
+    format!(
+        "INSERT INTO users (id, login, display_name, role, password_hash, disabled, created_at) \
+         VALUES ('{user}', 'ann', 'Ann', 'practitioner', 'h', FALSE, 1); \
+         INSERT INTO clients (id, owner_id, display_name, reference, shared_with_clinic, user_id, created_at, updated_at) \
+         VALUES ('{client}', '{user}', 'Alice', NULL, FALSE, NULL, 1, 1);"
+    )
+}
+
 /// `20261129120000_landmark_corrections`: corrections named by `corrects_id`, typed views.
 const LANDMARK_CORRECTIONS: i64 = 20261129120000;
 
@@ -39,14 +49,7 @@ async fn legacy_corrections_and_views_read_back_typed(db: FreshDb) {
         )
     };
     let sql = [
-        format!(
-            "INSERT INTO users (id, login, display_name, role, password_hash, disabled, created_at) \
-             VALUES ('{user}', 'ann', 'Ann', 'practitioner', 'h', FALSE, 1);"
-        ),
-        format!(
-            "INSERT INTO clients (id, owner_id, display_name, reference, shared_with_clinic, user_id, created_at, updated_at) \
-             VALUES ('{client}', '{user}', 'Alice', NULL, FALSE, NULL, 1, 1);"
-        ),
+        owner_and_client(user, client),
         format!(
             "INSERT INTO assessments (id, client_id, created_by, status, form_json, intake_json, created_at, updated_at, completed_at) \
              VALUES ('{assessment}', '{client}', '{user}', 'complete', '{{}}', '{{}}', 1, 1, 1);"
@@ -112,16 +115,7 @@ async fn report_formats_are_copied_out_of_the_json(db: FreshDb) {
     db.migrate_before(REPORT_FORMAT).await;
     let (user, client) = (UserId::new(), ClientId::new());
     let (old, current, mixed) = (AssessmentId::new(), AssessmentId::new(), AssessmentId::new());
-    let mut sql = vec![
-        format!(
-            "INSERT INTO users (id, login, display_name, role, password_hash, disabled, created_at) \
-             VALUES ('{user}', 'ann', 'Ann', 'practitioner', 'h', FALSE, 1);"
-        ),
-        format!(
-            "INSERT INTO clients (id, owner_id, display_name, reference, shared_with_clinic, user_id, created_at, updated_at) \
-             VALUES ('{client}', '{user}', 'Alice', NULL, FALSE, NULL, 1, 1);"
-        ),
-    ];
+    let mut sql = vec![owner_and_client(user, client)];
     for a in [old, current, mixed] {
         sql.push(format!(
             "INSERT INTO assessments (id, client_id, created_by, status, form_json, intake_json, created_at, updated_at, completed_at) \
