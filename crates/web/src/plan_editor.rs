@@ -191,10 +191,20 @@ struct PlanEditorPage {
     carried: Option<Carried>,
 }
 
+#[derive(Clone)]
 struct Carried {
     from: String,
     pending: bool,
     changes: Vec<(String, String)>,
+}
+
+/// What the page says above the editor, whatever the form holds.
+struct Header {
+    assessment_id: String,
+    client_name: String,
+    /// Who edited the plan, and when.
+    edited: Option<String>,
+    carried: Option<Carried>,
 }
 
 /// A proposed change in words, for the therapist.
@@ -221,14 +231,7 @@ fn change_words(change: &PlanChange) -> String {
     }
 }
 
-fn page(
-    layout: Layout,
-    (assessment_id, client_name, edited, carried): (String, String, Option<String>, Option<Carried>),
-    edit: &PlanEdit,
-    base: &PlanView,
-    kb: &KnowledgeBase,
-    errors: &FieldErrors,
-) -> PlanEditorPage {
+fn page(layout: Layout, header: &Header, edit: &PlanEdit, base: &PlanView, kb: &KnowledgeBase, errors: &FieldErrors) -> PlanEditorPage {
     let error = |key: String| errors.get(&key).cloned();
     let muscles: Vec<(&str, &str)> = kb.muscles().iter().map(|m| (m.id.as_str(), m.name.as_str())).collect();
     let techniques: Vec<(&str, &str)> = kb.techniques().iter().map(|t| (t.id.as_str(), t.name.as_str())).collect();
@@ -236,9 +239,9 @@ fn page(
         base.phases.iter().map(|p| (p.id.clone(), format!("Weeks {}–{}: {}", p.first_week, p.last_week, p.name))).collect();
     PlanEditorPage {
         layout,
-        assessment_id,
-        client_name,
-        edited,
+        assessment_id: header.assessment_id.clone(),
+        client_name: header.client_name.clone(),
+        edited: header.edited.clone(),
         errors: errors.iter().map(|(k, v)| (k.clone(), format!("{}: {v}", field_label(k)))).collect(),
         targets: edit
             .targets
@@ -280,7 +283,7 @@ fn page(
         note: edit.note.clone(),
         note_error: error("note".into()),
         max_note: tonus_clinic::plans::MAX_NOTE,
-        carried,
+        carried: header.carried.clone(),
     }
 }
 
@@ -310,13 +313,8 @@ async fn editable(state: &AppState, me: &CurrentUser, id: AssessmentId) -> Resul
     Ok((client.display_name, assessment, plan))
 }
 
-/// What the page says above the editor: who edited the plan, and where it was carried from.
-async fn header(
-    state: &AppState,
-    id: AssessmentId,
-    client_name: String,
-    plan: &PlanRecord,
-) -> Result<(String, String, Option<String>, Option<Carried>), WebError> {
+/// Who edited the plan, and where it was carried from.
+async fn header(state: &AppState, id: AssessmentId, client_name: String, plan: &PlanRecord) -> Result<Header, WebError> {
     let edited = match plan.edited_by.zip(plan.edited_at) {
         Some((by, at)) => Some(format!("{} on {}", user_name(state, by).await?, format::datetime(at))),
         None => None,
@@ -338,7 +336,7 @@ async fn header(
         }
         None => None,
     };
-    Ok((id.to_string(), client_name, edited, carried))
+    Ok(Header { assessment_id: id.to_string(), client_name, edited, carried })
 }
 
 pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Html<String>, WebError> {
@@ -348,7 +346,7 @@ pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id
     let base = plan.current().ok_or(WebError::NotFound)?;
     let kb = state.clinic.engine().kb();
     let header = header(&state, id, client_name, &plan).await?;
-    let page = page(Layout::for_user("Edit plan", &me), header, &PlanEdit::of(base, kb), base, kb, &FieldErrors::new());
+    let page = page(Layout::for_user("Edit plan", &me), &header, &PlanEdit::of(base, kb), base, kb, &FieldErrors::new());
     Ok(Html(page.render()?))
 }
 
@@ -363,11 +361,9 @@ pub(crate) async fn save(
     let base = plan.current().ok_or(WebError::NotFound)?.clone();
     let kb = state.clinic.engine().kb();
     let (mut edit, submit, mut errors) = read_form(&pairs);
-    let (a, b, c, carried) = header(&state, id, client_name, &plan).await?;
-    let mut carried = Some(carried);
-    let mut again = |edit: &PlanEdit, errors: &FieldErrors, status: StatusCode| -> Result<Response, WebError> {
-        let page =
-            page(Layout::for_user("Edit plan", &me), (a.clone(), b.clone(), c.clone(), carried.take().flatten()), edit, &base, kb, errors);
+    let header = header(&state, id, client_name, &plan).await?;
+    let again = |edit: &PlanEdit, errors: &FieldErrors, status: StatusCode| -> Result<Response, WebError> {
+        let page = page(Layout::for_user("Edit plan", &me), &header, edit, &base, kb, errors);
         Ok((status, Html(page.render()?)).into_response())
     };
     match submit {
