@@ -87,6 +87,17 @@ impl Clinic {
         Ok(assessment)
     }
 
+    /// Deletes a draft with its photos and landmarks; a completed assessment stays on record.
+    /// Audited.
+    pub async fn delete_draft(&self, actor: Actor, assessment: &Assessment) -> Result<(), ClinicError> {
+        if assessment.status == AssessmentStatus::Complete {
+            return Err(ClinicError::conflict("a completed assessment stays on the record; only drafts can be deleted"));
+        }
+        self.store.delete_draft(assessment.id).await?;
+        self.audit(actor, Event::new(Action::Delete, RecordKind::Assessment, assessment.id).detail("draft")).await?;
+        Ok(())
+    }
+
     /// Saves a draft: the form as typed, and the intake when it is valid.
     pub async fn save_draft(
         &self,

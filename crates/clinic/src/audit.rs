@@ -58,6 +58,8 @@ names! {
         Export => "export",
         /// Erased a whole record.
         Erase => "erase",
+        /// Deleted a draft or a photo of one.
+        Delete => "delete",
         /// Logged in.
         Login => "login",
         /// Failed to log in.

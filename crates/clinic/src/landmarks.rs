@@ -183,6 +183,17 @@ impl Clinic {
         Ok(photo)
     }
 
+    /// Deletes a photo of a draft with the landmarks found on it (a retake). Audited.
+    pub async fn delete_photo(&self, actor: Actor, assessment: &Assessment, photo: &Photo) -> Result<(), ClinicError> {
+        require_draft(assessment)?;
+        if photo.assessment != assessment.id {
+            return Err(ClinicError::not_found("the photo is not this assessment's"));
+        }
+        self.store.delete_photo(photo.id).await?;
+        self.audit(actor, Event::new(Action::Delete, RecordKind::Photo, assessment.id).detail(photo.id.to_string())).await?;
+        Ok(())
+    }
+
     /// Finds the landmarks on a stored photo with the pose model and adds them as a set linked
     /// to it; `Ok(None)` when no person is found (the photo stays).
     pub async fn detect_landmarks(

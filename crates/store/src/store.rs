@@ -103,6 +103,13 @@ pub trait Store: LoginGuardStore + Send + Sync + std::fmt::Debug {
 
     // Derived results and plans.
     /// Stores a (re)computed report.
+    /// Deletes a draft with its photos and landmark sets; `Conflict` for a completed
+    /// assessment (the record keeps those). Returns how many photo files went (files that
+    /// another record shares stay).
+    async fn delete_draft(&self, id: AssessmentId) -> Result<u64, StoreError>;
+    /// Deletes a photo of a draft with the landmark sets found on it (a retake); `Conflict`
+    /// when its assessment is complete. Returns whether its file went.
+    async fn delete_photo(&self, id: PhotoId) -> Result<bool, StoreError>;
     async fn save_report(&self, assessment: AssessmentId, report: Value, version: &ReportVersion) -> Result<Report, StoreError>;
     /// The assessments that have a report of a JSON format older than `format` (an index
     /// lookup: for recomputing them at start).

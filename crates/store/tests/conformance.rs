@@ -304,6 +304,47 @@ async fn client_account_links_once_and_rolls_back_on_conflict(t: TestStore) {
 
 // Assessments.
 
+async fn a_draft_and_a_photo_of_a_draft_can_be_deleted_but_not_a_completed_record(t: TestStore) {
+    let store = &*t.store;
+    let (_, alice, done) = completed(store).await;
+    // A draft with a photo and the landmarks found on it; a second draft shares the bytes.
+    let first = draft(store, &alice).await;
+    let other = draft(store, &alice).await;
+    let photo = store.add_photo(new_photo(first.id, &png("retake"), View::SideLeft)).await.unwrap();
+    let shared = store.add_photo(new_photo(other.id, &png("retake"), View::SideLeft)).await.unwrap();
+    let own = store.add_photo(new_photo(first.id, &png("own"), View::Front)).await.unwrap();
+    store.add_landmark_set(automatic_set(first.id, Some(photo.id), Some(View::SideLeft))).await.unwrap();
+    store.add_landmark_set(automatic_set(first.id, Some(own.id), Some(View::Front))).await.unwrap();
+
+    // A retake: the photo and its landmarks go; the bytes stay for the other draft.
+    assert!(!store.delete_photo(photo.id).await.unwrap(), "another record shares the file");
+    assert!(matches!(store.photo(photo.id).await, Err(StoreError::NotFound)));
+    let sets: Vec<_> = store.landmark_sets_for(first.id).await.unwrap().into_iter().map(|s| s.photo).collect();
+    assert_eq!(sets, [Some(own.id)]);
+    assert!(t.photos.join(&shared.rel_path).exists());
+
+    // The whole draft: its own file goes, the shared one stays.
+    assert_eq!(store.delete_draft(first.id).await.unwrap(), 1);
+    assert!(matches!(store.assessment(first.id).await, Err(StoreError::NotFound)));
+    assert!(!t.photos.join(&own.rel_path).exists());
+    assert!(t.photos.join(&shared.rel_path).exists());
+    assert!(matches!(store.delete_draft(first.id).await, Err(StoreError::NotFound)));
+
+    // A completed assessment keeps its record.
+    let kept = store.add_photo(new_photo(other.id, &png("kept"), View::Front)).await.unwrap();
+    let done_photo = {
+        let d = draft(store, &alice).await;
+        let p = store.add_photo(new_photo(d.id, &png("done"), View::Front)).await.unwrap();
+        store.complete_assessment(completion(d.id, json!({}), json!({}))).await.unwrap();
+        p
+    };
+    assert!(matches!(store.delete_draft(done.id).await, Err(StoreError::Conflict)));
+    assert!(matches!(store.delete_photo(done_photo.id).await, Err(StoreError::Conflict)));
+    assert!(store.photo(done_photo.id).await.is_ok());
+    assert!(matches!(store.delete_photo(PhotoId::new()).await, Err(StoreError::NotFound)));
+    assert!(store.delete_photo(kept.id).await.unwrap(), "an unshared file goes");
+}
+
 async fn drafts_keep_invalid_input(t: TestStore) {
     let store = &*t.store;
     let ann = practitioner(store, "ann").await;
@@ -805,6 +846,7 @@ on_both_backends!(
     corrections_go_with_the_set_they_correct,
     newest_report_wins,
     plan_edit_keeps_the_engine_plan,
+    a_draft_and_a_photo_of_a_draft_can_be_deleted_but_not_a_completed_record,
     a_carried_plan_waits_for_review_until_edited,
     report_stamp_follows_report_sets_photos_and_plan_edit,
     notes_are_kept_in_order_and_blank_ones_refused,

@@ -572,6 +572,39 @@ pub(crate) async fn upload_landmarks(
     Ok(Redirect::to(&format!("/assessments/{}/edit", assessment.id)))
 }
 
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeleteForm {
+    confirm: Option<String>,
+}
+
+/// `POST /assessments/{id}/delete`: a draft, once the box is ticked.
+pub(crate) async fn delete_draft(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(me, form): CsrfForm<DeleteForm>,
+) -> Result<Response, WebError> {
+    me.require_staff()?;
+    let (client, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Write).await?;
+    if form.confirm.as_deref() != Some("yes") {
+        return Err(WebError::BadRequest("confirm: tick the box to delete the draft".into()));
+    }
+    state.clinic.delete_draft(Actor::user(me.user.id), &assessment).await?;
+    Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
+}
+
+/// `POST /photos/{id}/delete`: a photo of a draft, with its landmarks (a retake).
+pub(crate) async fn delete_photo(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(me, _): CsrfForm<crate::clients::Empty>,
+) -> Result<Response, WebError> {
+    me.require_staff()?;
+    let photo = state.store.photo(parse_id(&id)?).await?;
+    let (_, assessment) = access::assessment(&state, &me, photo.assessment, Access::Write).await?;
+    state.clinic.delete_photo(Actor::user(me.user.id), &assessment, &photo).await?;
+    Ok(Redirect::to(&format!("/assessments/{}/edit", assessment.id)).into_response())
+}
+
 pub(crate) async fn photo(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, WebError> {
     photo_response(&state, &me, &id).await
 }

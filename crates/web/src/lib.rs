@@ -108,6 +108,8 @@ routes! {
     "/assessments/{id}/plan/review" => post(plan_editor::review);
     "/assessments/{id}/recompute" => post(assessments::recompute);
     "/photos/{id}" => get(assessments::photo);
+    "/photos/{id}/delete" => post(assessments::delete_photo);
+    "/assessments/{id}/delete" => post(assessments::delete_draft);
     "/share/{token}" => get(handout::shared);
 }
 

@@ -140,6 +140,35 @@ impl Fixture {
                 .unwrap();
             path = path.replace("{FX}", &fresh.id.to_string());
         }
+        if path.contains("{FD}") || path.contains("{FP}") {
+            // A fresh draft of X's (and a photo on it), for the rows that delete them.
+            let client = self.ids["X"].parse().unwrap();
+            let draft = self
+                .app
+                .store
+                .create_assessment(tonus_store::NewAssessment {
+                    client,
+                    created_by: self.pat_id,
+                    form: serde_json::json!({}),
+                    intake: None,
+                })
+                .await
+                .unwrap();
+            let mut bytes = b"\x89PNG\r\n\x1a\nfresh".to_vec();
+            bytes.extend(n.to_le_bytes());
+            let photo = self
+                .app
+                .store
+                .add_photo(tonus_store::NewPhoto {
+                    assessment: draft.id,
+                    bytes,
+                    media_type: "image/png".into(),
+                    view: tonus_store::View::Front,
+                })
+                .await
+                .unwrap();
+            path = path.replace("{FD}", &draft.id.to_string()).replace("{FP}", &photo.id.to_string());
+        }
         if path.contains("{U}") {
             let user = self
                 .app
@@ -291,6 +320,8 @@ async fn every_route_by_role_and_owner() {
         case("POST", "/assessments/{aX}/plan/review", &["admin", "pat"]),
         case("POST", "/assessments/{aY}/plan/review", &["admin", "sam"]),
         case("GET", "/photos/{pX}", &["admin", "pat", "dana"]),
+        case("POST", "/photos/{FP}/delete", &["admin", "pat"]),
+        form("/assessments/{FD}/delete", &[("confirm", "yes")], &["admin", "pat"]),
         case("POST", "/assessments/{aX}/recompute", &["admin", "pat"]),
         case("POST", "/assessments/{aY}/recompute", &["admin", "sam"]),
         case("GET", "/api/openapi.json", EVERYONE),

@@ -440,6 +440,34 @@ async fn a_reassessment_carries_the_plan_forward_and_offers_the_engines_changes(
 }
 
 #[tokio::test]
+async fn a_draft_and_its_photos_can_be_deleted_but_a_completed_assessment_stays() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let pat = app.staff(&admin, "pat", "practitioner").await;
+    let client = app.client(&pat, "Del Draft", false).await;
+    let done = app.assess(&pat, &client, 0).await;
+    app.post(&format!("/clients/{client}/assessments"), Some(&pat), &[("action", "save")]).await;
+    let draft = app.latest_assessment(&client).await;
+    let png = b"\x89PNG\r\n\x1a\nretake".to_vec();
+    app.upload(&format!("/assessments/{draft}/photos"), &pat, &[("view", "side-left")], ("p.png", &png)).await;
+    let photo = app.store.photos_for(draft.parse().unwrap()).await.unwrap()[0].clone();
+    let page = app.get(&format!("/assessments/{draft}/edit"), Some(&pat)).await.text();
+    assert!(page.contains(&format!("/photos/{}/delete", photo.id)) && page.contains("Delete draft"));
+
+    let removed = app.post(&format!("/photos/{}/delete", photo.id), Some(&pat), &[]).await;
+    assert_eq!(removed.location.as_deref(), Some(format!("/assessments/{draft}/edit").as_str()));
+    assert!(app.store.photos_for(draft.parse().unwrap()).await.unwrap().is_empty());
+    let unconfirmed = app.post(&format!("/assessments/{draft}/delete"), Some(&pat), &[]).await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let deleted = app.post(&format!("/assessments/{draft}/delete"), Some(&pat), &[("confirm", "yes")]).await;
+    assert_eq!(deleted.location.as_deref(), Some(format!("/clients/{client}").as_str()));
+    assert_eq!(app.get(&format!("/assessments/{draft}/edit"), Some(&pat)).await.status, StatusCode::NOT_FOUND);
+    let kept = app.post(&format!("/assessments/{done}/delete"), Some(&pat), &[("confirm", "yes")]).await;
+    assert_eq!(kept.status, StatusCode::CONFLICT);
+    assert!(app.store.assessment(done.parse().unwrap()).await.is_ok());
+}
+
+#[tokio::test]
 async fn red_flag_persona_gets_no_plan() {
     let app = TestApp::new().await;
     let admin = app.setup_admin().await;

@@ -263,6 +263,12 @@ macro_rules! impl_store {
             ) -> Result<Report, StoreError> {
                 queries::reports::save_report(self, assessment, report, version).await
             }
+            async fn delete_draft(&self, id: AssessmentId) -> Result<u64, StoreError> {
+                queries::photos::delete_draft(self, id).await
+            }
+            async fn delete_photo(&self, id: PhotoId) -> Result<bool, StoreError> {
+                queries::photos::delete_photo(self, id).await
+            }
             async fn assessments_with_reports_below(&self, format: u32) -> Result<Vec<AssessmentId>, StoreError> {
                 queries::reports::assessments_with_reports_below(self, format).await
             }

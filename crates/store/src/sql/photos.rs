@@ -127,6 +127,60 @@ macro_rules! queries {
                     .await?;
             $crate::sql::convert(rows)
         }
+
+        /// Removes the files of deleted photo rows that no other row still names.
+        async fn remove_unshared(db: &$store, files: Vec<(String, String)>) -> Result<u64, StoreError> {
+            let mut removed = 0;
+            for (hash, rel_path) in files {
+                let users: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM photos WHERE content_hash = $1").bind(&hash).fetch_one(&db.pool).await?;
+                if users == 0 && db.photos.remove(&rel_path).await? {
+                    removed += 1;
+                }
+            }
+            Ok(removed)
+        }
+
+        pub(crate) async fn delete_draft(db: &$store, id: AssessmentId) -> Result<u64, StoreError> {
+            let key = id.to_string();
+            let mut tx = db.pool.begin().await?;
+            let files: Vec<(String, String)> =
+                sqlx::query_as("SELECT DISTINCT content_hash, rel_path FROM photos WHERE assessment_id = $1")
+                    .bind(&key)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            // Photos and landmark sets go with the assessment (foreign keys cascade).
+            let deleted = sqlx::query("DELETE FROM assessments WHERE id = $1 AND status = 'draft'").bind(&key).execute(&mut *tx).await?;
+            if deleted.rows_affected() == 0 {
+                drop(tx);
+                super::assessments::assessment(db, id).await?;
+                return Err(StoreError::Conflict);
+            }
+            tx.commit().await?;
+            remove_unshared(db, files).await
+        }
+
+        pub(crate) async fn delete_photo(db: &$store, id: PhotoId) -> Result<bool, StoreError> {
+            let key = id.to_string();
+            let mut tx = db.pool.begin().await?;
+            let file: Option<(String, String)> = sqlx::query_as(concat!(
+                "SELECT p.content_hash, p.rel_path FROM photos p JOIN assessments a ON a.id = p.assessment_id ",
+                "WHERE p.id = $1 AND a.status = 'draft'"
+            ))
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(file) = file else {
+                drop(tx);
+                photo(db, id).await?;
+                return Err(StoreError::Conflict);
+            };
+            // The landmarks found on it (and their corrections, by cascade) go with it.
+            sqlx::query("DELETE FROM landmark_sets WHERE photo_id = $1").bind(&key).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM photos WHERE id = $1").bind(&key).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(remove_unshared(db, vec![file]).await? == 1)
+        }
     };
 }
 pub(crate) use queries;
