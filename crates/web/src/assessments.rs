@@ -34,11 +34,18 @@ pub(crate) struct PhotoItem {
     pub id: String,
     pub view: String,
     pub size_kb: String,
+    /// No landmark set was found on it (no person detected): it measures nothing.
+    pub unmeasured: bool,
 }
 
 impl From<&tonus_store::Photo> for PhotoItem {
     fn from(p: &tonus_store::Photo) -> Self {
-        Self { id: p.id.to_string(), view: p.view.as_str().to_owned(), size_kb: format!("{:.0} kB", p.byte_len as f64 / 1024.0) }
+        Self {
+            id: p.id.to_string(),
+            view: p.view.as_str().to_owned(),
+            size_kb: format!("{:.0} kB", p.byte_len as f64 / 1024.0),
+            unmeasured: false,
+        }
     }
 }
 
@@ -88,20 +95,26 @@ async fn render_form(
 ) -> Result<Html<String>, WebError> {
     let catalog = intake_form::Catalog::of(state.clinic.engine().kb());
     let (photos, landmarks) = match assessment {
-        Some(a) => (
-            state.store.photos_for(a.id).await?.iter().map(PhotoItem::from).collect(),
-            state
+        Some(a) => {
+            let sets = state.store.landmark_sets_for(a.id).await?;
+            // A photo no landmark set was found on is flagged, not silently kept.
+            let photos: Vec<PhotoItem> = state
                 .store
-                .landmark_sets_for(a.id)
+                .photos_for(a.id)
                 .await?
+                .iter()
+                .map(|p| PhotoItem { unmeasured: !sets.iter().any(|s| s.photo == Some(p.id)), ..PhotoItem::from(p) })
+                .collect();
+            let landmarks = sets
                 .into_iter()
                 .map(|l| LandmarkItem {
                     photo: l.photo.map(|p| p.to_string()).unwrap_or_default(),
                     provenance: provenance(&l.model, &l.model_version, l.source, &l.moved_points),
                     view: l.view.map_or("detected from the landmarks", View::as_str).to_owned(),
                 })
-                .collect(),
-        ),
+                .collect();
+            (photos, landmarks)
+        }
         None => (Vec::new(), Vec::new()),
     };
     let first = |name: &str| values.get(name).and_then(|v| v.first()).cloned().unwrap_or_default();

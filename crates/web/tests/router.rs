@@ -453,6 +453,7 @@ async fn a_draft_and_its_photos_can_be_deleted_but_a_completed_assessment_stays(
     let photo = app.store.photos_for(draft.parse().unwrap()).await.unwrap()[0].clone();
     let page = app.get(&format!("/assessments/{draft}/edit"), Some(&pat)).await.text();
     assert!(page.contains(&format!("/photos/{}/delete", photo.id)) && page.contains("Delete draft"));
+    assert!(page.contains("no landmarks: no person was found"), "a photo that measures nothing is flagged");
 
     let removed = app.post(&format!("/photos/{}/delete", photo.id), Some(&pat), &[]).await;
     assert_eq!(removed.location.as_deref(), Some(format!("/assessments/{draft}/edit").as_str()));
