@@ -284,6 +284,16 @@ async fn client_pages_keep_name_order_and_count_every_match(t: TestStore) {
     let past_the_end = store.listed_clients(&ClientQuery { limit: Some(2), offset: 10, ..ClientQuery::default() }).await.unwrap();
     assert_eq!((past_the_end.clients.len(), past_the_end.total), (0, 3));
     assert!(store.clients(&ClientQuery { limit: Some(0), ..ClientQuery::default() }).await.unwrap().is_empty());
+    // The page's total is counted by the quickest query for each case; each agrees with the
+    // general count: everyone's, one practitioner's with the shared ones, and a search.
+    for query in [
+        ClientQuery { limit: Some(1), ..ClientQuery::default() },
+        ClientQuery { limit: Some(1), ..visible(&ann, None) },
+        ClientQuery { limit: Some(1), ..visible(&bob, None) },
+        ClientQuery { limit: Some(1), ..visible(&ann, Some("a")) },
+    ] {
+        assert_eq!(store.listed_clients(&query).await.unwrap().total, store.count_clients(&query).await.unwrap(), "{query:?}");
+    }
 }
 
 async fn client_account_links_once_and_rolls_back_on_conflict(t: TestStore) {

@@ -24,7 +24,25 @@ macro_rules! client_filter {
         )
     };
 }
-pub(crate) use {client_cols, client_filter};
+
+/// The client list's page with its owners' names and a total, counted by `$total` (a
+/// parenthesised `SELECT COUNT(*)` as string literals).
+macro_rules! listed_clients_sql {
+    ($($total:expr),+) => {
+        concat!(
+            "SELECT c.id, c.owner_id, c.display_name, c.reference, c.shared_with_clinic, c.user_id, c.created_at, ",
+            "c.updated_at, COALESCE(u.display_name, '') AS owner_name, ",
+            $($total,)+
+            " AS total FROM (SELECT ",
+            client_cols!(),
+            " FROM clients ",
+            client_filter!(),
+            "ORDER BY lower(display_name), id LIMIT $3 OFFSET $4) c ",
+            "LEFT JOIN users u ON u.id = c.owner_id ORDER BY lower(c.display_name), c.id"
+        )
+    };
+}
+pub(crate) use {client_cols, client_filter, listed_clients_sql};
 
 /// The `LIKE` pattern of a client query's search, `None` when it is blank.
 pub(crate) fn search_pattern(query: &ClientQuery) -> Option<String> {
@@ -96,7 +114,9 @@ impl TryFrom<ListedClientRow> for ListedClient {
 /// Writes the client functions for one store type.
 macro_rules! queries {
     ($store:ty) => {
-        use $crate::sql::clients::{ClientRow, ListedClientRow, check_client_name, client_cols, client_filter, search_pattern};
+        use $crate::sql::clients::{
+            ClientRow, ListedClientRow, check_client_name, client_cols, client_filter, listed_clients_sql, search_pattern,
+        };
         use $crate::sql::users::{UserRow, check_new_user, user_cols};
 
         pub(crate) async fn create_client(db: &$store, new: NewClient) -> Result<Client, StoreError> {
@@ -157,25 +177,21 @@ macro_rules! queries {
             // The page, its owners' names and the total in one round trip: the count is an
             // uncorrelated subquery, evaluated once. The inner query keeps the filter's
             // bare column names unambiguous.
-            let rows: Vec<ListedClientRow> = sqlx::query_as(concat!(
-                "SELECT c.id, c.owner_id, c.display_name, c.reference, c.shared_with_clinic, c.user_id, c.created_at, ",
-                "c.updated_at, COALESCE(u.display_name, '') AS owner_name, ",
-                "(SELECT COUNT(*) FROM clients ",
-                client_filter!(),
-                ") AS total ",
-                "FROM (SELECT ",
-                client_cols!(),
-                " FROM clients ",
-                client_filter!(),
-                "ORDER BY lower(display_name), id LIMIT $3 OFFSET $4) c ",
-                "LEFT JOIN users u ON u.id = c.owner_id ORDER BY lower(c.display_name), c.id"
-            ))
-            .bind(query.visible_to.map(|u| u.to_string()))
-            .bind(search_pattern(query))
-            .bind(query.limit.unwrap_or(i64::MAX))
-            .bind(query.offset.max(0))
-            .fetch_all(&db.pool)
-            .await?;
+            // Without a search the total is counted the way an index answers it: every client
+            // (an administrator), or one owner's plus the shared ones (two index lookups). The
+            // general filter's ORs would read every row, on every page view.
+            let sql = match (query.visible_to, search_pattern(query)) {
+                (None, None) => listed_clients_sql!("(SELECT COUNT(*) FROM clients)"),
+                (Some(_), None) => listed_clients_sql!("(SELECT COUNT(*) FROM clients WHERE owner_id = $1 OR shared_with_clinic = TRUE)"),
+                (_, Some(_)) => listed_clients_sql!("(SELECT COUNT(*) FROM clients ", client_filter!(), ")"),
+            };
+            let rows: Vec<ListedClientRow> = sqlx::query_as(sql)
+                .bind(query.visible_to.map(|u| u.to_string()))
+                .bind(search_pattern(query))
+                .bind(query.limit.unwrap_or(i64::MAX))
+                .bind(query.offset.max(0))
+                .fetch_all(&db.pool)
+                .await?;
             // No row, no total: count on its own (an empty list, or a page past the end).
             let total = match rows.first() {
                 Some(row) => row.total,
