@@ -479,6 +479,29 @@ fn current_phase(phases: &[crate::report::PhaseView], today: &str) -> usize {
     phases.iter().position(|ph| ph.ends.is_empty() || ph.ends.as_str() >= today).unwrap_or(phases.len().saturating_sub(1))
 }
 
+/// The plan as the client reads it: muscles and massage techniques in the knowledge base's
+/// plain words ("The small chest muscle at the front of your shoulder: kneading"), not the
+/// clinical names the report uses. Names the knowledge base does not know stay as they are.
+pub fn in_plain_words(plan: &PlanView, kb: &tonus_core::KnowledgeBase) -> PlanView {
+    let mut plain = plan.clone();
+    for target in plain.massage.iter_mut().flat_map(|m| m.targets.iter_mut()) {
+        if let Some(muscle) = kb.muscle(&target.muscle) {
+            target.muscle_name = capitalised(&muscle.plain_name);
+        }
+        for technique in &mut target.techniques {
+            if let Some(known) = kb.techniques().iter().find(|t| &t.name == technique) {
+                technique.clone_from(&known.plain_name);
+            }
+        }
+    }
+    plain
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
+
 fn or_dash(text: &str) -> &str {
     if text.is_empty() { "—" } else { text }
 }
@@ -492,7 +515,7 @@ pub fn render_handout_fragment(h: Handout<'_>) -> String {
         Some(m) => (
             m.targets
                 .iter()
-                .map(|t| format!("{} ({}): {}", t.muscle_name, words::laterality(t.laterality), t.techniques.join(", ")))
+                .map(|t| format!("{} ({}): {}", t.muscle_name, words::laterality(t.laterality), t.techniques.join("; ")))
                 .collect(),
             format!("{:.0} minutes, {} times a week, for {} weeks", m.session_min, m.sessions_per_week, m.weeks),
         ),

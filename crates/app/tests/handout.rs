@@ -44,3 +44,23 @@ fn todays_phase_comes_first_and_the_others_are_folded() {
         assert_eq!(html.matches(&format!("data-exercise=\"{}\"", e.id)).count(), in_plan, "{}", e.id);
     }
 }
+
+#[test]
+fn the_client_reads_massage_in_plain_words() {
+    let engine = Engine::embedded().unwrap();
+    let plan = desk_worker_plan(&engine);
+    let massage = plan.massage.as_ref().expect("the example plan has massage");
+    assert!(massage.targets.iter().flat_map(|t| &t.techniques).any(|t| t == "Petrissage"), "the report uses the clinical name");
+    let plain = tonus_app::render::in_plain_words(&plan, engine.kb());
+    let html = handout(&plain, &plan.phases[0].starts);
+    assert!(html.contains("kneading") && !html.contains("Petrissage"), "{html}");
+    for t in &plain.massage.as_ref().unwrap().targets {
+        let muscle = engine.kb().muscle(&t.muscle).unwrap();
+        assert!(t.muscle_name.eq_ignore_ascii_case(&muscle.plain_name), "{}", t.muscle_name);
+    }
+    // Only the words change: the same targets, sides and dose.
+    let (a, b) = (plan.massage.as_ref().unwrap(), plain.massage.as_ref().unwrap());
+    assert_eq!(a.targets.len(), b.targets.len());
+    assert!(a.targets.iter().zip(&b.targets).all(|(x, y)| x.muscle == y.muscle && x.laterality == y.laterality));
+    assert_eq!((a.session_min, a.weeks), (b.session_min, b.weeks));
+}

@@ -32,11 +32,13 @@ async fn handout_page(state: &AppState, layout: Layout, client: &Client) -> Resu
     let latest = assessments.iter().rev().find(|a| a.status == AssessmentStatus::Complete).ok_or(WebError::NotFound)?;
     let plan = state.clinic.plan(latest).await?;
     let assessed = latest.completed_at.map(format::date).unwrap_or_default();
+    // The client reads muscles and massage in plain words, not the report's clinical names.
+    let client_plan = plan.as_ref().and_then(|p| p.current()).map(|p| tonus_app::render::in_plain_words(p, state.clinic.engine().kb()));
     let handout = tonus_app::render::render_handout_fragment(tonus_app::render::Handout {
         client_name: &client.display_name,
         assessed: &assessed,
         edited: plan.as_ref().is_some_and(|p| p.edited.is_some()),
-        plan: plan.as_ref().and_then(|p| p.current()),
+        plan: client_plan.as_ref(),
         today: &format::date(Timestamp::now()),
     });
     Ok(Html(HandoutPage { layout, handout }.render()?))

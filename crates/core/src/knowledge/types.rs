@@ -108,6 +108,8 @@ pub struct Technique {
     pub id: String,
     /// Display name.
     pub name: String,
+    /// The same in plain words, for the client's handout.
+    pub plain_name: String,
     /// What the therapist does.
     pub description: String,
     /// Cautions.

@@ -326,6 +326,7 @@ fn techniques(ids: &Ids<'_>, f: &Files) -> Result<(), KnowledgeError> {
     for t in &f.techniques {
         let c = ids.entry("massage.toml", "technique", &t.id);
         c.id(&t.id)?;
+        c.text("plain_name", &t.plain_name)?;
         c.text("description", &t.description)?;
         c.sources("sources", &t.sources)?;
     }
