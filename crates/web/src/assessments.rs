@@ -437,8 +437,10 @@ async fn rendered_report(
     // One plan everywhere: the page (and its print) shows the plan the client follows, the
     // therapist's edit when there is one, as the handout and the export do.
     let mut shown = report.report.clone();
-    if let Some(edited) = state.clinic.plan(assessment).await?.and_then(|p| if p.blocked { None } else { p.edited }) {
-        shown.plan = Some(edited);
+    if !shown.red_flags.plan_blocked
+        && let Some(edited) = state.store.plan_for(assessment.id).await?.and_then(|p| p.edited_plan)
+    {
+        shown.plan = Some(tonus_clinic::docs::plan(&edited, &format!("the edited plan of assessment {}", assessment.id))?);
     }
     let rendered = Arc::new(RenderedReport {
         // Staff see the differentials and the evidence; the client sees plain words.

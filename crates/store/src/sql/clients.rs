@@ -180,14 +180,15 @@ macro_rules! queries {
             // Without a search the total is counted the way an index answers it: every client
             // (an administrator), or one owner's plus the shared ones (two index lookups). The
             // general filter's ORs would read every row, on every page view.
-            let sql = match (query.visible_to, search_pattern(query)) {
+            let pattern = search_pattern(query);
+            let sql = match (query.visible_to, &pattern) {
                 (None, None) => listed_clients_sql!("(SELECT COUNT(*) FROM clients)"),
                 (Some(_), None) => listed_clients_sql!("(SELECT COUNT(*) FROM clients WHERE owner_id = $1 OR shared_with_clinic = TRUE)"),
                 (_, Some(_)) => listed_clients_sql!("(SELECT COUNT(*) FROM clients ", client_filter!(), ")"),
             };
             let rows: Vec<ListedClientRow> = sqlx::query_as(sql)
                 .bind(query.visible_to.map(|u| u.to_string()))
-                .bind(search_pattern(query))
+                .bind(pattern)
                 .bind(query.limit.unwrap_or(i64::MAX))
                 .bind(query.offset.max(0))
                 .fetch_all(&db.pool)

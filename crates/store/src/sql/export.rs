@@ -135,14 +135,7 @@ macro_rules! queries {
             db.clear_erased().await?;
             // Files go only after the rows are gone, and only when no other record shares
             // the same bytes.
-            let mut removed = 0u64;
-            for (hash, rel_path) in files {
-                let users: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM photos WHERE content_hash = $1").bind(&hash).fetch_one(&db.pool).await?;
-                if users == 0 && db.photos.remove(&rel_path).await? {
-                    removed += 1;
-                }
-            }
+            let removed = super::photos::remove_unshared(db, files).await?;
             Ok(Erasure {
                 assessments: u64::try_from(assessments).unwrap_or(0),
                 photo_files_removed: removed,

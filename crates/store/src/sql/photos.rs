@@ -128,8 +128,9 @@ macro_rules! queries {
             $crate::sql::convert(rows)
         }
 
-        /// Removes the files of deleted photo rows that no other row still names.
-        async fn remove_unshared(db: &$store, files: Vec<(String, String)>) -> Result<u64, StoreError> {
+        /// Removes the files of deleted photo rows that no other row still names (also used
+        /// by erasure).
+        pub(crate) async fn remove_unshared(db: &$store, files: Vec<(String, String)>) -> Result<u64, StoreError> {
             let mut removed = 0;
             for (hash, rel_path) in files {
                 let users: i64 =
