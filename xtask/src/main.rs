@@ -3,6 +3,10 @@
 //! `#[ignore]` gives a reason, the core depends on no IO crate, every dependency comes from
 //! crates.io under a permissive licence, and no merged migration was edited.
 //! It deliberately does not format or fix anything.
+//!
+//! `cargo xtask wasm` builds the browser module (`crates/wasm`) into `target/wasm/`:
+//! `tonus_pose.wasm`, its wrapper `pose.mjs` and `manifest.json` (sizes and SHA-256 digests,
+//! which `tonus serve` uses as the files' ETags).
 
 #![forbid(unsafe_code)]
 
@@ -15,12 +19,45 @@ fn main() -> anyhow::Result<()> {
     let task = std::env::args().nth(1);
     match task.as_deref() {
         Some("tidy") => tidy(),
-        _ => bail!("usage: cargo xtask tidy"),
+        Some("wasm") => wasm(),
+        _ => bail!("usage: cargo xtask tidy | cargo xtask wasm"),
     }
 }
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace root").to_path_buf()
+}
+
+/// Builds `crates/wasm` for `wasm32-unknown-unknown` (SIMD128 on, from `.cargo/config.toml`)
+/// with the `wasm-release` profile and lays out `target/wasm/`.
+fn wasm() -> anyhow::Result<()> {
+    let root = root();
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--package", "tonus-wasm", "--lib", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"])
+        .current_dir(&root)
+        .status()
+        .context("running cargo build for wasm32-unknown-unknown")?;
+    if !status.success() {
+        bail!("the wasm build failed; is the target installed? `rustup target add wasm32-unknown-unknown`");
+    }
+    let out = target.join("wasm");
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let files = [
+        (target.join("wasm32-unknown-unknown/wasm-release/tonus_wasm.wasm"), "tonus_pose.wasm"),
+        (root.join("crates/wasm/js/pose.mjs"), "pose.mjs"),
+    ];
+    let mut manifest = serde_json::Map::new();
+    for (from, name) in files {
+        let bytes = std::fs::read(&from).with_context(|| format!("reading {}", from.display()))?;
+        std::fs::write(out.join(name), &bytes).with_context(|| format!("writing {}", out.join(name).display()))?;
+        let digest = Command::new("sha256sum").arg(out.join(name)).output().context("running sha256sum")?;
+        let digest = String::from_utf8_lossy(&digest.stdout).split_whitespace().next().unwrap_or_default().to_owned();
+        manifest.insert(name.to_owned(), serde_json::json!({ "bytes": bytes.len(), "sha256": digest }));
+        println!("{:>12} bytes  {}", bytes.len(), out.join(name).display());
+    }
+    std::fs::write(out.join("manifest.json"), serde_json::to_string_pretty(&manifest)? + "\n")?;
+    Ok(())
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {

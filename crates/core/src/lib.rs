@@ -26,6 +26,7 @@ pub mod plan;
 pub mod plausibility;
 pub mod redflags;
 pub mod vocab;
+pub mod webcam;
 
 pub use assess::{AssessOptions, Assessment, assess};
 pub use date::Date;

@@ -9,7 +9,9 @@
 
 use std::io::Cursor;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::clock::Stopwatch;
 
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
@@ -66,6 +68,20 @@ impl DecodedImage {
     pub fn from_rgb(name: &str, rgb: RgbImage) -> Self {
         let full = rgb.dimensions();
         Self { name: name.to_owned(), stored: rgb, full, orientation: Orientation::NoTransforms, decode_time: Duration::ZERO }
+    }
+
+    /// Wraps one video frame of RGBA pixels, row by row from the top left (a canvas's
+    /// `ImageData`), dropping the alpha channel. A frame is upright by definition. Refused when
+    /// `rgba` is not `width × height × 4` bytes or the frame breaks `limits`.
+    pub fn from_rgba(name: &str, width: u32, height: u32, rgba: &[u8], limits: &Limits) -> Result<DecodedImage, PoseError> {
+        check_dimensions(name, width, height, limits)?;
+        let expected = u64::from(width) * u64::from(height) * 4;
+        if rgba.len() as u64 != expected {
+            return Err(unsupported(name, format!("{} bytes of RGBA for a {width}x{height} frame, which needs {expected}", rgba.len())));
+        }
+        let rgb: Vec<u8> = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        let rgb = RgbImage::from_raw(width, height, rgb).ok_or_else(|| unsupported(name, "frame buffer does not match its size"))?;
+        Ok(Self::from_rgb(name, rgb))
     }
 
     /// The name given to [`decode`] (usually the file name).
@@ -202,7 +218,7 @@ pub fn decode_reduced(bytes: &[u8], name: &str, limits: &Limits, min_side: u32) 
 }
 
 fn decode_inner(bytes: &[u8], name: &str, limits: &Limits, min_side: Option<u32>) -> Result<DecodedImage, PoseError> {
-    let start = Instant::now();
+    let start = Stopwatch::start();
     if bytes.is_empty() {
         return Err(unsupported(name, "empty file"));
     }

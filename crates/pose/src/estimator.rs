@@ -7,7 +7,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::clock::Stopwatch;
 
 use tract_tflite::prelude::*;
 
@@ -83,7 +85,7 @@ impl std::fmt::Debug for PoseEstimator {
 }
 
 /// Minimum pose-presence score for landmarks to be reported (MediaPipe's threshold).
-const MIN_POSE_PRESENCE: f32 = 0.5;
+pub(crate) const MIN_POSE_PRESENCE: f32 = 0.5;
 
 fn model_error(file: &'static str) -> impl Fn(TractError) -> PoseError {
     move |e| PoseError::Model { file, detail: format!("{e:#}") }
@@ -102,7 +104,13 @@ impl PoseEstimator {
 
     /// Finds people in the photo and the 33 landmarks of the most prominent one.
     pub fn estimate(&self, img: &DecodedImage) -> Result<Estimate, PoseError> {
-        let start = Instant::now();
+        self.estimate_with_aux(img).map(|(est, _)| est)
+    }
+
+    /// [`Self::estimate`], plus the landmark model's two auxiliary points when a pose was found
+    /// (what the tracker needs for the next frame's region).
+    pub(crate) fn estimate_with_aux(&self, img: &DecodedImage) -> Result<(Estimate, Option<[Landmark; 2]>), PoseError> {
+        let start = Stopwatch::start();
         let mut t = Timings::default();
         let (width, height) = (img.width(), img.height());
         let mut est = Estimate {
@@ -117,26 +125,28 @@ impl PoseEstimator {
             timings: t,
         };
 
+        let mut aux = None;
         let people = self.detect(img, &mut t)?;
         est.persons_found = people.len();
         if let Some(best) = people.first() {
             est.detection_score = Some(best.score);
             let roi = detector::roi_from_detection(best, width, height);
             est.roi = Some(roi);
-            let (presence, lms) = self.landmarks(img, &roi, &mut t)?;
+            let (presence, mut lms) = self.landmarks_and_aux(img, &roi, &mut t)?;
             est.pose_presence = Some(presence);
             if presence >= MIN_POSE_PRESENCE {
+                aux = split_aux(&mut lms);
                 est.landmarks = Some(lms);
             }
         }
         t.total = start.elapsed();
         est.timings = t;
-        Ok(est)
+        Ok((est, aux))
     }
 
     /// Runs the detector; returns the people found in image coordinates, best first.
     pub fn detect(&self, img: &DecodedImage, t: &mut Timings) -> Result<Vec<Detection>, PoseError> {
-        let start = Instant::now();
+        let start = Stopwatch::start();
         let (w, h) = (img.width(), img.height());
         let side = w.max(h) as f32;
         let rect = PixelRect { cx: w as f32 / 2.0, cy: h as f32 / 2.0, width: side, height: side, rotation: 0.0 };
@@ -145,12 +155,12 @@ impl PoseEstimator {
         let input = tensor_from(warp::to_float(&rgb, 2.0 / 255.0, -1.0), n)?;
         t.detector_input = start.elapsed();
 
-        let start = Instant::now();
+        let start = Stopwatch::start();
         let err = model_error(models::DETECTOR.file);
         let out = self.detector.run(tvec![input.into()]).map_err(&err)?;
         t.detector = start.elapsed();
 
-        let start = Instant::now();
+        let start = Stopwatch::start();
         let boxes = floats(&out[0]).map_err(&err)?;
         let scores = floats(&out[1]).map_err(&err)?;
         let dets = detector::decode_detections(boxes, scores, &self.anchors, detector::MIN_SCORE);
@@ -162,7 +172,16 @@ impl PoseEstimator {
 
     /// Runs the landmark model on `roi`; returns the pose-presence score and the 33 landmarks.
     pub fn landmarks(&self, img: &DecodedImage, roi: &Roi, t: &mut Timings) -> Result<(f32, Vec<Landmark>), PoseError> {
-        let start = Instant::now();
+        let (presence, mut lms) = self.landmarks_and_aux(img, roi, t)?;
+        lms.truncate(landmarks::NUM_LANDMARKS);
+        Ok((presence, lms))
+    }
+
+    /// [`Self::landmarks`] plus the model's two auxiliary points (indices 33 and 34: the hip
+    /// centre and the point that gives the body's size and direction), which give the next
+    /// frame's region when tracking.
+    pub(crate) fn landmarks_and_aux(&self, img: &DecodedImage, roi: &Roi, t: &mut Timings) -> Result<(f32, Vec<Landmark>), PoseError> {
+        let start = Stopwatch::start();
         let (w, h) = (img.width() as f32, img.height() as f32);
         let rect = PixelRect { cx: roi.cx * w, cy: roi.cy * h, width: roi.width * w, height: roi.height * h, rotation: roi.rotation };
         let n = landmarks::LANDMARK_INPUT;
@@ -170,7 +189,7 @@ impl PoseEstimator {
         let input = tensor_from(warp::to_float(&rgb, 1.0 / 255.0, 0.0), n)?;
         t.landmark_input = start.elapsed();
 
-        let start = Instant::now();
+        let start = Stopwatch::start();
         let file = match self.kind {
             ModelKind::Lite => models::LANDMARK_LITE.file,
             ModelKind::Full => models::LANDMARK_FULL.file,
@@ -179,7 +198,7 @@ impl PoseEstimator {
         let out = self.landmark.run(tvec![input.into()]).map_err(&err)?;
         t.landmark = start.elapsed();
 
-        let start = Instant::now();
+        let start = Stopwatch::start();
         let raw = floats(&out[0]).map_err(&err)?;
         let presence = floats(&out[1]).map_err(&err)?.first().copied().unwrap_or(0.0);
         let heatmap = floats(&out[2]).map_err(&err)?;
@@ -191,10 +210,18 @@ impl PoseEstimator {
             landmarks::HEATMAP_KERNEL,
             landmarks::HEATMAP_MIN_CONFIDENCE,
         );
-        let lms = crop.iter().take(landmarks::NUM_LANDMARKS).map(|c| landmarks::project(c, roi)).collect();
+        let lms = crop.iter().take(landmarks::NUM_LANDMARKS + 2).map(|c| landmarks::project(c, roi)).collect();
         t.landmark_post = start.elapsed();
         Ok((presence, lms))
     }
+}
+
+/// Cuts the two auxiliary points off the end of a landmark list from
+/// [`PoseEstimator::landmarks_and_aux`], leaving the 33 body landmarks.
+pub(crate) fn split_aux(lms: &mut Vec<Landmark>) -> Option<[Landmark; 2]> {
+    let aux = lms.get(landmarks::NUM_LANDMARKS..landmarks::NUM_LANDMARKS + 2).map(|a| [a[0], a[1]]);
+    lms.truncate(landmarks::NUM_LANDMARKS);
+    aux
 }
 
 /// A model output's values, read in place (an element-by-element copy of the 64·64·39 heatmap
@@ -235,21 +262,23 @@ pub fn estimate_batch(
     let done = std::sync::atomic::AtomicUsize::new(0);
     let mut slots: Vec<Option<BatchItem>> = (0..paths.len()).map(|_| None).collect();
     let results = Mutex::new(&mut slots);
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(path) = paths.get(i) else { break };
+            let item = run_one(estimator, path, limits);
+            results.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(item);
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(n, paths.len());
+        }
+    };
     std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(path) = paths.get(i) else { break };
-                        let item = run_one(estimator, path, limits);
-                        results.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(item);
-                        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                        progress(n, paths.len());
-                    }
-                })
-            })
-            .collect();
+        // A platform without threads (WebAssembly) refuses the spawn; the caller's thread
+        // then does all the work.
+        let workers: Vec<_> = (0..threads).map_while(|_| std::thread::Builder::new().spawn_scoped(s, work).ok()).collect();
+        if workers.is_empty() {
+            work();
+        }
         // Joining explicitly keeps a panicking worker from tearing down the caller; its file
         // is reported as failed below.
         for w in workers {

@@ -14,13 +14,15 @@
 //! # Ok::<(), tonus_pose::PoseError>(())
 //! ```
 //!
-//! Leaves out: video tracking (each photo is processed on its own), segmentation masks and
+//! Video frames go through [`PoseTracker`] (MediaPipe's tracking mode: the detector only when
+//! the person is lost). Leaves out: landmark smoothing, segmentation masks and
 //! world landmarks (pruned from the models), and any conversion to the domain's `Pose` type,
 //! which belongs to the caller.
 // `unsafe` is denied everywhere but `simd.rs`: the AVX2/FMA kernels and the unzeroed output buffers.
 #![deny(unsafe_code)]
 
 mod annotate;
+mod clock;
 mod decode;
 pub mod detector;
 mod dwconv;
@@ -32,6 +34,7 @@ mod pointwise;
 mod rewrite;
 mod simd;
 mod stem;
+mod tracker;
 pub mod warp;
 
 pub use annotate::{Overlay, annotate, annotate_png, draw};
@@ -42,3 +45,4 @@ pub use image::RgbImage;
 pub use image::metadata::Orientation;
 pub use landmarks::{LANDMARK_NAMES, Landmark, SKELETON};
 pub use models::{MEDIAPIPE_POSE_VERSION, ModelKind, op_profile};
+pub use tracker::{PoseTracker, TrackedFrame};

@@ -81,7 +81,11 @@ pub(crate) static LANDMARK_LITE: EmbeddedModel = EmbeddedModel {
 
 pub(crate) static LANDMARK_FULL: EmbeddedModel = EmbeddedModel {
     file: "pose_landmark_full.tflite",
+    #[cfg(feature = "full-model")]
     bytes: include_bytes!("../../../models/pose_landmark_full.tflite"),
+    // The browser build leaves the 6 MB full model out; asking for it there is an error.
+    #[cfg(not(feature = "full-model"))]
+    bytes: &[],
     sha256: "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
     outputs: LANDMARK_OUTPUTS,
 };
@@ -105,6 +109,12 @@ impl EmbeddedModel {
     /// running on `own_ops` (or leaves tract's, for comparison, with `None`) and optimises.
     /// Returns the plan and how many convolutions were swapped.
     fn load_plan(&self, own_ops: Option<Kernel>) -> Result<(Plan, usize), PoseError> {
+        if self.bytes.is_empty() {
+            return Err(PoseError::Model {
+                file: self.file,
+                detail: "this build leaves the model out (tonus-pose without its `full-model` feature, as in the browser build); use the lite model".into(),
+            });
+        }
         self.verify()?;
         let err = |stage: &str, e: &dyn std::fmt::Display| PoseError::Model { file: self.file, detail: format!("{stage}: {e}") };
         let rewritten = crate::rewrite::rewrite(self.bytes, self.outputs).map_err(|e| err("rewrite", &e))?;

@@ -1,5 +1,5 @@
-//! The one place this crate uses `unsafe`: the convolutions' kernels for CPUs with AVX2 and FMA,
-//! and the fresh, unzeroed output buffers every kernel fills. Everything else about the
+//! The one place this crate uses `unsafe`: the convolutions' kernels for CPUs with AVX2 and FMA
+//! and for WebAssembly's SIMD128, and the fresh, unzeroed output buffers every kernel fills. Everything else about the
 //! convolutions (borders, the row walk, the portable kernels) is safe code in `dwconv.rs`,
 //! `pointwise.rs` and `stem.rs`; this module holds the depthwise interior pixels' loop and the
 //! matrix product's tiles, written with intrinsics and raw pointers because the safe versions
@@ -52,6 +52,10 @@ pub(crate) enum Kernel {
     /// both.
     #[cfg(target_arch = "x86_64")]
     Avx2Fma(Avx2Fma),
+    /// WebAssembly SIMD128 intrinsics, in a build compiled with it (`cargo xtask wasm` turns it
+    /// on): chosen when the module is built, since a wasm module cannot test the CPU.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    Simd128,
 }
 
 impl fmt::Display for Kernel {
@@ -60,6 +64,8 @@ impl fmt::Display for Kernel {
             Kernel::Portable => "portable",
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2Fma(_) => "avx2+fma",
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Kernel::Simd128 => "simd128",
         })
     }
 }
@@ -71,6 +77,9 @@ impl Kernel {
         if let Some(k) = Avx2Fma::detect() {
             return Kernel::Avx2Fma(k);
         }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return Kernel::Simd128;
+        #[allow(unreachable_code)]
         Kernel::Portable
     }
 
@@ -94,6 +103,10 @@ impl Kernel {
                 // SAFETY: `k` exists, so the CPU supports AVX2 and FMA, all that this requires.
                 unsafe { x86::depthwise_avx2_fma(&k, g, src, kernel, bias, clamp, dst) }
             }),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Kernel::Simd128 => fill_images(op, g.input_len(), g.output_len(), input, |src, dst| {
+                depthwise_with(&wasm128::Simd128, g, src, kernel, bias, clamp, dst)
+            }),
         }
     }
 
@@ -109,6 +122,11 @@ impl Kernel {
                 // SAFETY: `k` exists, so the CPU supports AVX2 and FMA, all that this requires.
                 unsafe { x86::stem_avx2_fma(&k, s, src, weights, bias, clamp, dst) }
             }),
+            // The portable stem, which the whole-module SIMD128 feature already vectorises.
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Kernel::Simd128 => {
+                fill_images(op, s.input_len(), s.output_len(), input, |src, dst| stem_with::<false>(s, src, weights, bias, clamp, dst))
+            }
         }
     }
 
@@ -125,6 +143,10 @@ impl Kernel {
                 // SAFETY: `k` exists, so the CPU supports AVX2 and FMA, all that this requires.
                 unsafe { x86::pointwise_avx2(&k, d, src, packed, bias, residual, clamp, dst) }
             }),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Kernel::Simd128 => {
+                fill_images(op, d.m * d.k, d.m * d.n, a, |src, dst| wasm128::pointwise(d, src, packed, bias, residual, clamp, dst))
+            }
         }
     }
 }
@@ -290,7 +312,7 @@ mod x86 {
             let g1 = (g0 + group).min(panels);
             let mut m0 = 0;
             while m0 < m {
-                let rows = (m - m0).min(6);
+                let rows = (m - m0).min(4);
                 let mut j = g0;
                 while j < g1 {
                     let two = j + 2 <= g1;
@@ -511,6 +533,255 @@ mod x86 {
             for (p, a) in acc.iter().enumerate() {
                 for (r, &v) in a.iter().enumerate() {
                     _mm256_storeu_ps(ptrs.out.add(o + p * ch + 8 * r), _mm256_min_ps(_mm256_max_ps(v, lo), hi));
+                }
+            }
+        }
+    }
+}
+
+/// The SIMD128 kernels of the WebAssembly build: the AVX2 module's depthwise and pointwise
+/// loops with four-lane vectors and separate multiply and add (SIMD128 has no fused
+/// multiply-add outside the relaxed-SIMD proposal, which Node 20 lacks). The same bounds
+/// assertions guard every pointer offset.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm128 {
+    use std::arch::wasm32::*;
+
+    use super::Slot;
+    use crate::dwconv::{Clamp, Interior, Steps};
+    use crate::pointwise::{Dims, PANEL};
+
+    /// The SIMD128 implementation; compiled in only where the build enables SIMD128, so its
+    /// existence is the proof.
+    pub(super) struct Simd128;
+
+    impl Interior for Simd128 {
+        const FMA: bool = false;
+
+        #[inline(always)]
+        fn run<const K: usize>(
+            &self,
+            input: &[f32],
+            kernel: &[f32],
+            bias: &[f32],
+            steps: Steps,
+            base: usize,
+            count: usize,
+            chans: (usize, usize),
+            bounds: (f32, f32),
+            out: &mut [Slot],
+        ) {
+            interior::<K>(input, kernel, bias, steps, base, count, chans, bounds, out);
+        }
+    }
+
+    #[inline(always)]
+    fn clamp(v: v128, lo: v128, hi: v128) -> v128 {
+        // pmax/pmin are single instructions on every host (x86 maxps/minps semantics).
+        f32x4_pmin(hi, f32x4_pmax(lo, v))
+    }
+
+    /// `count` interior output pixels of one row, channels `c0..c1` (see the AVX2 version).
+    #[allow(clippy::too_many_arguments)]
+    fn interior<const K: usize>(
+        input: &[f32],
+        kernel: &[f32],
+        bias: &[f32],
+        (row_stride, pixel_step, ch): Steps,
+        base: usize,
+        count: usize,
+        (c0, c1): (usize, usize),
+        (lo, hi): (f32, f32),
+        out: &mut [Slot],
+    ) {
+        assert!(c0 <= c1 && c1 <= ch, "depthwise channels {c0}..{c1} of {ch}");
+        if count == 0 {
+            return;
+        }
+        let last_tap = base + (count - 1) * pixel_step + (K - 1) * row_stride + (K - 1) * ch;
+        assert!(last_tap + ch <= input.len(), "depthwise input too short");
+        assert!(count * ch <= out.len(), "depthwise output too short");
+        assert!(K * K * ch <= kernel.len() && ch <= bias.len(), "depthwise weights too short");
+        let (vlo, vhi) = (f32x4_splat(lo), f32x4_splat(hi));
+        let ptrs = Ptrs { input: input.as_ptr(), kernel: kernel.as_ptr(), bias: bias.as_ptr(), out: out.as_mut_ptr().cast::<f32>() };
+        let steps = (row_stride, pixel_step, ch);
+        let mut px = 0;
+        while px < count {
+            let pixels = if px + 4 <= count { 4 } else { 1 };
+            let (mut c, i0, o0) = (c0, base + px * pixel_step, px * ch);
+            while c + 8 <= c1 {
+                // SAFETY: pixels px..px + pixels and channels c..c + 8 are inside the asserted
+                // extents, as are their K×K taps.
+                unsafe {
+                    if pixels == 4 {
+                        block::<K, 4, 2>(&ptrs, i0 + c, c, o0 + c, steps, vlo, vhi)
+                    } else {
+                        block::<K, 1, 2>(&ptrs, i0 + c, c, o0 + c, steps, vlo, vhi)
+                    }
+                }
+                c += 8;
+            }
+            while c + 4 <= c1 {
+                // SAFETY: as above, for channels c..c + 4.
+                unsafe {
+                    if pixels == 4 {
+                        block::<K, 4, 1>(&ptrs, i0 + c, c, o0 + c, steps, vlo, vhi)
+                    } else {
+                        block::<K, 1, 1>(&ptrs, i0 + c, c, o0 + c, steps, vlo, vhi)
+                    }
+                }
+                c += 4;
+            }
+            for c in c..c1 {
+                for p in 0..pixels {
+                    let mut acc = bias[c];
+                    for ky in 0..K {
+                        for kx in 0..K {
+                            acc += kernel[(ky * K + kx) * ch + c] * input[i0 + p * pixel_step + ky * row_stride + kx * ch + c];
+                        }
+                    }
+                    // SAFETY: o0 + p * ch + c < count * ch, within the asserted extent of `out`.
+                    unsafe { ptrs.out.add(o0 + p * ch + c).write(acc.max(lo).min(hi)) };
+                }
+            }
+            px += pixels;
+        }
+    }
+
+    struct Ptrs {
+        input: *const f32,
+        kernel: *const f32,
+        bias: *const f32,
+        out: *mut f32,
+    }
+
+    /// `P` pixels × `4 R` channels (see the AVX2 version).
+    ///
+    /// # Safety
+    /// `input[i + p * pixel_step + ky * row_stride + kx * ch ..][..4 R]`,
+    /// `kernel[c + (ky * K + kx) * ch ..][..4 R]`, `bias[c..][..4 R]` and
+    /// `out[o + p * ch ..][..4 R]` are in bounds for every `p < P`, `ky, kx < K`.
+    #[inline(always)]
+    unsafe fn block<const K: usize, const P: usize, const R: usize>(
+        ptrs: &Ptrs,
+        i: usize,
+        c: usize,
+        o: usize,
+        (row_stride, pixel_step, ch): Steps,
+        lo: v128,
+        hi: v128,
+    ) {
+        // SAFETY: every offset is within the extents the caller guarantees; wasm loads and
+        // stores need no alignment.
+        unsafe {
+            let mut acc = [[f32x4_splat(0.0); R]; P];
+            for r in 0..R {
+                let b = v128_load(ptrs.bias.add(c + 4 * r).cast::<v128>());
+                for a in acc.iter_mut() {
+                    a[r] = b;
+                }
+            }
+            for ky in 0..K {
+                for kx in 0..K {
+                    let tap = ptrs.input.add(i + ky * row_stride + kx * ch);
+                    let w = ptrs.kernel.add(c + (ky * K + kx) * ch);
+                    for r in 0..R {
+                        let k = v128_load(w.add(4 * r).cast::<v128>());
+                        for (p, a) in acc.iter_mut().enumerate() {
+                            a[r] = f32x4_add(a[r], f32x4_mul(k, v128_load(tap.add(p * pixel_step + 4 * r).cast::<v128>())));
+                        }
+                    }
+                }
+            }
+            for (p, a) in acc.iter().enumerate() {
+                for (r, &v) in a.iter().enumerate() {
+                    v128_store(ptrs.out.add(o + p * ch + 4 * r).cast::<v128>(), clamp(v, lo, hi));
+                }
+            }
+        }
+    }
+
+    struct GemmPtrs {
+        a: *const f32,
+        packed: *const f32,
+        bias: *const f32,
+        residual: Option<*const f32>,
+        out: *mut f32,
+    }
+
+    /// The pointwise convolution (see the AVX2 version): panel groups that fit in L2, rows in
+    /// blocks of four, one panel of eight output channels (two vectors) at a time. (Blocks of
+    /// six, as the AVX2 kernel uses, measured slower here: 22.3 against 20.7 ms a tracked frame
+    /// in Chromium.)
+    pub(super) fn pointwise(d: &Dims, a: &[f32], packed: &[f32], bias: &[f32], residual: Option<&[f32]>, clamp: Clamp, out: &mut [Slot]) {
+        let Dims { m, k, n } = *d;
+        assert!(n.is_multiple_of(PANEL) && k > 0, "pointwise shape {m}x{k}x{n}");
+        assert!(a.len() >= m * k && packed.len() >= k * n && bias.len() >= n && out.len() >= m * n, "pointwise buffers too short");
+        assert!(residual.is_none_or(|r| r.len() >= m * n), "pointwise residual too short");
+        let ptrs = GemmPtrs {
+            a: a.as_ptr(),
+            packed: packed.as_ptr(),
+            bias: bias.as_ptr(),
+            residual: residual.map(<[f32]>::as_ptr),
+            out: out.as_mut_ptr().cast::<f32>(),
+        };
+        let bounds = (f32x4_splat(clamp.lo()), f32x4_splat(clamp.hi()));
+        let panels = n / PANEL;
+        let group = crate::pointwise::panel_group(k);
+        for g0 in (0..panels).step_by(group) {
+            let g1 = (g0 + group).min(panels);
+            let mut m0 = 0;
+            while m0 < m {
+                let rows = (m - m0).min(4);
+                for j in g0..g1 {
+                    // SAFETY: rows m0..m0 + rows <= m and panel j < n / 8 are within the
+                    // asserted extents.
+                    unsafe {
+                        match rows {
+                            4 => tile::<4>(&ptrs, d, m0, j, bounds),
+                            3 => tile::<3>(&ptrs, d, m0, j, bounds),
+                            2 => tile::<2>(&ptrs, d, m0, j, bounds),
+                            _ => tile::<1>(&ptrs, d, m0, j, bounds),
+                        }
+                    }
+                }
+                m0 += rows;
+            }
+        }
+    }
+
+    /// Rows `m0..m0 + R`, output channels `8j..8j + 8`.
+    ///
+    /// # Safety
+    /// `m0 + R <= m`, `j < n / 8`, and the buffers behind `p` hold at least `m·k` (a), `k·n`
+    /// (packed), `n` (bias) and `m·n` (residual, out) values.
+    #[inline(always)]
+    unsafe fn tile<const R: usize>(p: &GemmPtrs, d: &Dims, m0: usize, j: usize, (lo, hi): (v128, v128)) {
+        let Dims { k, n, .. } = *d;
+        // SAFETY: every offset below is within the extents the caller guarantees.
+        unsafe {
+            let b0 = v128_load(p.bias.add(j * PANEL).cast::<v128>());
+            let b1 = v128_load(p.bias.add(j * PANEL + 4).cast::<v128>());
+            let mut acc = [[b0, b1]; R];
+            let w = p.packed.add(j * k * PANEL);
+            let rows: [*const f32; R] = std::array::from_fn(|r| p.a.add((m0 + r) * k));
+            for kk in 0..k {
+                let w0 = v128_load(w.add(kk * PANEL).cast::<v128>());
+                let w1 = v128_load(w.add(kk * PANEL + 4).cast::<v128>());
+                for (r, row) in acc.iter_mut().enumerate() {
+                    let x = f32x4_splat(*rows[r].add(kk));
+                    row[0] = f32x4_add(row[0], f32x4_mul(x, w0));
+                    row[1] = f32x4_add(row[1], f32x4_mul(x, w1));
+                }
+            }
+            for (r, row) in acc.iter().enumerate() {
+                for (q, &v) in row.iter().enumerate() {
+                    let at = (m0 + r) * n + j * PANEL + 4 * q;
+                    let v = match p.residual {
+                        Some(res) => f32x4_add(v, v128_load(res.add(at).cast::<v128>())),
+                        None => v,
+                    };
+                    v128_store(p.out.add(at).cast::<v128>(), clamp(v, lo, hi));
                 }
             }
         }

@@ -83,6 +83,9 @@ pub struct RawServe {
     pub tls_cert: PathBuf,
     /// PEM private key for `tls_cert`.
     pub tls_key: PathBuf,
+    /// The browser module (`cargo xtask wasm`'s `target/wasm`); empty: `wasm/` beside the
+    /// binary's directory, if built.
+    pub wasm_dir: PathBuf,
 }
 
 impl Default for RawServe {
@@ -102,6 +105,7 @@ impl Default for RawServe {
             public_url: String::new(),
             tls_cert: PathBuf::new(),
             tls_key: PathBuf::new(),
+            wasm_dir: PathBuf::new(),
         }
     }
 }

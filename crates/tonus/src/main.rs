@@ -618,6 +618,7 @@ fn web_config(config: &Config, args: &WebArgs, demo: bool) -> Result<tonus_web::
         trusted_proxies: config.trusted_proxies.clone(),
         audit_retention_days: s.audit_retention_days,
         public_url: public_url(&s.public_url)?,
+        wasm_dir: if s.wasm_dir.as_os_str().is_empty() { tonus_web::default_wasm_dir() } else { Some(s.wasm_dir.clone()) },
         tls: match (s.tls_cert.as_os_str().is_empty(), s.tls_key.as_os_str().is_empty()) {
             (true, true) => None,
             (false, false) => Some(tonus_web::TlsFiles { cert: s.tls_cert.clone(), key: s.tls_key.clone() }),

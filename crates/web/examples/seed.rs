@@ -181,6 +181,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         engine_permits: 1,
         trusted_proxies: Vec::new(),
         public_url: None,
+        wasm_dir: None,
     };
     let demo = tonus_web::load_demo_into(store.clone(), settings, &args.login, &args.password).await?;
     let owner = store.credentials(&demo.login).await?.ok_or("the seeded login is missing")?.user.id;

@@ -40,6 +40,7 @@ mod state;
 mod tls;
 mod users;
 mod visual;
+mod wasm;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -51,6 +52,7 @@ pub use serve::{
 };
 pub use state::{AppState, PasswordCost, Settings};
 pub use tls::TlsFiles;
+pub use wasm::default_dir as default_wasm_dir;
 
 /// Declares routes once: `$build` adds them to a router and `$list` names every
 /// (method, path) pair, so the authorisation test is generated from what the router serves.
@@ -73,6 +75,7 @@ routes! {
     "/" => get(pages::home);
     "/healthz" => get(pages::healthz);
     "/assets/{file}" => get(assets::asset);
+    "/wasm/{file}" => get(wasm::file);
     "/setup/{token}" => get(setup::form).post(setup::submit);
     "/login" => get(auth::login_form).post(auth::login), layer(DefaultBodyLimit::max(auth::LOGIN_BODY_LIMIT));
     "/logout" => post(auth::logout);

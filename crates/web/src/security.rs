@@ -25,11 +25,13 @@ pub(crate) async fn headers_and_origin(request: Request, next: Next) -> Response
     // Share-link tokens are in URLs; never send them to other sites. (`no-referrer` would also
     // make browsers send `Origin: null` on our own form posts.)
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    // `'wasm-unsafe-eval'` lets pages compile the pose module (`/wasm/`); it allows no JavaScript
+    // `eval`. `connect-src` falls back to `'self'`, so no page can send anything elsewhere.
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
-             script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+             script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         ),
     );
     if !is_asset && !headers.contains_key(header::CACHE_CONTROL) {

@@ -47,6 +47,9 @@ pub struct WebConfig {
     /// Serve HTTPS itself with these files; `None` for plain HTTP (or HTTPS by a reverse proxy,
     /// with `behind_https`). Either way with HTTPS, cookies are `Secure` and HSTS is sent.
     pub tls: Option<crate::tls::TlsFiles>,
+    /// The browser module's directory, served at `/wasm/` ([`crate::default_wasm_dir`] when
+    /// the configuration names none).
+    pub wasm_dir: Option<PathBuf>,
 }
 
 /// `[backup]` in the config: where and how often `tonus serve` backs up, and how many to keep.
@@ -77,6 +80,7 @@ impl std::fmt::Debug for WebConfig {
             .field("public_url", &self.public_url)
             .field("backup", &self.backup)
             .field("tls", &self.tls)
+            .field("wasm_dir", &self.wasm_dir)
             .finish()
     }
 }
@@ -102,6 +106,7 @@ impl WebConfig {
             public_url: None,
             backup: None,
             tls: None,
+            wasm_dir: None,
         }
     }
 
@@ -125,6 +130,7 @@ impl WebConfig {
             engine_permits: self.engine_permits,
             trusted_proxies: self.trusted_proxies.clone(),
             public_url: self.public_url.clone(),
+            wasm_dir: self.wasm_dir.clone(),
         }
     }
 

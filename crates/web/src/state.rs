@@ -41,6 +41,9 @@ pub struct Settings {
     /// The address clients reach the app at, for the links it hands out; `None` takes them
     /// from the request (`https` when `secure_cookies`).
     pub public_url: Option<String>,
+    /// The browser module's directory (`cargo xtask wasm`'s `target/wasm`), served at
+    /// `/wasm/`; `None` when it is not built.
+    pub wasm_dir: Option<std::path::PathBuf>,
 }
 
 /// Everything a handler can reach (public only so `AppState` can deref to it; its fields

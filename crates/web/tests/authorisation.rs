@@ -241,6 +241,7 @@ async fn every_route_by_role_and_owner() {
         case("GET", "/healthz", EVERYONE),
         case("GET", "/assets/tonus.css", EVERYONE),
         case("GET", "/assets/tonus.js", EVERYONE),
+        case("GET", "/wasm/pose.mjs", EVERYONE),
         case("GET", "/login", EVERYONE),
         case("GET", "/setup/used-or-unknown", &[]),
         form("/setup/used-or-unknown", &[("login", "x"), ("display_name", "X"), ("password", PASSWORD), ("confirm", PASSWORD)], &[]),

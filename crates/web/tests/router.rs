@@ -5,7 +5,7 @@
 
 mod support;
 
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use serde_json::json;
 use support::{PASSWORD, TestApp};
 
@@ -31,6 +31,39 @@ async fn health_assets_and_start_page() {
     let login = app.get("/login", None).await;
     assert_eq!(login.status, StatusCode::OK);
     assert!(login.text().contains("Log in"));
+}
+
+#[tokio::test]
+async fn the_browser_module_is_served_with_its_type_and_revalidated_by_etag() {
+    let app = TestApp::new().await;
+    let wasm = app.get("/wasm/tonus_pose.wasm", None).await;
+    assert_eq!(wasm.status, StatusCode::OK);
+    assert_eq!(wasm.content_type, "application/wasm");
+    assert_eq!(&wasm.body[..4], b"\0asm");
+    assert_eq!(wasm.headers[header::CACHE_CONTROL], "no-cache");
+    let etag = wasm.headers[header::ETAG].to_str().unwrap().to_owned();
+    assert_eq!(etag.len(), 66, "the manifest's SHA-256, quoted: {etag}");
+    let again = app
+        .send(
+            axum::http::Request::get("/wasm/tonus_pose.wasm").header(header::IF_NONE_MATCH, &etag).body(axum::body::Body::empty()).unwrap(),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    let script = app.get("/wasm/pose.mjs", None).await;
+    assert_eq!((script.status, script.content_type.as_str()), (StatusCode::OK, "text/javascript; charset=utf-8"));
+    for other in ["/wasm/manifest.json", "/wasm/../Cargo.toml", "/wasm/tonus_wasm.wasm"] {
+        assert_eq!(app.get(other, None).await.status, StatusCode::NOT_FOUND, "{other}");
+    }
+    // Pages may compile WebAssembly, and still send nothing to another site.
+    let csp = app.get("/login", None).await.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("default-src 'self'"), "{csp}");
+    assert!(!csp.contains("connect-src"), "connect-src falls back to 'self': {csp}");
+
+    let unbuilt = TestApp::with_settings(tonus_web::Settings { wasm_dir: None, ..support::settings() }).await;
+    let missing = unbuilt.get("/wasm/pose.mjs", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.text().contains("cargo xtask wasm"), "{}", missing.text());
 }
 
 #[tokio::test]
@@ -778,6 +811,7 @@ async fn links_use_the_public_address_and_https_is_pinned() {
     let app = TestApp::with_settings(tonus_web::Settings {
         secure_cookies: true,
         public_url: Some("https://clinic.example".into()),
+        wasm_dir: None,
         ..support::settings()
     })
     .await;

@@ -1,6 +1,6 @@
 //! The knowledge base: muscles, exercises, massage techniques, measures, symptom regions,
 //! red flags, outcome measures, inference rules, the pattern, the plan's parameters and the
-//! dynamics model's parameters, each with its certainty and sources.
+//! dynamics model's parameters and the webcam metrics, each with its certainty and sources.
 //!
 //! The knowledge base is data. Its types are its file format (TOML, see `knowledge/SCHEMA.md`),
 //! so, unlike the rest of the core, they derive serde's traits. This module parses and validates
@@ -32,6 +32,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("rules.toml", include_str!("../../../../knowledge/rules.toml")),
     ("plan.toml", include_str!("../../../../knowledge/plan.toml")),
     ("dynamics.toml", include_str!("../../../../knowledge/dynamics.toml")),
+    ("webcam.toml", include_str!("../../../../knowledge/webcam.toml")),
 ];
 
 /// The validated knowledge base. Construct it with [`KnowledgeBase::embedded`] or
@@ -58,6 +59,8 @@ struct Files {
     rules: Vec<Rule>,
     plan: Option<PlanParameters>,
     dynamics: Option<DynamicsParameters>,
+    webcam_metrics: Vec<WebcamMetric>,
+    webcam_gates: Option<WebcamGates>,
 }
 
 /// One file given to [`KnowledgeBase::load`]: its name (which selects its kind) and its text.
@@ -165,6 +168,18 @@ impl KnowledgeBase {
     /// The plan's parameters.
     pub fn plan(&self) -> &PlanParameters {
         self.files.plan.as_ref().expect("validation requires plan.toml")
+    }
+    /// The webcam metrics, one for each [`WebcamMetricId`].
+    pub fn webcam_metrics(&self) -> &[WebcamMetric] {
+        &self.files.webcam_metrics
+    }
+    /// A webcam metric's entry (validation guarantees every one has one).
+    pub fn webcam_metric(&self, id: WebcamMetricId) -> &WebcamMetric {
+        self.files.webcam_metrics.iter().find(|m| m.id == id).expect("validation requires every webcam metric")
+    }
+    /// The webcam frames' quality gates.
+    pub fn webcam_gates(&self) -> &WebcamGates {
+        self.files.webcam_gates.as_ref().expect("validation requires webcam.toml's [gates]")
     }
     /// The dynamics model's parameters.
     pub fn dynamics(&self) -> &DynamicsParameters {

@@ -59,7 +59,7 @@ fn errors_name_file_entry_and_field() {
         .assert_eq(&load_err("mine/muscles.toml", "[[muscle]]\nid = \"upper_trapezius\"\ncertainty = \"sure\"\n"));
     let e = load_err("mine/measures.toml", "[[measure]]\nid = \"x\"\nname = ");
     assert!(e.starts_with("mine/measures.toml: TOML parse error at line 3"), "{e}");
-    expect_test::expect![[r#"mine/weights.toml: unknown knowledge file; expected one of references.toml, massage.toml, muscles.toml, exercises.toml, measures.toml, symptoms.toml, red_flags.toml, outcomes.toml, pattern.toml, rules.toml, plan.toml, dynamics.toml"#]]
+    expect_test::expect!["mine/weights.toml: unknown knowledge file; expected one of references.toml, massage.toml, muscles.toml, exercises.toml, measures.toml, symptoms.toml, red_flags.toml, outcomes.toml, pattern.toml, rules.toml, plan.toml, dynamics.toml, webcam.toml"]
         .assert_eq(&load_err("mine/weights.toml", ""));
     expect_test::expect![[r#"mine/rules.toml: rule "dup": field "id": duplicate id"#]]
         .assert_eq(&load_err("mine/rules.toml", "[[rule]]\nid = \"dup\"\n[[rule]]\nid = \"dup\"\n"));
@@ -83,4 +83,17 @@ fn every_source_and_reference_is_used_or_listed() {
     assert!(kb.show("upper_trapezius").unwrap().contains("[[muscle]]"));
     assert!(kb.show("chest_pain").is_some());
     assert!(kb.show("no_such_id").is_none());
+}
+
+#[test]
+fn webcam_entries_are_checked() {
+    expect_test::expect![[r#"mine/webcam.toml: metric "head_drop": field "real_change": must be a positive number"#]]
+        .assert_eq(&load_err("mine/webcam.toml", "[[metric]]\nid = \"head_drop\"\nreal_change = 0.0\n"));
+    expect_test::expect![[r#"mine/webcam.toml: metric "neck_twist": field "id": unknown variant `neck_twist`, expected one of `head_drop`, `screen_closeness`, `shoulder_elevation`, `head_tilt`, `shoulder_asymmetry`"#]]
+        .assert_eq(&load_err("mine/webcam.toml", "[[metric]]\nid = \"neck_twist\"\n"));
+    expect_test::expect![[r#"mine/webcam.toml: [gates]: field "max_yaw": must be between 0 and 1"#]]
+        .assert_eq(&load_err("mine/webcam.toml", "[gates]\nmax_yaw = 3.0\n"));
+    let kb =
+        KnowledgeBase::load(&[Source { name: "mine/webcam.toml", text: "[[metric]]\nid = \"head_tilt\"\nreal_change = 6.5\n" }]).unwrap();
+    assert_eq!(kb.webcam_metric(WebcamMetricId::HeadTilt).real_change, 6.5);
 }

@@ -855,6 +855,94 @@ pub struct DynamicsParameters {
     pub sources: Vec<String>,
 }
 
+/// The webcam metrics Tonus computes (`webcam.rs`); `webcam.toml` describes each one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebcamMetricId {
+    /// The eyes lower in the frame than at calibration.
+    HeadDrop,
+    /// The face wider, against the shoulders, than at calibration: the head nearer the screen.
+    ScreenCloseness,
+    /// The ears nearer the shoulders than at calibration: the shoulders drawn up.
+    ShoulderElevation,
+    /// Coronal head tilt against calibration.
+    HeadTilt,
+    /// Shoulder height asymmetry against calibration.
+    ShoulderAsymmetry,
+}
+
+impl WebcamMetricId {
+    /// Every webcam metric, in the order `webcam.rs` reports them.
+    pub const ALL: [WebcamMetricId; 5] = [
+        WebcamMetricId::HeadDrop,
+        WebcamMetricId::ScreenCloseness,
+        WebcamMetricId::ShoulderElevation,
+        WebcamMetricId::HeadTilt,
+        WebcamMetricId::ShoulderAsymmetry,
+    ];
+
+    /// The id as written in `webcam.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebcamMetricId::HeadDrop => "head_drop",
+            WebcamMetricId::ScreenCloseness => "screen_closeness",
+            WebcamMetricId::ShoulderElevation => "shoulder_elevation",
+            WebcamMetricId::HeadTilt => "head_tilt",
+            WebcamMetricId::ShoulderAsymmetry => "shoulder_asymmetry",
+        }
+    }
+}
+
+/// A webcam metric's description, unit and real-change threshold (`webcam.toml`). Every one
+/// is a proxy, read against the person's own baseline.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebcamMetric {
+    /// Which metric.
+    pub id: WebcamMetricId,
+    /// Display name.
+    pub name: String,
+    /// Unit as shown.
+    pub unit: String,
+    /// What it stands in for.
+    pub proxy_for: String,
+    /// How it is computed, in words.
+    pub definition: String,
+    /// What a positive drift means, in words.
+    pub positive_means: String,
+    /// What a negative drift means, in words.
+    pub negative_means: String,
+    /// The smallest drift that is more than frame-to-frame noise, in the unit.
+    pub real_change: f64,
+    /// Where the real-change threshold comes from.
+    pub real_change_note: String,
+    /// Certainty of the metric as a proxy.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
+/// The quality gates for webcam frames (`webcam.toml`, `[gates]`): engineering conventions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebcamGates {
+    /// Landmarks below this visibility are not measured from.
+    pub min_visibility: f64,
+    /// Largest sideways offset of the nose from the eyes' midpoint, as a fraction of the
+    /// distance between the outer eye corners, before the head counts as turned away.
+    pub max_yaw: f64,
+    /// Least shoulder width, as a fraction of the frame's width.
+    pub min_shoulder_width: f64,
+    /// Least mean luma (0–255) of the frame.
+    pub min_brightness: f64,
+    /// Why these numbers.
+    pub rationale: String,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
 fn yes() -> bool {
     true
 }

@@ -60,6 +60,7 @@ fn entry_key(kind: &str) -> Option<&'static str> {
         "pattern.toml" => "component",
         "rules.toml" => "rule",
         "plan.toml" => "advice",
+        "webcam.toml" => "metric",
         _ => return None,
     })
 }
@@ -217,6 +218,8 @@ pub(super) fn build(raw: &Raw) -> Result<Files, KnowledgeError> {
         rules: raw.entries("rules.toml", "rule")?,
         plan: raw.single("plan.toml", None)?,
         dynamics: raw.single("dynamics.toml", None)?,
+        webcam_metrics: raw.entries("webcam.toml", "metric")?,
+        webcam_gates: raw.single("webcam.toml", Some("gates"))?,
     })
 }
 
@@ -310,7 +313,46 @@ pub(super) fn validate(raw: &Raw, f: &Files) -> Result<(), KnowledgeError> {
     pattern(&ids, f, ids.required("pattern.toml", &f.pattern, "the [pattern] table")?)?;
     rules(&ids, f)?;
     plan(&ids, f, ids.required("plan.toml", &f.plan, "the plan parameters are required")?)?;
-    dynamics(&ids, ids.required("dynamics.toml", &f.dynamics, "the dynamics parameters are required")?)
+    dynamics(&ids, ids.required("dynamics.toml", &f.dynamics, "the dynamics parameters are required")?)?;
+    webcam(&ids, f, ids.required("webcam.toml", &f.webcam_gates, "the [gates] table")?)
+}
+
+fn webcam(ids: &Ids<'_>, f: &Files, gates: &WebcamGates) -> Result<(), KnowledgeError> {
+    for m in &f.webcam_metrics {
+        let c = ids.entry("webcam.toml", "metric", m.id.as_str());
+        c.sources("sources", &m.sources)?;
+        for (field, text) in [
+            ("name", &m.name),
+            ("unit", &m.unit),
+            ("proxy_for", &m.proxy_for),
+            ("definition", &m.definition),
+            ("positive_means", &m.positive_means),
+            ("negative_means", &m.negative_means),
+            ("real_change_note", &m.real_change_note),
+        ] {
+            c.text(field, text)?;
+        }
+        if !(m.real_change.is_finite() && m.real_change > 0.0) {
+            return Err(c.fail("real_change", "must be a positive number"));
+        }
+    }
+    if let Some(missing) = WebcamMetricId::ALL.iter().find(|id| !f.webcam_metrics.iter().any(|m| m.id == **id)) {
+        return Err(err(&ids.raw.file("webcam.toml"), None, None, format!("missing: the metric \"{}\"", missing.as_str())));
+    }
+    let c = ids.table("webcam.toml", "[gates]");
+    c.sources("sources", &gates.sources)?;
+    c.text("rationale", &gates.rationale)?;
+    for (field, v, range) in [
+        ("min_visibility", gates.min_visibility, 0.0..=1.0),
+        ("max_yaw", gates.max_yaw, 0.0..=1.0),
+        ("min_shoulder_width", gates.min_shoulder_width, 0.0..=1.0),
+        ("min_brightness", gates.min_brightness, 0.0..=255.0),
+    ] {
+        if !range.contains(&v) {
+            return Err(c.fail(field, format!("must be between {} and {}", range.start(), range.end())));
+        }
+    }
+    Ok(())
 }
 
 fn references(ids: &Ids<'_>, f: &Files) -> Result<(), KnowledgeError> {

@@ -63,6 +63,8 @@ pub fn settings() -> Settings {
         engine_permits: 2,
         trusted_proxies: Vec::new(),
         public_url: None,
+        // A stand-in of `cargo xtask wasm`'s output: an empty module and a one-line script.
+        wasm_dir: Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wasm")),
     }
 }
 
