@@ -41,12 +41,33 @@ fn wasm() -> anyhow::Result<()> {
     if !status.success() {
         bail!("the wasm build failed; is the target installed? `rustup target add wasm32-unknown-unknown`");
     }
+    // Binaryen's optimiser (Debian's `binaryen`), when installed, takes the module from 12.2 to
+    // 11.0 MB and makes it slightly faster (measured with crates/wasm/bench/run.sh).
+    let raw = target.join("wasm32-unknown-unknown/wasm-release/tonus_wasm.wasm");
+    let optimised = target.join("wasm32-unknown-unknown/wasm-release/tonus_pose.opt.wasm");
+    let module = match Command::new("wasm-opt").arg("--version").output() {
+        Ok(o) if o.status.success() => {
+            let status = Command::new("wasm-opt")
+                .args(["-Oz", "--enable-simd", "--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals"])
+                .args(["--enable-nontrapping-float-to-int"])
+                .arg(&raw)
+                .arg("-o")
+                .arg(&optimised)
+                .status()
+                .context("running wasm-opt")?;
+            if !status.success() {
+                bail!("wasm-opt failed on {}", raw.display());
+            }
+            optimised
+        }
+        _ => {
+            eprintln!("note: wasm-opt (Debian's binaryen) is not installed, so the module is not size-optimised (about 10 % larger)");
+            raw
+        }
+    };
     let out = target.join("wasm");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let files = [
-        (target.join("wasm32-unknown-unknown/wasm-release/tonus_wasm.wasm"), "tonus_pose.wasm"),
-        (root.join("crates/wasm/js/pose.mjs"), "pose.mjs"),
-    ];
+    let files = [(module, "tonus_pose.wasm"), (root.join("crates/wasm/js/pose.mjs"), "pose.mjs")];
     let mut manifest = serde_json::Map::new();
     for (from, name) in files {
         let bytes = std::fs::read(&from).with_context(|| format!("reading {}", from.display()))?;

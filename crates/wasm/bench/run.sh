@@ -27,7 +27,9 @@ rows = [json.loads(a) for a in sys.argv[1:4]]
 size = os.path.getsize(sys.argv[4])
 n = rows[0]
 print(f"{n['frames']} frames, {n['rounds']} rounds, median ms per frame (single thread); module {size / 1e6:.2f} MB")
-print(f"{'runtime':<28} {'detector frame':>15} {'tracked frame':>14} {'x native (tracked)':>19}")
+print(f"{'runtime':<28} {'detector frame':>15} {'tracked frame':>14} {'x native (tracked)':>19} {'x native (detector)':>20} {'load ms':>8}")
 for r in rows:
-    print(f"{r['runtime']:<28} {r['detector_frame_ms']:>15.2f} {r['tracked_frame_ms']:>14.2f} {r['tracked_frame_ms'] / n['tracked_frame_ms']:>19.2f}")
+    load = f"{r['load_ms']:.0f}" if 'load_ms' in r else "-"
+    print(f"{r['runtime']:<28} {r['detector_frame_ms']:>15.2f} {r['tracked_frame_ms']:>14.2f} "
+          f"{r['tracked_frame_ms'] / n['tracked_frame_ms']:>19.2f} {r['detector_frame_ms'] / n['detector_frame_ms']:>20.2f} {load:>8}")
 PY
