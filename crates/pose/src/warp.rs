@@ -142,6 +142,19 @@ pub fn warp(src: &impl PixelSource, rect: &PixelRect, out_w: u32, out_h: u32, bo
         };
         Some([px(raw.offset(x, y)), px(raw.offset(x + 1, y)), px(raw.offset(x, y + 1)), px(raw.offset(x + 1, y + 1))])
     };
+    // A sample at or beyond the edge with replicated borders: the four clamped pixels straight
+    // from memory (what `fetch` gives, without its per-pixel dispatch). A crop around a person
+    // whose legs are out of frame is mostly such samples: this halved a webcam frame's crop.
+    let edge = |x: i64, y: i64| -> Option<[[i32; 3]; 4]> {
+        let raw = raw.filter(|_| border == Border::Replicate)?;
+        let (xa, xb) = (x.clamp(0, w - 1), (x + 1).clamp(0, w - 1));
+        let (ya, yb) = (y.clamp(0, h - 1), (y + 1).clamp(0, h - 1));
+        let px = |at: usize| {
+            let p = &raw.data[at..at + 3];
+            [i32::from(p[0]), i32::from(p[1]), i32::from(p[2])]
+        };
+        Some([px(raw.offset(xa, ya)), px(raw.offset(xb, ya)), px(raw.offset(xa, yb)), px(raw.offset(xb, yb))])
+    };
     // The rectangle point of output column i and row j, split into the per-column and per-row
     // products so the loop does no division and no trigonometry. The sums are evaluated in the
     // same order as `cx + cos·u − sin·v`, so the result is bit for bit what that gives.
@@ -158,8 +171,9 @@ pub fn warp(src: &impl PixelSource, rect: &PixelRect, out_w: u32, out_h: u32, bo
         let (qx, qy) = (to_32ths(sx), to_32ths(sy));
         let (x0, y0) = (qx >> 5, qy >> 5);
         let (fx, fy) = ((qx & 31) as i32, (qy & 31) as i32);
-        let [p00, p10, p01, p11] =
-            direct(x0, y0).unwrap_or_else(|| [fetch(x0, y0), fetch(x0 + 1, y0), fetch(x0, y0 + 1), fetch(x0 + 1, y0 + 1)]);
+        let [p00, p10, p01, p11] = direct(x0, y0)
+            .or_else(|| edge(x0, y0))
+            .unwrap_or_else(|| [fetch(x0, y0), fetch(x0 + 1, y0), fetch(x0, y0 + 1), fetch(x0 + 1, y0 + 1)]);
         let at = ((j * out_w + i) * 3) as usize;
         let (w00, w10, w01, w11) = ((32 - fx) * (32 - fy), fx * (32 - fy), (32 - fx) * fy, fx * fy);
         for c in 0..3 {
