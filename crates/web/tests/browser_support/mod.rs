@@ -1,4 +1,4 @@
-//! What the three browser tests share: finding Node, Chromium and playwright-core (skipping
+//! What the browser tests share: finding Node, Chromium and playwright-core (skipping
 //! loudly, or failing under `TONUS_REQUIRE_BROWSER` as CI sets it), a server configuration on a
 //! free loopback port, starting and stopping the real server, and running a script with Node.
 
