@@ -475,7 +475,7 @@ pub struct Handout<'a> {
 
 /// The index of the phase `today` (`YYYY-MM-DD`) falls in: the first not yet over, or the
 /// last once all are. ISO dates compare as text.
-fn current_phase(phases: &[crate::report::PhaseView], today: &str) -> usize {
+pub fn current_phase(phases: &[crate::report::PhaseView], today: &str) -> usize {
     phases.iter().position(|ph| ph.ends.is_empty() || ph.ends.as_str() >= today).unwrap_or(phases.len().saturating_sub(1))
 }
 

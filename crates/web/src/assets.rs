@@ -1,5 +1,5 @@
-//! Static files embedded in the binary: the stylesheet, the app's small script and the
-//! vendored htmx.
+//! Static files embedded in the binary: the stylesheet, the app's small scripts (the desk
+//! page's among them) and the vendored htmx.
 //!
 //! Only the names listed here are served; nothing is read from disk at run time.
 
@@ -13,6 +13,7 @@ const CSS: &str = include_str!("../assets/tonus.css");
 const HTMX: &str = include_str!("../assets/htmx.min.js");
 const JS: &str = include_str!("../assets/tonus.js");
 const VISUAL_JS: &str = include_str!("../assets/visual.js");
+const DESK_JS: &str = include_str!("../assets/desk.js");
 const HTMX_LICENSE: &str = include_str!("../assets/htmx.LICENSE");
 
 pub(crate) async fn asset(Path(file): Path<String>) -> Result<Response, WebError> {
@@ -21,6 +22,7 @@ pub(crate) async fn asset(Path(file): Path<String>) -> Result<Response, WebError
         "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
         "tonus.js" => (JS, "text/javascript; charset=utf-8"),
         "visual.js" => (VISUAL_JS, "text/javascript; charset=utf-8"),
+        "desk.js" => (DESK_JS, "text/javascript; charset=utf-8"),
         "htmx.LICENSE" => (HTMX_LICENSE, "text/plain; charset=utf-8"),
         _ => return Err(WebError::NotFound),
     };

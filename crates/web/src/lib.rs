@@ -20,6 +20,7 @@ mod audit;
 mod auth;
 mod clients;
 mod demo;
+mod desk;
 mod error;
 mod export;
 mod form;
@@ -80,6 +81,7 @@ routes! {
     "/login" => get(auth::login_form).post(auth::login), layer(DefaultBodyLimit::max(auth::LOGIN_BODY_LIMIT));
     "/logout" => post(auth::logout);
     "/me" => get(handout::me);
+    "/desk" => get(desk::page);
     "/account/password" => get(auth::password_form).post(auth::change_password);
     "/admin/users" => get(users::list).post(users::create);
     "/admin/users/{id}/disable" => post(users::disable);

@@ -248,6 +248,7 @@ async fn every_route_by_role_and_owner() {
         form("/login", &[("login", "pat"), ("password", PASSWORD)], EVERYONE),
         case("POST", "/logout", LOGGED_IN),
         case("GET", "/me", &["dana", "eve"]),
+        case("GET", "/desk", &["dana", "eve"]),
         case("GET", "/account/password", LOGGED_IN),
         case("GET", "/admin/users", &["admin"]),
         form(

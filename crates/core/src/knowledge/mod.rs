@@ -61,6 +61,7 @@ struct Files {
     dynamics: Option<DynamicsParameters>,
     webcam_metrics: Vec<WebcamMetric>,
     webcam_gates: Option<WebcamGates>,
+    desk: Option<DeskSettings>,
 }
 
 /// One file given to [`KnowledgeBase::load`]: its name (which selects its kind) and its text.
@@ -180,6 +181,10 @@ impl KnowledgeBase {
     /// The webcam frames' quality gates.
     pub fn webcam_gates(&self) -> &WebcamGates {
         self.files.webcam_gates.as_ref().expect("validation requires webcam.toml's [gates]")
+    }
+    /// The desk page's nudge and break settings.
+    pub fn desk(&self) -> &DeskSettings {
+        self.files.desk.as_ref().expect("validation requires webcam.toml's [desk]")
     }
     /// The dynamics model's parameters.
     pub fn dynamics(&self) -> &DynamicsParameters {

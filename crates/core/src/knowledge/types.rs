@@ -943,6 +943,39 @@ pub struct WebcamGates {
     pub sources: Vec<String>,
 }
 
+/// How the desk page turns webcam readings into nudges and breaks (`webcam.toml`, `[desk]`).
+/// The break interval itself is the plan's (`plan.toml`, `[breaks]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskSettings {
+    /// Frames analysed per second while the camera is on.
+    pub frames_per_second: f64,
+    /// Length of the calibration ("sit as you normally sit well"), seconds.
+    pub calibration_seconds: f64,
+    /// A drift must stay beyond its real-change threshold this long before a nudge.
+    pub sustained_seconds: f64,
+    /// Hysteresis: a drift counts as over once it falls below this fraction of its threshold.
+    pub release_fraction: f64,
+    /// At most one posture nudge per this many minutes.
+    pub nudge_every_min: f64,
+    /// Out of the frame this long counts as a break (and ends the sitting bout).
+    pub away_break_min: f64,
+    /// How long "later" postpones a break prompt, minutes.
+    pub postpone_min: f64,
+    /// How many times a break prompt may be postponed before it stays.
+    pub max_postpones: u32,
+    /// The camera is released when the page has been hidden this long, minutes.
+    pub hidden_release_min: f64,
+    /// The metrics that nudge; the others are shown, not nudged on.
+    pub nudge_metrics: Vec<WebcamMetricId>,
+    /// Why these numbers.
+    pub rationale: String,
+    /// Certainty.
+    pub certainty: Certainty,
+    /// Reference ids.
+    pub sources: Vec<String>,
+}
+
 fn yes() -> bool {
     true
 }

@@ -220,6 +220,7 @@ pub(super) fn build(raw: &Raw) -> Result<Files, KnowledgeError> {
         dynamics: raw.single("dynamics.toml", None)?,
         webcam_metrics: raw.entries("webcam.toml", "metric")?,
         webcam_gates: raw.single("webcam.toml", Some("gates"))?,
+        desk: raw.single("webcam.toml", Some("desk"))?,
     })
 }
 
@@ -314,7 +315,35 @@ pub(super) fn validate(raw: &Raw, f: &Files) -> Result<(), KnowledgeError> {
     rules(&ids, f)?;
     plan(&ids, f, ids.required("plan.toml", &f.plan, "the plan parameters are required")?)?;
     dynamics(&ids, ids.required("dynamics.toml", &f.dynamics, "the dynamics parameters are required")?)?;
-    webcam(&ids, f, ids.required("webcam.toml", &f.webcam_gates, "the [gates] table")?)
+    webcam(&ids, f, ids.required("webcam.toml", &f.webcam_gates, "the [gates] table")?)?;
+    desk(&ids, ids.required("webcam.toml", &f.desk, "the [desk] table")?)
+}
+
+fn desk(ids: &Ids<'_>, d: &DeskSettings) -> Result<(), KnowledgeError> {
+    let c = ids.table("webcam.toml", "[desk]");
+    c.sources("sources", &d.sources)?;
+    c.text("rationale", &d.rationale)?;
+    for (field, v, lo, hi) in [
+        ("frames_per_second", d.frames_per_second, 0.1, 30.0),
+        ("calibration_seconds", d.calibration_seconds, 1.0, 120.0),
+        ("sustained_seconds", d.sustained_seconds, 1.0, 3600.0),
+        ("release_fraction", d.release_fraction, 0.0, 1.0),
+        ("nudge_every_min", d.nudge_every_min, 0.5, 240.0),
+        ("away_break_min", d.away_break_min, 0.5, 60.0),
+        ("postpone_min", d.postpone_min, 0.5, 60.0),
+        ("hidden_release_min", d.hidden_release_min, 0.5, 240.0),
+    ] {
+        if !(v.is_finite() && (lo..=hi).contains(&v)) {
+            return Err(c.fail(field, format!("must be between {lo} and {hi}")));
+        }
+    }
+    if d.max_postpones > 10 {
+        return Err(c.fail("max_postpones", "must be at most 10"));
+    }
+    if d.nudge_metrics.is_empty() {
+        return Err(c.fail("nudge_metrics", "name at least one webcam metric"));
+    }
+    Ok(())
 }
 
 fn webcam(ids: &Ids<'_>, f: &Files, gates: &WebcamGates) -> Result<(), KnowledgeError> {

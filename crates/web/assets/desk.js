@@ -1,0 +1,355 @@
+// The desk companion (/desk): watches sitting time and posture through the client's webcam,
+// in this page only, and prompts breaks with the client's own exercises.
+//
+// Every frame is drawn to a canvas, analysed by the pose module (/wasm/pose.mjs) and dropped:
+// no frame, crop or landmark leaves the page (the app's CSP allows requests to this server only,
+// and this script makes none while watching). The day's totals and the baseline stay in this
+// browser (localStorage).
+//
+// Settings come from the page (`data-desk`, from knowledge/webcam.toml [desk] and plan.toml
+// [breaks]); nothing here is a threshold of its own.
+
+import { loadPose } from "/wasm/pose.mjs";
+
+const root = document.getElementById("desk");
+const data = JSON.parse(root.dataset.desk);
+const s = data.settings;
+const $ = (id) => document.getElementById(id);
+// Tests speed the clock up (window.__tonusDeskSpeed, set before this script runs); people never do.
+const speed = Number(globalThis.__tonusDeskSpeed) || 1;
+const started = performance.now();
+const wall = Date.now();
+const now = () => wall + (performance.now() - started) * speed;
+const MIN = 60_000;
+
+const state = {
+  mode: "off", // off | starting | calibrating | watching | paused | no-camera
+  stream: null,
+  pose: null,
+  timer: null,
+  pausedUntil: 0,
+  hiddenSince: null,
+  lastFrameAt: null,
+  present: false,
+  awaySince: null,
+  boutStart: null, // when the current sitting bout began
+  breakDueAt: null,
+  postponed: 0,
+  promptShown: false,
+  exerciseIndex: Number(localStorage.getItem("tonus.desk.exercise") || 0),
+  drift: {}, // metric -> { beyondSince, active }
+  lastNudgeAt: 0,
+  calibrationEnds: 0,
+};
+
+// ---------------------------------------------------------------- the day's totals
+
+const today = () => new Date(now()).toISOString().slice(0, 10);
+function loadDay() {
+  const saved = JSON.parse(localStorage.getItem("tonus.desk.day") || "null");
+  return saved && saved.date === today()
+    ? saved
+    : { date: today(), sitting_ms: 0, longest_bout_ms: 0, breaks_offered: 0, breaks_taken: 0, readable_ms: 0, within_ms: 0, nudges: 0, exercises_done: 0 };
+}
+let day = loadDay();
+function saveDay() {
+  localStorage.setItem("tonus.desk.day", JSON.stringify(day));
+  const minutes = (ms) => Math.round(ms / MIN);
+  $("sitting").textContent = `${minutes(day.sitting_ms)} min`;
+  $("longest").textContent = `${minutes(day.longest_bout_ms)} min`;
+  $("breaks").textContent = `${day.breaks_taken} taken, ${day.breaks_offered} prompted`;
+  $("within").textContent = day.readable_ms > 0 ? `${Math.round((100 * day.within_ms) / day.readable_ms)} %` : "—";
+  $("exercises-done").textContent = String(day.exercises_done);
+  $("nudges").textContent = String(day.nudges);
+}
+
+// ---------------------------------------------------------------- camera
+
+function setMode(mode, message) {
+  state.mode = mode;
+  root.dataset.state = mode;
+  $("camera-on").hidden = !state.stream;
+  if (message) $("status").textContent = message;
+  $("start").hidden = ["starting", "calibrating", "watching", "paused"].includes(mode);
+  $("no-camera").hidden = ["starting", "calibrating", "watching", "no-camera"].includes(mode);
+  $("recalibrate").hidden = mode !== "watching";
+  $("pause-controls").hidden = !["watching", "no-camera"].includes(mode);
+  $("resume").hidden = mode !== "paused";
+}
+
+async function startCamera() {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    noCamera("This browser gives no camera to this page (it needs HTTPS). Breaks come by the clock instead.");
+    return;
+  }
+  setMode("starting", "Starting the camera…");
+  try {
+    state.pose = state.pose || (await loadPose());
+    state.stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+  } catch (e) {
+    noCamera(`No camera: ${e.message}. Breaks come by the clock instead.`);
+    return;
+  }
+  const video = $("video");
+  video.srcObject = state.stream;
+  await video.play();
+  for (const track of state.stream.getVideoTracks()) {
+    // Another application took the camera, or it was unplugged: pause, do not nag.
+    track.addEventListener("ended", () => {
+      stopCamera();
+      setMode("paused", "The camera stopped (another application may be using it). Press Resume when it is free.");
+    });
+  }
+  const baseline = JSON.parse(localStorage.getItem("tonus.desk.baseline") || "null");
+  if (baseline) {
+    try {
+      state.pose.setBaseline(baseline);
+      watch();
+      return;
+    } catch {
+      localStorage.removeItem("tonus.desk.baseline");
+    }
+  }
+  calibrate();
+}
+
+function stopCamera() {
+  clearInterval(state.timer);
+  state.timer = null;
+  if (state.stream) for (const track of state.stream.getTracks()) track.stop();
+  state.stream = null;
+  $("video").srcObject = null;
+  state.pose?.reset();
+  $("camera-on").hidden = true;
+}
+
+function calibrate() {
+  state.pose.startCalibration();
+  state.calibrationEnds = now() + s.calibration_seconds * 1000 * speed;
+  setMode("calibrating", `Sit as you normally sit well, facing the screen, for ${s.calibration_seconds} seconds…`);
+  run();
+}
+
+function watch() {
+  setMode("watching", "Watching. The camera picture stays in this page.");
+  state.boutStart = state.boutStart ?? now();
+  scheduleBreak();
+  run();
+}
+
+function run() {
+  clearInterval(state.timer);
+  state.lastFrameAt = now();
+  state.timer = setInterval(frame, 1000 / s.frames_per_second);
+}
+
+const canvas = document.createElement("canvas");
+canvas.width = 640;
+canvas.height = 480;
+const ctx = canvas.getContext("2d", { willReadFrequently: true });
+
+function frame() {
+  const video = $("video");
+  if (!state.stream || video.readyState < 2) return;
+  const t = now();
+  const elapsed = Math.min(t - state.lastFrameAt, 5000 * speed);
+  state.lastFrameAt = t;
+  ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+  let report;
+  try {
+    report = state.pose.track(ctx.getImageData(0, 0, canvas.width, canvas.height));
+  } catch (e) {
+    $("status").textContent = `The frame could not be analysed: ${e.message}`;
+    return;
+  }
+  if (state.mode === "calibrating") {
+    $("status").textContent = `Calibrating… ${report.calibration_frames ?? 0} good frames`;
+    if (t >= state.calibrationEnds) {
+      try {
+        const baseline = state.pose.finishCalibration();
+        localStorage.setItem("tonus.desk.baseline", JSON.stringify(baseline));
+        watch();
+      } catch (e) {
+        $("status").textContent = `${e.message}. Trying again…`;
+        calibrate();
+      }
+    }
+    return;
+  }
+  presence(report.present, t, elapsed);
+  posture(report, t, elapsed);
+  breaks(t);
+  saveDay();
+}
+
+// ---------------------------------------------------------------- sitting and breaks
+
+function presence(present, t, elapsed) {
+  $("presence").textContent = present ? "At the desk" : "Away";
+  if (present) {
+    state.awaySince = null;
+    if (state.boutStart === null) {
+      // Back from a break: a new bout, and its own break time.
+      state.boutStart = t;
+      scheduleBreak();
+    }
+    day.sitting_ms += elapsed;
+    day.longest_bout_ms = Math.max(day.longest_bout_ms, t - state.boutStart);
+  } else {
+    state.awaySince = state.awaySince ?? t;
+    // Away long enough is a break even before they come back.
+    if (t - state.awaySince >= s.away_break_min * MIN && state.boutStart !== null) takeBreak(false);
+  }
+}
+
+function scheduleBreak() {
+  state.breakDueAt = (state.boutStart ?? now()) + data.break_interval_min * MIN;
+}
+
+function breaks(t) {
+  if (state.breakDueAt === null || state.promptShown || t < state.breakDueAt) return;
+  state.promptShown = true;
+  day.breaks_offered += 1;
+  const card = $("break");
+  const ex = data.exercises.length ? data.exercises[state.exerciseIndex % data.exercises.length] : null;
+  $("break-exercise").hidden = !ex;
+  $("break-walk").hidden = !!ex;
+  if (ex) {
+    $("break-exercise").dataset.exercise = ex.id;
+    $("break-name").textContent = ex.name;
+    $("break-dosage").textContent = ex.dosage;
+    const list = $("break-steps");
+    list.replaceChildren(...ex.instructions.map((step) => Object.assign(document.createElement("li"), { textContent: step })));
+  }
+  $("later").hidden = state.postponed >= s.max_postpones;
+  card.hidden = false;
+  notify("Time for a break", ex ? `Stand up and do: ${ex.name}` : `Stand up and move for ${data.break_duration}.`);
+}
+
+function takeBreak(didExercise) {
+  day.breaks_taken += 1;
+  if (didExercise) {
+    day.exercises_done += 1;
+    state.exerciseIndex += 1;
+    localStorage.setItem("tonus.desk.exercise", String(state.exerciseIndex));
+  }
+  state.promptShown = false;
+  state.postponed = 0;
+  $("break").hidden = true;
+  state.boutStart = state.mode === "no-camera" ? now() : null;
+  state.breakDueAt = null;
+  if (state.mode === "no-camera") scheduleBreak();
+  saveDay();
+}
+
+$("done").addEventListener("click", () => {
+  takeBreak(true);
+  if (state.mode === "watching") {
+    state.boutStart = now();
+    scheduleBreak();
+  }
+});
+$("later").addEventListener("click", () => {
+  state.postponed += 1;
+  state.promptShown = false;
+  state.breakDueAt = now() + s.postpone_min * MIN;
+  $("break").hidden = true;
+});
+
+// ---------------------------------------------------------------- posture
+
+function posture(report, t, elapsed) {
+  const quality = report.quality.status;
+  $("quality").textContent = quality === "readable" ? "Posture readable" : `Posture not readable: ${quality.replaceAll("_", " ")}`;
+  if (quality !== "readable" || !report.drift.length) return;
+  day.readable_ms += elapsed;
+  let within = true;
+  for (const d of report.drift) {
+    const metric = data.metrics.find((m) => m.id === d.metric);
+    const cell = document.querySelector(`[data-metric="${d.metric}"] .drift`);
+    if (cell) cell.textContent = d.value === null ? "—" : `${d.value >= 0 ? "+" : ""}${d.value.toFixed(metric.unit === "°" ? 1 : 3)}`;
+    if (d.value === null || !s.nudge_metrics.includes(d.metric)) continue;
+    const track = (state.drift[d.metric] = state.drift[d.metric] || { beyondSince: null });
+    // Only the positive direction nudges: the head lower, nearer the screen, the shoulders up
+    // (sitting back further than at calibration is no reason to nag). Hysteresis: beyond the
+    // threshold to start, below a fraction of it to end.
+    if (d.value >= metric.real_change) track.beyondSince = track.beyondSince ?? t;
+    else if (d.value < metric.real_change * s.release_fraction) track.beyondSince = null;
+    if (track.beyondSince !== null) within = false;
+    if (track.beyondSince !== null && t - track.beyondSince >= s.sustained_seconds * 1000 && t - state.lastNudgeAt >= s.nudge_every_min * MIN) {
+      nudge(metric);
+      state.lastNudgeAt = t;
+    }
+  }
+  if (within) day.within_ms += elapsed;
+}
+
+function nudge(metric) {
+  day.nudges += 1;
+  const words = metric.positive_means;
+  $("nudge-text").textContent = `${metric.name}: ${words}. Sit back as you did at calibration.`;
+  $("nudge").hidden = false;
+  notify("Posture", `${metric.name}: ${words}.`);
+}
+$("nudge-close").addEventListener("click", () => ($("nudge").hidden = true));
+
+function notify(title, body) {
+  if (document.hidden && "Notification" in globalThis && Notification.permission === "granted") new Notification(title, { body });
+}
+
+// ---------------------------------------------------------------- not interrupting
+
+function pause(minutes) {
+  stopCamera();
+  state.pausedUntil = now() + minutes * MIN;
+  setMode("paused", `Paused until ${new Date(state.pausedUntil).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}. The camera is off.`);
+}
+for (const button of document.querySelectorAll("[data-pause]")) button.addEventListener("click", () => pause(Number(button.dataset.pause)));
+document.addEventListener("keydown", (e) => {
+  if (e.key === "p" && !e.ctrlKey && !e.metaKey && !e.altKey && ["watching", "no-camera"].includes(state.mode)) pause(30);
+});
+$("resume").addEventListener("click", () => resume());
+function resume() {
+  state.pausedUntil = 0;
+  startCamera();
+}
+setInterval(() => {
+  if (state.mode === "paused" && state.pausedUntil && now() >= state.pausedUntil) resume();
+  if (state.mode === "no-camera") {
+    const t = now();
+    day.sitting_ms += Math.min(t - (state.lastFrameAt ?? t), 5000 * speed);
+    state.lastFrameAt = t;
+    breaks(t);
+    saveDay();
+  }
+}, 1000);
+
+document.addEventListener("visibilitychange", () => {
+  state.hiddenSince = document.hidden ? now() : null;
+});
+setInterval(() => {
+  if (state.hiddenSince !== null && state.stream && now() - state.hiddenSince >= s.hidden_release_min * MIN) {
+    stopCamera();
+    setMode("paused", "The camera was released while this page was hidden. Press Resume to go on.");
+  }
+}, 5000);
+
+function noCamera(message) {
+  stopCamera();
+  setMode("no-camera", message);
+  state.boutStart = now();
+  state.lastFrameAt = now();
+  scheduleBreak();
+}
+
+$("start").addEventListener("click", () => {
+  if ("Notification" in globalThis && Notification.permission === "default") Notification.requestPermission();
+  startCamera();
+});
+$("no-camera").addEventListener("click", () => noCamera("Without the camera: a break every " + data.break_interval_min + " minutes by the clock."));
+$("recalibrate").addEventListener("click", () => {
+  localStorage.removeItem("tonus.desk.baseline");
+  calibrate();
+});
+setMode("off", "The camera is off. Start it to have your posture and sitting time watched in this page.");
+saveDay();

@@ -1,0 +1,114 @@
+// The desk companion in Chromium with a fake camera fed from a y4m file (a still, seated person):
+//   node desk.mjs <base-url> <staff-login> <password> <camera.y4m>
+// Run by crates/web/tests/wasm_browser.rs with the demo personas loaded. A practitioner gives
+// the first client a login; the client opens /desk, starts the camera, calibrates, is seen at
+// the desk with a readable posture and no drift, gets a break prompt with an exercise of their
+// plan (the page's clock is sped up 600 times), may postpone it only twice, pauses (which
+// releases the camera), and the page made no request to anywhere while watching.
+
+import { chromium } from "playwright-core";
+
+const [base, staff, password, camera] = process.argv.slice(2);
+if (!base || !staff || !password || !camera) {
+  console.error("usage: node desk.mjs <base-url> <staff-login> <password> <camera.y4m>");
+  process.exit(2);
+}
+const failures = [];
+function check(condition, message) {
+  if (!condition) failures.push(message);
+  console.log(`${condition ? "ok  " : "FAIL"} ${message}`);
+}
+const clientPassword = "desk client password 1";
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${camera}`],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(["camera"], { origin: base });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
+  page.on("pageerror", (err) => errors.push(String(err)));
+
+  // A practitioner gives the first demo client a login.
+  await page.goto(`${base}/login`);
+  await page.fill("#login", staff);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  await page.goto(`${base}/clients`);
+  const client = await page.locator("a[href^='/clients/']").filter({ hasNotText: "New" }).first().getAttribute("href");
+  await page.goto(`${base}${client}`);
+  await page.fill("form[action$='/account'] #login", "deskclient");
+  await page.fill("form[action$='/account'] #password", clientPassword);
+  await Promise.all([page.waitForNavigation(), page.click("form[action$='/account'] button[type=submit]")]);
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/logout'] button")]);
+
+  // The client logs in, sets their own password, and opens the desk page.
+  await page.fill("#login", "deskclient");
+  await page.fill("#password", clientPassword);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  if (page.url().includes("/account/password")) {
+    await page.fill("#current", clientPassword);
+    await page.fill("#password", `${clientPassword} new`);
+    await page.fill("#confirm", `${clientPassword} new`);
+    await Promise.all([page.waitForNavigation(), page.click("form[action='/account/password'] button[type=submit]")]);
+  }
+  await page.addInitScript(() => { globalThis.__tonusDeskSpeed = 600; });
+  await page.goto(`${base}/desk`);
+  check(await page.locator("#desk").getAttribute("data-state") === "off", "the desk page opens with the camera off");
+  check(await page.locator("#camera-on").isHidden(), "no camera indicator while the camera is off");
+
+  const requests = [];
+  page.on("request", (req) => requests.push({ url: req.url(), at: Date.now() }));
+  await page.click("#start");
+  await page.waitForFunction(() => document.getElementById("desk").dataset.state === "calibrating", null, { timeout: 20000 });
+  check(await page.locator("#camera-on").isVisible(), "the camera indicator shows while the camera is on");
+  await page.waitForFunction(() => document.getElementById("desk").dataset.state === "watching", null, { timeout: 30000 });
+  check(true, "calibration ends and the page watches");
+  const watchingSince = Date.now();
+  await page.waitForFunction(() => document.getElementById("presence").textContent === "At the desk", null, { timeout: 10000 });
+  check(true, "the person in front of the camera is at the desk");
+  await page.waitForFunction(() => document.getElementById("quality").textContent === "Posture readable", null, { timeout: 10000 });
+  check(true, "their posture is readable");
+  const drifts = await page.locator("[data-metric] .drift").allTextContents();
+  check(drifts.some((d) => d !== "—"), `drift is shown against the baseline (${drifts.join(", ")})`);
+  check(await page.evaluate(() => localStorage.getItem("tonus.desk.baseline") !== null), "the baseline is kept in this browser");
+
+  // 50 minutes of sitting at 600 times: five seconds.
+  await page.waitForSelector("#break:not([hidden])", { timeout: 30000 });
+  const exercise = await page.locator("#break-exercise").getAttribute("data-exercise");
+  check(Boolean(exercise), `the break prompt shows an exercise of the plan (${exercise})`);
+  check(await page.locator("#later").isVisible(), "a break can be postponed");
+  for (let i = 0; i < 2; i++) {
+    await page.click("#later");
+    await page.waitForSelector("#break:not([hidden])", { timeout: 30000 });
+  }
+  check(await page.locator("#later").isHidden(), "after two postponements the prompt stays");
+  await page.click("#done");
+  check(await page.locator("#exercises-done").textContent() === "1", "confirming the exercise counts it");
+  check((await page.locator("#breaks").textContent()).startsWith("1 taken"), "and counts the break");
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: process.env.DESK_SCREENSHOT_390 || "/tmp/desk-390.png", fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  const during = requests.filter((r) => r.at >= watchingSince);
+  check(during.length === 0, `no request at all while watching (${during.map((r) => r.url).join(", ") || "none"})`);
+  check(requests.every((r) => r.url.startsWith(base)), "every request went to the app itself");
+
+  await page.click("[data-pause='30']");
+  check(await page.locator("#desk").getAttribute("data-state") === "paused", "a pause is one click away");
+  check(await page.locator("#camera-on").isHidden(), "pausing turns the camera off");
+  check(await page.evaluate(() => document.getElementById("video").srcObject === null), "and releases it");
+  check(errors.length === 0, `no console errors (${errors.join("; ") || "none"})`);
+  await page.screenshot({ path: process.env.DESK_SCREENSHOT || "/tmp/desk-1280.png", fullPage: true });
+} finally {
+  await browser.close();
+}
+if (failures.length) {
+  console.log(`${failures.length} failed`);
+  process.exit(1);
+}
+console.log("all passed");
