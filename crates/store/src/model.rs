@@ -407,6 +407,32 @@ pub struct NewNote {
     pub body: String,
 }
 
+/// One day at the desk, as the client's desk page measured it in their browser: totals only
+/// (no frame, landmark or posture value ever reaches the server). Totals only grow during a
+/// day, so storing a day again keeps each field's larger value, whatever order copies arrive
+/// in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeskDay {
+    /// The day, `YYYY-MM-DD`, in the client's time zone.
+    pub day: String,
+    /// Time in front of the camera.
+    pub sitting_ms: i64,
+    /// The longest time without a break.
+    pub longest_bout_ms: i64,
+    /// Break prompts shown.
+    pub breaks_offered: i64,
+    /// Breaks taken (away from the desk, or an exercise confirmed).
+    pub breaks_taken: i64,
+    /// Time the posture could be read.
+    pub readable_ms: i64,
+    /// Of that, time within the calibrated posture.
+    pub within_ms: i64,
+    /// Posture nudges given.
+    pub nudges: i64,
+    /// Exercises confirmed done.
+    pub exercises_done: i64,
+}
+
 /// An expiring link that shows a client's handout without a login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ShareLink {

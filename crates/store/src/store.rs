@@ -133,6 +133,13 @@ pub trait Store: LoginGuardStore + Send + Sync + std::fmt::Debug {
     /// A client's notes, oldest first.
     async fn notes_for(&self, client: ClientId) -> Result<Vec<Note>, StoreError>;
 
+    // The desk page's days.
+    /// Stores a client's desk days (each field keeps the larger of the stored and the given
+    /// value, so sending a day again, or an older copy, changes nothing). All or none.
+    async fn put_desk_days(&self, client: ClientId, days: &[DeskDay]) -> Result<(), StoreError>;
+    /// A client's desk days from `since` (`YYYY-MM-DD`) on, oldest first.
+    async fn desk_days(&self, client: ClientId, since: &str) -> Result<Vec<DeskDay>, StoreError>;
+
     // Share links.
     /// Creates a share link.
     async fn create_share_link(&self, new: NewShareLink) -> Result<ShareLink, StoreError>;

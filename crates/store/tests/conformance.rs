@@ -610,6 +610,48 @@ async fn notes_are_kept_in_order_and_blank_ones_refused(t: TestStore) {
     assert_eq!(store.notes_for(alice.id).await.unwrap(), [first, second]);
 }
 
+fn desk_day(day: &str, sitting_min: i64, breaks_taken: i64) -> DeskDay {
+    DeskDay {
+        day: day.into(),
+        sitting_ms: sitting_min * 60_000,
+        longest_bout_ms: 50 * 60_000,
+        breaks_offered: 3,
+        breaks_taken,
+        readable_ms: sitting_min * 50_000,
+        within_ms: sitting_min * 40_000,
+        nudges: 1,
+        exercises_done: breaks_taken,
+    }
+}
+
+async fn desk_days_keep_the_larger_totals_whatever_order_copies_arrive_in(t: TestStore) {
+    let store = &*t.store;
+    let ann = practitioner(store, "ann").await;
+    let alice = client_of(store, &ann, "Alice").await;
+    let monday = desk_day("2026-11-30", 120, 2);
+    store.put_desk_days(alice.id, &[monday.clone(), desk_day("2026-11-29", 60, 1)]).await.unwrap();
+    // The same day again (a lost answer), then an older copy from another browser: no change.
+    store.put_desk_days(alice.id, std::slice::from_ref(&monday)).await.unwrap();
+    store.put_desk_days(alice.id, &[desk_day("2026-11-30", 90, 1)]).await.unwrap();
+    let days = store.desk_days(alice.id, "2026-11-01").await.unwrap();
+    assert_eq!(days, [desk_day("2026-11-29", 60, 1), monday.clone()]);
+    // A later copy grows the day.
+    store.put_desk_days(alice.id, &[desk_day("2026-11-30", 180, 3)]).await.unwrap();
+    assert_eq!(store.desk_days(alice.id, "2026-11-30").await.unwrap(), [desk_day("2026-11-30", 180, 3)]);
+    // A bad day in a batch stores nothing of it, and says which day and field.
+    let bad = DeskDay { sitting_ms: -5, ..desk_day("2026-12-01", 10, 0) };
+    let err = store.put_desk_days(alice.id, &[desk_day("2026-12-02", 10, 0), bad]).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Invalid(m) if m.contains("2026-12-01 sitting_ms")), "{err:?}");
+    for day in ["2026-13-01", "30/11/2026", "", "2026-11-3x"] {
+        let err = store.put_desk_days(alice.id, &[desk_day(day, 1, 0)]).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Invalid(m) if m.starts_with("day:")), "{day}: {err:?}");
+    }
+    assert_eq!(store.desk_days(alice.id, "2026-12-01").await.unwrap(), []);
+    // Erasing the client erases their days.
+    store.erase_client(alice.id).await.unwrap();
+    assert_eq!(store.desk_days(alice.id, "2000-01-01").await.unwrap(), []);
+}
+
 async fn concurrent_writers_all_land(t: TestStore) {
     let store: Arc<dyn Store> = t.store.clone();
     let ann = practitioner(&*store, "ann").await;
@@ -860,6 +902,7 @@ on_both_backends!(
     a_carried_plan_waits_for_review_until_edited,
     report_stamp_follows_report_sets_photos_and_plan_edit,
     notes_are_kept_in_order_and_blank_ones_refused,
+    desk_days_keep_the_larger_totals_whatever_order_copies_arrive_in,
     concurrent_writers_all_land,
     share_links_expire_and_revoke,
     audit_lines_are_read_by_record_and_newest_first,

@@ -4,7 +4,7 @@
 // Every frame is drawn to a canvas, analysed by the pose module (/wasm/pose.mjs) and dropped:
 // no frame, crop or landmark leaves the page (the app's CSP allows requests to this server only,
 // and this script makes none while watching). The day's totals and the baseline stay in this
-// browser (localStorage).
+// browser (localStorage); only whole days' totals are sent to the therapist (see `send`).
 //
 // Settings come from the page (`data-desk`, from knowledge/webcam.toml [desk] and plan.toml
 // [breaks]); nothing here is a threshold of its own.
@@ -53,7 +53,11 @@ function loadDay() {
 }
 let day = loadDay();
 function saveDay() {
+  if (day.date !== today()) day = loadDay(); // past midnight: a new day
   localStorage.setItem("tonus.desk.day", JSON.stringify(day));
+  const days = JSON.parse(localStorage.getItem("tonus.desk.days") || "{}");
+  days[day.date] = day;
+  localStorage.setItem("tonus.desk.days", JSON.stringify(days));
   const minutes = (ms) => Math.round(ms / MIN);
   $("sitting").textContent = `${minutes(day.sitting_ms)} min`;
   $("longest").textContent = `${minutes(day.longest_bout_ms)} min`;
@@ -62,6 +66,42 @@ function saveDay() {
   $("exercises-done").textContent = String(day.exercises_done);
   $("nudges").textContent = String(day.nudges);
 }
+
+// ---------------------------------------------------------------- sending the totals
+
+// Only whole days' totals go to the server (POST /api/desk/days), never a picture or a posture
+// value. The server keeps each field's larger value, so sending a day again is harmless: every
+// day still kept here is sent until the server has it, however long the page was offline.
+async function send() {
+  const days = JSON.parse(localStorage.getItem("tonus.desk.days") || "{}");
+  const sent = JSON.parse(localStorage.getItem("tonus.desk.sent") || "{}");
+  const fields = ["sitting_ms", "longest_bout_ms", "breaks_offered", "breaks_taken", "readable_ms", "within_ms", "nudges", "exercises_done"];
+  const unsent = Object.values(days).filter((d) => JSON.stringify(d) !== sent[d.date]).slice(-60);
+  if (!unsent.length) return;
+  const body = { days: unsent.map((d) => Object.fromEntries([["day", d.date], ...fields.map((f) => [f, Math.round(d[f] || 0)])])) };
+  try {
+    const response = await fetch("/api/desk/days", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": root.dataset.csrf },
+      body: JSON.stringify(body),
+      keepalive: true,
+    });
+    if (!response.ok) throw new Error(`${response.status}`);
+    for (const d of unsent) sent[d.date] = JSON.stringify(d);
+    // Keep two months here; older days are with the server.
+    const keep = Object.keys(days).sort().slice(-60);
+    localStorage.setItem("tonus.desk.days", JSON.stringify(Object.fromEntries(keep.map((k) => [k, days[k]]))));
+    localStorage.setItem("tonus.desk.sent", JSON.stringify(Object.fromEntries(keep.filter((k) => sent[k]).map((k) => [k, sent[k]]))));
+    $("sent").textContent = `Your therapist has your totals up to ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`;
+  } catch {
+    $("sent").textContent = "Not sent yet (offline?); the totals are kept here and sent later.";
+  }
+}
+$("send").addEventListener("click", () => send());
+// Real minutes, whatever the clock's speed: on opening, every ten minutes, and when the page
+// is hidden or closed.
+setInterval(send, 10 * 60_000);
+document.addEventListener("visibilitychange", () => { if (document.hidden) send(); });
 
 // ---------------------------------------------------------------- camera
 
@@ -353,3 +393,4 @@ $("recalibrate").addEventListener("click", () => {
 });
 setMode("off", "The camera is off. Start it to have your posture and sitting time watched in this page.");
 saveDay();
+send();

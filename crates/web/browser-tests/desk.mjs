@@ -98,12 +98,33 @@ try {
   check(during.length === 0, `no request at all while watching (${during.map((r) => r.url).join(", ") || "none"})`);
   check(requests.every((r) => r.url.startsWith(base)), "every request went to the app itself");
 
+  // Sending the day's totals: one request, with the totals and nothing else.
+  const [sent] = await Promise.all([page.waitForRequest((r) => r.url().endsWith("/api/desk/days")), page.click("#send")]);
+  const payload = JSON.parse(sent.postData());
+  const keys = new Set(payload.days.flatMap((d) => Object.keys(d)));
+  const allowed = ["day", "sitting_ms", "longest_bout_ms", "breaks_offered", "breaks_taken", "readable_ms", "within_ms", "nudges", "exercises_done"];
+  check([...keys].every((k) => allowed.includes(k)), `only the day's totals are sent (${[...keys].join(", ")})`);
+  check(payload.days.some((d) => d.exercises_done === 1), "the totals include the exercise done");
+  await page.waitForFunction(() => document.getElementById("sent").textContent.startsWith("Your therapist has"), null, { timeout: 10000 });
+  check(true, "the server took them");
+
   await page.click("[data-pause='30']");
   check(await page.locator("#desk").getAttribute("data-state") === "paused", "a pause is one click away");
   check(await page.locator("#camera-on").isHidden(), "pausing turns the camera off");
   check(await page.evaluate(() => document.getElementById("video").srcObject === null), "and releases it");
   check(errors.length === 0, `no console errors (${errors.join("; ") || "none"})`);
   await page.screenshot({ path: process.env.DESK_SCREENSHOT || "/tmp/desk-1280.png", fullPage: true });
+
+  // The therapist sees the measured day on the client's page.
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/logout'] button")]);
+  await page.fill("#login", staff);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  await page.goto(`${base}${client}`);
+  const measured = await page.locator("table.desk-measured tbody tr").first().textContent().catch(() => "");
+  check(/taken/.test(measured) && /\d+ (h|min)/.test(measured), `the therapist sees the measured day (${measured.replace(/\s+/g, " ").trim()})`);
+  check(/Reported in the intake of/.test(await page.content()), "beside what the intake reported");
+  await page.screenshot({ path: process.env.DESK_THERAPIST_SCREENSHOT || "/tmp/desk-therapist.png", fullPage: true });
 } finally {
   await browser.close();
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tonus_app::intake::Format;
 use tonus_clinic::Actor;
 use tonus_clinic::{Action, RecordKind};
-use tonus_store::{AssessmentStatus, ClientId, NewClient};
+use tonus_store::{AssessmentStatus, ClientId, NewClient, Role};
 
 use crate::access::{self, Access, parse_id};
 use crate::auth::CurrentUser;
@@ -32,6 +32,7 @@ crate::routes! {
     "/clients/{id}/export" => get(export_client);
     "/clients/{id}/notes" => get(list_notes).post(add_note);
     "/photos/{id}" => get(get_photo);
+    "/desk/days" => post(put_desk_days);
     "/clients/{id}/assessments" => get(list_assessments).post(create_assessment);
     "/assessments/{id}" => get(get_assessment);
     "/assessments/{id}/plan" => get(get_plan).put(put_plan);
@@ -289,6 +290,64 @@ async fn add_note(
     let note = state.store.add_note(tonus_store::NewNote { client: client.id, assessment, author: me.user.id, body: body.body }).await?;
     crate::audit::record(&state, Some(me.user.id), Action::Create, RecordKind::Note, &client.id.to_string(), &note.id.to_string()).await?;
     Ok((StatusCode::CREATED, Json(json!({ "note": note }))))
+}
+
+/// What the desk page sends: whole days' totals, measured in the client's browser.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeskDaysBody {
+    days: Vec<DeskDayBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeskDayBody {
+    day: String,
+    sitting_ms: i64,
+    longest_bout_ms: i64,
+    breaks_offered: i64,
+    breaks_taken: i64,
+    readable_ms: i64,
+    within_ms: i64,
+    nudges: i64,
+    exercises_done: i64,
+}
+
+/// The most days one request may carry (two months offline).
+const MAX_DESK_DAYS: usize = 60;
+
+async fn put_desk_days(
+    State(state): State<AppState>,
+    ApiWriter(me): ApiWriter,
+    Json(body): Json<DeskDaysBody>,
+) -> Result<Json<Value>, ApiError> {
+    me.require_role(&[Role::Client])?;
+    let client = state.store.client_for_user(me.user.id).await?.ok_or(WebError::NotFound)?;
+    if body.days.len() > MAX_DESK_DAYS {
+        return Err(WebError::BadRequest(format!("days: at most {MAX_DESK_DAYS} in one request, got {}", body.days.len())).into());
+    }
+    let days: Vec<tonus_store::DeskDay> = body
+        .days
+        .into_iter()
+        .map(|d| tonus_store::DeskDay {
+            day: d.day,
+            sitting_ms: d.sitting_ms,
+            longest_bout_ms: d.longest_bout_ms,
+            breaks_offered: d.breaks_offered,
+            breaks_taken: d.breaks_taken,
+            readable_ms: d.readable_ms,
+            within_ms: d.within_ms,
+            nudges: d.nudges,
+            exercises_done: d.exercises_done,
+        })
+        .collect();
+    state.store.put_desk_days(client.id, &days).await?;
+    let span = match (days.iter().map(|d| d.day.as_str()).min(), days.iter().map(|d| d.day.as_str()).max()) {
+        (Some(first), Some(last)) => format!("desk days: {} from {first} to {last}", days.len()),
+        _ => "desk days: none".to_owned(),
+    };
+    crate::audit::record(&state, Some(me.user.id), Action::Update, RecordKind::Client, &client.id.to_string(), &span).await?;
+    Ok(Json(json!({ "stored": days.len() })))
 }
 
 async fn get_photo(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, ApiError> {

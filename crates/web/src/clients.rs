@@ -226,7 +226,58 @@ struct ClientPage {
     share_days: &'static [i64],
     share_default_days: i64,
     audit: Vec<String>,
+    desk: Vec<DeskDayRow>,
+    self_reported: Option<String>,
     error: Option<String>,
+}
+
+/// One day the client's desk page measured, as the therapist reads it.
+struct DeskDayRow {
+    day: String,
+    sitting: String,
+    longest: String,
+    breaks: String,
+    within: String,
+    exercises: i64,
+}
+
+fn minutes(ms: i64) -> String {
+    let m = (ms + 30_000) / 60_000;
+    if m >= 60 { format!("{} h {:02} min", m / 60, m % 60) } else { format!("{m} min") }
+}
+
+/// The last fortnight of measured desk days, newest first, and what the latest intake reported
+/// for the same things, side by side on the client page.
+async fn desk_exposure(state: &AppState, client: &Client) -> Result<(Vec<DeskDayRow>, Option<String>), WebError> {
+    let since = format::date(Timestamp(Timestamp::now().0 - 14 * 86_400_000));
+    let days = state
+        .store
+        .desk_days(client.id, &since)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|d| DeskDayRow {
+            sitting: minutes(d.sitting_ms),
+            longest: minutes(d.longest_bout_ms),
+            breaks: format!("{} taken, {} prompted", d.breaks_taken, d.breaks_offered),
+            within: if d.readable_ms > 0 {
+                format!("{} %", (100 * d.within_ms + d.readable_ms / 2) / d.readable_ms)
+            } else {
+                "—".to_owned()
+            },
+            exercises: d.exercises_done,
+            day: d.day,
+        })
+        .collect();
+    let assessments = state.store.assessments_for(client.id).await?;
+    let intake =
+        assessments.iter().rev().filter(|a| a.status == AssessmentStatus::Complete).find_map(|a| state.clinic.intake_of(a).ok().flatten());
+    let reported = intake.map(|i| {
+        let bout = i.exposure.longest_bout_min.map_or_else(|| "not given".to_owned(), |m| format!("{m:.0} min"));
+        let breaks = i.exposure.break_every_min.map_or_else(|| "none".to_owned(), |m| format!("every {m:.0} min"));
+        format!("Reported in the intake of {}: longest unbroken sitting {bout}, breaks {breaks}.", i.assessed_on)
+    });
+    Ok((days, reported))
 }
 
 async fn client_page(state: &AppState, me: &CurrentUser, client: Client, error: Option<String>) -> Result<Html<String>, WebError> {
@@ -287,6 +338,7 @@ async fn client_page(state: &AppState, me: &CurrentUser, client: Client, error: 
         Some(id) => users.iter().find(|u| u.id == id).map_or_else(String::new, |u| u.login.clone()),
         None => String::new(),
     };
+    let (desk, self_reported) = desk_exposure(state, &client).await?;
     let page = ClientPage {
         layout: Layout::for_user(&client.display_name, me),
         id: client.id.to_string(),
@@ -308,6 +360,8 @@ async fn client_page(state: &AppState, me: &CurrentUser, client: Client, error: 
             .find(|d| d * 86_400 >= state.settings.share_link_ttl_secs)
             .unwrap_or(SHARE_DAYS[SHARE_DAYS.len() - 1]),
         audit,
+        desk,
+        self_reported,
         error,
     };
     Ok(Html(page.render()?))

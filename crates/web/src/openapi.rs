@@ -63,6 +63,16 @@ pub(crate) async fn document() -> Json<Value> {
                     "complete": {"type": "boolean", "default": true}}},
                 "NewNote": {"type": "object", "required": ["body"], "properties": {
                     "body": {"type": "string"}, "assessment": {"type": "string", "format": "uuid"}}},
+                "DeskDays": {"type": "object", "required": ["days"], "properties": {"days": {"type": "array", "maxItems": 60, "items": {
+                    "type": "object",
+                    "required": ["day", "sitting_ms", "longest_bout_ms", "breaks_offered", "breaks_taken", "readable_ms", "within_ms", "nudges", "exercises_done"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "day": {"type": "string", "format": "date"},
+                        "sitting_ms": {"type": "integer", "minimum": 0}, "longest_bout_ms": {"type": "integer", "minimum": 0},
+                        "breaks_offered": {"type": "integer", "minimum": 0}, "breaks_taken": {"type": "integer", "minimum": 0},
+                        "readable_ms": {"type": "integer", "minimum": 0}, "within_ms": {"type": "integer", "minimum": 0},
+                        "nudges": {"type": "integer", "minimum": 0}, "exercises_done": {"type": "integer", "minimum": 0}}}}}},
                 "PlanEdit": {"type": "object", "required": ["plan"], "properties": {
                     "plan": {"type": "object", "description": "the plan in the report's plan format"}}}
             }
@@ -88,6 +98,9 @@ pub(crate) async fn document() -> Json<Value> {
                 "parameters": id_param(),
                 "get": op("The client's notes (staff)", None, "200"),
                 "post": op("Add a note, optionally about one of the client's assessments", Some("NewNote"), "201")
+            },
+            "/api/desk/days": {
+                "post": op("A client's desk page sends its days' totals (each field keeps the larger of the stored and the sent value, so sending again changes nothing)", Some("DeskDays"), "200")
             },
             "/api/photos/{id}": {"parameters": id_param(), "get": {"summary": "A photo's bytes", "responses": {
                 "200": {"description": "the image", "content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}},

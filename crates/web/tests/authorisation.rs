@@ -331,6 +331,13 @@ async fn every_route_by_role_and_owner() {
         case("POST", "/api/logout", LOGGED_IN),
         case("GET", "/api/clients", STAFF),
         Case { method: "POST", path: "/api/clients", body: Body::Json(json!({"display_name": "Api"})), allowed: STAFF },
+        Case {
+            method: "POST",
+            path: "/api/desk/days",
+            body: Body::Json(json!({"days": [{"day": "2026-11-30", "sitting_ms": 60000, "longest_bout_ms": 60000, "breaks_offered": 0,
+                "breaks_taken": 0, "readable_ms": 0, "within_ms": 0, "nudges": 0, "exercises_done": 0}]})),
+            allowed: &["dana", "eve"],
+        },
         case("GET", "/api/clients/{X}", &["admin", "pat", "dana"]),
         case("GET", "/api/clients/{Y}", &["admin", "sam", "eve"]),
         case("DELETE", "/api/clients/{FX}", &["admin", "pat"]),

@@ -6,7 +6,7 @@
 //! statement is written once, in the module of the aggregate it reads or writes, beside that
 //! aggregate's column list, private row type and input checks: `users` (accounts, first-run
 //! setup, sessions), `clients`, `assessments`, `photos`, `landmarks`, `reports` (reports and
-//! plans), `notes`, `share`, `audit` and `export` (export and erasure of a whole record). Each
+//! plans), `notes`, `desk` (the desk page's days), `share`, `audit` and `export` (export and erasure of a whole record). Each
 //! module's `queries!` macro writes that aggregate's functions for one store type;
 //! [`impl_store!`] puts them in a `queries` module of the backend and implements
 //! [`Store`](crate::Store) by delegating every method to them. Write transactions start with a
@@ -29,6 +29,7 @@ use crate::StoreError;
 pub(crate) mod assessments;
 pub(crate) mod audit;
 pub(crate) mod clients;
+pub(crate) mod desk;
 pub(crate) mod export;
 pub(crate) mod landmarks;
 pub(crate) mod notes;
@@ -115,6 +116,10 @@ macro_rules! impl_store {
             pub(crate) mod share {
                 use super::*;
                 $crate::sql::share::queries!($store);
+            }
+            pub(crate) mod desk {
+                use super::*;
+                $crate::sql::desk::queries!($store);
             }
             pub(crate) mod audit {
                 use super::*;
@@ -294,6 +299,14 @@ macro_rules! impl_store {
             }
             async fn notes_for(&self, client: ClientId) -> Result<Vec<Note>, StoreError> {
                 queries::notes::notes_for(self, client).await
+            }
+
+            // Desk days.
+            async fn put_desk_days(&self, client: ClientId, days: &[DeskDay]) -> Result<(), StoreError> {
+                queries::desk::put_desk_days(self, client, days).await
+            }
+            async fn desk_days(&self, client: ClientId, since: &str) -> Result<Vec<DeskDay>, StoreError> {
+                queries::desk::desk_days(self, client, since).await
             }
 
             // Share links.

@@ -1,0 +1,147 @@
+//! The desk page's days: their SQL, row type and the checks on what a browser sends.
+//!
+//! A day is stored with one upsert that keeps each field's larger value (a `CASE`, which both
+//! SQLite and PostgreSQL read alike), so the page can send a day again after a lost answer, or
+//! from a second browser, without double counting or losing anything.
+
+use crate::{DeskDay, StoreError};
+
+macro_rules! desk_cols {
+    () => {
+        "day, sitting_ms, longest_bout_ms, breaks_offered, breaks_taken, readable_ms, within_ms, nudges, exercises_done"
+    };
+}
+pub(crate) use desk_cols;
+
+/// A day is at most this long, in milliseconds (with an hour to spare for a clock change).
+const DAY_MS: i64 = 25 * 3_600_000;
+
+/// Refuses a day whose date is not `YYYY-MM-DD` or whose totals are negative or impossible,
+/// naming the day and the field.
+pub(crate) fn check_day(d: &DeskDay) -> Result<(), StoreError> {
+    let b = d.day.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let date_ok = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10);
+    let month_day = date_ok.then(|| (d.day[5..7].parse::<u8>().unwrap_or(0), d.day[8..10].parse::<u8>().unwrap_or(0)));
+    if !matches!(month_day, Some((1..=12, 1..=31))) {
+        return Err(StoreError::Invalid(format!("day: \"{}\" is not a date such as 2026-11-30", d.day)));
+    }
+    let times =
+        [("sitting_ms", d.sitting_ms), ("longest_bout_ms", d.longest_bout_ms), ("readable_ms", d.readable_ms), ("within_ms", d.within_ms)];
+    for (field, v) in times {
+        if !(0..=DAY_MS).contains(&v) {
+            return Err(StoreError::Invalid(format!("{} {field}: {v} is not a time within one day", d.day)));
+        }
+    }
+    let counts = [
+        ("breaks_offered", d.breaks_offered),
+        ("breaks_taken", d.breaks_taken),
+        ("nudges", d.nudges),
+        ("exercises_done", d.exercises_done),
+    ];
+    for (field, v) in counts {
+        if !(0..=10_000).contains(&v) {
+            return Err(StoreError::Invalid(format!("{} {field}: {v} is not a count for one day", d.day)));
+        }
+    }
+    if d.within_ms > d.readable_ms {
+        return Err(StoreError::Invalid(format!("{} within_ms: more than readable_ms", d.day)));
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DeskRow {
+    day: String,
+    sitting_ms: i64,
+    longest_bout_ms: i64,
+    breaks_offered: i64,
+    breaks_taken: i64,
+    readable_ms: i64,
+    within_ms: i64,
+    nudges: i64,
+    exercises_done: i64,
+}
+
+impl From<DeskRow> for DeskDay {
+    fn from(r: DeskRow) -> DeskDay {
+        DeskDay {
+            day: r.day,
+            sitting_ms: r.sitting_ms,
+            longest_bout_ms: r.longest_bout_ms,
+            breaks_offered: r.breaks_offered,
+            breaks_taken: r.breaks_taken,
+            readable_ms: r.readable_ms,
+            within_ms: r.within_ms,
+            nudges: r.nudges,
+            exercises_done: r.exercises_done,
+        }
+    }
+}
+
+/// `field = the larger of the stored and the new value`, for the upsert.
+macro_rules! keep_larger {
+    ($($field:literal),*) => {
+        concat!($($field, " = CASE WHEN excluded.", $field, " > desk_days.", $field, " THEN excluded.", $field, " ELSE desk_days.", $field, " END, "),*)
+    };
+}
+pub(crate) use keep_larger;
+
+/// Writes the desk-day functions for one store type.
+macro_rules! queries {
+    ($store:ty) => {
+        use $crate::sql::desk::{DeskRow, check_day, desk_cols, keep_larger};
+
+        pub(crate) async fn put_desk_days(db: &$store, client: ClientId, days: &[DeskDay]) -> Result<(), StoreError> {
+            for d in days {
+                check_day(d)?;
+            }
+            let mut tx = db.pool.begin().await?;
+            for d in days {
+                sqlx::query(concat!(
+                    "INSERT INTO desk_days (client_id, ",
+                    desk_cols!(),
+                    ", updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ",
+                    "ON CONFLICT (client_id, day) DO UPDATE SET ",
+                    keep_larger!(
+                        "sitting_ms",
+                        "longest_bout_ms",
+                        "breaks_offered",
+                        "breaks_taken",
+                        "readable_ms",
+                        "within_ms",
+                        "nudges",
+                        "exercises_done"
+                    ),
+                    "updated_at = excluded.updated_at"
+                ))
+                .bind(client.to_string())
+                .bind(&d.day)
+                .bind(d.sitting_ms)
+                .bind(d.longest_bout_ms)
+                .bind(d.breaks_offered)
+                .bind(d.breaks_taken)
+                .bind(d.readable_ms)
+                .bind(d.within_ms)
+                .bind(d.nudges)
+                .bind(d.exercises_done)
+                .bind(Timestamp::now().0)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
+        pub(crate) async fn desk_days(db: &$store, client: ClientId, since: &str) -> Result<Vec<DeskDay>, StoreError> {
+            let rows: Vec<DeskRow> =
+                sqlx::query_as(concat!("SELECT ", desk_cols!(), " FROM desk_days WHERE client_id = $1 AND day >= $2 ORDER BY day"))
+                    .bind(client.to_string())
+                    .bind(since)
+                    .fetch_all(&db.pool)
+                    .await?;
+            Ok(rows.into_iter().map(DeskDay::from).collect())
+        }
+    };
+}
+pub(crate) use queries;
