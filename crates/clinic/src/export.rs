@@ -53,6 +53,7 @@ pub(crate) fn csv_files(export: &ClientExport) -> Vec<CsvFile> {
         CsvFile { name: "muscles.csv", text: muscles_csv(export) },
         CsvFile { name: "plans.csv", text: plans_csv(export) },
         CsvFile { name: "notes.csv", text: notes_csv(export) },
+        CsvFile { name: "desk_days.csv", text: desk_days_csv(export) },
         CsvFile { name: "audit.csv", text: audit_csv(export) },
     ]
 }
@@ -492,6 +493,34 @@ fn notes_csv(e: &ClientExport) -> String {
             n.author.to_string(),
             iso(Some(n.created_at)),
             n.body.clone(),
+        ]);
+    }
+    t.0
+}
+
+fn desk_days_csv(e: &ClientExport) -> String {
+    let mut t = Table::new(&[
+        "day",
+        "sitting_ms",
+        "longest_bout_ms",
+        "breaks_offered",
+        "breaks_taken",
+        "readable_ms",
+        "within_ms",
+        "nudges",
+        "exercises_done",
+    ]);
+    for d in &e.desk_days {
+        t.row(vec![
+            d.day.clone(),
+            d.sitting_ms.to_string(),
+            d.longest_bout_ms.to_string(),
+            d.breaks_offered.to_string(),
+            d.breaks_taken.to_string(),
+            d.readable_ms.to_string(),
+            d.within_ms.to_string(),
+            d.nudges.to_string(),
+            d.exercises_done.to_string(),
         ]);
     }
     t.0

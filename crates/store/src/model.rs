@@ -499,6 +499,8 @@ pub struct ClientExport {
     pub reports: Vec<Report>,
     pub plans: Vec<Plan>,
     pub notes: Vec<Note>,
+    /// The days the client's desk page measured (totals only).
+    pub desk_days: Vec<DeskDay>,
     pub share_links: Vec<ShareLink>,
     pub audit_log: Vec<AuditEntry>,
 }

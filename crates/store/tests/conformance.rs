@@ -800,6 +800,7 @@ async fn full_record(store: &dyn Store) -> (Client, Assessment, String) {
 async fn export_holds_the_whole_record_and_no_token_hash(t: TestStore) {
     let store = &*t.store;
     let (alice, done, hash) = full_record(store).await;
+    store.put_desk_days(alice.id, &[desk_day("2026-11-30", 120, 2)]).await.unwrap();
     let export = store.export_client(alice.id).await.unwrap();
     assert_eq!((export.format, &export.client), ("tonus-client-export/1", &alice));
     assert_eq!(export.assessments, store.assessments_for(alice.id).await.unwrap());
@@ -809,6 +810,7 @@ async fn export_holds_the_whole_record_and_no_token_hash(t: TestStore) {
     assert_eq!(export.reports, [store.latest_report(done.id).await.unwrap().unwrap()]);
     assert_eq!(export.plans, [store.plan_for(done.id).await.unwrap().unwrap()]);
     assert_eq!(export.notes, store.notes_for(alice.id).await.unwrap());
+    assert_eq!(export.desk_days, [desk_day("2026-11-30", 120, 2)]);
     assert_eq!(export.share_links, store.share_links_for(alice.id).await.unwrap());
     let mut audited: Vec<_> = export.audit_log.iter().map(|l| l.action.as_str()).collect();
     audited.sort_unstable();

@@ -16,6 +16,7 @@ macro_rules! queries {
         use $crate::sql::audit::{AuditRow, audit_cols};
         use $crate::sql::clients::{ClientRow, client_cols};
         use $crate::sql::convert;
+        use $crate::sql::desk::{DeskRow, desk_cols};
         use $crate::sql::landmarks::{LandmarkRow, landmark_cols};
         use $crate::sql::notes::{NoteRow, note_cols};
         use $crate::sql::photos::{PhotoRow, photo_cols};
@@ -77,6 +78,11 @@ macro_rules! queries {
                     .bind(&key)
                     .fetch_all(&mut *tx)
                     .await?;
+            let desk_days: Vec<DeskRow> =
+                sqlx::query_as(concat!("SELECT ", desk_cols!(), " FROM desk_days WHERE client_id = $1 ORDER BY day"))
+                    .bind(&key)
+                    .fetch_all(&mut *tx)
+                    .await?;
             let share_links: Vec<ShareRow> =
                 sqlx::query_as(concat!("SELECT ", share_cols!(), " FROM share_links WHERE client_id = $1 ORDER BY created_at, id"))
                     .bind(&key)
@@ -102,6 +108,7 @@ macro_rules! queries {
                 reports: convert(reports)?,
                 plans: convert(plans)?,
                 notes: convert(notes)?,
+                desk_days: desk_days.into_iter().map(DeskDay::from).collect(),
                 share_links: convert(share_links)?,
                 audit_log: convert(audit)?,
             })
