@@ -298,8 +298,28 @@ $("later").addEventListener("click", () => {
 
 // ---------------------------------------------------------------- posture
 
+// The camera or the seat moved: the shoulders' width in the frame is off the baseline's.
+function moved(report, t) {
+  const baseline = JSON.parse(localStorage.getItem("tonus.desk.baseline") || "null");
+  const width = report.geometry?.shoulder_width_px;
+  if (!baseline || !width) return false;
+  const off = Math.abs(width / baseline.shoulder_width_px - 1) > s.moved_fraction;
+  state.movedSince = off ? (state.movedSince ?? t) : null;
+  const isMoved = state.movedSince !== null && t - state.movedSince >= s.moved_seconds * 1000;
+  $("moved").hidden = !isMoved;
+  return isMoved;
+}
+$("moved-recalibrate").addEventListener("click", () => {
+  $("moved").hidden = true;
+  state.movedSince = null;
+  localStorage.removeItem("tonus.desk.baseline");
+  calibrate();
+});
+
 function posture(report, t, elapsed) {
   const quality = report.quality.status;
+  // No nudges against a baseline the camera no longer matches.
+  if (moved(report, t)) return;
   $("quality").textContent = quality === "readable" ? "Posture readable" : `Posture not readable: ${quality.replaceAll("_", " ")}`;
   if (quality !== "readable" || !report.drift.length) return;
   day.readable_ms += elapsed;
@@ -338,6 +358,35 @@ function notify(title, body) {
 }
 
 // ---------------------------------------------------------------- not interrupting
+
+// Working hours, kept in this browser: outside them the camera is off and nothing is counted.
+const hours = JSON.parse(localStorage.getItem("tonus.desk.hours") || "null") || { from: "", to: "" };
+$("hours-from").value = hours.from;
+$("hours-to").value = hours.to;
+for (const id of ["hours-from", "hours-to"]) {
+  $(id).addEventListener("change", () => {
+    hours.from = $("hours-from").value;
+    hours.to = $("hours-to").value;
+    localStorage.setItem("tonus.desk.hours", JSON.stringify(hours));
+  });
+}
+function withinHours() {
+  if (!hours.from || !hours.to) return true;
+  const d = new Date(now());
+  const hm = `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+  return hours.from <= hours.to ? hm >= hours.from && hm < hours.to : hm >= hours.from || hm < hours.to;
+}
+setInterval(() => {
+  if (!withinHours() && ["watching", "calibrating", "no-camera"].includes(state.mode)) {
+    stopCamera();
+    setMode("paused", `Outside your working hours (${hours.from}–${hours.to}): the camera is off until ${hours.from}.`);
+    state.pausedUntil = 0;
+    state.afterHours = true;
+  } else if (withinHours() && state.afterHours && state.mode === "paused") {
+    state.afterHours = false;
+    resume();
+  }
+}, 30_000);
 
 function pause(minutes) {
   stopCamera();

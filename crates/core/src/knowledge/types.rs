@@ -968,6 +968,11 @@ pub struct DeskSettings {
     pub hidden_release_min: f64,
     /// The metrics that nudge; the others are shown, not nudged on.
     pub nudge_metrics: Vec<WebcamMetricId>,
+    /// The shoulders' width in the frame differing from the baseline's by more than this
+    /// fraction means the camera or the seat moved: recalibration is offered.
+    pub moved_fraction: f64,
+    /// ...once the difference has lasted this long, seconds.
+    pub moved_seconds: f64,
     /// Why these numbers.
     pub rationale: String,
     /// Certainty.

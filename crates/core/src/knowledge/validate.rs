@@ -332,6 +332,8 @@ fn desk(ids: &Ids<'_>, d: &DeskSettings) -> Result<(), KnowledgeError> {
         ("away_break_min", d.away_break_min, 0.5, 60.0),
         ("postpone_min", d.postpone_min, 0.5, 60.0),
         ("hidden_release_min", d.hidden_release_min, 0.5, 240.0),
+        ("moved_fraction", d.moved_fraction, 0.01, 1.0),
+        ("moved_seconds", d.moved_seconds, 1.0, 3600.0),
     ] {
         if !(v.is_finite() && (lo..=hi).contains(&v)) {
             return Err(c.fail(field, format!("must be between {lo} and {hi}")));
