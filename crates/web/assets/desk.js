@@ -440,6 +440,8 @@ $("recalibrate").addEventListener("click", () => {
   localStorage.removeItem("tonus.desk.baseline");
   calibrate();
 });
+// Offline after the first visit, and installable (see desk-sw.js).
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/desk-sw.js").catch(() => {});
 setMode("off", "The camera is off. Start it to have your posture and sitting time watched in this page.");
 saveDay();
 send();

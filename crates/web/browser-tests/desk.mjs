@@ -3,8 +3,10 @@
 // Run by crates/web/tests/wasm_browser.rs with the demo personas loaded. A practitioner gives
 // the first client a login; the client opens /desk, starts the camera, calibrates, is seen at
 // the desk with a readable posture and no drift, gets a break prompt with an exercise of their
-// plan (the page's clock is sped up 600 times), may postpone it only twice, pauses (which
-// releases the camera), and the page made no request to anywhere while watching.
+// plan (the page's clock is sped up 600 times), may postpone it only twice, sends the day's
+// totals (and nothing else), pauses (which releases the camera), opens offline from the
+// service worker's cache, and the page made no request to anywhere while watching; the
+// practitioner then sees the measured day on the client's page.
 
 import { chromium } from "playwright-core";
 
@@ -114,6 +116,18 @@ try {
   check(await page.evaluate(() => document.getElementById("video").srcObject === null), "and releases it");
   check(errors.length === 0, `no console errors (${errors.join("; ") || "none"})`);
   await page.screenshot({ path: process.env.DESK_SCREENSHOT || "/tmp/desk-1280.png", fullPage: true });
+
+  // Offline after the first visit: the page and its module come from this browser's cache.
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForFunction(async () => (await (await caches.open("tonus-desk-v1")).keys()).length >= 7, null, { timeout: 30000 });
+  await context.setOffline(true);
+  await page.reload();
+  check(await page.locator("#desk").getAttribute("data-state") === "off", "offline, the desk page still opens, from this browser's cache");
+  const offlineModel = await page.evaluate(async () => (await (await import("/wasm/pose.mjs")).loadPose()).loaded.model);
+  check(offlineModel === "blazepose-lite", "and its pose module loads offline");
+  const manifest = await page.evaluate(async () => (await (await fetch("/desk.webmanifest")).json()).start_url);
+  check(manifest === "/desk", "the page is installable (its manifest starts at /desk)");
+  await context.setOffline(false);
 
   // The therapist sees the measured day on the client's page.
   await Promise.all([page.waitForNavigation(), page.click("form[action='/logout'] button")]);

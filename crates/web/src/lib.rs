@@ -82,6 +82,8 @@ routes! {
     "/logout" => post(auth::logout);
     "/me" => get(handout::me);
     "/desk" => get(desk::page);
+    "/desk-sw.js" => get(assets::desk_worker);
+    "/desk.webmanifest" => get(assets::desk_manifest);
     "/account/password" => get(auth::password_form).post(auth::change_password);
     "/admin/users" => get(users::list).post(users::create);
     "/admin/users/{id}/disable" => post(users::disable);

@@ -249,6 +249,8 @@ async fn every_route_by_role_and_owner() {
         case("POST", "/logout", LOGGED_IN),
         case("GET", "/me", &["dana", "eve"]),
         case("GET", "/desk", &["dana", "eve"]),
+        case("GET", "/desk-sw.js", EVERYONE),
+        case("GET", "/desk.webmanifest", EVERYONE),
         case("GET", "/account/password", LOGGED_IN),
         case("GET", "/admin/users", &["admin"]),
         form(
