@@ -603,6 +603,28 @@ struct WhatIfPage {
     adherence: u32,
     weeks: u32,
     chart: Option<WhatIfChart>,
+    measured: Option<MeasuredAdherence>,
+}
+
+/// Adherence as the client's desk page measured it: the share of measured days on which they
+/// confirmed at least one exercise (a proxy: the plan's dosage is not counted).
+struct MeasuredAdherence {
+    percent: u32,
+    days_with_exercise: usize,
+    days: usize,
+}
+
+/// The last four weeks of desk days, when there are at least three.
+async fn measured_adherence(state: &AppState, client: tonus_store::ClientId) -> Result<Option<MeasuredAdherence>, WebError> {
+    let since = crate::format::date(tonus_store::Timestamp(tonus_store::Timestamp::now().0 - 28 * 86_400_000));
+    let days = state.store.desk_days(client, &since).await?;
+    if days.len() < 3 {
+        return Ok(None);
+    }
+    let with = days.iter().filter(|d| d.exercises_done > 0).count();
+    // Rounded to the slider's steps of 5 %.
+    let percent = ((with * 100 / days.len()) as u32 + 2) / 5 * 5;
+    Ok(Some(MeasuredAdherence { percent: percent.min(100), days_with_exercise: with, days: days.len() }))
 }
 
 #[derive(Template)]
@@ -646,6 +668,7 @@ pub(crate) async fn what_if(
     let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
     crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::WhatIf, &client.id.to_string(), "").await?;
     let chart = what_if_chart(&state, client.id, &q).await?;
+    let measured = measured_adherence(&state, client.id).await?;
     let page = WhatIfPage {
         layout: Layout::for_user("What if", &me),
         client_id: client.id.to_string(),
@@ -653,6 +676,7 @@ pub(crate) async fn what_if(
         adherence: q.adherence(),
         weeks: q.weeks(),
         chart,
+        measured,
     };
     Ok(Html(page.render()?))
 }

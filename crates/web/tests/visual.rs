@@ -160,4 +160,29 @@ async fn comparison_progress_and_what_if_render() {
     assert_eq!(emptied.status, StatusCode::OK, "an emptied weeks field falls back to 12 weeks");
     let line = |s: &str| s.split("class=\"with-plan\" points=\"").nth(1).and_then(|r| r.split('"').next()).map(str::to_owned);
     assert_ne!(line(&low), line(&high), "adherence changes the with-plan trajectory");
+
+    // With three days measured at the desk, two of them with an exercise confirmed, the page
+    // offers the measured adherence instead of the slider's guess.
+    assert!(!page.contains("Measured at the desk"), "no desk days yet: {page}");
+    let id: tonus_store::ClientId = client.parse().unwrap();
+    let day = |day: &str, exercises_done| tonus_store::DeskDay {
+        day: day.into(),
+        sitting_ms: 3_600_000,
+        longest_bout_ms: 3_000_000,
+        breaks_offered: 2,
+        breaks_taken: 1,
+        readable_ms: 3_000_000,
+        within_ms: 2_000_000,
+        nudges: 0,
+        exercises_done,
+    };
+    let today = |back: i64| {
+        let epoch = tonus_core::Date::from_ymd(1970, 1, 1).unwrap();
+        let (y, m, d) = epoch.add_days(tonus_store::Timestamp::now().0.div_euclid(86_400_000) - back).ymd();
+        format!("{y:04}-{m:02}-{d:02}")
+    };
+    app.store.put_desk_days(id, &[day(&today(0), 2), day(&today(1), 0), day(&today(2), 1)]).await.unwrap();
+    let measured = app.get(&format!("/clients/{client}/what-if"), Some(&admin)).await.text();
+    assert!(measured.contains("an exercise confirmed on 2 of the last 3 days (65%"), "{measured}");
+    assert!(measured.contains("what-if?adherence=65&amp;weeks=12"), "{measured}");
 }
