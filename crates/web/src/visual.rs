@@ -616,7 +616,7 @@ struct MeasuredAdherence {
 
 /// The last four weeks of desk days, when there are at least three.
 async fn measured_adherence(state: &AppState, client: tonus_store::ClientId) -> Result<Option<MeasuredAdherence>, WebError> {
-    let since = crate::format::date(tonus_store::Timestamp(tonus_store::Timestamp::now().0 - 28 * 86_400_000));
+    let since = format::date(tonus_store::Timestamp(tonus_store::Timestamp::now().0 - 28 * 86_400_000));
     let days = state.store.desk_days(client, &since).await?;
     if days.len() < 3 {
         return Ok(None);
