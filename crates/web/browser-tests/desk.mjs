@@ -9,6 +9,7 @@
 // practitioner then sees the measured day on the client's page.
 
 import { chromium } from "playwright-core";
+import { clientLogsIn } from "./desk-client.mjs";
 
 const [base, staff, password, camera] = process.argv.slice(2);
 if (!base || !staff || !password || !camera) {
@@ -34,29 +35,8 @@ try {
   page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
   page.on("pageerror", (err) => errors.push(String(err)));
 
-  // A practitioner gives the first demo client a login.
-  await page.goto(`${base}/login`);
-  await page.fill("#login", staff);
-  await page.fill("#password", password);
-  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
-  await page.goto(`${base}/clients`);
-  const client = await page.locator("a[href^='/clients/']").filter({ hasNotText: "New" }).first().getAttribute("href");
-  await page.goto(`${base}${client}`);
-  await page.fill("form[action$='/account'] #login", "deskclient");
-  await page.fill("form[action$='/account'] #password", clientPassword);
-  await Promise.all([page.waitForNavigation(), page.click("form[action$='/account'] button[type=submit]")]);
-  await Promise.all([page.waitForNavigation(), page.click("form[action='/logout'] button")]);
-
-  // The client logs in, sets their own password, and opens the desk page.
-  await page.fill("#login", "deskclient");
-  await page.fill("#password", clientPassword);
-  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
-  if (page.url().includes("/account/password")) {
-    await page.fill("#current", clientPassword);
-    await page.fill("#password", `${clientPassword} new`);
-    await page.fill("#confirm", `${clientPassword} new`);
-    await Promise.all([page.waitForNavigation(), page.click("form[action='/account/password'] button[type=submit]")]);
-  }
+  // A practitioner gives the first demo client a login; the client logs in.
+  const client = await clientLogsIn(page, base, staff, password, clientPassword);
   await page.addInitScript(() => { globalThis.__tonusDeskSpeed = 600; });
   await page.goto(`${base}/desk`);
   check(await page.locator("#desk").getAttribute("data-state") === "off", "the desk page opens with the camera off");

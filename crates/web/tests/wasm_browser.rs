@@ -96,3 +96,25 @@ async fn the_desk_page_watches_a_seated_person_prompts_breaks_and_pauses() {
     server.stop().await;
     browser_support::assert_passed(&output, "the desk page in Chromium");
 }
+
+/// The desk page's CPU in Chromium over ten minutes (`DESK_CPU_SECONDS` to change it), on the
+/// fake camera: a benchmark that prints its numbers, not a test of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a ten-minute benchmark: cargo test -p tonus-web --test wasm_browser desk_cpu -- --ignored --nocapture"]
+async fn desk_cpu_benchmark() {
+    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pose/test_data/front/misc/skimage_astronaut.png");
+    let Some(browser) = browser_support::browser("desk_cpu_benchmark", &[&photo]) else { return };
+    let Some(wasm_dir) = module_dir() else { return };
+    let data = tempfile::tempdir().unwrap();
+    let video = data.path().join("camera.y4m");
+    camera_video(&photo, &video);
+    let config = tonus_web::WebConfig { wasm_dir: Some(wasm_dir), ..browser_support::config(data.path(), 1 << 20) };
+    let base = format!("http://{}", config.listen);
+    tonus_web::load_demo(&config, "demo", "browser test password").await.unwrap();
+    let server = browser_support::start(config).await;
+    let seconds = std::env::var("DESK_CPU_SECONDS").unwrap_or_else(|_| "600".into());
+    let args = [OsStr::new(&base), OsStr::new("demo"), OsStr::new("browser test password"), video.as_os_str(), OsStr::new(&seconds)];
+    let output = browser_support::node(&browser, "desk-cpu.mjs", &args, &[]).await;
+    server.stop().await;
+    browser_support::assert_passed(&output, "the desk CPU benchmark");
+}

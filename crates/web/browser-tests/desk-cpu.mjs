@@ -1,0 +1,70 @@
+// CPU of the desk page in Chromium, a benchmark rather than a test:
+//   node desk-cpu.mjs <base-url> <staff-login> <password> <camera.y4m> [SECONDS]
+// Runs the desk page on a fake camera fed the y4m (after calibration) for SECONDS (default
+// 600) and prints the CPU time of all of Chromium's processes together (browser, renderer,
+// GPU, utility), from /proc, as a percentage of one core, and their resident memory at the
+// end (shared pages counted once per process, so an upper bound), with the page's frame rate. Needs a
+// server with the demo personas (crates/wasm/bench/desk_cpu.sh starts one).
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { clientLogsIn } from "./desk-client.mjs";
+
+const [base, staff, password, camera, seconds = "600"] = process.argv.slice(2);
+const profile = mkdtempSync(join(tmpdir(), "tonus-desk-cpu-"));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${camera}`],
+  viewport: { width: 1280, height: 900 },
+});
+// Every Chromium process of this run carries the profile directory on its command line, or
+// is the child of one that does (renderers name it through their parent).
+function chromiumJiffies() {
+  let total = 0;
+  const ours = new Set();
+  const stats = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      stats.push({ pid, ppid: fields[1], jiffies: Number(fields[11]) + Number(fields[12]), ours: cmd.includes(profile) });
+    } catch {}
+  }
+  for (const s of stats) if (s.ours) ours.add(s.pid);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const s of stats) if (!ours.has(s.pid) && ours.has(s.ppid)) { ours.add(s.pid); grew = true; }
+  }
+  let rss = 0;
+  for (const s of stats) {
+    if (!ours.has(s.pid)) continue;
+    total += s.jiffies;
+    try {
+      rss += Number(readFileSync(`/proc/${s.pid}/statm`, "utf8").split(" ")[1]) * 4096;
+    } catch {}
+  }
+  return { total, processes: ours.size, rss };
+}
+try {
+  const page = context.pages()[0] ?? (await context.newPage());
+  await context.grantPermissions(["camera"], { origin: base });
+  await clientLogsIn(page, base, staff, password, "desk cpu client password");
+  await page.goto(`${base}/desk`);
+  await page.click("#start");
+  await page.waitForFunction(() => document.getElementById("desk").dataset.state === "watching", null, { timeout: 60000 });
+  const frames0 = await page.evaluate(() => performance.now());
+  const start = chromiumJiffies();
+  const t0 = Date.now();
+  await new Promise((ok) => setTimeout(ok, Number(seconds) * 1000));
+  const end = chromiumJiffies();
+  const wall = (Date.now() - t0) / 1000;
+  const state = await page.evaluate(() => document.getElementById("desk").dataset.state);
+  const clk = 100; // USER_HZ on Linux
+  const cpu = (end.total - start.total) / clk / wall * 100;
+  console.log(JSON.stringify({ seconds: wall, cpu_percent_of_one_core: Number(cpu.toFixed(2)), processes: end.processes, rss_mb_all_processes: Math.round(end.rss / 1e6), state, frames_per_second: JSON.parse(await page.locator("#desk").getAttribute("data-desk")).settings.frames_per_second, page_ms: frames0 }));
+} finally {
+  await context.close();
+}
