@@ -69,15 +69,7 @@ fn folder(session: &mut Session, dir: &str) -> anyhow::Result<Vec<Geometry>> {
             println!("  {}: {:?}", path.display(), report.quality);
         }
         if let Some(g) = report.geometry {
-            geometries.push(Geometry {
-                eye_level: g.eye_level,
-                face_width: g.face_width,
-                ear_shoulder_left: g.ear_shoulder_left,
-                ear_shoulder_right: g.ear_shoulder_right,
-                head_tilt: g.head_tilt,
-                shoulder_tilt: g.shoulder_tilt,
-                shoulder_width_px: g.shoulder_width_px,
-            });
+            geometries.push(Geometry::from(&g));
         }
     }
     Ok(geometries)

@@ -144,6 +144,20 @@ impl From<&Geometry> for GeometryDoc {
     }
 }
 
+impl From<&GeometryDoc> for Geometry {
+    fn from(g: &GeometryDoc) -> Geometry {
+        Geometry {
+            eye_level: g.eye_level,
+            face_width: g.face_width,
+            ear_shoulder_left: g.ear_shoulder_left,
+            ear_shoulder_right: g.ear_shoulder_right,
+            head_tilt: g.head_tilt,
+            shoulder_tilt: g.shoulder_tilt,
+            shoulder_width_px: g.shoulder_width_px,
+        }
+    }
+}
+
 /// One metric's drift on one frame.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct DriftDoc {

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use tonus_app::photo::{self, PhotoOptions};
 use tonus_core::KnowledgeBase;
-use tonus_core::knowledge::WebcamMetricId;
+use tonus_core::knowledge::{WebcamGates, WebcamMetricId};
 use tonus_core::landmarks::{Landmark, Posture};
 use tonus_core::webcam::{self, Baseline, Frame, Geometry};
 use tonus_pose::{DecodedImage, Limits, ModelKind, PoseEstimator, PoseTracker};
@@ -25,11 +25,15 @@ pub struct Session {
     baseline: Option<Baseline>,
 }
 
-/// What [`Session::init`] loads.
+/// What [`Session::init`] loads, with what every frame reads from the knowledge base taken
+/// out once.
 #[derive(Debug)]
 struct Models {
     tracker: PoseTracker,
     kb: KnowledgeBase,
+    gates: WebcamGates,
+    /// Each metric's real-change threshold, in [`WebcamMetricId::ALL`] order.
+    real_change: [f64; 5],
 }
 
 impl Session {
@@ -61,7 +65,9 @@ impl Session {
         if self.loaded.is_none() {
             let estimator = PoseEstimator::new(ModelKind::Lite).map_err(|e| e.to_string())?;
             let kb = KnowledgeBase::embedded().map_err(|e| e.to_string())?;
-            self.loaded = Some(Models { tracker: PoseTracker::new(estimator), kb });
+            let gates = kb.webcam_gates().clone();
+            let real_change = WebcamMetricId::ALL.map(|id| kb.webcam_metric(id).real_change);
+            self.loaded = Some(Models { tracker: PoseTracker::new(estimator), kb, gates, real_change });
         }
         Ok(self.loaded.as_mut().expect("loaded just above"))
     }
@@ -122,8 +128,7 @@ impl Session {
         let brightness = brightness(rgba);
         let loaded = self.loaded()?;
         let tracked = loaded.tracker.track(&frame).map_err(|e| e.to_string())?;
-        let gates = loaded.kb.webcam_gates().clone();
-        let real_change: Vec<f64> = WebcamMetricId::ALL.iter().map(|&id| loaded.kb.webcam_metric(id).real_change).collect();
+        let (gates, real_change) = (loaded.gates.clone(), loaded.real_change);
         let landmarks: Option<Vec<Landmark>> = tracked.estimate.landmarks.as_ref().map(|lms| {
             lms.iter()
                 .map(|l| Landmark {

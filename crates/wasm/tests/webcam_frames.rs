@@ -36,15 +36,7 @@ fn read(session: &mut Session, dir: &Path) -> Vec<Geometry> {
             let rgba: Vec<u8> = img.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
             let report = session.track_frame(&rgba, w, h).unwrap();
             let g = report.geometry.unwrap_or_else(|| panic!("{}: {:?}", path.display(), report.quality));
-            Geometry {
-                eye_level: g.eye_level,
-                face_width: g.face_width,
-                ear_shoulder_left: g.ear_shoulder_left,
-                ear_shoulder_right: g.ear_shoulder_right,
-                head_tilt: g.head_tilt,
-                shoulder_tilt: g.shoulder_tilt,
-                shoulder_width_px: g.shoulder_width_px,
-            }
+            Geometry::from(&g)
         })
         .collect()
 }

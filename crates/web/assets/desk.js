@@ -37,7 +37,8 @@ const state = {
   postponed: 0,
   promptShown: false,
   exerciseIndex: Number(localStorage.getItem("tonus.desk.exercise") || 0),
-  drift: {}, // metric -> { beyondSince, active }
+  drift: {}, // metric -> { beyondSince }
+  baseline: null, // the calibrated baseline in use (also kept in localStorage)
   lastNudgeAt: 0,
   calibrationEnds: 0,
 };
@@ -146,6 +147,7 @@ async function startCamera() {
   if (baseline) {
     try {
       state.pose.setBaseline(baseline);
+      state.baseline = baseline;
       watch();
       return;
     } catch {
@@ -212,6 +214,7 @@ function frame() {
       try {
         const baseline = state.pose.finishCalibration();
         localStorage.setItem("tonus.desk.baseline", JSON.stringify(baseline));
+        state.baseline = baseline;
         watch();
       } catch (e) {
         $("status").textContent = `${e.message}. Trying again…`;
@@ -305,7 +308,7 @@ $("later").addEventListener("click", () => {
 
 // The camera or the seat moved: the shoulders' width in the frame is off the baseline's.
 function moved(report, t) {
-  const baseline = JSON.parse(localStorage.getItem("tonus.desk.baseline") || "null");
+  const baseline = state.baseline;
   const width = report.geometry?.shoulder_width_px;
   if (!baseline || !width) return false;
   const off = Math.abs(width / baseline.shoulder_width_px - 1) > s.moved_fraction;
