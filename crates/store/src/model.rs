@@ -411,7 +411,7 @@ pub struct NewNote {
 /// (no frame, landmark or posture value ever reaches the server). Totals only grow during a
 /// day, so storing a day again keeps each field's larger value, whatever order copies arrive
 /// in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeskDay {
     /// The day, `YYYY-MM-DD`, in the client's time zone.
     pub day: String,
@@ -431,6 +431,67 @@ pub struct DeskDay {
     pub nudges: i64,
     /// Exercises confirmed done.
     pub exercises_done: i64,
+}
+
+/// A day is at most this long, in milliseconds (with an hour to spare for a clock change).
+const DAY_MS: i64 = 25 * 3_600_000;
+
+impl DeskDay {
+    /// Refuses a day whose date is not `YYYY-MM-DD` or whose totals are negative or impossible,
+    /// naming the day and the field.
+    pub fn check(&self) -> Result<(), StoreError> {
+        let d = self;
+        let b = d.day.as_bytes();
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        let date_ok = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10);
+        let month_day = date_ok.then(|| (d.day[5..7].parse::<u8>().unwrap_or(0), d.day[8..10].parse::<u8>().unwrap_or(0)));
+        if !matches!(month_day, Some((1..=12, 1..=31))) {
+            return Err(StoreError::Invalid(format!("day: \"{}\" is not a date such as 2026-11-30", d.day)));
+        }
+        let times = [
+            ("sitting_ms", d.sitting_ms),
+            ("longest_bout_ms", d.longest_bout_ms),
+            ("readable_ms", d.readable_ms),
+            ("within_ms", d.within_ms),
+        ];
+        for (field, v) in times {
+            if !(0..=DAY_MS).contains(&v) {
+                return Err(StoreError::Invalid(format!("{} {field}: {v} is not a time within one day", d.day)));
+            }
+        }
+        let counts = [
+            ("breaks_offered", d.breaks_offered),
+            ("breaks_taken", d.breaks_taken),
+            ("nudges", d.nudges),
+            ("exercises_done", d.exercises_done),
+        ];
+        for (field, v) in counts {
+            if !(0..=10_000).contains(&v) {
+                return Err(StoreError::Invalid(format!("{} {field}: {v} is not a count for one day", d.day)));
+            }
+        }
+        if d.within_ms > d.readable_ms {
+            return Err(StoreError::Invalid(format!("{} within_ms: more than readable_ms", d.day)));
+        }
+        Ok(())
+    }
+
+    /// Takes each field's larger value of `self` and `other` (the same day from another copy):
+    /// totals only grow during a day, so this is what the store's upsert does too.
+    pub fn keep_larger(&mut self, other: &DeskDay) {
+        for (mine, theirs) in [
+            (&mut self.sitting_ms, other.sitting_ms),
+            (&mut self.longest_bout_ms, other.longest_bout_ms),
+            (&mut self.breaks_offered, other.breaks_offered),
+            (&mut self.breaks_taken, other.breaks_taken),
+            (&mut self.readable_ms, other.readable_ms),
+            (&mut self.within_ms, other.within_ms),
+            (&mut self.nudges, other.nudges),
+            (&mut self.exercises_done, other.exercises_done),
+        ] {
+            *mine = (*mine).max(theirs);
+        }
+    }
 }
 
 /// An expiring link that shows a client's handout without a login.

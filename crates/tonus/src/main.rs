@@ -130,6 +130,21 @@ enum Command {
         #[command(flatten)]
         web: WebArgs,
     },
+    /// The desk companion for a client without a clinic server: the desk page on this
+    /// computer only (http://localhost), breaks with the exercises of a saved report, day
+    /// totals kept in a file here. The camera picture never leaves the browser.
+    Desk {
+        /// A report saved with `assess --format json`: the breaks take their exercises from
+        /// its plan's phase of today (without one, a break is a walk).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Loopback address to listen on.
+        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8091")]
+        listen: String,
+        /// Where the day totals are kept (JSON).
+        #[arg(long, value_name = "FILE", default_value = "tonus-desk-days.json")]
+        days: PathBuf,
+    },
     /// Client records in the clinic database: list them, export one (.zip or .json), erase one.
     Client {
         #[command(flatten)]
@@ -306,6 +321,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Knowledge { action } => knowledge(&engine, action),
         Command::Serve { web, tls_cert, tls_key } => serve(&config, &web, tls_cert.zip(tls_key)),
         Command::Demo { web } => demo(&config, &web),
+        Command::Desk { report, listen, days } => desk(engine, report.as_deref(), &listen, days),
         Command::Client { web, action } => {
             let config = web_config(&config, &web, false)?;
             records::run(action, &config).map_err(Failure::from)
@@ -551,6 +567,40 @@ fn store_failure(err: tonus_store::StoreError) -> anyhow::Error {
 }
 
 /// `tonus demo`: the clinic app on a fresh demo data directory with the example personas.
+/// `tonus desk`: the desk page served on this computer, for a client without a clinic server.
+fn desk(engine: Engine, report: Option<&Path>, listen: &str, days_file: PathBuf) -> Result<(), Failure> {
+    let bad = |code, error: anyhow::Error| Failure { code, error };
+    let listen: std::net::SocketAddr =
+        listen.parse().map_err(|_| bad(4, anyhow::anyhow!("--listen \"{listen}\" is not an address such as 127.0.0.1:8091")))?;
+    if !listen.ip().is_loopback() {
+        return Err(bad(4, anyhow::anyhow!("--listen {listen}: tonus desk serves this computer only; use 127.0.0.1 or [::1]")));
+    }
+    // A days file that is not ours is refused before the page could send anything to it.
+    tonus_web::DaysFile::read(&days_file).map_err(|e| bad(3, e.into()))?;
+    let plan = match report {
+        Some(path) => {
+            let text = config::read(path)?;
+            let name = path.display().to_string();
+            let report: tonus_app::report::Report = serde_json::from_str(&text)
+                .map_err(|e| AppError::from(tonus_app::InputError::json(&name, &e)))
+                .map_err(anyhow::Error::from)?;
+            if report.red_flags.plan_blocked {
+                println!(
+                    "{name}: a red flag in this report blocks the plan, so breaks say to walk about. See your therapist or doctor first."
+                );
+            }
+            report.plan.filter(|_| !report.red_flags.plan_blocked)
+        }
+        None => None,
+    };
+    let wasm_dir = tonus_web::default_wasm_dir();
+    if wasm_dir.is_none() {
+        println!("The browser module is not built here (cargo xtask wasm), so the page offers breaks by the clock only.");
+    }
+    let config = tonus_web::DeskLocalConfig { listen, wasm_dir, days_file, plan, engine };
+    run_web(async move { tonus_web::serve_desk(config).await.map_err(anyhow::Error::from) })
+}
+
 fn demo(config: &Config, web: &WebArgs) -> Result<(), Failure> {
     let config = web_config(config, web, true)?;
     prepare_demo_dir(&config.data_dir)?;

@@ -110,6 +110,20 @@ fn exit_codes() {
     let o = tonus(&["--config", cfg.to_str().unwrap(), "assess", "--intake", "examples/driver.toml"]);
     assert_eq!(o.status.code(), Some(4));
     assert!(stderr(&o).contains("assess.format \"pdf\" is not one of text, json, html"), "{}", stderr(&o));
+    // tonus desk: only this computer (4), a days file that is not its own, a report that is
+    // not one (3); the file is left as it was.
+    let o = tonus(&["desk", "--listen", "0.0.0.0:8091"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("this computer only"), "{}", stderr(&o));
+    let notes = dir.join("notes.json");
+    std::fs::write(&notes, "{\"shopping\": []}").unwrap();
+    let o = tonus(&["desk", "--days", notes.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a Tonus desk days file"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "{\"shopping\": []}");
+    let o = tonus(&["desk", "--report", "examples/driver.toml"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("examples/driver.toml"), "{}", stderr(&o));
 }
 
 /// A fresh directory under the target dir (no extra dependency for temp dirs).

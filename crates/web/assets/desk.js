@@ -3,8 +3,10 @@
 //
 // Every frame is drawn to a canvas, analysed by the pose module (/wasm/pose.mjs) and dropped:
 // no frame, crop or landmark leaves the page (the app's CSP allows requests to this server only,
-// and this script makes none while watching). The day's totals and the baseline stay in this
-// browser (localStorage); only whole days' totals are sent to the therapist (see `send`).
+// and this script makes none while watching). The day's totals, the unsent days, the baseline
+// and the working hours stay in this browser (IndexedDB, see `openStore`); only whole days'
+// totals are sent, to the therapist's server or, under `tonus desk`, to this computer's own
+// Tonus (see `send`).
 //
 // Settings come from the page (`data-desk`, from knowledge/webcam.toml [desk] and plan.toml
 // [breaks]); nothing here is a threshold of its own.
@@ -21,6 +23,54 @@ const started = performance.now();
 const wall = Date.now();
 const now = () => wall + (performance.now() - started) * speed;
 const MIN = 60_000;
+const local = data.sync === "local";
+
+// ---------------------------------------------------------------- storage (IndexedDB)
+
+function done(request) {
+  return new Promise((ok, fail) => {
+    request.onsuccess = () => ok(request.result);
+    request.onerror = () => fail(request.error);
+  });
+}
+
+// Two object stores: `days` (one record per date, the totals) and `kv` (the baseline, the
+// working hours, the exercise rotation and which days the server has confirmed). Where a
+// browser gives no IndexedDB (some private windows) the page still works and says that
+// nothing is kept after it closes.
+async function openStore() {
+  try {
+    const open = indexedDB.open("tonus-desk", 1);
+    open.onupgradeneeded = () => {
+      open.result.createObjectStore("days", { keyPath: "date" });
+      open.result.createObjectStore("kv");
+    };
+    const db = await done(open);
+    const os = (name, mode) => db.transaction(name, mode).objectStore(name);
+    return {
+      kept: true,
+      get: (key) => done(os("kv", "readonly").get(key)),
+      set: (key, value) => done(os("kv", "readwrite").put(value, key)),
+      remove: (key) => done(os("kv", "readwrite").delete(key)),
+      days: () => done(os("days", "readonly").getAll()),
+      putDay: (day) => done(os("days", "readwrite").put(day)),
+      removeDay: (date) => done(os("days", "readwrite").delete(date)),
+    };
+  } catch {
+    const kv = new Map();
+    const days = new Map();
+    return {
+      kept: false,
+      get: async (key) => kv.get(key),
+      set: async (key, value) => void kv.set(key, value),
+      remove: async (key) => void kv.delete(key),
+      days: async () => [...days.values()],
+      putDay: async (day) => void days.set(day.date, { ...day }),
+      removeDay: async (date) => void days.delete(date),
+    };
+  }
+}
+const store = await openStore();
 
 const state = {
   mode: "off", // off | starting | calibrating | watching | paused | no-camera
@@ -36,29 +86,44 @@ const state = {
   breakDueAt: null,
   postponed: 0,
   promptShown: false,
-  exerciseIndex: Number(localStorage.getItem("tonus.desk.exercise") || 0),
+  exerciseIndex: Number((await store.get("exercise")) || 0),
   drift: {}, // metric -> { beyondSince }
-  baseline: null, // the calibrated baseline in use (also kept in localStorage)
+  baseline: null, // the calibrated baseline in use (also kept in the store)
   lastNudgeAt: 0,
   calibrationEnds: 0,
 };
 
 // ---------------------------------------------------------------- the day's totals
 
-const today = () => new Date(now()).toISOString().slice(0, 10);
-function loadDay() {
-  const saved = JSON.parse(localStorage.getItem("tonus.desk.day") || "null");
-  return saved && saved.date === today()
-    ? saved
-    : { date: today(), sitting_ms: 0, longest_bout_ms: 0, breaks_offered: 0, breaks_taken: 0, readable_ms: 0, within_ms: 0, nudges: 0, exercises_done: 0 };
+// The local date (the client's day), not UTC's.
+const today = () => {
+  const d = new Date(now());
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+};
+const FIELDS = ["sitting_ms", "longest_bout_ms", "breaks_offered", "breaks_taken", "readable_ms", "within_ms", "nudges", "exercises_done"];
+const emptyDay = (date) => Object.fromEntries([["date", date], ...FIELDS.map((f) => [f, 0])]);
+let day = (await store.days()).find((d) => d.date === today()) || emptyDay(today());
+let dirty = false;
+let persistedAt = 0;
+
+// Writes the day to the store at most every 15 s (and at once when asked: a break, a pause,
+// the page hidden), instead of on every frame.
+async function persist(force) {
+  if (!dirty || (!force && performance.now() - persistedAt < 15_000)) return;
+  dirty = false;
+  persistedAt = performance.now();
+  await store.putDay({ ...day });
 }
-let day = loadDay();
-function saveDay() {
-  if (day.date !== today()) day = loadDay(); // past midnight: a new day
-  localStorage.setItem("tonus.desk.day", JSON.stringify(day));
-  const days = JSON.parse(localStorage.getItem("tonus.desk.days") || "{}");
-  days[day.date] = day;
-  localStorage.setItem("tonus.desk.days", JSON.stringify(days));
+
+function saveDay(force) {
+  if (day.date !== today()) {
+    // Past midnight: yesterday is kept as it was, and a new day begins.
+    dirty = true;
+    persist(true);
+    day = emptyDay(today());
+  }
+  dirty = true;
+  persist(force);
   const minutes = (ms) => Math.round(ms / MIN);
   $("sitting").textContent = `${minutes(day.sitting_ms)} min`;
   $("longest").textContent = `${minutes(day.longest_bout_ms)} min`;
@@ -74,12 +139,13 @@ function saveDay() {
 // value. The server keeps each field's larger value, so sending a day again is harmless: every
 // day still kept here is sent until the server has it, however long the page was offline.
 async function send() {
-  const days = JSON.parse(localStorage.getItem("tonus.desk.days") || "{}");
-  const sent = JSON.parse(localStorage.getItem("tonus.desk.sent") || "{}");
-  const fields = ["sitting_ms", "longest_bout_ms", "breaks_offered", "breaks_taken", "readable_ms", "within_ms", "nudges", "exercises_done"];
-  const unsent = Object.values(days).filter((d) => JSON.stringify(d) !== sent[d.date]).slice(-60);
+  await persist(true);
+  const days = (await store.days()).sort((a, b) => a.date.localeCompare(b.date));
+  const sent = (await store.get("sent")) || {};
+  const totals = (d) => Object.fromEntries([["day", d.date], ...FIELDS.map((f) => [f, Math.round(d[f] || 0)])]);
+  const unsent = days.filter((d) => JSON.stringify(totals(d)) !== sent[d.date]).slice(-60);
   if (!unsent.length) return;
-  const body = { days: unsent.map((d) => Object.fromEntries([["day", d.date], ...fields.map((f) => [f, Math.round(d[f] || 0)])])) };
+  const body = { days: unsent.map(totals) };
   try {
     const response = await fetch("/api/desk/days", {
       method: "POST",
@@ -88,14 +154,18 @@ async function send() {
       keepalive: true,
     });
     if (!response.ok) throw new Error(`${response.status}`);
-    for (const d of unsent) sent[d.date] = JSON.stringify(d);
-    // Keep two months here; older days are with the server.
-    const keep = Object.keys(days).sort().slice(-60);
-    localStorage.setItem("tonus.desk.days", JSON.stringify(Object.fromEntries(keep.map((k) => [k, days[k]]))));
-    localStorage.setItem("tonus.desk.sent", JSON.stringify(Object.fromEntries(keep.filter((k) => sent[k]).map((k) => [k, sent[k]]))));
-    $("sent").textContent = `Your therapist has your totals up to ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`;
+    for (const d of unsent) sent[d.date] = JSON.stringify(totals(d));
+    // Keep two months here; older days are with the server, and only a day the server has
+    // confirmed is ever dropped.
+    const keep = new Set(days.map((d) => d.date).slice(-60));
+    for (const d of days) if (!keep.has(d.date) && sent[d.date]) await store.removeDay(d.date);
+    await store.set("sent", Object.fromEntries(Object.entries(sent).filter(([k]) => keep.has(k))));
+    const at = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    $("sent").textContent = local ? `Saved on this computer at ${at}.` : `Your therapist has your totals up to ${at}.`;
   } catch {
-    $("sent").textContent = "Not sent yet (offline?); the totals are kept here and sent later.";
+    $("sent").textContent = local
+      ? "Not saved yet (is tonus desk still running?); the totals are kept in this browser and saved later."
+      : "Not sent yet (offline?); the totals are kept in this browser and sent later.";
   }
 }
 $("send").addEventListener("click", () => send());
@@ -103,6 +173,8 @@ $("send").addEventListener("click", () => send());
 // is hidden or closed.
 setInterval(send, 10 * 60_000);
 document.addEventListener("visibilitychange", () => { if (document.hidden) send(); });
+setInterval(() => persist(false), 15_000);
+addEventListener("pagehide", () => persist(true));
 
 // ---------------------------------------------------------------- camera
 
@@ -119,6 +191,11 @@ function setMode(mode, message) {
 }
 
 async function startCamera() {
+  if (!withinHours()) {
+    state.resumeTo = "camera";
+    afterHours();
+    return;
+  }
   if (!navigator.mediaDevices?.getUserMedia) {
     noCamera("This browser gives no camera to this page (it needs HTTPS). Breaks come by the clock instead.");
     return;
@@ -128,14 +205,12 @@ async function startCamera() {
     state.pose = state.pose || (await loadPose());
     // A few frames a second are plenty for postures that change over minutes, and a low camera
     // rate keeps the decoding cost down.
-    state.stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, frameRate: { ideal: 5, max: 10 } }, audio: false });
+    state.stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, frameRate: { ideal: 1, max: 5 } }, audio: false });
   } catch (e) {
     noCamera(`No camera: ${e.message}. Breaks come by the clock instead.`);
     return;
   }
-  const video = $("video");
-  video.srcObject = state.stream;
-  await video.play();
+  state.capture = new ImageCapture(state.stream.getVideoTracks()[0]);
   for (const track of state.stream.getVideoTracks()) {
     // Another application took the camera, or it was unplugged: pause, do not nag.
     track.addEventListener("ended", () => {
@@ -143,7 +218,7 @@ async function startCamera() {
       setMode("paused", "The camera stopped (another application may be using it). Press Resume when it is free.");
     });
   }
-  const baseline = JSON.parse(localStorage.getItem("tonus.desk.baseline") || "null");
+  const baseline = await store.get("baseline");
   if (baseline) {
     try {
       state.pose.setBaseline(baseline);
@@ -151,7 +226,7 @@ async function startCamera() {
       watch();
       return;
     } catch {
-      localStorage.removeItem("tonus.desk.baseline");
+      await store.remove("baseline");
     }
   }
   calibrate();
@@ -167,7 +242,16 @@ function stopCamera() {
   $("camera-on").hidden = true;
 }
 
+// The picture shows only while calibrating, so the person can see they are in the frame; while
+// watching no element plays the camera, which saves decoding and drawing it.
+function showPicture(on) {
+  const video = $("video");
+  video.srcObject = on ? state.stream : null;
+  if (on) video.play().catch(() => {});
+}
+
 function calibrate() {
+  showPicture(true);
   state.pose.startCalibration();
   state.calibrationEnds = now() + s.calibration_seconds * 1000 * speed;
   setMode("calibrating", `Sit as you normally sit well, facing the screen, for ${s.calibration_seconds} seconds…`);
@@ -175,6 +259,7 @@ function calibrate() {
 }
 
 function watch() {
+  showPicture(false);
   setMode("watching", "Watching. The camera picture stays in this page.");
   state.boutStart = state.boutStart ?? now();
   scheduleBreak();
@@ -184,7 +269,9 @@ function watch() {
 function run() {
   clearInterval(state.timer);
   state.lastFrameAt = now();
-  state.timer = setInterval(frame, 1000 / s.frames_per_second);
+  // Calibration takes its frames faster, for enough of them in its few seconds.
+  const fps = state.mode === "calibrating" ? s.calibration_frames_per_second : s.frames_per_second;
+  state.timer = setInterval(frame, 1000 / fps);
 }
 
 // Frames are analysed at 640×480, the size the webcam metrics' noise was checked at in the
@@ -194,13 +281,23 @@ canvas.width = 640;
 canvas.height = 480;
 const ctx = canvas.getContext("2d", { willReadFrequently: true });
 
-function frame() {
-  const video = $("video");
-  if (!state.stream || video.readyState < 2) return;
+async function frame() {
+  if (!state.stream || state.busy) return;
+  state.busy = true;
+  let bitmap;
+  try {
+    bitmap = await state.capture.grabFrame();
+  } catch {
+    return;
+  } finally {
+    state.busy = false;
+  }
+  if (!state.stream) { bitmap.close(); return; }
   const t = now();
   const elapsed = Math.min(t - state.lastFrameAt, 5000 * speed);
   state.lastFrameAt = t;
-  ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+  ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close();
   let report;
   try {
     report = state.pose.track(ctx.getImageData(0, 0, canvas.width, canvas.height));
@@ -213,7 +310,7 @@ function frame() {
     if (t >= state.calibrationEnds) {
       try {
         const baseline = state.pose.finishCalibration();
-        localStorage.setItem("tonus.desk.baseline", JSON.stringify(baseline));
+        store.set("baseline", baseline);
         state.baseline = baseline;
         watch();
       } catch (e) {
@@ -257,7 +354,7 @@ function breaks(t) {
   if (state.breakDueAt === null || state.promptShown || t < state.breakDueAt) return;
   state.promptShown = true;
   day.breaks_offered += 1;
-  saveDay();
+  saveDay(true);
   const card = $("break");
   const ex = data.exercises.length ? data.exercises[state.exerciseIndex % data.exercises.length] : null;
   $("break-exercise").hidden = !ex;
@@ -279,7 +376,7 @@ function takeBreak(didExercise) {
   if (didExercise) {
     day.exercises_done += 1;
     state.exerciseIndex += 1;
-    localStorage.setItem("tonus.desk.exercise", String(state.exerciseIndex));
+    store.set("exercise", state.exerciseIndex);
   }
   state.promptShown = false;
   state.postponed = 0;
@@ -287,7 +384,7 @@ function takeBreak(didExercise) {
   state.boutStart = state.mode === "no-camera" ? now() : null;
   state.breakDueAt = null;
   if (state.mode === "no-camera") scheduleBreak();
-  saveDay();
+  saveDay(true);
 }
 
 $("done").addEventListener("click", () => {
@@ -320,7 +417,7 @@ function moved(report, t) {
 $("moved-recalibrate").addEventListener("click", () => {
   $("moved").hidden = true;
   state.movedSince = null;
-  localStorage.removeItem("tonus.desk.baseline");
+  store.remove("baseline");
   calibrate();
 });
 
@@ -368,14 +465,15 @@ function notify(title, body) {
 // ---------------------------------------------------------------- not interrupting
 
 // Working hours, kept in this browser: outside them the camera is off and nothing is counted.
-const hours = JSON.parse(localStorage.getItem("tonus.desk.hours") || "null") || { from: "", to: "" };
+const hours = (await store.get("hours")) || { from: "", to: "" };
 $("hours-from").value = hours.from;
 $("hours-to").value = hours.to;
 for (const id of ["hours-from", "hours-to"]) {
   $(id).addEventListener("change", () => {
     hours.from = $("hours-from").value;
     hours.to = $("hours-to").value;
-    localStorage.setItem("tonus.desk.hours", JSON.stringify(hours));
+    store.set("hours", { ...hours });
+    checkHours();
   });
 }
 function withinHours() {
@@ -384,20 +482,28 @@ function withinHours() {
   const hm = `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
   return hours.from <= hours.to ? hm >= hours.from && hm < hours.to : hm >= hours.from || hm < hours.to;
 }
-setInterval(() => {
-  if (!withinHours() && ["watching", "calibrating", "no-camera"].includes(state.mode)) {
-    stopCamera();
-    setMode("paused", `Outside your working hours (${hours.from}–${hours.to}): the camera is off until ${hours.from}.`);
-    state.pausedUntil = 0;
-    state.afterHours = true;
+function afterHours() {
+  stopCamera();
+  state.pausedUntil = 0;
+  state.afterHours = true;
+  setMode("paused", `Outside your working hours (${hours.from}–${hours.to}): the camera is off until ${hours.from}, and nothing is counted.`);
+  saveDay(true);
+}
+function checkHours() {
+  if (!withinHours() && ["starting", "watching", "calibrating", "no-camera"].includes(state.mode)) {
+    state.resumeTo = state.mode === "no-camera" ? "no-camera" : "camera";
+    afterHours();
   } else if (withinHours() && state.afterHours && state.mode === "paused") {
     state.afterHours = false;
     resume();
   }
-}, 30_000);
+}
+setInterval(checkHours, 5000);
 
 function pause(minutes) {
+  state.resumeTo = state.mode === "no-camera" ? "no-camera" : "camera";
   stopCamera();
+  saveDay(true);
   state.pausedUntil = now() + minutes * MIN;
   setMode("paused", `Paused until ${new Date(state.pausedUntil).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}. The camera is off.`);
 }
@@ -408,7 +514,9 @@ document.addEventListener("keydown", (e) => {
 $("resume").addEventListener("click", () => resume());
 function resume() {
   state.pausedUntil = 0;
-  startCamera();
+  state.afterHours = false;
+  if (state.resumeTo === "no-camera") noCamera(noCameraMessage);
+  else startCamera();
 }
 setInterval(() => {
   if (state.mode === "paused" && state.pausedUntil && now() >= state.pausedUntil) resume();
@@ -428,6 +536,11 @@ setInterval(() => {
 }, 5000);
 
 function noCamera(message) {
+  if (!withinHours()) {
+    state.resumeTo = "no-camera";
+    afterHours();
+    return;
+  }
   stopCamera();
   setMode("no-camera", message);
   state.boutStart = now();
@@ -439,9 +552,10 @@ $("start").addEventListener("click", () => {
   if ("Notification" in globalThis && Notification.permission === "default") Notification.requestPermission();
   startCamera();
 });
-$("no-camera").addEventListener("click", () => noCamera("Without the camera: a break every " + data.break_interval_min + " minutes by the clock."));
+const noCameraMessage = `Without the camera: a break every ${data.break_interval_min} minutes by the clock.`;
+$("no-camera").addEventListener("click", () => noCamera(noCameraMessage));
 $("recalibrate").addEventListener("click", () => {
-  localStorage.removeItem("tonus.desk.baseline");
+  store.remove("baseline");
   calibrate();
 });
 // Offline after the first visit, and installable (see desk-sw.js).

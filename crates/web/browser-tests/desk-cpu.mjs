@@ -29,7 +29,8 @@ function chromiumJiffies() {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      stats.push({ pid, ppid: fields[1], jiffies: Number(fields[11]) + Number(fields[12]), ours: cmd.includes(profile) });
+      const type = (cmd.match(/--type=([\w-]+)/) || [null, "browser"])[1] + ((cmd.match(/--utility-sub-type=([\w.]+)/) || [])[1] ? ":" + cmd.match(/--utility-sub-type=([\w.]+)/)[1] : "");
+      stats.push({ pid, ppid: fields[1], type, jiffies: Number(fields[11]) + Number(fields[12]), ours: cmd.includes(profile) });
     } catch {}
   }
   for (const s of stats) if (s.ours) ours.add(s.pid);
@@ -39,14 +40,16 @@ function chromiumJiffies() {
     for (const s of stats) if (!ours.has(s.pid) && ours.has(s.ppid)) { ours.add(s.pid); grew = true; }
   }
   let rss = 0;
+  const byType = {};
   for (const s of stats) {
     if (!ours.has(s.pid)) continue;
     total += s.jiffies;
+    byType[s.type] = (byType[s.type] || 0) + s.jiffies;
     try {
       rss += Number(readFileSync(`/proc/${s.pid}/statm`, "utf8").split(" ")[1]) * 4096;
     } catch {}
   }
-  return { total, processes: ours.size, rss };
+  return { total, processes: ours.size, rss, byType };
 }
 try {
   const page = context.pages()[0] ?? (await context.newPage());
@@ -64,7 +67,8 @@ try {
   const state = await page.evaluate(() => document.getElementById("desk").dataset.state);
   const clk = 100; // USER_HZ on Linux
   const cpu = (end.total - start.total) / clk / wall * 100;
-  console.log(JSON.stringify({ seconds: wall, cpu_percent_of_one_core: Number(cpu.toFixed(2)), processes: end.processes, rss_mb_all_processes: Math.round(end.rss / 1e6), state, frames_per_second: JSON.parse(await page.locator("#desk").getAttribute("data-desk")).settings.frames_per_second, page_ms: frames0 }));
+  const by_process_type = Object.fromEntries(Object.keys(end.byType).map((k) => [k, Number(((end.byType[k] - (start.byType[k] || 0)) / clk / wall * 100).toFixed(2))]));
+  console.log(JSON.stringify({ seconds: wall, cpu_percent_of_one_core: Number(cpu.toFixed(2)), by_process_type, processes: end.processes, rss_mb_all_processes: Math.round(end.rss / 1e6), state, frames_per_second: JSON.parse(await page.locator("#desk").getAttribute("data-desk")).settings.frames_per_second, page_ms: frames0 }));
 } finally {
   await context.close();
 }

@@ -37,7 +37,19 @@ try {
 
   // A practitioner gives the first demo client a login; the client logs in.
   const client = await clientLogsIn(page, base, staff, password, clientPassword);
-  await page.addInitScript(() => { globalThis.__tonusDeskSpeed = 600; });
+  await page.addInitScript(() => {
+    globalThis.__tonusDeskSpeed = 600;
+    // Reads one record of the page's IndexedDB store, as the page keeps it.
+    globalThis.idb = (store, key) => new Promise((ok, fail) => {
+      const open = indexedDB.open("tonus-desk", 1);
+      open.onerror = () => fail(open.error);
+      open.onsuccess = () => {
+        const get = open.result.transaction(store, "readonly").objectStore(store).get(key);
+        get.onsuccess = () => ok(get.result);
+        get.onerror = () => fail(get.error);
+      };
+    });
+  });
   await page.goto(`${base}/desk`);
   check(await page.locator("#desk").getAttribute("data-state") === "off", "the desk page opens with the camera off");
   check(await page.locator("#camera-on").isHidden(), "no camera indicator while the camera is off");
@@ -56,7 +68,7 @@ try {
   check(true, "their posture is readable");
   const drifts = await page.locator("[data-metric] .drift").allTextContents();
   check(drifts.some((d) => d !== "—"), `drift is shown against the baseline (${drifts.join(", ")})`);
-  check(await page.evaluate(() => localStorage.getItem("tonus.desk.baseline") !== null), "the baseline is kept in this browser");
+  check(await page.evaluate(() => idb("kv", "baseline").then((b) => Boolean(b && b.shoulder_width_px))), "the baseline is kept in this browser (IndexedDB)");
 
   // 50 minutes of sitting at 600 times: five seconds.
   await page.waitForSelector("#break:not([hidden])", { timeout: 30000 });

@@ -295,7 +295,7 @@ async fn add_note(
 /// What the desk page sends: whole days' totals, measured in the client's browser.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct DeskDaysBody {
+pub(crate) struct DeskDaysBody {
     days: Vec<DeskDayBody>,
 }
 
@@ -316,6 +316,33 @@ struct DeskDayBody {
 /// The most days one request may carry (two months offline).
 const MAX_DESK_DAYS: usize = 60;
 
+impl DeskDaysBody {
+    /// The days, each checked (date, ranges), or the first problem naming its day and field.
+    pub(crate) fn into_days(self) -> Result<Vec<tonus_store::DeskDay>, WebError> {
+        if self.days.len() > MAX_DESK_DAYS {
+            return Err(WebError::BadRequest(format!("days: at most {MAX_DESK_DAYS} in one request, got {}", self.days.len())));
+        }
+        self.days
+            .into_iter()
+            .map(|d| {
+                let day = tonus_store::DeskDay {
+                    day: d.day,
+                    sitting_ms: d.sitting_ms,
+                    longest_bout_ms: d.longest_bout_ms,
+                    breaks_offered: d.breaks_offered,
+                    breaks_taken: d.breaks_taken,
+                    readable_ms: d.readable_ms,
+                    within_ms: d.within_ms,
+                    nudges: d.nudges,
+                    exercises_done: d.exercises_done,
+                };
+                day.check().map_err(WebError::from)?;
+                Ok(day)
+            })
+            .collect()
+    }
+}
+
 async fn put_desk_days(
     State(state): State<AppState>,
     ApiWriter(me): ApiWriter,
@@ -323,24 +350,7 @@ async fn put_desk_days(
 ) -> Result<Json<Value>, ApiError> {
     me.require_role(&[Role::Client])?;
     let client = state.store.client_for_user(me.user.id).await?.ok_or(WebError::NotFound)?;
-    if body.days.len() > MAX_DESK_DAYS {
-        return Err(WebError::BadRequest(format!("days: at most {MAX_DESK_DAYS} in one request, got {}", body.days.len())).into());
-    }
-    let days: Vec<tonus_store::DeskDay> = body
-        .days
-        .into_iter()
-        .map(|d| tonus_store::DeskDay {
-            day: d.day,
-            sitting_ms: d.sitting_ms,
-            longest_bout_ms: d.longest_bout_ms,
-            breaks_offered: d.breaks_offered,
-            breaks_taken: d.breaks_taken,
-            readable_ms: d.readable_ms,
-            within_ms: d.within_ms,
-            nudges: d.nudges,
-            exercises_done: d.exercises_done,
-        })
-        .collect();
+    let days = body.into_days()?;
     state.store.put_desk_days(client.id, &days).await?;
     let span = match (days.iter().map(|d| d.day.as_str()).min(), days.iter().map(|d| d.day.as_str()).max()) {
         (Some(first), Some(last)) => format!("desk days: {} from {first} to {last}", days.len()),

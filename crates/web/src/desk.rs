@@ -31,6 +31,7 @@ struct DeskData<'a> {
     settings: &'a DeskSettings,
     metrics: Vec<DeskMetric<'a>>,
     exercises: Vec<DeskExercise>,
+    sync: Sync,
 }
 
 #[derive(Serialize)]
@@ -44,7 +45,7 @@ struct DeskMetric<'a> {
 }
 
 #[derive(Serialize)]
-struct DeskExercise {
+pub(crate) struct DeskExercise {
     id: String,
     name: String,
     dosage: String,
@@ -66,38 +67,48 @@ struct DeskPage {
     break_interval: String,
     break_duration: String,
     postpone_min: String,
+    /// Served by `tonus desk`: no clinic, no therapist, no login.
+    local: bool,
+    /// Where the day totals go, in words.
+    kept_in: String,
 }
 
-/// `/desk`: the desk companion, for a client.
-pub(crate) async fn page(State(state): State<AppState>, me: CurrentUser) -> Result<Html<String>, WebError> {
-    me.require_role(&[Role::Client])?;
-    let client = state.store.client_for_user(me.user.id).await?.ok_or(WebError::NotFound)?;
-    let assessments = state.store.assessments_for(client.id).await?;
-    let exercises = match assessments.iter().rev().find(|a| a.status == AssessmentStatus::Complete) {
-        Some(latest) => {
-            let plan = state.clinic.plan(latest).await?;
-            let today = format::date(Timestamp::now());
-            plan.as_ref()
-                .and_then(|p| p.current())
-                .and_then(|p| p.phases.get(tonus_app::render::current_phase(&p.phases, &today)))
-                .map(|phase| {
-                    phase
-                        .exercises
-                        .iter()
-                        .map(|e| DeskExercise {
-                            id: e.id.clone(),
-                            name: e.name.clone(),
-                            dosage: e.dosage.clone(),
-                            instructions: e.instructions.clone(),
-                        })
-                        .collect()
+/// Where the page's day totals go: the clinic's server (`/api/desk/days`, for the therapist)
+/// or, under `tonus desk`, a file on the client's own computer.
+#[derive(Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Sync {
+    Clinic,
+    Local,
+}
+
+/// The exercises of the plan's phase of today (none without a plan).
+pub(crate) fn exercises_of(plan: Option<&tonus_app::report::PlanView>) -> Vec<DeskExercise> {
+    let today = format::date(Timestamp::now());
+    plan.and_then(|p| p.phases.get(tonus_app::render::current_phase(&p.phases, &today)))
+        .map(|phase| {
+            phase
+                .exercises
+                .iter()
+                .map(|e| DeskExercise {
+                    id: e.id.clone(),
+                    name: e.name.clone(),
+                    dosage: e.dosage.clone(),
+                    instructions: e.instructions.clone(),
                 })
-                .unwrap_or_default()
-        }
-        None => Vec::new(),
-    };
-    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Handout, &client.id.to_string(), "desk page").await?;
-    let kb = state.clinic.engine().kb();
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The page, for either way of keeping the totals. `kept_in` says where they go, in words.
+pub(crate) fn render(
+    kb: &tonus_core::KnowledgeBase,
+    exercises: Vec<DeskExercise>,
+    layout: Layout,
+    sync: Sync,
+    kept_in: String,
+) -> Result<String, WebError> {
     let breaks = &kb.plan().breaks;
     let data = DeskData {
         break_interval_min: breaks.interval_min,
@@ -116,6 +127,7 @@ pub(crate) async fn page(State(state): State<AppState>, me: CurrentUser) -> Resu
             })
             .collect(),
         exercises,
+        sync,
     };
     let metrics = WebcamMetricId::ALL
         .iter()
@@ -126,12 +138,30 @@ pub(crate) async fn page(State(state): State<AppState>, me: CurrentUser) -> Resu
         })
         .collect();
     let page = DeskPage {
-        layout: Layout::for_user("At my desk", &me),
+        layout,
         data_json: serde_json::to_string(&data).map_err(|e| WebError::Engine(format!("desk data: {e}")))?,
         metrics,
         break_interval: format!("{}", breaks.interval_min),
         break_duration: breaks.duration.clone(),
         postpone_min: format!("{}", kb.desk().postpone_min),
+        local: sync == Sync::Local,
+        kept_in,
     };
-    Ok(Html(page.render()?))
+    Ok(page.render()?)
+}
+
+/// `/desk`: the desk companion, for a client.
+pub(crate) async fn page(State(state): State<AppState>, me: CurrentUser) -> Result<Html<String>, WebError> {
+    me.require_role(&[Role::Client])?;
+    let client = state.store.client_for_user(me.user.id).await?.ok_or(WebError::NotFound)?;
+    let assessments = state.store.assessments_for(client.id).await?;
+    let plan = match assessments.iter().rev().find(|a| a.status == AssessmentStatus::Complete) {
+        Some(latest) => state.clinic.plan(latest).await?,
+        None => None,
+    };
+    let exercises = exercises_of(plan.as_ref().and_then(|p| p.current()));
+    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Handout, &client.id.to_string(), "desk page").await?;
+    let kb = state.clinic.engine().kb();
+    let html = render(kb, exercises, Layout::for_user("At my desk", &me), Sync::Clinic, "your therapist".into())?;
+    Ok(Html(html))
 }

@@ -21,6 +21,7 @@ mod auth;
 mod clients;
 mod demo;
 mod desk;
+mod desk_local;
 mod error;
 mod export;
 mod form;
@@ -47,6 +48,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
 pub use demo::{DemoSummary, load_demo, load_demo_into};
+pub use desk_local::{DaysFile, DeskLocalConfig, serve_desk, serve_desk_with_shutdown};
 pub use error::WebError;
 pub use serve::{
     BackupSchedule, WebConfig, backup_stamp, backups_in, lock_data_dir, print_setup_link, prune_backups, serve, serve_with_shutdown,

@@ -326,7 +326,7 @@ async fn sweep(store: std::sync::Arc<dyn Store>, audit_retention: Option<(i64, P
     }
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -37,15 +37,20 @@ struct ManifestEntry {
 }
 
 pub(crate) async fn file(State(state): State<AppState>, UrlPath(name): UrlPath<String>, headers: HeaderMap) -> Result<Response, WebError> {
+    serve(state.settings().wasm_dir.as_deref(), &name, &headers).await
+}
+
+/// Answers for `name` from `dir` (the clinic app's and `tonus desk`'s `/wasm/{name}`).
+pub(crate) async fn serve(dir: Option<&Path>, name: &str, headers: &HeaderMap) -> Result<Response, WebError> {
     let Some(&(name, content_type)) = FILES.iter().find(|(n, _)| *n == name) else { return Err(WebError::NotFound) };
-    let Some(dir) = state.settings().wasm_dir.clone() else {
+    let Some(dir) = dir else {
         return Ok((
             StatusCode::NOT_FOUND,
             "The browser module is not built on this server: run `cargo xtask wasm`, or set serve.wasm_dir.",
         )
             .into_response());
     };
-    let tag = etag(&dir, name);
+    let tag = etag(dir, name);
     let mut response = match &tag {
         Some(tag) if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(tag.as_str()) => {
             StatusCode::NOT_MODIFIED.into_response()

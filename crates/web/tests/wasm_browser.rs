@@ -41,7 +41,7 @@ async fn the_pose_module_runs_in_chromium_under_the_apps_csp_and_sends_nothing()
 
 /// A still, seated person as the fake camera's video: the astronaut portrait in a 640×480
 /// frame, as YUV4MPEG2 (4:2:0, full-range BT.601), ten identical frames that Chromium loops.
-fn camera_video(photo: &Path, out: &Path) {
+fn camera_video(photo: &Path, out: &Path, fps: u32) {
     let img = image::open(photo).unwrap().to_rgb8();
     let img = image::imageops::resize(&img, 480, 480, image::imageops::FilterType::Triangle);
     let (w, h) = (640usize, 480usize);
@@ -71,8 +71,8 @@ fn camera_video(photo: &Path, out: &Path) {
             }
         }
     }
-    let mut file = format!("YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
-    for _ in 0..10 {
+    let mut file = format!("YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n").into_bytes();
+    for _ in 0..fps {
         file.extend_from_slice(b"FRAME\n");
         file.extend_from_slice(&yuv);
     }
@@ -86,7 +86,7 @@ async fn the_desk_page_watches_a_seated_person_prompts_breaks_and_pauses() {
     let Some(wasm_dir) = module_dir() else { return };
     let data = tempfile::tempdir().unwrap();
     let video = data.path().join("camera.y4m");
-    camera_video(&photo, &video);
+    camera_video(&photo, &video, 10);
     let config = tonus_web::WebConfig { wasm_dir: Some(wasm_dir), ..browser_support::config(data.path(), 1 << 20) };
     let base = format!("http://{}", config.listen);
     tonus_web::load_demo(&config, "demo", "browser test password").await.unwrap();
@@ -107,7 +107,8 @@ async fn desk_cpu_benchmark() {
     let Some(wasm_dir) = module_dir() else { return };
     let data = tempfile::tempdir().unwrap();
     let video = data.path().join("camera.y4m");
-    camera_video(&photo, &video);
+    let fps = std::env::var("DESK_CAMERA_FPS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    camera_video(&photo, &video, fps);
     let config = tonus_web::WebConfig { wasm_dir: Some(wasm_dir), ..browser_support::config(data.path(), 1 << 20) };
     let base = format!("http://{}", config.listen);
     tonus_web::load_demo(&config, "demo", "browser test password").await.unwrap();

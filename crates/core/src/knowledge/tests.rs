@@ -93,6 +93,7 @@ fn webcam_entries_are_checked() {
         .assert_eq(&load_err("mine/webcam.toml", "[[metric]]\nid = \"neck_twist\"\n"));
     expect_test::expect![[r#"mine/webcam.toml: [gates]: field "max_yaw": must be between 0 and 1"#]]
         .assert_eq(&load_err("mine/webcam.toml", "[gates]\nmax_yaw = 3.0\n"));
+    expect_test::expect![[r#"mine/webcam.toml: [desk]: field "calibration_frames_per_second": with calibration_seconds = 2, gives 4 frames; calibration needs at least 5"#]].assert_eq(&load_err("mine/webcam.toml", "[desk]\ncalibration_seconds = 2.0\n"));
     let kb =
         KnowledgeBase::load(&[Source { name: "mine/webcam.toml", text: "[[metric]]\nid = \"head_tilt\"\nreal_change = 6.5\n" }]).unwrap();
     assert_eq!(kb.webcam_metric(WebcamMetricId::HeadTilt).real_change, 6.5);

@@ -950,6 +950,9 @@ pub struct WebcamGates {
 pub struct DeskSettings {
     /// Frames analysed per second while the camera is on.
     pub frames_per_second: f64,
+    /// Frames analysed per second while calibrating (faster, for enough frames in its few
+    /// seconds).
+    pub calibration_frames_per_second: f64,
     /// Length of the calibration ("sit as you normally sit well"), seconds.
     pub calibration_seconds: f64,
     /// A drift must stay beyond its real-change threshold this long before a nudge.

@@ -325,6 +325,7 @@ fn desk(ids: &Ids<'_>, d: &DeskSettings) -> Result<(), KnowledgeError> {
     c.text("rationale", &d.rationale)?;
     for (field, v, lo, hi) in [
         ("frames_per_second", d.frames_per_second, 0.1, 30.0),
+        ("calibration_frames_per_second", d.calibration_frames_per_second, 0.5, 30.0),
         ("calibration_seconds", d.calibration_seconds, 1.0, 120.0),
         ("sustained_seconds", d.sustained_seconds, 1.0, 3600.0),
         ("release_fraction", d.release_fraction, 0.0, 1.0),
@@ -338,6 +339,17 @@ fn desk(ids: &Ids<'_>, d: &DeskSettings) -> Result<(), KnowledgeError> {
         if !(v.is_finite() && (lo..=hi).contains(&v)) {
             return Err(c.fail(field, format!("must be between {lo} and {hi}")));
         }
+    }
+    let calibration_frames = d.calibration_seconds * d.calibration_frames_per_second;
+    if calibration_frames < crate::webcam::MIN_CALIBRATION_FRAMES as f64 {
+        return Err(c.fail(
+            "calibration_frames_per_second",
+            format!(
+                "with calibration_seconds = {}, gives {calibration_frames} frames; calibration needs at least {}",
+                d.calibration_seconds,
+                crate::webcam::MIN_CALIBRATION_FRAMES
+            ),
+        ));
     }
     if d.max_postpones > 10 {
         return Err(c.fail("max_postpones", "must be at most 10"));

@@ -1,10 +1,11 @@
-//! The desk page's days: their SQL, row type and the checks on what a browser sends.
+//! The desk page's days: their SQL and row type (the checks on what a browser sends are
+//! [`DeskDay::check`]).
 //!
 //! A day is stored with one upsert that keeps each field's larger value (a `CASE`, which both
 //! SQLite and PostgreSQL read alike), so the page can send a day again after a lost answer, or
 //! from a second browser, without double counting or losing anything.
 
-use crate::{DeskDay, StoreError};
+use crate::DeskDay;
 
 macro_rules! desk_cols {
     () => {
@@ -12,43 +13,6 @@ macro_rules! desk_cols {
     };
 }
 pub(crate) use desk_cols;
-
-/// A day is at most this long, in milliseconds (with an hour to spare for a clock change).
-const DAY_MS: i64 = 25 * 3_600_000;
-
-/// Refuses a day whose date is not `YYYY-MM-DD` or whose totals are negative or impossible,
-/// naming the day and the field.
-pub(crate) fn check_day(d: &DeskDay) -> Result<(), StoreError> {
-    let b = d.day.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    let date_ok = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10);
-    let month_day = date_ok.then(|| (d.day[5..7].parse::<u8>().unwrap_or(0), d.day[8..10].parse::<u8>().unwrap_or(0)));
-    if !matches!(month_day, Some((1..=12, 1..=31))) {
-        return Err(StoreError::Invalid(format!("day: \"{}\" is not a date such as 2026-11-30", d.day)));
-    }
-    let times =
-        [("sitting_ms", d.sitting_ms), ("longest_bout_ms", d.longest_bout_ms), ("readable_ms", d.readable_ms), ("within_ms", d.within_ms)];
-    for (field, v) in times {
-        if !(0..=DAY_MS).contains(&v) {
-            return Err(StoreError::Invalid(format!("{} {field}: {v} is not a time within one day", d.day)));
-        }
-    }
-    let counts = [
-        ("breaks_offered", d.breaks_offered),
-        ("breaks_taken", d.breaks_taken),
-        ("nudges", d.nudges),
-        ("exercises_done", d.exercises_done),
-    ];
-    for (field, v) in counts {
-        if !(0..=10_000).contains(&v) {
-            return Err(StoreError::Invalid(format!("{} {field}: {v} is not a count for one day", d.day)));
-        }
-    }
-    if d.within_ms > d.readable_ms {
-        return Err(StoreError::Invalid(format!("{} within_ms: more than readable_ms", d.day)));
-    }
-    Ok(())
-}
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct DeskRow {
@@ -90,11 +54,11 @@ pub(crate) use keep_larger;
 /// Writes the desk-day functions for one store type.
 macro_rules! queries {
     ($store:ty) => {
-        use $crate::sql::desk::{DeskRow, check_day, desk_cols, keep_larger};
+        use $crate::sql::desk::{DeskRow, desk_cols, keep_larger};
 
         pub(crate) async fn put_desk_days(db: &$store, client: ClientId, days: &[DeskDay]) -> Result<(), StoreError> {
             for d in days {
-                check_day(d)?;
+                d.check()?;
             }
             let mut tx = db.pool.begin().await?;
             for d in days {
