@@ -441,6 +441,7 @@ function posture(report, t, elapsed) {
     if (d.value >= metric.real_change) track.beyondSince = track.beyondSince ?? t;
     else if (d.value < metric.real_change * s.release_fraction) track.beyondSince = null;
     if (track.beyondSince !== null) within = false;
+    if (cell) cell.closest("tr").dataset.beyond = String(track.beyondSince !== null);
     if (track.beyondSince !== null && t - track.beyondSince >= s.sustained_seconds * 1000 && t - state.lastNudgeAt >= s.nudge_every_min * MIN) {
       nudge(metric);
       state.lastNudgeAt = t;

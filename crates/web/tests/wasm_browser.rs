@@ -39,44 +39,91 @@ async fn the_pose_module_runs_in_chromium_under_the_apps_csp_and_sends_nothing()
     browser_support::assert_passed(&output, "the pose module in Chromium");
 }
 
-/// A still, seated person as the fake camera's video: the astronaut portrait in a 640×480
-/// frame, as YUV4MPEG2 (4:2:0, full-range BT.601), ten identical frames that Chromium loops.
-fn camera_video(photo: &Path, out: &Path, fps: u32) {
-    let img = image::open(photo).unwrap().to_rgb8();
-    let img = image::imageops::resize(&img, 480, 480, image::imageops::FilterType::Triangle);
+/// A picture in a 640×480 camera frame on grey, fitted to the frame's height and then scaled by
+/// `scale` about the centre (below 1: the person further from the camera).
+fn framed(img: &image::RgbImage, scale: f64) -> image::RgbImage {
+    let (w, h) = (640u32, 480u32);
+    let fit = f64::from(h) / f64::from(img.height()).max(f64::from(img.width()) * 0.75);
+    let (iw, ih) = ((f64::from(img.width()) * fit * scale) as u32, (f64::from(img.height()) * fit * scale) as u32);
+    let img = image::imageops::resize(img, iw, ih, image::imageops::FilterType::Triangle);
+    let mut frame = image::RgbImage::from_pixel(w, h, image::Rgb([128, 128, 128]));
+    image::imageops::overlay(&mut frame, &img, i64::from((w - iw) / 2), i64::from(h - ih));
+    frame
+}
+
+/// YUV4MPEG2 (4:2:0, full-range BT.601) of `frames`, each repeated its count, at `fps`:
+/// the fake camera's video, which Chromium loops.
+fn y4m(frames: &[(image::RgbImage, u32)], fps: u32, out: &Path) {
     let (w, h) = (640usize, 480usize);
-    let mut frame = image::RgbImage::from_pixel(w as u32, h as u32, image::Rgb([128, 128, 128]));
-    image::imageops::overlay(&mut frame, &img, 80, 0);
-    let rgb = |x: usize, y: usize| {
-        let p = frame.get_pixel(x as u32, y as u32);
-        (f64::from(p[0]), f64::from(p[1]), f64::from(p[2]))
-    };
-    let clamp = |v: f64| v.round().clamp(0.0, 255.0) as u8;
-    let mut yuv = Vec::with_capacity(w * h * 3 / 2);
-    for y in 0..h {
-        for x in 0..w {
-            let (r, g, b) = rgb(x, y);
-            yuv.push(clamp(0.299 * r + 0.587 * g + 0.114 * b));
-        }
-    }
-    for (cr, cg, cb) in [(-0.168_736, -0.331_264, 0.5), (0.5, -0.418_688, -0.081_312)] {
-        for y in (0..h).step_by(2) {
-            for x in (0..w).step_by(2) {
-                let mut sum = 0.0;
-                for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                    let (r, g, b) = rgb(x + dx, y + dy);
-                    sum += cr * r + cg * g + cb * b;
-                }
-                yuv.push(clamp(128.0 + sum / 4.0));
+    let mut file = format!("YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n").into_bytes();
+    for (frame, count) in frames {
+        let rgb = |x: usize, y: usize| {
+            let p = frame.get_pixel(x as u32, y as u32);
+            (f64::from(p[0]), f64::from(p[1]), f64::from(p[2]))
+        };
+        let clamp = |v: f64| v.round().clamp(0.0, 255.0) as u8;
+        let mut yuv = Vec::with_capacity(w * h * 3 / 2);
+        for y in 0..h {
+            for x in 0..w {
+                let (r, g, b) = rgb(x, y);
+                yuv.push(clamp(0.299 * r + 0.587 * g + 0.114 * b));
             }
         }
-    }
-    let mut file = format!("YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n").into_bytes();
-    for _ in 0..fps {
-        file.extend_from_slice(b"FRAME\n");
-        file.extend_from_slice(&yuv);
+        for (cr, cg, cb) in [(-0.168_736, -0.331_264, 0.5), (0.5, -0.418_688, -0.081_312)] {
+            for y in (0..h).step_by(2) {
+                for x in (0..w).step_by(2) {
+                    let mut sum = 0.0;
+                    for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                        let (r, g, b) = rgb(x + dx, y + dy);
+                        sum += cr * r + cg * g + cb * b;
+                    }
+                    yuv.push(clamp(128.0 + sum / 4.0));
+                }
+            }
+        }
+        for _ in 0..*count {
+            file.extend_from_slice(b"FRAME\n");
+            file.extend_from_slice(&yuv);
+        }
     }
     std::fs::write(out, file).unwrap();
+}
+
+/// A still, seated person as the fake camera's video: the astronaut portrait, one second of
+/// identical frames at `fps`.
+fn camera_video(photo: &Path, out: &Path, fps: u32) {
+    let img = image::open(photo).unwrap().to_rgb8();
+    y4m(&[(framed(&img, 1.0), fps)], fps, out);
+}
+
+/// The same person, moving: 12 s at the desk, 6 s away (an empty frame), 8 s further from the
+/// camera (the camera or seat moved: shoulders 0.7 as wide), at 2 frames a second.
+fn moving_video(photo: &Path, out: &Path) {
+    let img = image::open(photo).unwrap().to_rgb8();
+    let empty = image::RgbImage::from_pixel(640, 480, image::Rgb([128, 128, 128]));
+    y4m(&[(framed(&img, 1.0), 12 * 2), (empty, 6 * 2), (framed(&img, 0.7), 8 * 2)], 2, out);
+}
+
+/// Real webcam frames (`shared/testdata/video/neck_pose_frames`, not committable): the upright
+/// head (case4) for `upright_s` seconds, then the worst poking chin (case1) for `slouch_s`,
+/// each frame of a sequence held in turn, at 2 frames a second. `None` without `../shared`.
+fn slouch_video(out: &Path, upright_s: u32, slouch_s: u32) -> Option<()> {
+    let root = std::env::var_os("TONUS_SHARED_TESTDATA")
+        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata"), PathBuf::from)
+        .join("video/neck_pose_frames");
+    if !root.is_dir() {
+        return None;
+    }
+    let sequence = |case: &str, seconds: u32| {
+        let mut paths: Vec<_> = std::fs::read_dir(root.join(case)).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        let frames: Vec<_> = paths.iter().map(|p| framed(&image::open(p).unwrap().to_rgb8(), 1.0)).collect();
+        let each = (seconds * 2).div_ceil(frames.len() as u32);
+        frames.into_iter().map(move |f| (f, each))
+    };
+    let frames: Vec<_> = sequence("case4", upright_s).chain(sequence("case1", slouch_s)).collect();
+    y4m(&frames, 2, out);
+    Some(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,6 +143,40 @@ async fn the_desk_page_watches_a_seated_person_prompts_breaks_and_pauses() {
     server.stop().await;
     browser_support::assert_passed(&output, "the desk page in Chromium");
 }
+
+/// The desk page on a moving person (away from the desk, then further from the camera), with
+/// working hours and the offline queue; then, on real webcam frames from `../shared` where
+/// they are, a sustained poking chin nudged after its minute, and good posture not nudged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_page_counts_leaving_as_a_break_offers_recalibration_and_nudges_a_slouch() {
+    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pose/test_data/front/misc/skimage_astronaut.png");
+    let Some(browser) = browser_support::browser("the_desk_page_moves", &[&photo]) else { return };
+    let Some(wasm_dir) = module_dir() else { return };
+    let data = tempfile::tempdir().unwrap();
+    let moving = data.path().join("moving.y4m");
+    moving_video(&photo, &moving);
+    let slouch = data.path().join("slouch.y4m");
+    let slouch_arg = if slouch_video(&slouch, SLOUCH_UPRIGHT_S, SLOUCH_S).is_some() {
+        slouch.clone().into_os_string()
+    } else {
+        eprintln!("the slouch part is skipped: ../shared/testdata/video/neck_pose_frames is not here");
+        "-".into()
+    };
+    let config = tonus_web::WebConfig { wasm_dir: Some(wasm_dir), ..browser_support::config(data.path(), 1 << 20) };
+    let base = format!("http://{}", config.listen);
+    tonus_web::load_demo(&config, "demo", "browser test password").await.unwrap();
+    let server = browser_support::start(config).await;
+    let upright = SLOUCH_UPRIGHT_S.to_string();
+    let args =
+        [OsStr::new(&base), OsStr::new("demo"), OsStr::new("browser test password"), moving.as_os_str(), &slouch_arg, OsStr::new(&upright)];
+    let output = browser_support::node(&browser, "desk-moves.mjs", &args, &[]).await;
+    server.stop().await;
+    browser_support::assert_passed(&output, "the desk page on a moving person");
+}
+
+/// Seconds of upright head, then of poking chin, in the slouch video.
+const SLOUCH_UPRIGHT_S: u32 = 20;
+const SLOUCH_S: u32 = 50;
 
 /// The desk page's CPU in Chromium over ten minutes (`DESK_CPU_SECONDS` to change it), on the
 /// fake camera: a benchmark that prints its numbers, not a test of them.
