@@ -440,6 +440,10 @@ struct HandoutExercise {
     instructions: Vec<String>,
     cautions: Vec<String>,
     progression: String,
+    /// What it needs beyond a chair, a wall or a doorway, in words; empty when nothing.
+    needs: String,
+    /// The library's desk alternative, by name, for breaks at the desk.
+    desk_alternative: Option<String>,
 }
 
 #[derive(Template)]
@@ -471,6 +475,8 @@ pub struct Handout<'a> {
     pub plan: Option<&'a PlanView>,
     /// Today, `YYYY-MM-DD`: the phase it falls in comes first, the others folded.
     pub today: &'a str,
+    /// The knowledge base, for what each exercise needs and its desk alternative.
+    pub kb: &'a tonus_core::KnowledgeBase,
 }
 
 /// The index of the phase `today` (`YYYY-MM-DD`) falls in: the first not yet over, or the
@@ -545,6 +551,17 @@ pub fn render_handout_fragment(h: Handout<'_>) -> String {
                         .exercises
                         .iter()
                         .map(|e| HandoutExercise {
+                            needs: h
+                                .kb
+                                .exercise(&e.id)
+                                .map(|k| k.needs.iter().map(|n| n.label()).collect::<Vec<_>>().join(" and "))
+                                .unwrap_or_default(),
+                            desk_alternative: h
+                                .kb
+                                .exercise(&e.id)
+                                .and_then(|k| k.desk_alternative.as_deref())
+                                .and_then(|alt| h.kb.exercise(alt))
+                                .map(|alt| alt.name.clone()),
                             id: e.id.clone(),
                             name: e.name.clone(),
                             purpose: format!("{} · {}", words::purpose(e.purpose), words::laterality_phrase(e.laterality)),

@@ -13,7 +13,8 @@ fn desk_worker_plan(engine: &Engine) -> tonus_app::report::PlanView {
 }
 
 fn handout(plan: &tonus_app::report::PlanView, today: &str) -> String {
-    render_handout_fragment(Handout { client_name: "Alex", assessed: "2026-11-24", edited: false, plan: Some(plan), today })
+    let kb = tonus_core::KnowledgeBase::embedded().unwrap();
+    render_handout_fragment(Handout { client_name: "Alex", assessed: "2026-11-24", edited: false, plan: Some(plan), today, kb: &kb })
 }
 
 #[test]
@@ -63,4 +64,24 @@ fn the_client_reads_massage_in_plain_words() {
     assert_eq!(a.targets.len(), b.targets.len());
     assert!(a.targets.iter().zip(&b.targets).all(|(x, y)| x.muscle == y.muscle && x.laterality == y.laterality));
     assert_eq!((a.session_min, a.weeks), (b.session_min, b.weeks));
+}
+
+#[test]
+fn exercises_that_need_lying_down_or_equipment_say_so_and_name_a_desk_alternative() {
+    let engine = Engine::embedded().unwrap();
+    let mut plan = desk_worker_plan(&engine);
+    let html = handout(&plan, &plan.phases[0].starts.clone());
+    // The demo plan's lying-down nod and a stretch that needs nothing.
+    let card = |html: &str, id: &str| {
+        let start = html.find(&format!("data-exercise=\"{id}\"")).unwrap_or_else(|| panic!("no card for {id}"));
+        html[start..start + html[start..].find("</div>").unwrap()].to_owned()
+    };
+    assert!(card(&html, "craniocervical_flexion_nod").contains("Needs lying down (floor, mat or bed): one for home, not the desk."));
+    assert!(!card(&html, "upper_trapezius_stretch").contains("Needs"));
+    // One with a desk alternative in the library names it.
+    let mut punch = plan.phases[0].exercises[0].clone();
+    punch.id = "serratus_punch".into();
+    plan.phases[0].exercises.push(punch);
+    let html = handout(&plan, &plan.phases[0].starts.clone());
+    assert!(card(&html, "serratus_punch").contains("At your desk, do “Wall slide” instead."), "{}", card(&html, "serratus_punch"));
 }

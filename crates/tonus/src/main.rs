@@ -577,6 +577,8 @@ fn desk(engine: Engine, report: Option<&Path>, listen: &str, days_file: PathBuf)
     }
     // A days file that is not ours is refused before the page could send anything to it.
     tonus_web::DaysFile::read(&days_file).map_err(|e| bad(3, e.into()))?;
+    // Said in full on the page and at start, so the client can find it.
+    let days_file = std::path::absolute(&days_file).unwrap_or(days_file);
     let plan = match report {
         Some(path) => {
             let text = config::read(path)?;

@@ -363,6 +363,8 @@ function breaks(t) {
     $("break-exercise").dataset.exercise = ex.id;
     $("break-name").textContent = ex.name;
     $("break-dosage").textContent = ex.dosage;
+    $("break-instead").hidden = !ex.instead_of;
+    $("break-instead").textContent = ex.instead_of ? `At your desk, in place of “${ex.instead_of}”, which needs lying down or equipment: do that one at home.` : "";
     const list = $("break-steps");
     list.replaceChildren(...ex.instructions.map((step) => Object.assign(document.createElement("li"), { textContent: step })));
   }

@@ -50,6 +50,9 @@ pub(crate) struct DeskExercise {
     name: String,
     dosage: String,
     instructions: Vec<String>,
+    /// The plan's exercise this one stands in for at the desk (that one needs lying down or
+    /// equipment), by name.
+    instead_of: Option<String>,
 }
 
 struct MetricRow {
@@ -82,23 +85,37 @@ pub(crate) enum Sync {
     Local,
 }
 
-/// The exercises of the plan's phase of today (none without a plan).
-pub(crate) fn exercises_of(plan: Option<&tonus_app::report::PlanView>) -> Vec<DeskExercise> {
+/// The exercises of the plan's phase of today that can be done at a desk: each as the plan
+/// doses it when it needs nothing, its desk alternative from the library when it needs lying
+/// down or equipment (as the library doses that one), and left out when it has none. None
+/// without a plan; a break is then a walk.
+pub(crate) fn exercises_of(plan: Option<&tonus_app::report::PlanView>, kb: &tonus_core::KnowledgeBase) -> Vec<DeskExercise> {
     let today = format::date(Timestamp::now());
-    plan.and_then(|p| p.phases.get(tonus_app::render::current_phase(&p.phases, &today)))
-        .map(|phase| {
-            phase
-                .exercises
-                .iter()
-                .map(|e| DeskExercise {
-                    id: e.id.clone(),
-                    name: e.name.clone(),
-                    dosage: e.dosage.clone(),
-                    instructions: e.instructions.clone(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    let Some(phase) = plan.and_then(|p| p.phases.get(tonus_app::render::current_phase(&p.phases, &today))) else { return Vec::new() };
+    let mut out: Vec<DeskExercise> = Vec::new();
+    for e in &phase.exercises {
+        let as_planned = || DeskExercise {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            dosage: e.dosage.clone(),
+            instructions: e.instructions.clone(),
+            instead_of: None,
+        };
+        let at_desk = match kb.exercise(&e.id) {
+            Some(k) if !k.at_a_desk() => k.desk_alternative.as_deref().and_then(|alt| kb.exercise(alt)).map(|alt| DeskExercise {
+                id: alt.id.clone(),
+                name: alt.name.clone(),
+                dosage: alt.dosage.clone(),
+                instructions: alt.instructions.clone(),
+                instead_of: Some(e.name.clone()),
+            }),
+            _ => Some(as_planned()),
+        };
+        if let Some(x) = at_desk.filter(|x| !out.iter().any(|o| o.id == x.id)) {
+            out.push(x);
+        }
+    }
+    out
 }
 
 /// The page, for either way of keeping the totals. `kept_in` says where they go, in words.
@@ -159,9 +176,98 @@ pub(crate) async fn page(State(state): State<AppState>, me: CurrentUser) -> Resu
         Some(latest) => state.clinic.plan(latest).await?,
         None => None,
     };
-    let exercises = exercises_of(plan.as_ref().and_then(|p| p.current()));
-    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Handout, &client.id.to_string(), "desk page").await?;
     let kb = state.clinic.engine().kb();
+    let exercises = exercises_of(plan.as_ref().and_then(|p| p.current()), kb);
+    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Handout, &client.id.to_string(), "desk page").await?;
     let html = render(kb, exercises, Layout::for_user("At my desk", &me), Sync::Clinic, "your therapist".into())?;
     Ok(Html(html))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The desk-worker's plan with every exercise of every phase in one phase of today.
+    fn all_in_one_phase() -> tonus_app::report::PlanView {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/tests/snapshots/desk-worker.json");
+        let report: tonus_app::report::Report = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut plan = report.plan.unwrap();
+        let mut all: Vec<_> = plan.phases.iter().flat_map(|p| p.exercises.clone()).collect();
+        // One the library gives a desk alternative for (the demo plan has none).
+        let mut punch = all[0].clone();
+        punch.id = "serratus_punch".into();
+        punch.name = "Serratus punch".into();
+        all.push(punch);
+        plan.phases.truncate(1);
+        plan.phases[0].ends = String::new();
+        plan.phases[0].exercises = all;
+        plan
+    }
+
+    #[test]
+    fn breaks_take_only_exercises_that_can_be_done_at_a_desk() {
+        let kb = tonus_core::KnowledgeBase::embedded().unwrap();
+        let plan = all_in_one_phase();
+        let desk = exercises_of(Some(&plan), &kb);
+        let planned: Vec<&str> = plan.phases[0].exercises.iter().map(|e| e.id.as_str()).collect();
+        let shown: Vec<(String, Option<String>)> = desk.iter().map(|d| (d.id.clone(), d.instead_of.clone())).collect();
+        expect_test::expect![[r#"
+            (
+                [
+                    "upper_trapezius_stretch",
+                    "unilateral_corner_pec_minor_stretch",
+                    "chin_nod_suboccipital_stretch",
+                    "scm_scalene_stretch",
+                    "corner_pectoral_stretch",
+                    "craniocervical_flexion_nod",
+                    "prone_y_t_w",
+                    "chin_tuck_head_lift",
+                    "side_lying_forward_flexion",
+                    "side_lying_external_rotation",
+                    "movement_break",
+                    "chin_tuck_head_lift",
+                    "shrug_strength",
+                    "prone_y_t_w",
+                    "serratus_punch",
+                ],
+                [
+                    (
+                        "upper_trapezius_stretch",
+                        None,
+                    ),
+                    (
+                        "unilateral_corner_pec_minor_stretch",
+                        None,
+                    ),
+                    (
+                        "chin_nod_suboccipital_stretch",
+                        None,
+                    ),
+                    (
+                        "scm_scalene_stretch",
+                        None,
+                    ),
+                    (
+                        "corner_pectoral_stretch",
+                        None,
+                    ),
+                    (
+                        "movement_break",
+                        None,
+                    ),
+                    (
+                        "wall_slide",
+                        Some(
+                            "Serratus punch",
+                        ),
+                    ),
+                ],
+            )
+        "#]]
+        .assert_debug_eq(&(planned, shown));
+        for d in &desk {
+            assert!(kb.exercise(&d.id).unwrap().at_a_desk(), "{} needs more than a desk", d.id);
+        }
+        assert!(exercises_of(None, &kb).is_empty(), "no plan: a walk");
+    }
 }

@@ -181,7 +181,7 @@ async fn only_this_host(State(state): State<LocalState>, request: Request, next:
 async fn page(State(state): State<LocalState>) -> Result<Html<String>, WebError> {
     let local = &state.0;
     let layout = Layout { csrf: local.token.clone(), ..Layout::anonymous("At my desk") };
-    let exercises = desk::exercises_of(local.config.plan.as_ref());
+    let exercises = desk::exercises_of(local.config.plan.as_ref(), local.config.engine.kb());
     let file = local.config.days_file.display().to_string();
     Ok(Html(desk::render(local.config.engine.kb(), exercises, layout, Sync::Local, file)?))
 }

@@ -40,6 +40,7 @@ async fn handout_page(state: &AppState, layout: Layout, client: &Client) -> Resu
         edited: plan.as_ref().is_some_and(|p| p.edited.is_some()),
         plan: client_plan.as_ref(),
         today: &format::date(Timestamp::now()),
+        kb: state.clinic.engine().kb(),
     });
     Ok(Html(HandoutPage { layout, handout }.render()?))
 }

@@ -86,6 +86,36 @@ fn every_source_and_reference_is_used_or_listed() {
 }
 
 #[test]
+fn desk_alternatives_are_checked() {
+    let ex = |id: &str, extra: &str| {
+        format!(
+            "[[exercise]]\nid = \"{id}\"\nname = \"X\"\ntargets = [\"serratus_anterior\"]\npurpose = \"activate\"\ndosage = \"3 x 10\"\nsessions_per_week = 3\nminutes_per_session = 5\nprogression = \"-\"\ninstructions = [\"Do it.\"]\n{extra}certainty = \"convention\"\nsources = [\"cools2007\"]\n"
+        )
+    };
+    expect_test::expect![[
+        r#"mine/exercises.toml: exercise "floor_press": field "desk_alternative": "no_such" is not an exercise of the library"#
+    ]]
+    .assert_eq(&load_err("mine/exercises.toml", &ex("floor_press", "needs = [\"lying_down\"]\ndesk_alternative = \"no_such\"\n")));
+    expect_test::expect![[
+        r#"mine/exercises.toml: exercise "seated_press": field "desk_alternative": only an exercise with `needs` takes a desk alternative"#
+    ]]
+    .assert_eq(&load_err("mine/exercises.toml", &ex("seated_press", "desk_alternative = \"wall_slide\"\n")));
+    expect_test::expect![[r#"mine/exercises.toml: exercise "floor_press": field "desk_alternative": "prone_extension" is not one that can be done at a desk (it has `needs`)"#]].assert_eq(&load_err("mine/exercises.toml", &ex("floor_press", "needs = [\"lying_down\"]\ndesk_alternative = \"prone_extension\"\n")));
+    expect_test::expect![[
+        r#"mine/exercises.toml: exercise "floor_press": field "desk_alternative": "upper_trapezius_stretch" works none of the same muscles"#
+    ]]
+    .assert_eq(&load_err(
+        "mine/exercises.toml",
+        &ex("floor_press", "needs = [\"lying_down\"]\ndesk_alternative = \"upper_trapezius_stretch\"\n"),
+    ));
+    expect_test::expect![[r#"mine/exercises.toml: exercise "floor_press": field "needs[0]": unknown variant `a_gym`, expected one of `lying_down`, `band`, `weights`, `foam_roller`"#]].assert_eq(&load_err("mine/exercises.toml", &ex("floor_press", "needs = [\"a_gym\"]\n")));
+    let kb = KnowledgeBase::embedded().unwrap();
+    let floor = kb.exercise("serratus_punch").unwrap();
+    assert!(!floor.at_a_desk());
+    assert!(kb.exercise(floor.desk_alternative.as_deref().unwrap()).unwrap().at_a_desk());
+}
+
+#[test]
 fn webcam_entries_are_checked() {
     expect_test::expect![[r#"mine/webcam.toml: metric "head_drop": field "real_change": must be a positive number"#]]
         .assert_eq(&load_err("mine/webcam.toml", "[[metric]]\nid = \"head_drop\"\nreal_change = 0.0\n"));

@@ -175,10 +175,51 @@ pub struct Exercise {
     pub cautions: Vec<String>,
     /// Step-by-step instructions for the client.
     pub instructions: Vec<String>,
+    /// What it needs beyond a chair, a wall or a doorway: lying down, or equipment. Empty: it
+    /// can be done at a desk.
+    #[serde(default)]
+    pub needs: Vec<Need>,
+    /// An exercise of the library, for the same muscles, that can be done at a desk instead
+    /// (at a break); only for one with `needs`.
+    #[serde(default)]
+    pub desk_alternative: Option<String>,
     /// Certainty.
     pub certainty: Certainty,
     /// Reference ids.
     pub sources: Vec<String>,
+}
+
+impl Exercise {
+    /// Whether it can be done at a desk, with nothing but a chair, a wall or a doorway.
+    pub fn at_a_desk(&self) -> bool {
+        self.needs.is_empty()
+    }
+}
+
+/// What an exercise needs that a desk does not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Need {
+    /// Lying down: on the floor, a mat or a bed.
+    LyingDown,
+    /// An elastic exercise band.
+    Band,
+    /// Hand weights (dumbbells or bottles of water).
+    Weights,
+    /// A foam roller.
+    FoamRoller,
+}
+
+impl Need {
+    /// In the client's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Need::LyingDown => "lying down (floor, mat or bed)",
+            Need::Band => "an elastic exercise band",
+            Need::Weights => "light hand weights",
+            Need::FoamRoller => "a foam roller",
+        }
+    }
 }
 
 /// Where a measure's value comes from.

@@ -466,6 +466,20 @@ fn exercises(ids: &Ids<'_>, f: &Files) -> Result<(), KnowledgeError> {
         if !(e.minutes_per_session > 0.0 && e.minutes_per_session <= 120.0) {
             return Err(c.fail("minutes_per_session", "must be between 0 and 120"));
         }
+        if let Some(alt) = &e.desk_alternative {
+            let Some(other) = f.exercises.iter().find(|x| &x.id == alt) else {
+                return Err(c.fail("desk_alternative", format!("\"{alt}\" is not an exercise of the library")));
+            };
+            if e.needs.is_empty() {
+                return Err(c.fail("desk_alternative", "only an exercise with `needs` takes a desk alternative"));
+            }
+            if !other.needs.is_empty() {
+                return Err(c.fail("desk_alternative", format!("\"{alt}\" is not one that can be done at a desk (it has `needs`)")));
+            }
+            if !other.targets.iter().any(|t| e.targets.contains(t)) {
+                return Err(c.fail("desk_alternative", format!("\"{alt}\" works none of the same muscles")));
+            }
+        }
     }
     Ok(())
 }
