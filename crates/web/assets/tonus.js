@@ -22,6 +22,31 @@
       }
     }
   });
+  // A red-flag category's "None of these" answers no to each of its questions and folds them;
+  // a yes to any of them unticks it. Without the script the server does the same.
+  function noneOfThese(box) {
+    var fieldset = box.closest("fieldset");
+    var items = fieldset.querySelector(".rf-items");
+    if (box.checked) {
+      fieldset.querySelectorAll(".rf-items input[type=radio][value=no]").forEach(function (radio) {
+        var yes = fieldset.querySelector("input[type=radio][value=yes][name='" + radio.name + "']");
+        if (!(yes && yes.checked)) { radio.checked = true; }
+      });
+    }
+    if (items) { items.hidden = box.checked; }
+  }
+  document.querySelectorAll("[data-none-of-these]").forEach(noneOfThese);
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLInputElement && target.hasAttribute("data-none-of-these")) {
+      noneOfThese(target);
+      return;
+    }
+    if (target instanceof HTMLInputElement && target.type === "radio" && target.value === "yes") {
+      var box = target.closest("fieldset.yesno") && target.closest(".rf-items") && target.closest(".rf-items").parentElement.querySelector("[data-none-of-these]");
+      if (box && box.checked) { box.checked = false; noneOfThese(box); }
+    }
+  });
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (!(input instanceof HTMLInputElement) || !input.dataset.max) {

@@ -190,7 +190,8 @@ pub(crate) async fn create(
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
     let action = action_of(&pairs);
-    let values = intake_form::from_pairs(pairs);
+    let mut values = intake_form::from_pairs(pairs);
+    intake_form::answer_none_of_these(&intake_form::Catalog::of(state.clinic.engine().kb()), &mut values);
     let assessment = state.clinic.start_draft(Actor::user(me.user.id), client.id, intake_form::to_json(&values), None).await?;
     let id = assessment.id;
     let response = process(&state, &me, &client, assessment, values, &action).await?;
@@ -213,7 +214,9 @@ pub(crate) async fn save(
         return Err(WebError::Conflict("this assessment is complete; start a new one to reassess".into()));
     }
     let action = action_of(&pairs);
-    process(&state, &me, &client, assessment, intake_form::from_pairs(pairs), &action).await
+    let mut values = intake_form::from_pairs(pairs);
+    intake_form::answer_none_of_these(&intake_form::Catalog::of(state.clinic.engine().kb()), &mut values);
+    process(&state, &me, &client, assessment, values, &action).await
 }
 
 fn draft_notice(errors: usize) -> String {

@@ -120,33 +120,40 @@ struct SectionSpec {
     legend: String,
     note: &'static str,
     fields: Vec<Spec>,
+    /// A red-flag category's index: the section offers "None of these".
+    none_of_these: Option<usize>,
 }
 
 fn sections(catalog: &Catalog) -> Vec<SectionSpec> {
-    let mut out = Vec::new();
-    for (category, items) in &catalog.red_flags {
-        out.push(SectionSpec {
+    let mut red_flags = Vec::new();
+    for (i, (category, items)) in catalog.red_flags.iter().enumerate() {
+        red_flags.push(SectionSpec {
             legend: format!("Red-flag screen: {category}"),
-            note: "Ask every question. Any yes blocks the plan and gives referral advice.",
+            note: "Ask every question. \"None of these\" answers no to each; any yes blocks the plan and gives referral advice.",
+            none_of_these: Some(i),
             fields: items.iter().map(|(id, question)| spec(format!("red_flags.{id}"), question.clone(), Kind::YesNo)).collect(),
         });
     }
-    out.push(SectionSpec {
+    let mut out = vec![SectionSpec {
         legend: "Client".into(),
         note: "",
+        none_of_these: None,
         fields: vec![
             spec("client.name", "Name or code", Kind::Text),
             spec("client.sex", "Sex (for sex-specific norms)", Kind::Choice(SEX)),
             spec("client.age", "Age (years)", Kind::Integer { min: 10, max: 120 }),
             spec("assessed_on", "Assessed on", Kind::Date),
         ],
-    });
+    }];
+    // The client first, then the red-flag screen, before anything it could stop.
+    out.extend(red_flags);
     let hours = |group: &str, keys: &[(&str, &str)]| {
         keys.iter().map(|(k, label)| spec(format!("exposure.{group}.{k}"), *label, Kind::Hours)).collect::<Vec<_>>()
     };
     out.push(SectionSpec {
         legend: "Exposure: sitting, hours per day".into(),
         note: "",
+        none_of_these: None,
         fields: hours(
             "sitting",
             &[("desk", "Desk"), ("sofa", "Sofa"), ("car", "Car"), ("train", "Train or bus"), ("plane", "Plane"), ("other", "Elsewhere")],
@@ -155,11 +162,13 @@ fn sections(catalog: &Catalog) -> Vec<SectionSpec> {
     out.push(SectionSpec {
         legend: "Exposure: hands in front, hours per day".into(),
         note: "",
+        none_of_these: None,
         fields: hours("hands_forward", &[("computer", "Computer"), ("tablet", "Tablet"), ("phone", "Phone"), ("driving", "Driving")]),
     });
     out.push(SectionSpec {
         legend: "Exposure: breaks, workstation, after work".into(),
         note: "",
+        none_of_these: None,
         fields: vec![
             spec("exposure.longest_bout_min", "Longest unbroken sitting (minutes)", Kind::Number { min: 0.0, max: 1440.0 }),
             hinted(
@@ -188,10 +197,16 @@ fn sections(catalog: &Catalog) -> Vec<SectionSpec> {
         ));
         pain.push(spec(format!("symptoms.pain[{i}].side"), format!("Pain {}: side", i + 1), Kind::Choice(SIDE)));
     }
-    out.push(SectionSpec { legend: "Symptoms: pain".into(), note: "One row per painful region; leave unused rows empty.", fields: pain });
+    out.push(SectionSpec {
+        legend: "Symptoms: pain".into(),
+        note: "One row per painful region; leave unused rows empty.",
+        fields: pain,
+        none_of_these: None,
+    });
     out.push(SectionSpec {
         legend: "Symptoms: headache".into(),
         note: "Leave empty when there is no headache.",
+        none_of_these: None,
         fields: vec![
             spec("symptoms.headache.days_per_month", "Headache days per month", Kind::Number { min: 0.0, max: 31.0 }),
             spec("symptoms.headache.locations", "Where it is felt", Kind::Regions),
@@ -208,12 +223,14 @@ fn sections(catalog: &Catalog) -> Vec<SectionSpec> {
     out.push(SectionSpec {
         legend: "Neck Disability Index (NDI)".into(),
         note: "Score every item 0–5, or leave all empty.",
+        none_of_these: None,
         fields: catalog.ndi_items.iter().map(|(id, name)| spec(format!("outcomes.ndi.{id}"), name.clone(), Kind::NdiScore)).collect(),
     });
     let ten = Kind::Number { min: 0.0, max: 10.0 };
     out.push(SectionSpec {
         legend: "Numeric Pain Rating Scale (NPRS)".into(),
         note: "",
+        none_of_these: None,
         fields: vec![
             spec("outcomes.nprs.now", "Now (0–10)", ten),
             spec("outcomes.nprs.worst_24h", "Worst in the last 24 hours (0–10)", ten),
@@ -225,7 +242,7 @@ fn sections(catalog: &Catalog) -> Vec<SectionSpec> {
         psfs.push(spec(format!("outcomes.psfs.items[{i}].activity"), format!("Activity {}", i + 1), Kind::Text));
         psfs.push(spec(format!("outcomes.psfs.items[{i}].score"), format!("Activity {}: score 0–10", i + 1), ten));
     }
-    out.push(SectionSpec { legend: "Patient-Specific Functional Scale (PSFS)".into(), note: "", fields: psfs });
+    out.push(SectionSpec { legend: "Patient-Specific Functional Scale (PSFS)".into(), note: "", fields: psfs, none_of_these: None });
     let mut tests = vec![
         spec("tests.dnf_endurance_s", "Deep neck flexor endurance (s)", Kind::Number { min: 0.0, max: 600.0 }),
         spec("tests.ccft_mmhg", "Cranio-cervical flexion test (mmHg)", Kind::Number { min: 0.0, max: 40.0 }),
@@ -242,7 +259,7 @@ fn sections(catalog: &Catalog) -> Vec<SectionSpec> {
             tests.push(spec(format!("tests.{key}.{side}"), format!("{label}, {side}"), kind));
         }
     }
-    out.push(SectionSpec { legend: "Clinical tests".into(), note: "Per side tests need both sides.", fields: tests });
+    out.push(SectionSpec { legend: "Clinical tests".into(), note: "Per side tests need both sides.", fields: tests, none_of_these: None });
     let mut palpation = Vec::new();
     for i in 0..PALPATION_ROWS {
         let n = i + 1;
@@ -259,6 +276,7 @@ fn sections(catalog: &Catalog) -> Vec<SectionSpec> {
     out.push(SectionSpec {
         legend: "Palpation".into(),
         note: "What you felt, one row per muscle and side. Palpation is a finding on the body, but unreliable between examiners: it counts for less than a test.",
+        none_of_these: None,
         fields: palpation,
     });
     let mut clearances = Vec::new();
@@ -272,6 +290,7 @@ fn sections(catalog: &Catalog) -> Vec<SectionSpec> {
     out.push(SectionSpec {
         legend: "Medical clearance of a red flag".into(),
         note: "Only for a long-standing, unchanged item that a doctor has already assessed. A new or changed symptom is not cleared this way: refer.",
+        none_of_these: None,
         fields: clearances,
     });
     out
@@ -314,6 +333,35 @@ pub(crate) struct SectionView {
     pub legend: String,
     pub note: &'static str,
     pub fields: Vec<FieldView>,
+    /// A red-flag category's "None of these" box: its field name, and whether it is ticked.
+    pub none_of_these: Option<(String, bool)>,
+}
+
+/// The field name of a red-flag category's "None of these" box.
+fn none_of_these_name(category: usize) -> String {
+    format!("red_flags_none.{category}")
+}
+
+/// "None of these" ticked for a red-flag category answers no to each of its questions not
+/// answered otherwise, so every item is still recorded. A yes wins over the box (which is
+/// then unticked): a slip of the box never hides a yes.
+pub(crate) fn answer_none_of_these(catalog: &Catalog, values: &mut FormValues) {
+    for (i, (_, items)) in catalog.red_flags.iter().enumerate() {
+        let name = none_of_these_name(i);
+        if first(values, &name) != "yes" {
+            continue;
+        }
+        let names: Vec<String> = items.iter().map(|(id, _)| format!("red_flags.{id}")).collect();
+        if names.iter().any(|n| first(values, n) == "yes") {
+            values.remove(&name);
+            continue;
+        }
+        for n in names {
+            if first(values, &n).is_empty() {
+                values.insert(n, vec!["no".to_owned()]);
+            }
+        }
+    }
 }
 
 impl SectionView {
@@ -333,6 +381,11 @@ pub(crate) fn view(catalog: &Catalog, values: &FormValues, errors: &FieldErrors)
     sections(catalog)
         .into_iter()
         .map(|section| SectionView {
+            none_of_these: section.none_of_these.map(|i| {
+                let name = none_of_these_name(i);
+                let ticked = first(values, &name) == "yes";
+                (name, ticked)
+            }),
             legend: section.legend,
             note: section.note,
             fields: section
@@ -866,5 +919,29 @@ mod tests {
         assert!(!back.contains_key("empty"));
         let missing = unanswered_red_flags(&catalog(), &values(&[]));
         assert_eq!(missing.keys().collect::<Vec<_>>(), ["red_flags.chest_pain"]);
+    }
+
+    #[test]
+    fn none_of_these_answers_no_to_each_unanswered_item_and_never_hides_a_yes() {
+        let catalog = Catalog {
+            red_flags: vec![
+                ("Cardiac".into(), vec![("chest_pain".into(), "Chest pain?".into()), ("short_breath".into(), "Breathless?".into())]),
+                ("Cancer".into(), vec![("weight_loss".into(), "Weight loss?".into()), ("night_pain".into(), "Night pain?".into())]),
+            ],
+            ..catalog()
+        };
+        let mut v = values(&[("red_flags_none.0", "yes"), ("red_flags_none.1", "yes"), ("red_flags.night_pain", "yes")]);
+        answer_none_of_these(&catalog, &mut v);
+        let answers: Vec<_> = v.iter().map(|(k, v)| format!("{k}={}", v.join(","))).collect();
+        assert_eq!(
+            answers,
+            ["red_flags.chest_pain=no", "red_flags.night_pain=yes", "red_flags.short_breath=no", "red_flags_none.0=yes"],
+            "category 0 all no; category 1 keeps its yes, leaves its other item unanswered and unticks the box"
+        );
+        assert_eq!(unanswered_red_flags(&catalog, &v).keys().collect::<Vec<_>>(), ["red_flags.weight_loss"]);
+        let shown = view(&catalog, &v, &FieldErrors::new());
+        let boxes: Vec<_> = shown.iter().filter_map(|s| s.none_of_these.clone()).collect();
+        assert_eq!(boxes, [("red_flags_none.0".to_owned(), true), ("red_flags_none.1".to_owned(), false)]);
+        assert_eq!(shown[0].legend, "Client", "the client comes first, then the red-flag screen");
     }
 }

@@ -21,3 +21,19 @@ async fn browser_checks_pass() {
     server.stop().await;
     browser_support::assert_passed(&output, "browser checks");
 }
+
+/// A complete assessment typed into the form by hand (`browser-tests/assessment-form.mjs`):
+/// the client first, the red-flag screen answered by category, and the interactions counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complete_assessment_by_hand() {
+    let Some(browser) = browser_support::browser("a_complete_assessment_by_hand", &[]) else { return };
+    let data = tempfile::tempdir().unwrap();
+    let config = browser_support::config(data.path(), 4 * 1024 * 1024);
+    let base = format!("http://{}", config.listen);
+    tonus_web::load_demo(&config, "demo", "browser test password").await.unwrap();
+    let server = browser_support::start(config).await;
+    let args = [OsStr::new(&base), OsStr::new("demo"), OsStr::new("browser test password")];
+    let output = browser_support::node(&browser, "assessment-form.mjs", &args, &[]).await;
+    server.stop().await;
+    browser_support::assert_passed(&output, "a complete assessment by hand");
+}
