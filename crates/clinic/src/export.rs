@@ -54,6 +54,8 @@ pub(crate) fn csv_files(export: &ClientExport) -> Vec<CsvFile> {
         CsvFile { name: "plans.csv", text: plans_csv(export) },
         CsvFile { name: "notes.csv", text: notes_csv(export) },
         CsvFile { name: "desk_days.csv", text: desk_days_csv(export) },
+        CsvFile { name: "exercise_ticks.csv", text: ticks_csv(export) },
+        CsvFile { name: "pain_checkins.csv", text: checkins_csv(export) },
         CsvFile { name: "audit.csv", text: audit_csv(export) },
     ]
 }
@@ -522,6 +524,22 @@ fn desk_days_csv(e: &ClientExport) -> String {
             d.nudges.to_string(),
             d.exercises_done.to_string(),
         ]);
+    }
+    t.0
+}
+
+fn ticks_csv(e: &ClientExport) -> String {
+    let mut t = Table::new(&["day", "exercise"]);
+    for tick in &e.exercise_ticks {
+        t.row(vec![tick.day.clone(), tick.exercise.clone()]);
+    }
+    t.0
+}
+
+fn checkins_csv(e: &ClientExport) -> String {
+    let mut t = Table::new(&["week", "nprs"]);
+    for c in &e.pain_checkins {
+        t.row(vec![c.week.clone(), c.nprs.to_string()]);
     }
     t.0
 }

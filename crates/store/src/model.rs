@@ -433,6 +433,62 @@ pub struct DeskDay {
     pub exercises_done: i64,
 }
 
+/// Refuses `value` unless it is a date written `YYYY-MM-DD`, naming `field`.
+pub fn check_date(field: &str, value: &str) -> Result<(), StoreError> {
+    let b = value.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let date_ok = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10);
+    let month_day = date_ok.then(|| (value[5..7].parse::<u8>().unwrap_or(0), value[8..10].parse::<u8>().unwrap_or(0)));
+    if !matches!(month_day, Some((1..=12, 1..=31))) {
+        return Err(StoreError::Invalid(format!("{field}: \"{value}\" is not a date such as 2026-11-30")));
+    }
+    Ok(())
+}
+
+/// An exercise of the plan the client ticked as done on a day (their home page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExerciseTick {
+    /// The day, `YYYY-MM-DD`, in the client's time zone.
+    pub day: String,
+    /// The exercise's id in the knowledge base.
+    pub exercise: String,
+}
+
+impl ExerciseTick {
+    /// Refuses a tick whose day is not a date or whose exercise id is not one (lowercase
+    /// `snake_case`, at most 64 characters), naming the field.
+    pub fn check(&self) -> Result<(), StoreError> {
+        check_date("day", &self.day)?;
+        let id_ok = !self.exercise.is_empty()
+            && self.exercise.len() <= 64
+            && self.exercise.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
+        if !id_ok {
+            return Err(StoreError::Invalid(format!("exercise: \"{}\" is not an exercise id", self.exercise)));
+        }
+        Ok(())
+    }
+}
+
+/// The client's weekly pain check-in: the Numeric Pain Rating Scale, 0-10, for a week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PainCheckIn {
+    /// The week's Monday, `YYYY-MM-DD`.
+    pub week: String,
+    /// Pain on average over the past week, 0 (none) to 10 (worst imaginable).
+    pub nprs: i64,
+}
+
+impl PainCheckIn {
+    /// Refuses a week that is not a date or a score outside 0-10, naming the field.
+    pub fn check(&self) -> Result<(), StoreError> {
+        check_date("week", &self.week)?;
+        if !(0..=10).contains(&self.nprs) {
+            return Err(StoreError::Invalid(format!("nprs: {} is not a pain score from 0 to 10", self.nprs)));
+        }
+        Ok(())
+    }
+}
+
 /// A day is at most this long, in milliseconds (with an hour to spare for a clock change).
 const DAY_MS: i64 = 25 * 3_600_000;
 
@@ -441,13 +497,7 @@ impl DeskDay {
     /// naming the day and the field.
     pub fn check(&self) -> Result<(), StoreError> {
         let d = self;
-        let b = d.day.as_bytes();
-        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-        let date_ok = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10);
-        let month_day = date_ok.then(|| (d.day[5..7].parse::<u8>().unwrap_or(0), d.day[8..10].parse::<u8>().unwrap_or(0)));
-        if !matches!(month_day, Some((1..=12, 1..=31))) {
-            return Err(StoreError::Invalid(format!("day: \"{}\" is not a date such as 2026-11-30", d.day)));
-        }
+        check_date("day", &d.day)?;
         let times = [
             ("sitting_ms", d.sitting_ms),
             ("longest_bout_ms", d.longest_bout_ms),
@@ -562,6 +612,10 @@ pub struct ClientExport {
     pub notes: Vec<Note>,
     /// The days the client's desk page measured (totals only).
     pub desk_days: Vec<DeskDay>,
+    /// The exercises the client ticked as done.
+    pub exercise_ticks: Vec<ExerciseTick>,
+    /// The client's weekly pain check-ins.
+    pub pain_checkins: Vec<PainCheckIn>,
     pub share_links: Vec<ShareLink>,
     pub audit_log: Vec<AuditEntry>,
 }

@@ -140,6 +140,16 @@ pub trait Store: LoginGuardStore + Send + Sync + std::fmt::Debug {
     /// A client's desk days from `since` (`YYYY-MM-DD`) on, oldest first.
     async fn desk_days(&self, client: ClientId, since: &str) -> Result<Vec<DeskDay>, StoreError>;
 
+    // The client's home page.
+    /// Ticks an exercise as done on a day (`done`), or takes the tick back; idempotent.
+    async fn set_exercise_done(&self, client: ClientId, tick: &ExerciseTick, done: bool) -> Result<(), StoreError>;
+    /// A client's ticks from `since` (`YYYY-MM-DD`) on, by day then exercise.
+    async fn exercise_ticks(&self, client: ClientId, since: &str) -> Result<Vec<ExerciseTick>, StoreError>;
+    /// Stores a weekly pain check-in; a second one for the same week replaces the first.
+    async fn put_pain_checkin(&self, client: ClientId, checkin: &PainCheckIn) -> Result<(), StoreError>;
+    /// A client's pain check-ins from the week of `since` on, oldest first.
+    async fn pain_checkins(&self, client: ClientId, since: &str) -> Result<Vec<PainCheckIn>, StoreError>;
+
     // Share links.
     /// Creates a share link.
     async fn create_share_link(&self, new: NewShareLink) -> Result<ShareLink, StoreError>;

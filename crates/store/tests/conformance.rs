@@ -652,6 +652,47 @@ async fn desk_days_keep_the_larger_totals_whatever_order_copies_arrive_in(t: Tes
     assert_eq!(store.desk_days(alice.id, "2000-01-01").await.unwrap(), []);
 }
 
+async fn ticks_and_pain_checkins_are_kept_per_day_and_week_and_erased_with_the_client(t: TestStore) {
+    let store = &*t.store;
+    let ann = practitioner(store, "ann").await;
+    let alice = client_of(store, &ann, "Alice").await;
+    let bob = client_of(store, &ann, "Bob").await;
+    let tick = |day: &str, exercise: &str| ExerciseTick { day: day.into(), exercise: exercise.into() };
+    // Ticking twice is one tick; taking it back removes it; another client's are apart.
+    store.set_exercise_done(alice.id, &tick("2026-11-30", "wall_slide"), true).await.unwrap();
+    store.set_exercise_done(alice.id, &tick("2026-11-30", "wall_slide"), true).await.unwrap();
+    store.set_exercise_done(alice.id, &tick("2026-11-30", "chin_tuck"), true).await.unwrap();
+    store.set_exercise_done(alice.id, &tick("2026-11-29", "wall_slide"), true).await.unwrap();
+    store.set_exercise_done(alice.id, &tick("2026-11-30", "chin_tuck"), false).await.unwrap();
+    store.set_exercise_done(bob.id, &tick("2026-11-30", "wall_slide"), true).await.unwrap();
+    assert_eq!(
+        store.exercise_ticks(alice.id, "2026-11-01").await.unwrap(),
+        [tick("2026-11-29", "wall_slide"), tick("2026-11-30", "wall_slide")]
+    );
+    assert_eq!(store.exercise_ticks(alice.id, "2026-11-30").await.unwrap(), [tick("2026-11-30", "wall_slide")]);
+    // A second check-in for a week replaces the first.
+    let checkin = |week: &str, nprs: i64| PainCheckIn { week: week.into(), nprs };
+    store.put_pain_checkin(alice.id, &checkin("2026-11-23", 6)).await.unwrap();
+    store.put_pain_checkin(alice.id, &checkin("2026-11-30", 5)).await.unwrap();
+    store.put_pain_checkin(alice.id, &checkin("2026-11-30", 4)).await.unwrap();
+    assert_eq!(store.pain_checkins(alice.id, "2026-11-01").await.unwrap(), [checkin("2026-11-23", 6), checkin("2026-11-30", 4)]);
+    // Bad input is refused by field, and stores nothing.
+    let err = store.set_exercise_done(alice.id, &tick("2026-11-31x", "wall_slide"), true).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Invalid(m) if m.starts_with("day:")), "{err:?}");
+    let err = store.set_exercise_done(alice.id, &tick("2026-12-01", "Wall Slide; DROP"), true).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Invalid(m) if m.starts_with("exercise:")), "{err:?}");
+    let err = store.put_pain_checkin(alice.id, &checkin("2026-12-07", 11)).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Invalid(m) if m.starts_with("nprs:")), "{err:?}");
+    assert_eq!(store.pain_checkins(alice.id, "2026-12-01").await.unwrap(), []);
+    // The export carries them; erasing the client erases them, and only theirs.
+    let export = store.export_client(alice.id).await.unwrap();
+    assert_eq!((export.exercise_ticks.len(), export.pain_checkins.len()), (2, 2));
+    store.erase_client(alice.id).await.unwrap();
+    assert_eq!(store.exercise_ticks(alice.id, "2000-01-01").await.unwrap(), []);
+    assert_eq!(store.pain_checkins(alice.id, "2000-01-01").await.unwrap(), []);
+    assert_eq!(store.exercise_ticks(bob.id, "2000-01-01").await.unwrap().len(), 1);
+}
+
 async fn concurrent_writers_all_land(t: TestStore) {
     let store: Arc<dyn Store> = t.store.clone();
     let ann = practitioner(&*store, "ann").await;
@@ -905,6 +946,7 @@ on_both_backends!(
     report_stamp_follows_report_sets_photos_and_plan_edit,
     notes_are_kept_in_order_and_blank_ones_refused,
     desk_days_keep_the_larger_totals_whatever_order_copies_arrive_in,
+    ticks_and_pain_checkins_are_kept_per_day_and_week_and_erased_with_the_client,
     concurrent_writers_all_land,
     share_links_expire_and_revoke,
     audit_lines_are_read_by_record_and_newest_first,

@@ -228,6 +228,8 @@ struct ClientPage {
     audit: Vec<String>,
     desk: Vec<DeskDayRow>,
     self_reported: Option<String>,
+    /// The client's ticks and pain check-ins, this week first.
+    home: Vec<crate::home::HomeWeek>,
     error: Option<String>,
 }
 
@@ -339,6 +341,7 @@ async fn client_page(state: &AppState, me: &CurrentUser, client: Client, error: 
         None => String::new(),
     };
     let (desk, self_reported) = desk_exposure(state, &client).await?;
+    let home = crate::home::summary(state, &client).await?;
     let page = ClientPage {
         layout: Layout::for_user(&client.display_name, me),
         id: client.id.to_string(),
@@ -362,6 +365,7 @@ async fn client_page(state: &AppState, me: &CurrentUser, client: Client, error: 
         audit,
         desk,
         self_reported,
+        home,
         error,
     };
     Ok(Html(page.render()?))

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use tonus_clinic::{Action, RecordKind};
-use tonus_store::{AssessmentStatus, Client, Role, Timestamp, token};
+use tonus_store::{AssessmentStatus, Client, Timestamp, token};
 
 use crate::access::{self, Access, parse_id};
 use crate::auth::CurrentUser;
@@ -59,35 +59,4 @@ pub(crate) async fn shared(State(state): State<AppState>, Path(secret): Path<Str
     crate::audit::record(&state, None, Action::View, RecordKind::Handout, &client.id.to_string(), &format!("share link {}", link.id))
         .await?;
     handout_page(&state, Layout::anonymous("Your plan"), &client).await
-}
-
-struct MyAssessment {
-    id: String,
-    date: String,
-}
-
-#[derive(Template)]
-#[template(path = "handout/me.html")]
-struct MePage {
-    layout: Layout,
-    client_id: String,
-    assessments: Vec<MyAssessment>,
-}
-
-/// `/me`: a client's start page.
-pub(crate) async fn me(State(state): State<AppState>, me: CurrentUser) -> Result<Html<String>, WebError> {
-    me.require_role(&[Role::Client])?;
-    let client = state.store.client_for_user(me.user.id).await?.ok_or(WebError::NotFound)?;
-    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Client, &client.id.to_string(), "own record").await?;
-    let assessments = state
-        .store
-        .assessments_for(client.id)
-        .await?
-        .into_iter()
-        .rev()
-        .filter(|a| a.status == AssessmentStatus::Complete)
-        .map(|a| MyAssessment { id: a.id.to_string(), date: a.completed_at.map(format::date).unwrap_or_default() })
-        .collect();
-    let page = MePage { layout: Layout::for_user("My record", &me), client_id: client.id.to_string(), assessments };
-    Ok(Html(page.render()?))
 }

@@ -27,6 +27,7 @@ mod export;
 mod form;
 mod format;
 mod handout;
+mod home;
 mod intake_form;
 mod login_guard;
 mod openapi;
@@ -82,7 +83,9 @@ routes! {
     "/setup/{token}" => get(setup::form).post(setup::submit);
     "/login" => get(auth::login_form).post(auth::login), layer(DefaultBodyLimit::max(auth::LOGIN_BODY_LIMIT));
     "/logout" => post(auth::logout);
-    "/me" => get(handout::me);
+    "/me" => get(home::me);
+    "/me/ticks" => post(home::tick);
+    "/me/pain" => post(home::pain);
     "/desk" => get(desk::page);
     "/desk-sw.js" => get(assets::desk_worker);
     "/desk.webmanifest" => get(assets::desk_manifest);

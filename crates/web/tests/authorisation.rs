@@ -222,6 +222,12 @@ impl Fixture {
     }
 }
 
+/// Today, `YYYY-MM-DD` (UTC, as the server's home page counts days).
+fn today() -> String {
+    let days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 86_400;
+    tonus_core::Date::from_ymd(1970, 1, 1).unwrap().add_days(days as i64).to_string()
+}
+
 fn allowed(reply: &support::Reply) -> bool {
     // A logout also lands on the login page; it succeeded when it cleared the cookie.
     if reply.set_cookie.as_deref().is_some_and(|c| c.contains("Max-Age=0")) {
@@ -248,6 +254,13 @@ async fn every_route_by_role_and_owner() {
         form("/login", &[("login", "pat"), ("password", PASSWORD)], EVERYONE),
         case("POST", "/logout", LOGGED_IN),
         case("GET", "/me", &["dana", "eve"]),
+        Case {
+            method: "POST",
+            path: "/me/ticks",
+            body: Body::Form(vec![("exercise", "upper_trapezius_stretch".to_owned()), ("day", today()), ("done", "yes".to_owned())]),
+            allowed: &["dana", "eve"],
+        },
+        form("/me/pain", &[("nprs", "3")], &["dana", "eve"]),
         case("GET", "/desk", &["dana", "eve"]),
         case("GET", "/desk-sw.js", EVERYONE),
         case("GET", "/desk.webmanifest", EVERYONE),

@@ -886,3 +886,56 @@ fn plan_pairs(edit: &tonus_clinic::plans::PlanEdit, action: &str) -> Vec<(String
 fn refs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
     pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
+
+/// The client's home page: this week's exercises, a tick for each one done today (stored, and
+/// taken back), a weekly pain check-in, the next review; bad input refused by field; the
+/// therapist sees the ticks and the pain on the client page.
+#[tokio::test]
+async fn the_client_home_keeps_ticks_and_pain_and_the_therapist_sees_them() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let pat = app.staff(&admin, "pat", "practitioner").await;
+    let client = app.client(&pat, "Alex Home", false).await;
+    app.assess(&pat, &client, 0).await;
+    let account = app.post(&format!("/clients/{client}/account"), Some(&pat), &[("login", "alex"), ("password", PASSWORD)]).await;
+    assert_eq!(account.status, StatusCode::SEE_OTHER, "{}", account.text());
+    let alex = app.login("alex").await;
+
+    let home = app.get("/me", Some(&alex)).await.text();
+    assert!(home.contains("This week"), "{home}");
+    let exercise = home.split("data-exercise=\"").nth(1).expect("an exercise of this week").split('"').next().unwrap().to_owned();
+    assert!(home.contains("Mark done today"));
+    assert!(home.contains("Next review:"), "the next review date");
+    let today = home.split("name=\"day\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+
+    let tick = |done: &'static str, exercise: String, day: String| {
+        let alex = &alex;
+        let app = &app;
+        async move { app.post("/me/ticks", Some(alex), &[("exercise", &exercise), ("day", &day), ("done", done)]).await }
+    };
+    let done = tick("yes", exercise.clone(), today.clone()).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+    assert!(app.get("/me", Some(&alex)).await.text().contains("✓ Done today (undo)"));
+    // Bad input, each refused by its field.
+    let not_in_plan = tick("yes", "band_row_of_someone_else".into(), today.clone()).await;
+    assert_eq!(not_in_plan.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(not_in_plan.text().contains("exercise:"), "{}", not_in_plan.text());
+    let future = tick("yes", exercise.clone(), "2999-01-01".into()).await;
+    assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(future.text().contains("day:"), "{}", future.text());
+    let pain = app.post("/me/pain", Some(&alex), &[("nprs", "11")]).await;
+    assert_eq!(pain.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(pain.text().contains("nprs:"), "{}", pain.text());
+    let pain = app.post("/me/pain", Some(&alex), &[("nprs", "4")]).await;
+    assert_eq!(pain.status, StatusCode::SEE_OTHER, "{}", pain.text());
+    assert!(app.get("/me", Some(&alex)).await.text().contains("value=\"4\" required checked"));
+
+    // The therapist's client page: one tick this week, pain 4.
+    let page = app.get(&format!("/clients/{client}"), Some(&pat)).await.text();
+    let row = page.split("<table class=\"home-reported\">").nth(1).expect("the at-home table").split("</tr>").nth(1).unwrap().to_owned();
+    assert!(row.contains("<td>1</td><td>1</td>") && row.contains("4/10"), "{row}");
+
+    // Taking the tick back.
+    assert_eq!(tick("no", exercise.clone(), today.clone()).await.status, StatusCode::SEE_OTHER);
+    assert!(app.get("/me", Some(&alex)).await.text().contains("Mark done today"));
+}

@@ -17,6 +17,7 @@ macro_rules! queries {
         use $crate::sql::clients::{ClientRow, client_cols};
         use $crate::sql::convert;
         use $crate::sql::desk::{DeskRow, desk_cols};
+        use $crate::sql::home::{CheckInRow, TickRow};
         use $crate::sql::landmarks::{LandmarkRow, landmark_cols};
         use $crate::sql::notes::{NoteRow, note_cols};
         use $crate::sql::photos::{PhotoRow, photo_cols};
@@ -83,6 +84,15 @@ macro_rules! queries {
                     .bind(&key)
                     .fetch_all(&mut *tx)
                     .await?;
+            let ticks: Vec<TickRow> =
+                sqlx::query_as("SELECT day, exercise_id FROM exercise_ticks WHERE client_id = $1 ORDER BY day, exercise_id")
+                    .bind(&key)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let checkins: Vec<CheckInRow> = sqlx::query_as("SELECT week, nprs FROM pain_checkins WHERE client_id = $1 ORDER BY week")
+                .bind(&key)
+                .fetch_all(&mut *tx)
+                .await?;
             let share_links: Vec<ShareRow> =
                 sqlx::query_as(concat!("SELECT ", share_cols!(), " FROM share_links WHERE client_id = $1 ORDER BY created_at, id"))
                     .bind(&key)
@@ -109,6 +119,8 @@ macro_rules! queries {
                 plans: convert(plans)?,
                 notes: convert(notes)?,
                 desk_days: desk_days.into_iter().map(DeskDay::from).collect(),
+                exercise_ticks: ticks.into_iter().map(ExerciseTick::from).collect(),
+                pain_checkins: checkins.into_iter().map(PainCheckIn::from).collect(),
                 share_links: convert(share_links)?,
                 audit_log: convert(audit)?,
             })

@@ -6,7 +6,7 @@
 //! statement is written once, in the module of the aggregate it reads or writes, beside that
 //! aggregate's column list, private row type and input checks: `users` (accounts, first-run
 //! setup, sessions), `clients`, `assessments`, `photos`, `landmarks`, `reports` (reports and
-//! plans), `notes`, `desk` (the desk page's days), `share`, `audit` and `export` (export and erasure of a whole record). Each
+//! plans), `notes`, `desk` (the desk page's days), `home` (the client's ticks and pain check-ins), `share`, `audit` and `export` (export and erasure of a whole record). Each
 //! module's `queries!` macro writes that aggregate's functions for one store type;
 //! [`impl_store!`] puts them in a `queries` module of the backend and implements
 //! [`Store`](crate::Store) by delegating every method to them. Write transactions start with a
@@ -31,6 +31,7 @@ pub(crate) mod audit;
 pub(crate) mod clients;
 pub(crate) mod desk;
 pub(crate) mod export;
+pub(crate) mod home;
 pub(crate) mod landmarks;
 pub(crate) mod notes;
 pub(crate) mod photos;
@@ -120,6 +121,10 @@ macro_rules! impl_store {
             pub(crate) mod desk {
                 use super::*;
                 $crate::sql::desk::queries!($store);
+            }
+            pub(crate) mod home {
+                use super::*;
+                $crate::sql::home::queries!($store);
             }
             pub(crate) mod audit {
                 use super::*;
@@ -307,6 +312,18 @@ macro_rules! impl_store {
             }
             async fn desk_days(&self, client: ClientId, since: &str) -> Result<Vec<DeskDay>, StoreError> {
                 queries::desk::desk_days(self, client, since).await
+            }
+            async fn set_exercise_done(&self, client: ClientId, tick: &ExerciseTick, done: bool) -> Result<(), StoreError> {
+                queries::home::set_exercise_done(self, client, tick, done).await
+            }
+            async fn exercise_ticks(&self, client: ClientId, since: &str) -> Result<Vec<ExerciseTick>, StoreError> {
+                queries::home::exercise_ticks(self, client, since).await
+            }
+            async fn put_pain_checkin(&self, client: ClientId, checkin: &PainCheckIn) -> Result<(), StoreError> {
+                queries::home::put_pain_checkin(self, client, checkin).await
+            }
+            async fn pain_checkins(&self, client: ClientId, since: &str) -> Result<Vec<PainCheckIn>, StoreError> {
+                queries::home::pain_checkins(self, client, since).await
             }
 
             // Share links.

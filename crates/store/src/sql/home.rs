@@ -1,0 +1,93 @@
+//! The client's home page: exercise ticks (a row per client, day and exercise; taking a tick
+//! back deletes it) and weekly pain check-ins (a row per client and week; the latest answer
+//! replaces an earlier one). Both erased with the client, both in the export.
+
+use crate::{ExerciseTick, PainCheckIn};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TickRow {
+    day: String,
+    exercise_id: String,
+}
+
+impl From<TickRow> for ExerciseTick {
+    fn from(r: TickRow) -> ExerciseTick {
+        ExerciseTick { day: r.day, exercise: r.exercise_id }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CheckInRow {
+    week: String,
+    nprs: i64,
+}
+
+impl From<CheckInRow> for PainCheckIn {
+    fn from(r: CheckInRow) -> PainCheckIn {
+        PainCheckIn { week: r.week, nprs: r.nprs }
+    }
+}
+
+/// Writes the home-page functions for one store type.
+macro_rules! queries {
+    ($store:ty) => {
+        use $crate::sql::home::{CheckInRow, TickRow};
+
+        pub(crate) async fn set_exercise_done(db: &$store, client: ClientId, tick: &ExerciseTick, done: bool) -> Result<(), StoreError> {
+            tick.check()?;
+            let query = if done {
+                sqlx::query(
+                    "INSERT INTO exercise_ticks (client_id, day, exercise_id, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (client_id, day, exercise_id) DO NOTHING",
+                )
+                .bind(client.to_string())
+                .bind(&tick.day)
+                .bind(&tick.exercise)
+                .bind(Timestamp::now().0)
+            } else {
+                sqlx::query("DELETE FROM exercise_ticks WHERE client_id = $1 AND day = $2 AND exercise_id = $3")
+                    .bind(client.to_string())
+                    .bind(&tick.day)
+                    .bind(&tick.exercise)
+            };
+            query.execute(&db.pool).await?;
+            Ok(())
+        }
+
+        pub(crate) async fn exercise_ticks(db: &$store, client: ClientId, since: &str) -> Result<Vec<ExerciseTick>, StoreError> {
+            let rows: Vec<TickRow> =
+                sqlx::query_as("SELECT day, exercise_id FROM exercise_ticks WHERE client_id = $1 AND day >= $2 ORDER BY day, exercise_id")
+                    .bind(client.to_string())
+                    .bind(since)
+                    .fetch_all(&db.pool)
+                    .await?;
+            Ok(rows.into_iter().map(ExerciseTick::from).collect())
+        }
+
+        pub(crate) async fn put_pain_checkin(db: &$store, client: ClientId, checkin: &PainCheckIn) -> Result<(), StoreError> {
+            checkin.check()?;
+            sqlx::query(
+                "INSERT INTO pain_checkins (client_id, week, nprs, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (client_id, week) DO UPDATE SET nprs = excluded.nprs, updated_at = excluded.updated_at",
+            )
+            .bind(client.to_string())
+            .bind(&checkin.week)
+            .bind(checkin.nprs)
+            .bind(Timestamp::now().0)
+            .execute(&db.pool)
+            .await?;
+            Ok(())
+        }
+
+        pub(crate) async fn pain_checkins(db: &$store, client: ClientId, since: &str) -> Result<Vec<PainCheckIn>, StoreError> {
+            let rows: Vec<CheckInRow> =
+                sqlx::query_as("SELECT week, nprs FROM pain_checkins WHERE client_id = $1 AND week >= $2 ORDER BY week")
+                    .bind(client.to_string())
+                    .bind(since)
+                    .fetch_all(&db.pool)
+                    .await?;
+            Ok(rows.into_iter().map(PainCheckIn::from).collect())
+        }
+    };
+}
+pub(crate) use queries;
