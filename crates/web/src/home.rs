@@ -148,7 +148,12 @@ pub(crate) async fn me(State(state): State<AppState>, me: CurrentUser, Query(q):
         exercises,
         pain_this_week,
         nprs_choices: (0..=10).map(|n| (n, pain_this_week == Some(n))).collect(),
-        pain_history: history.into_iter().rev().map(|c| WeekPain { week: c.week, nprs: c.nprs }).collect(),
+        pain_history: history
+            .into_iter()
+            .rev()
+            .filter(|c| c.week != monday.to_string())
+            .map(|c| WeekPain { week: c.week, nprs: c.nprs })
+            .collect(),
         review,
         assessments,
     };
@@ -221,8 +226,9 @@ pub(crate) struct HomeWeek {
     pub ticks: usize,
     /// Days with at least one tick.
     pub days: usize,
-    /// Ticks against the current phase's sessions a week (each at most one a day), as a
-    /// whole percentage; `None` without a plan.
+    /// Ticks against the current phase's sessions a week (each at most one a day), pro rata
+    /// for the days of the week the plan ran up to today, as a whole percentage; `None`
+    /// without a plan or for a week before it started.
     pub adherence: Option<u32>,
     pub nprs: Option<i64>,
 }
@@ -230,7 +236,7 @@ pub(crate) struct HomeWeek {
 /// The last four weeks (this one first) of ticks and pain check-ins, for the client page;
 /// empty when the client has reported nothing.
 pub(crate) async fn summary(state: &AppState, client: &Client) -> Result<Vec<HomeWeek>, WebError> {
-    let (_, monday) = today_and_monday();
+    let (today, monday) = today_and_monday();
     let since = monday.add_days(-21);
     let ticks = state.store.exercise_ticks(client.id, &since.to_string()).await?;
     let pains = state.store.pain_checkins(client.id, &since.to_string()).await?;
@@ -239,16 +245,20 @@ pub(crate) async fn summary(state: &AppState, client: &Client) -> Result<Vec<Hom
     }
     let kb = state.clinic.engine().kb();
     let plan = current_plan(state, client).await?;
-    let today = monday.to_string();
-    let expected: f64 = plan
+    let per_week: f64 = plan
         .as_ref()
-        .and_then(|p| p.phases.get(tonus_app::render::current_phase(&p.phases, &today)))
+        .and_then(|p| p.phases.get(tonus_app::render::current_phase(&p.phases, &today.to_string())))
         .map(|ph| ph.exercises.iter().filter_map(|e| kb.exercise(&e.id)).map(|k| k.sessions_per_week.min(7.0)).sum())
         .unwrap_or(0.0);
+    let plan_start = plan.as_ref().and_then(|p| p.phases.first()).and_then(|ph| Date::parse(&ph.starts));
     Ok((0..4)
         .map(|w| {
             let start = monday.add_days(-7 * w);
             let end = start.add_days(6);
+            // The days of this week the plan ran, up to today.
+            let from = plan_start.map_or(start, |s| s.max(start));
+            let ran = (end.min(today).days_since(from) + 1).max(0);
+            let expected = per_week * ran as f64 / 7.0;
             let in_week: Vec<&ExerciseTick> =
                 ticks.iter().filter(|t| Date::parse(&t.day).is_some_and(|d| d >= start && d <= end)).collect();
             let mut days: Vec<&str> = in_week.iter().map(|t| t.day.as_str()).collect();
