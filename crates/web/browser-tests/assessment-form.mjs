@@ -68,6 +68,9 @@ try {
   const questions = await page.locator("fieldset.yesno").count();
   check(questions > 0 && questions === (await page.locator("fieldset.yesno > legend").count()), `every red-flag question is a fieldset with a legend (${questions})`);
 
+  const ndiHints = await page.locator("select[name^='outcomes.ndi.'] ~ .hint").allTextContents();
+  check(ndiHints.length === 10 && ndiHints.every((h) => /^0: .+\. 5: .+\.$/.test(h)), `each NDI item says what 0 and 5 mean (${ndiHints[0]})`);
+
   let interactions = 0;
   for (const [name, value] of intake) {
     const field = page.locator(`[name="${name}"]`).first();

@@ -22,8 +22,8 @@ pub(crate) struct Catalog {
     pub red_flags: Vec<(String, Vec<(String, String)>)>,
     /// (region id, name).
     pub regions: Vec<(String, String)>,
-    /// (NDI item id, name).
-    pub ndi_items: Vec<(String, String)>,
+    /// (NDI item id, name, what 0 means, what 5 means).
+    pub ndi_items: Vec<(String, String, String, String)>,
     /// (muscle id, name) of the muscles a hand can judge.
     pub palpable: Vec<(String, String)>,
 }
@@ -38,7 +38,7 @@ impl Catalog {
                 .map(|c| (c.name.clone(), c.item.iter().map(|i| (i.id.clone(), i.question.clone())).collect()))
                 .collect(),
             regions: kb.regions().iter().map(|r| (r.id.clone(), r.name.clone())).collect(),
-            ndi_items: kb.outcomes().ndi.items.iter().map(|i| (i.id.clone(), i.name.clone())).collect(),
+            ndi_items: kb.outcomes().ndi.items.iter().map(|i| (i.id.clone(), i.name.clone(), i.low.clone(), i.high.clone())).collect(),
             palpable: kb.muscles().iter().filter(|m| m.palpable).map(|m| (m.id.clone(), m.name.clone())).collect(),
         }
     }
@@ -104,15 +104,15 @@ struct Spec {
     name: String,
     label: String,
     kind: Kind,
-    hint: &'static str,
+    hint: String,
 }
 
 fn spec(name: impl Into<String>, label: impl Into<String>, kind: Kind) -> Spec {
-    Spec { name: name.into(), label: label.into(), kind, hint: "" }
+    Spec { name: name.into(), label: label.into(), kind, hint: String::new() }
 }
 
-fn hinted(mut s: Spec, hint: &'static str) -> Spec {
-    s.hint = hint;
+fn hinted(mut s: Spec, hint: &str) -> Spec {
+    s.hint = hint.to_owned();
     s
 }
 
@@ -224,7 +224,13 @@ fn sections(catalog: &Catalog) -> Vec<SectionSpec> {
         legend: "Neck Disability Index (NDI)".into(),
         note: "Score every item 0–5, or leave all empty.",
         none_of_these: None,
-        fields: catalog.ndi_items.iter().map(|(id, name)| spec(format!("outcomes.ndi.{id}"), name.clone(), Kind::NdiScore)).collect(),
+        fields: catalog
+            .ndi_items
+            .iter()
+            .map(|(id, name, low, high)| {
+                hinted(spec(format!("outcomes.ndi.{id}"), name.clone(), Kind::NdiScore), &format!("0: {low}. 5: {high}."))
+            })
+            .collect(),
     });
     let ten = Kind::Number { min: 0.0, max: 10.0 };
     out.push(SectionSpec {
@@ -302,7 +308,7 @@ pub(crate) struct FieldView {
     pub name: String,
     pub id: String,
     pub label: String,
-    pub hint: &'static str,
+    pub hint: String,
     /// `number`, `text`, `date`, `select`, `yesno`, `checkboxes`.
     pub widget: &'static str,
     pub min: String,
@@ -776,7 +782,7 @@ mod tests {
         Catalog {
             red_flags: vec![("Cardiac".into(), vec![("chest_pain".into(), "Chest pain?".into())])],
             regions: vec![("temple".into(), "Temple".into()), ("upper_shoulder".into(), "Upper shoulder".into())],
-            ndi_items: vec![("pain_intensity".into(), "Pain intensity".into())],
+            ndi_items: vec![("pain_intensity".into(), "Pain intensity".into(), "none".into(), "worst".into())],
             palpable: vec![("upper_trapezius".into(), "Upper trapezius".into())],
         }
     }

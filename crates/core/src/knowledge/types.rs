@@ -480,6 +480,11 @@ pub struct NdiItem {
     pub id: String,
     /// Item name.
     pub name: String,
+    /// What a 0 means, in Tonus's own words (not the published wording, which is Vernon's
+    /// copyright).
+    pub low: String,
+    /// What a 5 means, in Tonus's own words.
+    pub high: String,
 }
 
 /// A severity band of a total score.

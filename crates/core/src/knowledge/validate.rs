@@ -572,6 +572,10 @@ fn outcomes(ids: &Ids<'_>, outcomes: &Outcomes) -> Result<(), KnowledgeError> {
     if outcomes.ndi.items.len() != 10 {
         return Err(c.fail("items", format!("the NDI has 10 items, found {}", outcomes.ndi.items.len())));
     }
+    for (i, item) in outcomes.ndi.items.iter().enumerate() {
+        c.text(&format!("items[{i}].low"), &item.low)?;
+        c.text(&format!("items[{i}].high"), &item.high)?;
+    }
     if outcomes.ndi.bands.windows(2).any(|w| w[0].upto >= w[1].upto) {
         return Err(c.fail("bands", "must be in ascending order of upto"));
     }
