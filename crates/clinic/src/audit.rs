@@ -106,6 +106,8 @@ names! {
         Comparison => "comparison",
         /// A client's what-if simulation.
         WhatIf => "what_if",
+        /// The clinic's own details (name, address, logo).
+        Settings => "settings",
     }
 }
 

@@ -445,6 +445,44 @@ pub fn check_date(field: &str, value: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The clinic's own details, for print headers. Empty until an administrator sets them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClinicSettings {
+    /// The clinic's name.
+    pub name: String,
+    /// Its postal address, lines separated by line breaks.
+    pub address: String,
+    /// A contact line: telephone, e-mail or web site.
+    pub contact: String,
+    /// The logo, a PNG or JPEG as a `data:` URL.
+    pub logo: Option<String>,
+}
+
+/// The largest logo, in bytes before encoding.
+pub const MAX_LOGO_BYTES: usize = 256 * 1024;
+
+impl ClinicSettings {
+    /// Refuses text that is too long and a logo that is not a PNG or JPEG data URL within
+    /// [`MAX_LOGO_BYTES`], naming the field.
+    pub fn check(&self) -> Result<(), StoreError> {
+        for (field, value, max) in [("name", &self.name, 120), ("address", &self.address, 400), ("contact", &self.contact, 200)] {
+            if value.chars().count() > max {
+                return Err(StoreError::Invalid(format!("{field}: at most {max} characters")));
+            }
+        }
+        if let Some(logo) = &self.logo {
+            let ok_type = logo.starts_with("data:image/png;base64,") || logo.starts_with("data:image/jpeg;base64,");
+            if !ok_type {
+                return Err(StoreError::Invalid("logo: a PNG or JPEG image".into()));
+            }
+            if logo.len() > MAX_LOGO_BYTES * 4 / 3 + 64 {
+                return Err(StoreError::Invalid(format!("logo: at most {} KiB", MAX_LOGO_BYTES / 1024)));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An exercise of the plan the client ticked as done on a day (their home page).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExerciseTick {

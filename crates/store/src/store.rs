@@ -140,6 +140,12 @@ pub trait Store: LoginGuardStore + Send + Sync + std::fmt::Debug {
     /// A client's desk days from `since` (`YYYY-MM-DD`) on, oldest first.
     async fn desk_days(&self, client: ClientId, since: &str) -> Result<Vec<DeskDay>, StoreError>;
 
+    // The clinic's own details.
+    /// The clinic's details for print headers (empty when never set).
+    async fn clinic_settings(&self) -> Result<ClinicSettings, StoreError>;
+    /// Replaces the clinic's details.
+    async fn put_clinic_settings(&self, settings: &ClinicSettings) -> Result<(), StoreError>;
+
     // The client's home page.
     /// Ticks an exercise as done on a day (`done`), or takes the tick back; idempotent.
     async fn set_exercise_done(&self, client: ClientId, tick: &ExerciseTick, done: bool) -> Result<(), StoreError>;

@@ -693,6 +693,28 @@ async fn ticks_and_pain_checkins_are_kept_per_day_and_week_and_erased_with_the_c
     assert_eq!(store.exercise_ticks(bob.id, "2000-01-01").await.unwrap().len(), 1);
 }
 
+async fn clinic_settings_start_empty_and_are_replaced_whole(t: TestStore) {
+    let store = &*t.store;
+    assert_eq!(store.clinic_settings().await.unwrap(), ClinicSettings::default());
+    let first = ClinicSettings {
+        name: "Harbour Massage".into(),
+        address: "1 Quay Street\nPortsmouth".into(),
+        contact: "01234 567890".into(),
+        logo: Some("data:image/png;base64,iVBORw0KGgo=".into()),
+    };
+    store.put_clinic_settings(&first).await.unwrap();
+    assert_eq!(store.clinic_settings().await.unwrap(), first);
+    let second = ClinicSettings { logo: None, ..first.clone() };
+    store.put_clinic_settings(&second).await.unwrap();
+    assert_eq!(store.clinic_settings().await.unwrap(), second);
+    // Refused by field; nothing changes.
+    let svg = ClinicSettings { logo: Some("data:image/svg+xml;base64,PHN2Zz4=".into()), ..first.clone() };
+    assert!(matches!(store.put_clinic_settings(&svg).await.unwrap_err(), StoreError::Invalid(m) if m.starts_with("logo:")));
+    let long = ClinicSettings { name: "x".repeat(121), ..first };
+    assert!(matches!(store.put_clinic_settings(&long).await.unwrap_err(), StoreError::Invalid(m) if m.starts_with("name:")));
+    assert_eq!(store.clinic_settings().await.unwrap(), second);
+}
+
 async fn concurrent_writers_all_land(t: TestStore) {
     let store: Arc<dyn Store> = t.store.clone();
     let ann = practitioner(&*store, "ann").await;
@@ -947,6 +969,7 @@ on_both_backends!(
     notes_are_kept_in_order_and_blank_ones_refused,
     desk_days_keep_the_larger_totals_whatever_order_copies_arrive_in,
     ticks_and_pain_checkins_are_kept_per_day_and_week_and_erased_with_the_client,
+    clinic_settings_start_empty_and_are_replaced_whole,
     concurrent_writers_all_land,
     share_links_expire_and_revoke,
     audit_lines_are_read_by_record_and_newest_first,

@@ -3,7 +3,9 @@
 // Runs the desk page on a fake camera fed the y4m (after calibration) for SECONDS (default
 // 600) and prints the CPU time of all of Chromium's processes together (browser, renderer,
 // GPU, utility), from /proc, as a percentage of one core, and their resident memory at the
-// end (shared pages counted once per process, so an upper bound), with the page's frame rate. Needs a
+// end, both as RSS summed (shared pages counted once per process, an upper bound) and as PSS
+// summed (shared pages split among their processes: what the browser holds), with the page's
+// frame rate and the CPU by process type. Needs a
 // server with the demo personas (crates/wasm/bench/desk_cpu.sh starts one).
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,6 +42,7 @@ function chromiumJiffies() {
     for (const s of stats) if (!ours.has(s.pid) && ours.has(s.ppid)) { ours.add(s.pid); grew = true; }
   }
   let rss = 0;
+  let total_pss = 0;
   const byType = {};
   for (const s of stats) {
     if (!ours.has(s.pid)) continue;
@@ -47,9 +50,13 @@ function chromiumJiffies() {
     byType[s.type] = (byType[s.type] || 0) + s.jiffies;
     try {
       rss += Number(readFileSync(`/proc/${s.pid}/statm`, "utf8").split(" ")[1]) * 4096;
+      // PSS: each shared page split among the processes sharing it, so the sum is the memory
+      // the browser as a whole holds.
+      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${s.pid}/smaps_rollup`, "utf8"));
+      if (pss) total_pss += Number(pss[1]) * 1024;
     } catch {}
   }
-  return { total, processes: ours.size, rss, byType };
+  return { total, processes: ours.size, rss, pss: total_pss, byType };
 }
 try {
   const page = context.pages()[0] ?? (await context.newPage());
@@ -68,7 +75,7 @@ try {
   const clk = 100; // USER_HZ on Linux
   const cpu = (end.total - start.total) / clk / wall * 100;
   const by_process_type = Object.fromEntries(Object.keys(end.byType).map((k) => [k, Number(((end.byType[k] - (start.byType[k] || 0)) / clk / wall * 100).toFixed(2))]));
-  console.log(JSON.stringify({ seconds: wall, cpu_percent_of_one_core: Number(cpu.toFixed(2)), by_process_type, processes: end.processes, rss_mb_all_processes: Math.round(end.rss / 1e6), state, frames_per_second: JSON.parse(await page.locator("#desk").getAttribute("data-desk")).settings.frames_per_second, page_ms: frames0 }));
+  console.log(JSON.stringify({ seconds: wall, cpu_percent_of_one_core: Number(cpu.toFixed(2)), by_process_type, processes: end.processes, rss_mb_all_processes: Math.round(end.rss / 1e6), pss_mb_all_processes: Math.round(end.pss / 1e6), state, frames_per_second: JSON.parse(await page.locator("#desk").getAttribute("data-desk")).settings.frames_per_second, page_ms: frames0 }));
 } finally {
   await context.close();
 }

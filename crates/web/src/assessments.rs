@@ -389,6 +389,8 @@ struct ReportPage<'a> {
     is_staff: bool,
     panels: &'a [crate::visual::PhotoPanel],
     retake_advice: &'static [&'static str],
+    /// The clinic's details, for the print header.
+    clinic: tonus_store::ClinicSettings,
 }
 
 pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, WebError> {
@@ -419,6 +421,7 @@ pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id
         is_staff,
         panels: &rendered.panels,
         retake_advice: crate::visual::RETAKE_ADVICE,
+        clinic: state.store.clinic_settings().await?,
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -25,6 +25,8 @@ struct HandoutPage {
     layout: Layout,
     /// The app's handout fragment (`tonus_app::render::render_handout_fragment`).
     handout: String,
+    /// The clinic's details, for the print header.
+    clinic: tonus_store::ClinicSettings,
 }
 
 async fn handout_page(state: &AppState, layout: Layout, client: &Client) -> Result<Html<String>, WebError> {
@@ -42,7 +44,8 @@ async fn handout_page(state: &AppState, layout: Layout, client: &Client) -> Resu
         today: &format::date(Timestamp::now()),
         kb: state.clinic.engine().kb(),
     });
-    Ok(Html(HandoutPage { layout, handout }.render()?))
+    let clinic = state.store.clinic_settings().await?;
+    Ok(Html(HandoutPage { layout, handout, clinic }.render()?))
 }
 
 /// `/clients/{id}/handout`: for staff with access and for the client themself.

@@ -19,6 +19,7 @@ mod assets;
 mod audit;
 mod auth;
 mod clients;
+mod clinic_settings;
 mod demo;
 mod desk;
 mod desk_local;
@@ -91,6 +92,7 @@ routes! {
     "/desk.webmanifest" => get(assets::desk_manifest);
     "/account/password" => get(auth::password_form).post(auth::change_password);
     "/admin/users" => get(users::list).post(users::create);
+    "/admin/clinic" => get(clinic_settings::show).post(clinic_settings::save);
     "/admin/users/{id}/disable" => post(users::disable);
     "/admin/users/{id}/enable" => post(users::enable);
     "/admin/users/{id}/password" => post(users::reset_password);

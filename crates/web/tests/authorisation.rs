@@ -266,6 +266,8 @@ async fn every_route_by_role_and_owner() {
         case("GET", "/desk.webmanifest", EVERYONE),
         case("GET", "/account/password", LOGGED_IN),
         case("GET", "/admin/users", &["admin"]),
+        case("GET", "/admin/clinic", &["admin"]),
+        Case { method: "POST", path: "/admin/clinic", body: Body::Upload("logo.txt", Vec::new()), allowed: &["admin"] },
         form(
             "/admin/users",
             &[("login", "new{n}"), ("display_name", "N"), ("role", "practitioner"), ("password", PASSWORD), ("confirm", PASSWORD)],

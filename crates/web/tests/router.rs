@@ -939,3 +939,35 @@ async fn the_client_home_keeps_ticks_and_pain_and_the_therapist_sees_them() {
     assert_eq!(tick("no", exercise.clone(), today.clone()).await.status, StatusCode::SEE_OTHER);
     assert!(app.get("/me", Some(&alex)).await.text().contains("Mark done today"));
 }
+
+/// The clinic's details: set by an administrator (with a PNG logo), printed at the top of the
+/// report and the handout; a logo that is not a PNG or JPEG is refused by name and what was
+/// typed comes back; other roles cannot change them.
+#[tokio::test]
+async fn clinic_details_print_on_reports_and_handouts() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let pat = app.staff(&admin, "pat", "practitioner").await;
+    let client = app.client(&pat, "Sam Print", false).await;
+    let assessment = app.assess(&pat, &client, 0).await;
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    let fields = [("name", "Harbour Massage"), ("address", "1 Quay Street\r\nPortsmouth"), ("contact", "01234 567890")];
+    let saved = app.upload_as("/admin/clinic", &admin, &fields, "logo", ("logo.png", png)).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+
+    let report = app.get(&format!("/assessments/{assessment}"), Some(&pat)).await.text();
+    let header = report.split("<div class=\"clinic-header\">").nth(1).expect("the clinic header").split("</div></div>").next().unwrap();
+    assert!(
+        header.contains("Harbour Massage") && header.contains("1 Quay Street<br>Portsmouth") && header.contains("01234 567890"),
+        "{header}"
+    );
+    assert!(header.contains("src=\"data:image/png;base64,iVBORw0KGgo"), "{header}");
+    let handout = app.get(&format!("/clients/{client}/handout"), Some(&pat)).await.text();
+    assert!(handout.contains("<div class=\"clinic-header\">") && handout.contains("Harbour Massage"));
+
+    let svg = app.upload_as("/admin/clinic", &admin, &[("name", "Typed Name")], "logo", ("logo.svg", b"<svg onload=alert(1)>")).await;
+    assert_eq!(svg.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(svg.text().contains("logo: not a PNG or JPEG image") && svg.text().contains("value=\"Typed Name\""), "{}", svg.text());
+    assert!(app.get(&format!("/assessments/{assessment}"), Some(&pat)).await.text().contains("Harbour Massage"), "nothing saved");
+    assert_eq!(app.upload_as("/admin/clinic", &pat, &fields, "logo", ("logo.png", png)).await.status, StatusCode::FORBIDDEN);
+}

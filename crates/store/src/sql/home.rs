@@ -1,8 +1,8 @@
-//! The client's home page: exercise ticks (a row per client, day and exercise; taking a tick
+//! The clinic's details (one row) and the client's home page: exercise ticks (a row per client, day and exercise; taking a tick
 //! back deletes it) and weekly pain check-ins (a row per client and week; the latest answer
 //! replaces an earlier one). Both erased with the client, both in the export.
 
-use crate::{ExerciseTick, PainCheckIn};
+use crate::{ClinicSettings, ExerciseTick, PainCheckIn};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TickRow {
@@ -28,10 +28,47 @@ impl From<CheckInRow> for PainCheckIn {
     }
 }
 
-/// Writes the home-page functions for one store type.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SettingsRow {
+    name: String,
+    address: String,
+    contact: String,
+    logo: Option<String>,
+}
+
+impl From<SettingsRow> for ClinicSettings {
+    fn from(r: SettingsRow) -> ClinicSettings {
+        ClinicSettings { name: r.name, address: r.address, contact: r.contact, logo: r.logo }
+    }
+}
+
+/// Writes the clinic-settings and home-page functions for one store type.
 macro_rules! queries {
     ($store:ty) => {
-        use $crate::sql::home::{CheckInRow, TickRow};
+        use $crate::sql::home::{CheckInRow, SettingsRow, TickRow};
+
+        pub(crate) async fn clinic_settings(db: &$store) -> Result<ClinicSettings, StoreError> {
+            let row: Option<SettingsRow> =
+                sqlx::query_as("SELECT name, address, contact, logo FROM clinic_settings WHERE id = 1").fetch_optional(&db.pool).await?;
+            Ok(row.map(ClinicSettings::from).unwrap_or_default())
+        }
+
+        pub(crate) async fn put_clinic_settings(db: &$store, settings: &ClinicSettings) -> Result<(), StoreError> {
+            settings.check()?;
+            sqlx::query(
+                "INSERT INTO clinic_settings (id, name, address, contact, logo, updated_at) VALUES (1, $1, $2, $3, $4, $5) \
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address, contact = excluded.contact, \
+                 logo = excluded.logo, updated_at = excluded.updated_at",
+            )
+            .bind(&settings.name)
+            .bind(&settings.address)
+            .bind(&settings.contact)
+            .bind(&settings.logo)
+            .bind(Timestamp::now().0)
+            .execute(&db.pool)
+            .await?;
+            Ok(())
+        }
 
         pub(crate) async fn set_exercise_done(db: &$store, client: ClientId, tick: &ExerciseTick, done: bool) -> Result<(), StoreError> {
             tick.check()?;

@@ -313,6 +313,12 @@ macro_rules! impl_store {
             async fn desk_days(&self, client: ClientId, since: &str) -> Result<Vec<DeskDay>, StoreError> {
                 queries::desk::desk_days(self, client, since).await
             }
+            async fn clinic_settings(&self) -> Result<ClinicSettings, StoreError> {
+                queries::home::clinic_settings(self).await
+            }
+            async fn put_clinic_settings(&self, settings: &ClinicSettings) -> Result<(), StoreError> {
+                queries::home::put_clinic_settings(self, settings).await
+            }
             async fn set_exercise_done(&self, client: ClientId, tick: &ExerciseTick, done: bool) -> Result<(), StoreError> {
                 queries::home::set_exercise_done(self, client, tick, done).await
             }

@@ -144,6 +144,11 @@ impl TestApp {
 
     /// Posts a multipart upload with one file field.
     pub async fn upload(&self, path: &str, session: &Session, fields: &[(&str, &str)], file: (&str, &[u8])) -> Reply {
+        self.upload_as(path, session, fields, "file", file).await
+    }
+
+    /// [`Self::upload`] with the file in the form field `field`.
+    pub async fn upload_as(&self, path: &str, session: &Session, fields: &[(&str, &str)], field: &str, file: (&str, &[u8])) -> Reply {
         let boundary = "tonus-test-boundary";
         let mut body = Vec::new();
         let mut fields: Vec<(String, String)> = fields.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
@@ -153,7 +158,7 @@ impl TestApp {
         }
         body.extend(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
                 file.0
             )
             .bytes(),
