@@ -54,6 +54,7 @@ pub(crate) fn csv_files(export: &ClientExport) -> Vec<CsvFile> {
         CsvFile { name: "plans.csv", text: plans_csv(export) },
         CsvFile { name: "notes.csv", text: notes_csv(export) },
         CsvFile { name: "desk_days.csv", text: desk_days_csv(export) },
+        CsvFile { name: "client_details.csv", text: details_csv(export) },
         CsvFile { name: "exercise_ticks.csv", text: ticks_csv(export) },
         CsvFile { name: "pain_checkins.csv", text: checkins_csv(export) },
         CsvFile { name: "audit.csv", text: audit_csv(export) },
@@ -525,6 +526,21 @@ fn desk_days_csv(e: &ClientExport) -> String {
             d.exercises_done.to_string(),
         ]);
     }
+    t.0
+}
+
+fn details_csv(e: &ClientExport) -> String {
+    let d = &e.details;
+    let mut t = Table::new(&["date_of_birth", "phone", "email", "consent_version", "consent_items", "consent_on"]);
+    let consent = d.consent.as_ref();
+    t.row(vec![
+        d.date_of_birth.clone().unwrap_or_default(),
+        d.phone.clone(),
+        d.email.clone(),
+        consent.map(|c| c.version.clone()).unwrap_or_default(),
+        consent.map(|c| c.items.join(" ")).unwrap_or_default(),
+        consent.map(|c| c.given_on.clone()).unwrap_or_default(),
+    ]);
     t.0
 }
 

@@ -445,6 +445,56 @@ pub fn check_date(field: &str, value: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A client's details beyond the name (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientDetails {
+    /// `YYYY-MM-DD`.
+    pub date_of_birth: Option<String>,
+    pub phone: String,
+    pub email: String,
+    /// The consent the client gave, if recorded.
+    pub consent: Option<Consent>,
+}
+
+/// What a client agreed to, when, and to which version of the clinic's consent statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    /// The consent statement's version, such as `tonus-consent-1`.
+    pub version: String,
+    /// The parts agreed to, by id (`assessment`, `photos`, `records`, …).
+    pub items: Vec<String>,
+    /// The day it was given, `YYYY-MM-DD`.
+    pub given_on: String,
+}
+
+impl ClientDetails {
+    /// Refuses a date that is not one, text that is too long or an e-mail address without an
+    /// `@`, naming the field.
+    pub fn check(&self) -> Result<(), StoreError> {
+        if let Some(dob) = &self.date_of_birth {
+            check_date("date_of_birth", dob)?;
+        }
+        for (field, value, max) in [("phone", &self.phone, 40), ("email", &self.email, 200)] {
+            if value.chars().count() > max {
+                return Err(StoreError::Invalid(format!("{field}: at most {max} characters")));
+            }
+        }
+        if !self.email.is_empty() && !self.email.contains('@') {
+            return Err(StoreError::Invalid(format!("email: \"{}\" is not an e-mail address", self.email)));
+        }
+        if let Some(c) = &self.consent {
+            check_date("consent_on", &c.given_on)?;
+            if c.version.is_empty() || c.version.len() > 40 {
+                return Err(StoreError::Invalid("consent_version: a version of at most 40 characters".into()));
+            }
+            if c.items.iter().any(|i| i.is_empty() || i.len() > 40 || i.contains(',')) {
+                return Err(StoreError::Invalid("consent_items: ids without commas, at most 40 characters each".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The clinic's own details, for print headers. Empty until an administrator sets them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClinicSettings {
@@ -650,6 +700,8 @@ pub struct ClientExport {
     pub notes: Vec<Note>,
     /// The days the client's desk page measured (totals only).
     pub desk_days: Vec<DeskDay>,
+    /// Date of birth, contact and consent.
+    pub details: ClientDetails,
     /// The exercises the client ticked as done.
     pub exercise_ticks: Vec<ExerciseTick>,
     /// The client's weekly pain check-ins.

@@ -140,6 +140,12 @@ pub trait Store: LoginGuardStore + Send + Sync + std::fmt::Debug {
     /// A client's desk days from `since` (`YYYY-MM-DD`) on, oldest first.
     async fn desk_days(&self, client: ClientId, since: &str) -> Result<Vec<DeskDay>, StoreError>;
 
+    // A client's details and consent.
+    /// A client's date of birth, contact and consent (empty when never set).
+    async fn client_details(&self, client: ClientId) -> Result<ClientDetails, StoreError>;
+    /// Replaces a client's details.
+    async fn put_client_details(&self, client: ClientId, details: &ClientDetails) -> Result<(), StoreError>;
+
     // The clinic's own details.
     /// The clinic's details for print headers (empty when never set).
     async fn clinic_settings(&self) -> Result<ClinicSettings, StoreError>;

@@ -693,6 +693,47 @@ async fn ticks_and_pain_checkins_are_kept_per_day_and_week_and_erased_with_the_c
     assert_eq!(store.exercise_ticks(bob.id, "2000-01-01").await.unwrap().len(), 1);
 }
 
+async fn client_details_and_consent_are_kept_replaced_exported_and_erased(t: TestStore) {
+    let store = &*t.store;
+    let ann = practitioner(store, "ann").await;
+    let alice = client_of(store, &ann, "Alice").await;
+    assert_eq!(store.client_details(alice.id).await.unwrap(), ClientDetails::default());
+    let details = ClientDetails {
+        date_of_birth: Some("1990-04-01".into()),
+        phone: "07700 900123".into(),
+        email: "alice@example.org".into(),
+        consent: Some(Consent {
+            version: "tonus-consent-1".into(),
+            items: vec!["assessment".into(), "photos".into()],
+            given_on: "2026-11-30".into(),
+        }),
+    };
+    store.put_client_details(alice.id, &details).await.unwrap();
+    assert_eq!(store.client_details(alice.id).await.unwrap(), details);
+    let without = ClientDetails { consent: None, ..details.clone() };
+    store.put_client_details(alice.id, &without).await.unwrap();
+    assert_eq!(store.client_details(alice.id).await.unwrap(), without);
+    for (bad, field) in [
+        (ClientDetails { date_of_birth: Some("01/04/1990".into()), ..details.clone() }, "date_of_birth:"),
+        (ClientDetails { email: "alice".into(), ..details.clone() }, "email:"),
+        (
+            ClientDetails {
+                consent: Some(Consent { given_on: "yesterday".into(), ..details.consent.clone().unwrap() }),
+                ..details.clone()
+            },
+            "consent_on:",
+        ),
+    ] {
+        let err = store.put_client_details(alice.id, &bad).await.unwrap_err();
+        assert!(matches!(&err, StoreError::Invalid(m) if m.starts_with(field)), "{field} {err:?}");
+    }
+    assert_eq!(store.client_details(alice.id).await.unwrap(), without, "nothing changed");
+    assert_eq!(store.export_client(alice.id).await.unwrap().details, without);
+    store.erase_client(alice.id).await.unwrap();
+    assert_eq!(store.client_details(alice.id).await.unwrap(), ClientDetails::default());
+    assert!(matches!(store.put_client_details(alice.id, &details).await.unwrap_err(), StoreError::NotFound));
+}
+
 async fn clinic_settings_start_empty_and_are_replaced_whole(t: TestStore) {
     let store = &*t.store;
     assert_eq!(store.clinic_settings().await.unwrap(), ClinicSettings::default());
@@ -970,6 +1011,7 @@ on_both_backends!(
     desk_days_keep_the_larger_totals_whatever_order_copies_arrive_in,
     ticks_and_pain_checkins_are_kept_per_day_and_week_and_erased_with_the_client,
     clinic_settings_start_empty_and_are_replaced_whole,
+    client_details_and_consent_are_kept_replaced_exported_and_erased,
     concurrent_writers_all_land,
     share_links_expire_and_revoke,
     audit_lines_are_read_by_record_and_newest_first,

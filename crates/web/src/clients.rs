@@ -40,6 +40,10 @@ struct ClientsPage {
     rows: Vec<ClientRow>,
     pager: Pager,
     error: Option<String>,
+    /// Records with the name just typed: (id, name, reference).
+    duplicates: Vec<(String, String, String)>,
+    /// What was typed for the new client: name, reference, shared.
+    typed: Option<(String, String, bool)>,
 }
 
 #[derive(Template)]
@@ -156,7 +160,7 @@ pub(crate) async fn list(
     if headers.contains_key("hx-request") {
         return Ok(Html(ClientRows { rows, pager }.render()?));
     }
-    let page = ClientsPage { layout: Layout::for_user("Clients", &me), q, rows, pager, error: None };
+    let page = ClientsPage { layout: Layout::for_user("Clients", &me), q, rows, pager, error: None, duplicates: Vec::new(), typed: None };
     Ok(Html(page.render()?))
 }
 
@@ -165,6 +169,8 @@ pub(crate) struct ClientForm {
     display_name: String,
     reference: Option<String>,
     shared: Option<String>,
+    /// Set when the practitioner confirmed adding a client whose name another record has.
+    confirm_duplicate: Option<String>,
 }
 
 pub(crate) async fn create(State(state): State<AppState>, CsrfForm(me, form): CsrfForm<ClientForm>) -> Result<Response, WebError> {
@@ -173,8 +179,31 @@ pub(crate) async fn create(State(state): State<AppState>, CsrfForm(me, form): Cs
         let (clients, pager) = listed_clients(&state, &me, "", None).await?;
         let rows = rows(clients);
         let error = Some("name: must not be empty".into());
-        let page = ClientsPage { layout: Layout::for_user("Clients", &me), q: String::new(), rows, pager, error };
+        let page = ClientsPage {
+            layout: Layout::for_user("Clients", &me),
+            q: String::new(),
+            rows,
+            pager,
+            error,
+            duplicates: Vec::new(),
+            typed: None,
+        };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    }
+    // The same name as a record already here: say so, and add it only when confirmed.
+    let duplicates = crate::client_details::same_name(&state, &me, &form.display_name).await?;
+    if !duplicates.is_empty() && form.confirm_duplicate.as_deref() != Some("yes") {
+        let (clients, pager) = listed_clients(&state, &me, "", None).await?;
+        let page = ClientsPage {
+            layout: Layout::for_user("Clients", &me),
+            q: String::new(),
+            rows: rows(clients),
+            pager,
+            error: None,
+            duplicates,
+            typed: Some((form.display_name, form.reference.unwrap_or_default(), form.shared.is_some())),
+        };
+        return Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response());
     }
     let client = state
         .store
@@ -230,6 +259,8 @@ struct ClientPage {
     self_reported: Option<String>,
     /// The client's ticks and pain check-ins, this week first.
     home: Vec<crate::home::HomeWeek>,
+    /// Date of birth, contact and consent.
+    details: crate::client_details::DetailsView,
     error: Option<String>,
 }
 
@@ -282,7 +313,12 @@ async fn desk_exposure(state: &AppState, client: &Client) -> Result<(Vec<DeskDay
     Ok((days, reported))
 }
 
-async fn client_page(state: &AppState, me: &CurrentUser, client: Client, error: Option<String>) -> Result<Html<String>, WebError> {
+pub(crate) async fn client_page(
+    state: &AppState,
+    me: &CurrentUser,
+    client: Client,
+    error: Option<String>,
+) -> Result<Html<String>, WebError> {
     let users = state.store.users().await?;
     let name_of = |id: UserId| users.iter().find(|u| u.id == id).map_or_else(|| "former account".to_owned(), |u| u.display_name.clone());
     let can_write = access::client_access(me, &client) == Some(Access::Write);
@@ -342,6 +378,7 @@ async fn client_page(state: &AppState, me: &CurrentUser, client: Client, error: 
     };
     let (desk, self_reported) = desk_exposure(state, &client).await?;
     let home = crate::home::summary(state, &client).await?;
+    let details = crate::client_details::view(state, &client).await?;
     let page = ClientPage {
         layout: Layout::for_user(&client.display_name, me),
         id: client.id.to_string(),
@@ -366,6 +403,7 @@ async fn client_page(state: &AppState, me: &CurrentUser, client: Client, error: 
         desk,
         self_reported,
         home,
+        details,
         error,
     };
     Ok(Html(page.render()?))

@@ -18,6 +18,7 @@ mod assessments;
 mod assets;
 mod audit;
 mod auth;
+mod client_details;
 mod clients;
 mod clinic_settings;
 mod demo;
@@ -99,6 +100,7 @@ routes! {
     "/admin/audit" => get(users::audit_log);
     "/clients" => get(clients::list).post(clients::create);
     "/clients/{id}" => get(clients::show).post(clients::update);
+    "/clients/{id}/details" => post(client_details::save);
     "/clients/{id}/notes" => post(clients::add_note);
     "/clients/{id}/account" => post(clients::create_account);
     "/clients/{id}/share-links" => post(clients::create_share_link);

@@ -286,6 +286,8 @@ async fn every_route_by_role_and_owner() {
         form("/clients/{Y}", &[("display_name", "Yann Other")], &["admin", "sam"]),
         form("/clients/{S}", &[("display_name", "Sasha Shared"), ("shared", "on")], STAFF),
         form("/clients/{X}/notes", &[("body", "note {n}")], &["admin", "pat"]),
+        form("/clients/{X}/details", &[("phone", "0123"), ("consent", "assessment")], &["admin", "pat"]),
+        form("/clients/{Y}/details", &[("phone", "0123")], &["admin", "sam"]),
         form("/clients/{Y}/notes", &[("body", "note {n}")], &["admin", "sam"]),
         form("/clients/{FX}/account", &[("login", "client{n}"), ("password", PASSWORD)], &["admin", "pat"]),
         case("POST", "/clients/{X}/share-links", &["admin", "pat"]),

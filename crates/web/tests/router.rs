@@ -971,3 +971,50 @@ async fn clinic_details_print_on_reports_and_handouts() {
     assert!(app.get(&format!("/assessments/{assessment}"), Some(&pat)).await.text().contains("Harbour Massage"), "nothing saved");
     assert_eq!(app.upload_as("/admin/clinic", &pat, &fields, "logo", ("logo.png", png)).await.status, StatusCode::FORBIDDEN);
 }
+
+/// A client's date of birth, contact and consent on the client page (refused by field when
+/// wrong, in the export), and the duplicate warning when a client with the same name is added.
+#[tokio::test]
+async fn client_details_consent_and_duplicate_names() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let pat = app.staff(&admin, "pat", "practitioner").await;
+    let client = app.client(&pat, "Robin Example", false).await;
+    let page = app.get(&format!("/clients/{client}"), Some(&pat)).await.text();
+    assert!(page.contains("No consent recorded"), "a record without consent says so");
+
+    let details = [
+        ("date_of_birth", "1990-04-01"),
+        ("phone", "07700 900123"),
+        ("email", "robin@example.org"),
+        ("consent", "assessment"),
+        ("consent", "photos"),
+        ("consent_on", "2026-11-02"),
+    ];
+    let saved = app.post(&format!("/clients/{client}/details"), Some(&pat), &details).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let page = app.get(&format!("/clients/{client}"), Some(&pat)).await.text();
+    assert!(page.contains("Born 1990-04-01 (age ") && page.contains("robin@example.org"), "{page}");
+    assert!(page.contains("Consent (tonus-consent-1 on 2026-11-02)") && page.contains("✗ Not agreed: I agree to reports being shared"));
+    let future = app.post(&format!("/clients/{client}/details"), Some(&pat), &[("date_of_birth", "2999-01-01")]).await;
+    assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(future.text().contains("date_of_birth: 2999-01-01 is in the future"));
+    let email = app.post(&format!("/clients/{client}/details"), Some(&pat), &[("email", "robin")]).await;
+    assert_eq!(email.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        email.text().contains("email: &#34;robin&#34; is not an e-mail address") || email.text().contains("email: \"robin\""),
+        "{}",
+        email.text()
+    );
+    let export = app.get(&format!("/clients/{client}/export"), Some(&pat)).await.json();
+    assert_eq!(export["details"]["consent"]["items"], serde_json::json!(["assessment", "photos"]));
+
+    // The same name again, in other case and spacing: warned, not added, until confirmed.
+    let again = app.post("/clients", Some(&pat), &[("display_name", "  robin   EXAMPLE "), ("reference", "R-2")]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let text = again.text();
+    assert!(text.contains("A client with this name is already on record") && text.contains(&format!("/clients/{client}")), "{text}");
+    assert!(text.contains("value=\"R-2\""), "what was typed comes back");
+    let confirmed = app.post("/clients", Some(&pat), &[("display_name", "Robin Example"), ("confirm_duplicate", "yes")]).await;
+    assert_eq!(confirmed.status, StatusCode::SEE_OTHER);
+}

@@ -17,7 +17,7 @@ macro_rules! queries {
         use $crate::sql::clients::{ClientRow, client_cols};
         use $crate::sql::convert;
         use $crate::sql::desk::{DeskRow, desk_cols};
-        use $crate::sql::home::{CheckInRow, TickRow};
+        use $crate::sql::home::{CheckInRow, DetailsRow, TickRow};
         use $crate::sql::landmarks::{LandmarkRow, landmark_cols};
         use $crate::sql::notes::{NoteRow, note_cols};
         use $crate::sql::photos::{PhotoRow, photo_cols};
@@ -93,6 +93,12 @@ macro_rules! queries {
                 .bind(&key)
                 .fetch_all(&mut *tx)
                 .await?;
+            let details: Option<DetailsRow> = sqlx::query_as(
+                "SELECT date_of_birth, phone, email, consent_version, consent_items, consent_on FROM client_details WHERE client_id = $1",
+            )
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await?;
             let share_links: Vec<ShareRow> =
                 sqlx::query_as(concat!("SELECT ", share_cols!(), " FROM share_links WHERE client_id = $1 ORDER BY created_at, id"))
                     .bind(&key)
@@ -119,6 +125,7 @@ macro_rules! queries {
                 plans: convert(plans)?,
                 notes: convert(notes)?,
                 desk_days: desk_days.into_iter().map(DeskDay::from).collect(),
+                details: details.map(ClientDetails::from).unwrap_or_default(),
                 exercise_ticks: ticks.into_iter().map(ExerciseTick::from).collect(),
                 pain_checkins: checkins.into_iter().map(PainCheckIn::from).collect(),
                 share_links: convert(share_links)?,

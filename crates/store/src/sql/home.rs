@@ -2,7 +2,28 @@
 //! back deletes it) and weekly pain check-ins (a row per client and week; the latest answer
 //! replaces an earlier one). Both erased with the client, both in the export.
 
-use crate::{ClinicSettings, ExerciseTick, PainCheckIn};
+use crate::{ClientDetails, ClinicSettings, Consent, ExerciseTick, PainCheckIn};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DetailsRow {
+    date_of_birth: Option<String>,
+    phone: String,
+    email: String,
+    consent_version: Option<String>,
+    consent_items: String,
+    consent_on: Option<String>,
+}
+
+impl From<DetailsRow> for ClientDetails {
+    fn from(r: DetailsRow) -> ClientDetails {
+        let consent = r.consent_version.zip(r.consent_on).map(|(version, given_on)| Consent {
+            version,
+            items: r.consent_items.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            given_on,
+        });
+        ClientDetails { date_of_birth: r.date_of_birth, phone: r.phone, email: r.email, consent }
+    }
+}
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TickRow {
@@ -45,7 +66,43 @@ impl From<SettingsRow> for ClinicSettings {
 /// Writes the clinic-settings and home-page functions for one store type.
 macro_rules! queries {
     ($store:ty) => {
-        use $crate::sql::home::{CheckInRow, SettingsRow, TickRow};
+        use $crate::sql::home::{CheckInRow, DetailsRow, SettingsRow, TickRow};
+
+        pub(crate) async fn client_details(db: &$store, client: ClientId) -> Result<ClientDetails, StoreError> {
+            let row: Option<DetailsRow> = sqlx::query_as(
+                "SELECT date_of_birth, phone, email, consent_version, consent_items, consent_on FROM client_details WHERE client_id = $1",
+            )
+            .bind(client.to_string())
+            .fetch_optional(&db.pool)
+            .await?;
+            Ok(row.map(ClientDetails::from).unwrap_or_default())
+        }
+
+        pub(crate) async fn put_client_details(db: &$store, client: ClientId, d: &ClientDetails) -> Result<(), StoreError> {
+            d.check()?;
+            let consent = d.consent.as_ref();
+            sqlx::query(
+                "INSERT INTO client_details (client_id, date_of_birth, phone, email, consent_version, consent_items, consent_on, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (client_id) DO UPDATE SET date_of_birth = excluded.date_of_birth, \
+                 phone = excluded.phone, email = excluded.email, consent_version = excluded.consent_version, \
+                 consent_items = excluded.consent_items, consent_on = excluded.consent_on, updated_at = excluded.updated_at",
+            )
+            .bind(client.to_string())
+            .bind(&d.date_of_birth)
+            .bind(&d.phone)
+            .bind(&d.email)
+            .bind(consent.map(|c| c.version.clone()))
+            .bind(consent.map(|c| c.items.join(",")).unwrap_or_default())
+            .bind(consent.map(|c| c.given_on.clone()))
+            .bind(Timestamp::now().0)
+            .execute(&db.pool)
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
+                other => other.into(),
+            })?;
+            Ok(())
+        }
 
         pub(crate) async fn clinic_settings(db: &$store) -> Result<ClinicSettings, StoreError> {
             let row: Option<SettingsRow> =

@@ -313,6 +313,12 @@ macro_rules! impl_store {
             async fn desk_days(&self, client: ClientId, since: &str) -> Result<Vec<DeskDay>, StoreError> {
                 queries::desk::desk_days(self, client, since).await
             }
+            async fn client_details(&self, client: ClientId) -> Result<ClientDetails, StoreError> {
+                queries::home::client_details(self, client).await
+            }
+            async fn put_client_details(&self, client: ClientId, details: &ClientDetails) -> Result<(), StoreError> {
+                queries::home::put_client_details(self, client, details).await
+            }
             async fn clinic_settings(&self) -> Result<ClinicSettings, StoreError> {
                 queries::home::clinic_settings(self).await
             }
