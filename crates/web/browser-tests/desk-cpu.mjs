@@ -43,6 +43,7 @@ function chromiumJiffies() {
   }
   let rss = 0;
   let total_pss = 0;
+  const pssByType = {};
   const byType = {};
   for (const s of stats) {
     if (!ours.has(s.pid)) continue;
@@ -53,10 +54,13 @@ function chromiumJiffies() {
       // PSS: each shared page split among the processes sharing it, so the sum is the memory
       // the browser as a whole holds.
       const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${s.pid}/smaps_rollup`, "utf8"));
-      if (pss) total_pss += Number(pss[1]) * 1024;
+      if (pss) {
+        total_pss += Number(pss[1]) * 1024;
+        pssByType[s.type] = (pssByType[s.type] || 0) + Number(pss[1]) * 1024;
+      }
     } catch {}
   }
-  return { total, processes: ours.size, rss, pss: total_pss, byType };
+  return { total, processes: ours.size, rss, pss: total_pss, pssByType, byType };
 }
 try {
   const page = context.pages()[0] ?? (await context.newPage());
@@ -75,7 +79,7 @@ try {
   const clk = 100; // USER_HZ on Linux
   const cpu = (end.total - start.total) / clk / wall * 100;
   const by_process_type = Object.fromEntries(Object.keys(end.byType).map((k) => [k, Number(((end.byType[k] - (start.byType[k] || 0)) / clk / wall * 100).toFixed(2))]));
-  console.log(JSON.stringify({ seconds: wall, cpu_percent_of_one_core: Number(cpu.toFixed(2)), by_process_type, processes: end.processes, rss_mb_all_processes: Math.round(end.rss / 1e6), pss_mb_all_processes: Math.round(end.pss / 1e6), state, frames_per_second: JSON.parse(await page.locator("#desk").getAttribute("data-desk")).settings.frames_per_second, page_ms: frames0 }));
+  console.log(JSON.stringify({ seconds: wall, cpu_percent_of_one_core: Number(cpu.toFixed(2)), by_process_type, processes: end.processes, rss_mb_all_processes: Math.round(end.rss / 1e6), pss_mb_all_processes: Math.round(end.pss / 1e6), pss_mb_by_process_type: Object.fromEntries(Object.entries(end.pssByType).map(([k, v]) => [k, Math.round(v / 1e6)])), state, frames_per_second: JSON.parse(await page.locator("#desk").getAttribute("data-desk")).settings.frames_per_second, page_ms: frames0 }));
 } finally {
   await context.close();
 }

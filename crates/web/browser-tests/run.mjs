@@ -68,13 +68,14 @@ try {
   check(await page.locator(".tonus-report").isVisible(), "printing keeps the report");
   await page.emulateMedia({ media: "screen" });
 
-  // The assessment form: red flags first, and an immediate hint for an out-of-range number.
+  // The assessment form: the client's details, then the red-flag screen before anything it
+  // could stop, and an immediate hint for an out-of-range number.
   await page.goBack();
   await page.waitForLoadState();
   await page.click("text=New assessment");
   await page.waitForLoadState();
-  const firstLegend = (await page.locator("fieldset legend").first().textContent()).trim();
-  check(firstLegend.startsWith("Red-flag screen"), `the form starts with the red-flag screen ("${firstLegend}")`);
+  const legends = (await page.locator("form > fieldset > legend").allTextContents()).map((l) => l.trim());
+  check(legends[0] === "Client" && legends[1].startsWith("Red-flag screen"), `the form starts with the client, then the red-flag screen ("${legends.slice(0, 2).join('", "')}")`);
   const desk = page.locator("[name='exposure.sitting.desk']");
   await desk.fill("30");
   await desk.dispatchEvent("change");

@@ -331,6 +331,13 @@ impl FieldView {
     pub(crate) fn has(&self, option: &str) -> bool {
         self.values.iter().any(|v| v == option)
     }
+
+    /// The ids of the hint and the error that describe the field, for `aria-describedby`.
+    pub(crate) fn described_by(&self) -> String {
+        let hint = (!self.hint.is_empty()).then(|| format!("{}-hint", self.id));
+        let error = self.error.is_some().then(|| format!("{}-error", self.id));
+        hint.into_iter().chain(error).collect::<Vec<_>>().join(" ")
+    }
 }
 
 /// A fieldset as the template shows it.

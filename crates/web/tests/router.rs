@@ -155,7 +155,7 @@ async fn state_changes_need_the_csrf_token_and_a_same_site_origin() {
             .header("host", "clinic.local:8080")
             .header("origin", "null")
             .header("sec-fetch-site", site)
-            .body(axum::body::Body::from(format!("display_name=X&csrf={}", admin.csrf)))
+            .body(axum::body::Body::from(format!("display_name=X-{site}&csrf={}", admin.csrf)))
             .unwrap();
         assert_eq!(app.send(request).await.status, want, "Sec-Fetch-Site: {site}");
     }
