@@ -210,7 +210,7 @@ try {
   check(path(page) === "/me", `the client lands on their own page (at ${path(page)})`);
   check(await page.locator("header.top nav a[href='/clients']").count() === 0, "the client sees no staff navigation");
   await shot(page, "desktop-10-client-me");
-  await submit(page, "text=My current plan");
+  await submit(page, "text=All my exercises");
   check(path(page) === `/clients/${clientId}/handout`, "the client opens their own handout");
   check((await page.locator("main").innerText()).includes("Robin"), "the handout is theirs");
   await shot(page, "desktop-11-client-handout");
