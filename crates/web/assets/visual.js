@@ -108,9 +108,11 @@
 
     function render() {
       svg.querySelectorAll("circle.lm").forEach(function (c) {
-        var p = points[Number(c.dataset.i)];
+        var i = Number(c.dataset.i), p = points[i];
         c.setAttribute("cx", (p[0] * width).toFixed(1));
         c.setAttribute("cy", (p[1] * height).toFixed(1));
+        // A screen reader hears where the point is, and whether it was moved.
+        c.setAttribute("aria-valuetext", Math.round(p[0] * 100) + "% across, " + Math.round(p[1] * 100) + "% down the photo" + (moved[i] ? ", moved" : ""));
       });
       svg.querySelectorAll("line.seg").forEach(function (l) {
         var a = points[Number(l.dataset.a)], b = points[Number(l.dataset.b)];

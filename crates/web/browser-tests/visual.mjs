@@ -108,6 +108,8 @@ try {
   check(Math.abs(num(label) - after) < 0.051, `the angle drawn on the photo follows (${label})`);
   const posted = JSON.parse(await side.locator("input[name=points]").inputValue());
   check(posted.length === 1 && posted[0].i === earIndex, `the form carries the moved ear (${JSON.stringify(posted)})`);
+  const valueText = await ear.getAttribute("aria-valuetext");
+  check(/^\d+% across, \d+% down the photo, moved$/.test(valueText || ""), `the ear's handle announces where it is (${valueText})`);
   await side.screenshot({ path: join(shots, "photo-dragged-desktop.png") });
 
   // Save: the corrected set is stored, the report recomputed, both values shown side by side.

@@ -214,7 +214,7 @@ fn overlay_svg(file: &LandmarkFile, view: View, photo: Option<&str>, set_id: &st
         let (x, y) = px(i);
         let _ = write!(
             s,
-            r##"<circle class="lm" data-i="{i}" cx="{x:.1}" cy="{y:.1}" r="{:.1}" tabindex="0" role="slider" aria-label="{name}: drag to correct"><title>{name}</title></circle>"##,
+            r##"<circle class="lm" data-i="{i}" cx="{x:.1}" cy="{y:.1}" r="{:.1}" tabindex="0" role="slider" aria-label="{name}: drag, or use the arrow keys, to correct"><title>{name}</title></circle>"##,
             unit * 1.4
         );
     }
