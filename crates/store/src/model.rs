@@ -433,6 +433,14 @@ pub struct DeskDay {
     pub exercises_done: i64,
 }
 
+/// Refuses the first of `fields` (name, value, most characters) that is too long, naming it.
+fn check_lengths(fields: &[(&str, &str, usize)]) -> Result<(), StoreError> {
+    match fields.iter().find(|(_, value, max)| value.chars().count() > *max) {
+        Some((field, _, max)) => Err(StoreError::Invalid(format!("{field}: at most {max} characters"))),
+        None => Ok(()),
+    }
+}
+
 /// Refuses `value` unless it is a date written `YYYY-MM-DD`, naming `field`.
 pub fn check_date(field: &str, value: &str) -> Result<(), StoreError> {
     let b = value.as_bytes();
@@ -474,11 +482,7 @@ impl ClientDetails {
         if let Some(dob) = &self.date_of_birth {
             check_date("date_of_birth", dob)?;
         }
-        for (field, value, max) in [("phone", &self.phone, 40), ("email", &self.email, 200)] {
-            if value.chars().count() > max {
-                return Err(StoreError::Invalid(format!("{field}: at most {max} characters")));
-            }
-        }
+        check_lengths(&[("phone", &self.phone, 40), ("email", &self.email, 200)])?;
         if !self.email.is_empty() && !self.email.contains('@') {
             return Err(StoreError::Invalid(format!("email: \"{}\" is not an e-mail address", self.email)));
         }
@@ -515,11 +519,7 @@ impl ClinicSettings {
     /// Refuses text that is too long and a logo that is not a PNG or JPEG data URL within
     /// [`MAX_LOGO_BYTES`], naming the field.
     pub fn check(&self) -> Result<(), StoreError> {
-        for (field, value, max) in [("name", &self.name, 120), ("address", &self.address, 400), ("contact", &self.contact, 200)] {
-            if value.chars().count() > max {
-                return Err(StoreError::Invalid(format!("{field}: at most {max} characters")));
-            }
-        }
+        check_lengths(&[("name", &self.name, 120), ("address", &self.address, 400), ("contact", &self.contact, 200)])?;
         if let Some(logo) = &self.logo {
             let ok_type = logo.starts_with("data:image/png;base64,") || logo.starts_with("data:image/jpeg;base64,");
             if !ok_type {

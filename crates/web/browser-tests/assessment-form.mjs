@@ -8,13 +8,9 @@
 // 126 interactions; the test fails above 85, so the form cannot quietly grow back.
 
 import { chromium } from "playwright-core";
+import { check, finish } from "./checks.mjs";
 
 const [base, staff, password] = process.argv.slice(2);
-const failures = [];
-function check(condition, message) {
-  if (!condition) failures.push(message);
-  console.log(`${condition ? "ok  " : "FAIL"} ${message}`);
-}
 
 // [field name, value]: text and number fields are typed, selects chosen, `[]` checks boxes.
 const intake = [
@@ -121,8 +117,4 @@ try {
 } finally {
   await browser.close();
 }
-if (failures.length) {
-  console.log(`${failures.length} failed`);
-  process.exit(1);
-}
-console.log("all passed");
+finish();

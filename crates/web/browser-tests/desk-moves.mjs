@@ -12,17 +12,13 @@
 //    poking chin seen beyond the threshold within 60 s and nudged once it has lasted its minute.
 
 import { chromium } from "playwright-core";
+import { check, finish } from "./checks.mjs";
 import { clientLogsIn } from "./desk-client.mjs";
 
 const [base, staff, password, moving, slouch, uprightArg] = process.argv.slice(2);
 if (!base || !staff || !password || !moving || !slouch || !uprightArg) {
   console.error("usage: node desk-moves.mjs <base-url> <staff-login> <password> <moving.y4m> <slouch.y4m|-> <upright-seconds>");
   process.exit(2);
-}
-const failures = [];
-function check(condition, message) {
-  if (!condition) failures.push(message);
-  console.log(`${condition ? "ok  " : "FAIL"} ${message}`);
 }
 const clientPassword = "desk moves password 1";
 const state = (page) => page.locator("#desk").getAttribute("data-state");
@@ -148,8 +144,4 @@ if (slouch === "-") {
   }
 }
 
-if (failures.length) {
-  console.log(`${failures.length} failed`);
-  process.exit(1);
-}
-console.log("all passed");
+finish();

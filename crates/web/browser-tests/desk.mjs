@@ -9,17 +9,13 @@
 // practitioner then sees the measured day on the client's page.
 
 import { chromium } from "playwright-core";
+import { check, finish } from "./checks.mjs";
 import { clientLogsIn } from "./desk-client.mjs";
 
 const [base, staff, password, camera] = process.argv.slice(2);
 if (!base || !staff || !password || !camera) {
   console.error("usage: node desk.mjs <base-url> <staff-login> <password> <camera.y4m>");
   process.exit(2);
-}
-const failures = [];
-function check(condition, message) {
-  if (!condition) failures.push(message);
-  console.log(`${condition ? "ok  " : "FAIL"} ${message}`);
 }
 const clientPassword = "desk client password 1";
 
@@ -134,8 +130,4 @@ try {
 } finally {
   await browser.close();
 }
-if (failures.length) {
-  console.log(`${failures.length} failed`);
-  process.exit(1);
-}
-console.log("all passed");
+finish();

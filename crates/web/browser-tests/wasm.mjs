@@ -8,16 +8,12 @@
 
 import { readFile } from "node:fs/promises";
 import { chromium } from "playwright-core";
+import { check, finish } from "./checks.mjs";
 
 const [base, photo] = process.argv.slice(2);
 if (!base || !photo) {
   console.error("usage: node wasm.mjs <base-url> <photo>");
   process.exit(2);
-}
-const failures = [];
-function check(condition, message) {
-  if (!condition) failures.push(message);
-  console.log(`${condition ? "ok  " : "FAIL"} ${message}`);
 }
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
@@ -65,8 +61,4 @@ try {
 } finally {
   await browser.close();
 }
-if (failures.length) {
-  console.log(`${failures.length} failed`);
-  process.exit(1);
-}
-console.log("all passed");
+finish();
