@@ -1,8 +1,10 @@
 //! The browser pose module in the real server and a real browser: `tonus serve` serves
 //! `target/wasm` (built by `cargo xtask wasm`) at `/wasm/` and `browser-tests/wasm.mjs` loads
-//! it in Chromium under the app's CSP and runs a frame through it; `browser-tests/desk.mjs`
-//! runs the desk page on a fake camera fed a video made here from a committed photo (see
-//! those scripts).
+//! it in Chromium under the app's CSP and runs a frame through it. The desk page runs on fake
+//! cameras fed videos made here: a still person from a committed photo (`desk.mjs`), the same
+//! person leaving and moving away, with real webcam frames of a slouch from `../shared` where
+//! they are (`desk-moves.mjs`), and `tonus desk`'s page without a clinic server
+//! (`desk-local.mjs`).
 //!
 //! Skips, saying why, without the module or the browser tools; `TONUS_REQUIRE_WASM=1` (CI) makes
 //! a missing module a failure, `TONUS_REQUIRE_BROWSER` a missing browser.
@@ -199,4 +201,44 @@ async fn desk_cpu_benchmark() {
     let output = browser_support::node(&browser, "desk-cpu.mjs", &args, &[]).await;
     server.stop().await;
     browser_support::assert_passed(&output, "the desk CPU benchmark");
+}
+
+/// `tonus desk` in Chromium: the page without a clinic server, calibrated on the fake camera,
+/// a break exercise from the saved report, and the day saved into the days file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_desk_page_watches_and_saves_the_day_on_this_computer() {
+    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pose/test_data/front/misc/skimage_astronaut.png");
+    let Some(browser) = browser_support::browser("the_local_desk_page", &[&photo]) else { return };
+    let Some(wasm_dir) = module_dir() else { return };
+    let data = tempfile::tempdir().unwrap();
+    let video = data.path().join("camera.y4m");
+    camera_video(&photo, &video, 10);
+    let report = Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/tests/snapshots/desk-worker.json");
+    let report: tonus_app::report::Report = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    let days_file = data.path().join("days.json");
+    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let config = tonus_web::DeskLocalConfig {
+        listen: addr,
+        wasm_dir: Some(wasm_dir),
+        days_file: days_file.clone(),
+        plan: report.plan,
+        engine: tonus_app::Engine::embedded().unwrap(),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(tonus_web::serve_desk_with_shutdown(config, async {
+        let _ = stopped.await;
+    }));
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let base = format!("http://localhost:{}", addr.port());
+    let output = browser_support::node(&browser, "desk-local.mjs", &[OsStr::new(&base), video.as_os_str()], &[]).await;
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    browser_support::assert_passed(&output, "tonus desk in Chromium");
+    let kept = tonus_web::DaysFile::read(&days_file).unwrap();
+    assert!(kept.days.iter().any(|d| d.exercises_done == 1 && d.breaks_taken == 1), "{kept:?}");
 }

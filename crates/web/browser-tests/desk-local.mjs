@@ -1,0 +1,42 @@
+// `tonus desk` in Chromium with a fake camera: the desk page served on this computer without a
+// clinic server or a login, watching the person, with a break exercise from the saved report,
+// and the day's totals saved to this computer's file:
+//   node desk-local.mjs <base-url> <camera.y4m>
+// Run by crates/web/tests/wasm_browser.rs, which then reads the file.
+
+import { chromium } from "playwright-core";
+import { check, finish } from "./checks.mjs";
+
+const [base, camera] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${camera}`],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(["camera"], { origin: base });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(String(err)));
+  page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
+  const requests = [];
+  page.on("request", (r) => requests.push(r.url()));
+  await page.addInitScript(() => { globalThis.__tonusDeskSpeed = 600; });
+  await page.goto(`${base}/`);
+  check(new URL(page.url()).pathname === "/desk", "the start page is the desk page, with no login");
+  check(/kept on this computer/.test(await page.locator("#desk").innerText()), "it says the totals stay on this computer");
+  await page.click("#start");
+  await page.waitForFunction(() => document.getElementById("desk").dataset.state === "watching", null, { timeout: 60000 });
+  check(true, "the camera is calibrated and the page watches");
+  await page.waitForSelector("#break:not([hidden])", { timeout: 30000 });
+  check(Boolean(await page.locator("#break-exercise").getAttribute("data-exercise")), "a break brings an exercise of the saved report's plan");
+  await page.click("#done");
+  await page.click("#send");
+  await page.waitForFunction(() => document.getElementById("sent").textContent.startsWith("Saved on this computer"), null, { timeout: 10000 });
+  check(true, "the day's totals are saved on this computer");
+  check(requests.every((u) => u.startsWith(base)), "every request went to this computer's Tonus");
+  check(errors.length === 0, `no console errors (${errors.join("; ") || "none"})`);
+} finally {
+  await browser.close();
+}
+finish();
