@@ -213,7 +213,7 @@
 
   function setupBodyMap(figure) {
     var panel = document.createElement("div");
-    panel.className = "muscle-panel";
+    panel.className = "muscle-panel no-print";
     panel.setAttribute("aria-live", "polite");
     panel.innerHTML = "<p class=\"muted\">Hover over, focus or tap a muscle to see the evidence behind its state.</p>";
     figure.insertAdjacentElement("afterend", panel);
