@@ -210,7 +210,9 @@ async function startCamera() {
     noCamera(`No camera: ${e.message}. Breaks come by the clock instead.`);
     return;
   }
-  state.capture = new ImageCapture(state.stream.getVideoTracks()[0]);
+  // Chromium's ImageCapture pulls a frame only when asked; browsers without it (Firefox,
+  // Safari) keep the video element playing, hidden, and draw from it.
+  state.capture = "ImageCapture" in globalThis ? new ImageCapture(state.stream.getVideoTracks()[0]) : null;
   for (const track of state.stream.getVideoTracks()) {
     // Another application took the camera, or it was unplugged: pause, do not nag.
     track.addEventListener("ended", () => {
@@ -246,8 +248,20 @@ function stopCamera() {
 // watching no element plays the camera, which saves decoding and drawing it.
 function showPicture(on) {
   const video = $("video");
-  video.srcObject = on ? state.stream : null;
-  if (on) video.play().catch(() => {});
+  const playing = on || !state.capture;
+  video.srcObject = playing ? state.stream : null;
+  if (playing) video.play().catch(() => {});
+}
+
+// One camera frame as something a canvas can draw, and how to let it go.
+async function grab() {
+  if (state.capture) {
+    const bitmap = await state.capture.grabFrame();
+    return { image: bitmap, done: () => bitmap.close() };
+  }
+  const video = $("video");
+  if (video.readyState < 2) throw new Error("no frame yet");
+  return { image: video, done: () => {} };
 }
 
 function calibrate() {
@@ -284,20 +298,20 @@ const ctx = canvas.getContext("2d", { willReadFrequently: true });
 async function frame() {
   if (!state.stream || state.busy) return;
   state.busy = true;
-  let bitmap;
+  let got;
   try {
-    bitmap = await state.capture.grabFrame();
+    got = await grab();
   } catch {
     return;
   } finally {
     state.busy = false;
   }
-  if (!state.stream) { bitmap.close(); return; }
+  if (!state.stream) { got.done(); return; }
   const t = now();
   const elapsed = Math.min(t - state.lastFrameAt, 5000 * speed);
   state.lastFrameAt = t;
-  ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-  bitmap.close();
+  ctx.drawImage(got.image, 0, 0, canvas.width, canvas.height);
+  got.done();
   let report;
   try {
     report = state.pose.track(ctx.getImageData(0, 0, canvas.width, canvas.height));

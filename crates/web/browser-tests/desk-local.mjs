@@ -1,6 +1,7 @@
 // `tonus desk` in Chromium with a fake camera: the desk page served on this computer without a
-// clinic server or a login, watching the person, with a break exercise from the saved report,
-// and the day's totals saved to this computer's file:
+// clinic server or a login, watching the person (drawn from the video element, as browsers
+// without ImageCapture do), with a break exercise from the saved report, and the day's totals
+// saved to this computer's file:
 //   node desk-local.mjs <base-url> <camera.y4m>
 // Run by crates/web/tests/wasm_browser.rs, which then reads the file.
 
@@ -21,7 +22,12 @@ try {
   page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
   const requests = [];
   page.on("request", (r) => requests.push(r.url()));
-  await page.addInitScript(() => { globalThis.__tonusDeskSpeed = 600; });
+  // As in a browser without ImageCapture (Firefox, Safari): the page draws from its hidden
+  // video element instead (desk.mjs covers the ImageCapture path).
+  await page.addInitScript(() => {
+    globalThis.__tonusDeskSpeed = 600;
+    delete globalThis.ImageCapture;
+  });
   await page.goto(`${base}/`);
   check(new URL(page.url()).pathname === "/desk", "the start page is the desk page, with no login");
   check(/kept on this computer/.test(await page.locator("#desk").innerText()), "it says the totals stay on this computer");
