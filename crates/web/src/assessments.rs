@@ -77,7 +77,12 @@ struct FormPage {
     intake_format: String,
     photos: Vec<PhotoItem>,
     landmarks: Vec<LandmarkItem>,
+    /// What went wrong with the last photo upload, shown at the photos ([`PHOTO_UPLOAD`]).
+    photo_error: Option<String>,
 }
+
+/// The errors key of a photo upload's problems (not a field of the intake).
+const PHOTO_UPLOAD: &str = "photo_upload";
 
 fn today() -> String {
     format::date(Timestamp::now())
@@ -130,11 +135,12 @@ async fn render_form(
         sections: intake_form::view(&catalog, values, errors),
         form_error: errors.get("").cloned(),
         notice,
-        error_count: errors.len(),
+        error_count: errors.keys().filter(|k| *k != PHOTO_UPLOAD).count(),
         intake_text: first("intake_text"),
         intake_format: first("intake_format"),
         photos,
         landmarks,
+        photo_error: errors.get(PHOTO_UPLOAD).cloned(),
     };
     Ok(Html(page.render()?))
 }
@@ -200,7 +206,8 @@ pub(crate) async fn create(
     if response.status().is_redirection() {
         return Ok(response);
     }
-    Ok(Redirect::to(&format!("/assessments/{id}/edit?saved=1")).into_response())
+    let at = if action == "photos" { "#photos" } else { "" };
+    Ok(Redirect::to(&format!("/assessments/{id}/edit?saved=1{at}")).into_response())
 }
 
 pub(crate) async fn save(
@@ -495,8 +502,11 @@ struct Upload {
     view: String,
     posture: String,
     photo: String,
+    /// The first file's name and bytes (a landmark file).
     file_name: String,
     bytes: Vec<u8>,
+    /// Every file, in order (several photos at once), by name.
+    files: Vec<(String, Vec<u8>)>,
 }
 
 async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
@@ -508,6 +518,7 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
         photo: String::new(),
         file_name: String::new(),
         bytes: Vec::new(),
+        files: Vec::new(),
     };
     let bad = |err: axum::extract::multipart::MultipartError| {
         if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -524,8 +535,16 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
             "detect" => upload.detect = field.text().await.map_err(bad)? == "on",
             "photo" => upload.photo = field.text().await.map_err(bad)?,
             "file" => {
-                upload.file_name = field.file_name().unwrap_or("upload").to_owned();
-                upload.bytes = field.bytes().await.map_err(bad)?.to_vec();
+                let name = field.file_name().unwrap_or("upload").to_owned();
+                let bytes = field.bytes().await.map_err(bad)?.to_vec();
+                if upload.files.is_empty() {
+                    upload.file_name.clone_from(&name);
+                    upload.bytes.clone_from(&bytes);
+                }
+                // A file input left empty still sends an empty part; it is not a photo.
+                if !(bytes.is_empty() && name.is_empty()) {
+                    upload.files.push((name, bytes));
+                }
             }
             _ => {}
         }
@@ -544,12 +563,16 @@ pub(crate) fn parse_view(text: &str) -> Result<View, WebError> {
     View::parse(text.trim()).ok_or_else(|| WebError::BadRequest("view: choose side-left, side-right or front".into()))
 }
 
+/// `POST /assessments/{id}/photos`: one photo or several at once, each saved and (when asked)
+/// measured in turn. A file that is not a photo, or a photo the model cannot read, is named on
+/// the draft's page beside the photos, with the draft as it was saved; the other files are
+/// kept. A photo with no person found is kept and flagged on the draft.
 pub(crate) async fn upload_photo(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(id): Path<String>,
     multipart: Multipart,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let upload = read_upload(multipart).await?;
     check_csrf(&me, upload.csrf.as_deref())?;
     let assessment = draft_for_upload(&state, &me, &id).await?;
@@ -560,13 +583,38 @@ pub(crate) async fn upload_photo(
         _ => return Err(WebError::BadRequest("posture: choose sitting or standing".into())),
     };
     let actor = Actor::user(me.user.id);
-    let bytes = upload.detect.then(|| upload.bytes.clone());
-    // The photo is saved first, so a photo with no person in it is still kept.
-    let photo = state.clinic.add_photo(actor, &assessment, upload.bytes, view, &upload.file_name).await?;
-    if let Some(bytes) = bytes {
-        state.clinic.detect_landmarks(actor, &assessment, &photo, bytes, &upload.file_name, posture).await?;
+    let mut problems = Vec::new();
+    if upload.files.is_empty() {
+        problems.push("Choose one or more photos first.".to_owned());
     }
-    Ok(Redirect::to(&format!("/assessments/{}/edit", photo.assessment)))
+    for (name, bytes) in upload.files {
+        let detect = upload.detect.then(|| bytes.clone());
+        // The photo is saved first, so a photo with no person in it is still kept.
+        match state.clinic.add_photo(actor, &assessment, bytes, view, &name).await {
+            Ok(photo) => {
+                if let Some(bytes) = detect
+                    && let Err(e) = state.clinic.detect_landmarks(actor, &assessment, &photo, bytes, &name, posture).await
+                {
+                    match WebError::from(e) {
+                        WebError::BadRequest(m) => problems.push(format!("{name}: kept, but not measured: {m}")),
+                        other => return Err(other),
+                    }
+                }
+            }
+            Err(e) => match WebError::from(e) {
+                WebError::BadRequest(m) => problems.push(format!("{name}: {m}")),
+                other => return Err(other),
+            },
+        }
+    }
+    if problems.is_empty() {
+        return Ok(Redirect::to(&format!("/assessments/{}/edit#photos", assessment.id)).into_response());
+    }
+    let client = state.store.client(assessment.client).await?;
+    let values = intake_form::from_json(&assessment.form);
+    let errors = FieldErrors::from([(PHOTO_UPLOAD.to_owned(), problems.join(" "))]);
+    let page = render_form(&state, &me, &client, Some(&assessment), &values, &errors, None).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 pub(crate) async fn upload_landmarks(

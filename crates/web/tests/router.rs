@@ -334,6 +334,35 @@ async fn assessment_drafts_keep_input_and_completion_runs_the_engine() {
     assert_eq!(photo.status, StatusCode::SEE_OTHER);
     let html = app.upload(&format!("/assessments/{id}/photos"), &pat, &[("view", "front")], ("x.png", b"<html>")).await;
     assert_eq!(html.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The refusal names the file, on the draft's own page beside its photos, not a bare page.
+    let text = html.text();
+    assert!(text.contains("id=\"photos\"") && text.contains("x.png: "), "{text}");
+    // Several at once: the good one is kept, the bad one named.
+    let several = app
+        .upload_files(
+            &format!("/assessments/{id}/photos"),
+            &pat,
+            &[("view", "front")],
+            "file",
+            &[("front.png", b"\x89PNG\r\n\x1a\nfront"), ("notes.txt", b"hello")],
+        )
+        .await;
+    assert_eq!(several.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(several.text().contains("notes.txt: ") && !several.text().contains("front.png: "), "{}", several.text());
+    let both = app
+        .upload_files(
+            &format!("/assessments/{id}/photos"),
+            &pat,
+            &[("view", "front")],
+            "file",
+            &[("f1.png", b"\x89PNG\r\n\x1a\nf1"), ("f2.png", b"\x89PNG\r\n\x1a\nf2")],
+        )
+        .await;
+    assert_eq!(both.status, StatusCode::SEE_OTHER, "{}", both.text());
+    assert_eq!(both.location.as_deref(), Some(format!("/assessments/{id}/edit#photos").as_str()));
+    for p in app.store.photos_for(id.parse().unwrap()).await.unwrap().into_iter().filter(|p| p.view != tonus_store::View::SideLeft) {
+        assert_eq!(app.post(&format!("/photos/{}/delete", p.id), Some(&pat), &[]).await.status, StatusCode::SEE_OTHER);
+    }
     let bad_landmarks = app.upload(&format!("/assessments/{id}/landmarks"), &pat, &[], ("l.json", b"{\"nope\": 1}")).await;
     assert_eq!(bad_landmarks.status, StatusCode::UNPROCESSABLE_ENTITY);
     let too_big = vec![0xFF; 3 * 1024 * 1024];
@@ -479,8 +508,10 @@ async fn a_draft_and_its_photos_can_be_deleted_but_a_completed_assessment_stays(
     let pat = app.staff(&admin, "pat", "practitioner").await;
     let client = app.client(&pat, "Del Draft", false).await;
     let done = app.assess(&pat, &client, 0).await;
-    app.post(&format!("/clients/{client}/assessments"), Some(&pat), &[("action", "save")]).await;
+    // "Save draft and add photos" saves the new draft and opens it at its photos.
+    let saved = app.post(&format!("/clients/{client}/assessments"), Some(&pat), &[("action", "photos")]).await;
     let draft = app.latest_assessment(&client).await;
+    assert_eq!(saved.location.as_deref(), Some(format!("/assessments/{draft}/edit?saved=1#photos").as_str()));
     let png = b"\x89PNG\r\n\x1a\nretake".to_vec();
     app.upload(&format!("/assessments/{draft}/photos"), &pat, &[("view", "side-left")], ("p.png", &png)).await;
     let photo = app.store.photos_for(draft.parse().unwrap()).await.unwrap()[0].clone();

@@ -149,6 +149,18 @@ impl TestApp {
 
     /// [`Self::upload`] with the file in the form field `field`.
     pub async fn upload_as(&self, path: &str, session: &Session, fields: &[(&str, &str)], field: &str, file: (&str, &[u8])) -> Reply {
+        self.upload_files(path, session, fields, field, &[file]).await
+    }
+
+    /// Several files in the form field `field`, as a multiple file input sends them.
+    pub async fn upload_files(
+        &self,
+        path: &str,
+        session: &Session,
+        fields: &[(&str, &str)],
+        field: &str,
+        files: &[(&str, &[u8])],
+    ) -> Reply {
         let boundary = "tonus-test-boundary";
         let mut body = Vec::new();
         let mut fields: Vec<(String, String)> = fields.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
@@ -156,15 +168,18 @@ impl TestApp {
         for (name, value) in fields {
             body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes());
         }
-        body.extend(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
-                file.0
-            )
-            .bytes(),
-        );
-        body.extend(file.1);
-        body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+        for file in files {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                    file.0
+                )
+                .bytes(),
+            );
+            body.extend(file.1);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").bytes());
         let request = Request::post(path)
             .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
             .header(header::COOKIE, &session.cookie)
