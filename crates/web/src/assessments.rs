@@ -563,6 +563,11 @@ pub(crate) fn parse_view(text: &str) -> Result<View, WebError> {
     View::parse(text.trim()).ok_or_else(|| WebError::BadRequest("view: choose side-left, side-right or front".into()))
 }
 
+/// The file's name, unless the message already names it.
+fn named<'a>(name: &'a str, message: &str) -> &'a str {
+    if message.contains(name) { "This photo" } else { name }
+}
+
 /// `POST /assessments/{id}/photos`: one photo or several at once, each saved and (when asked)
 /// measured in turn. A file that is not a photo, or a photo the model cannot read, is named on
 /// the draft's page beside the photos, with the draft as it was saved; the other files are
@@ -596,12 +601,13 @@ pub(crate) async fn upload_photo(
                     && let Err(e) = state.clinic.detect_landmarks(actor, &assessment, &photo, bytes, &name, posture).await
                 {
                     match WebError::from(e) {
-                        WebError::BadRequest(m) => problems.push(format!("{name}: kept, but not measured: {m}")),
+                        WebError::BadRequest(m) => problems.push(format!("{}: kept, but not measured: {m}", named(&name, &m))),
                         other => return Err(other),
                     }
                 }
             }
             Err(e) => match WebError::from(e) {
+                WebError::BadRequest(m) if m.contains(&name) => problems.push(m),
                 WebError::BadRequest(m) => problems.push(format!("{name}: {m}")),
                 other => return Err(other),
             },
