@@ -245,6 +245,11 @@ try {
     await phone.goto(`${base}${clientPath}${path}`);
     const width = await phone.evaluate(() => document.documentElement.scrollWidth);
     check(width <= 392, `${name} fits the phone width (${width}px)`);
+    // Chart text stays readable on the phone (at least 11 px as drawn).
+    const smallest = await phone.evaluate(() => Math.min(...[...document.querySelectorAll("svg.chart text")]
+      .filter((t) => t.getBoundingClientRect().height > 0)
+      .map((t) => parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b))));
+    check(!Number.isFinite(smallest) || smallest >= 11, `${name}: chart text at least 11 px on the phone (${Number.isFinite(smallest) ? smallest.toFixed(1) : "no chart"})`);
     await phone.screenshot({ path: join(shots, `${name}-phone.png`), fullPage: true });
   }
 
