@@ -37,9 +37,13 @@ try {
   await page.waitForSelector("#break:not([hidden])", { timeout: 30000 });
   check(Boolean(await page.locator("#break-exercise").getAttribute("data-exercise")), "a break brings an exercise of the saved report's plan");
   await page.click("#done");
-  await page.click("#send");
+  // The page also saved the (empty) day when it opened: wait for this save, with the exercise.
+  const [saved] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/api/desk/days") && /"exercises_done":1/.test(r.request().postData() || ""), { timeout: 10000 }),
+    page.click("#send"),
+  ]);
   await page.waitForFunction(() => document.getElementById("sent").textContent.startsWith("Saved on this computer"), null, { timeout: 10000 });
-  check(true, "the day's totals are saved on this computer");
+  check(saved.ok(), `the day's totals, with the exercise, are saved on this computer (${saved.status()})`);
   check(requests.every((u) => u.startsWith(base)), "every request went to this computer's Tonus");
   check(errors.length === 0, `no console errors (${errors.join("; ") || "none"})`);
 } finally {
