@@ -551,11 +551,7 @@ pub fn render_handout_fragment(h: Handout<'_>) -> String {
                         .exercises
                         .iter()
                         .map(|e| HandoutExercise {
-                            needs: h
-                                .kb
-                                .exercise(&e.id)
-                                .map(|k| k.needs.iter().map(|n| n.label()).collect::<Vec<_>>().join(" and "))
-                                .unwrap_or_default(),
+                            needs: h.kb.exercise(&e.id).map(tonus_core::knowledge::Exercise::needs_label).unwrap_or_default(),
                             desk_alternative: h
                                 .kb
                                 .exercise(&e.id)

@@ -1,4 +1,7 @@
-// Shared by desk.mjs (the desk test) and desk-cpu.mjs (its CPU benchmark): a practitioner gives
+// Shared by the desk page's scripts (desk.mjs, desk-moves.mjs, desk-local.mjs, desk-cpu.mjs).
+import { chromium } from "playwright-core";
+
+// `clientLogsIn`: a practitioner gives
 // a demo client (the first, or the `index`th) a login, logs out, and the client logs in and
 // sets their own password. Returns the client's page path (/clients/ID).
 export async function clientLogsIn(page, base, staff, password, clientPassword, index = 0) {
@@ -24,4 +27,21 @@ export async function clientLogsIn(page, base, staff, password, clientPassword, 
     await Promise.all([page.waitForNavigation(), page.click("form[action='/account/password'] button[type=submit]")]);
   }
   return client;
+}
+
+// Chromium with its fake camera fed `camera` (a y4m file), the camera allowed for `base`, and
+// one page whose console errors and page errors are collected (a request refused while a test
+// has the browser offline is expected, and left out).
+export async function withCamera(base, camera) {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${camera}`],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(["camera"], { origin: base });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (msg) => { if (msg.type() === "error" && !/ERR_INTERNET_DISCONNECTED/.test(msg.text())) errors.push(msg.text()); });
+  page.on("pageerror", (err) => errors.push(String(err)));
+  return { browser, context, page, errors };
 }

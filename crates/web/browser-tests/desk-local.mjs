@@ -5,21 +5,12 @@
 //   node desk-local.mjs <base-url> <camera.y4m>
 // Run by crates/web/tests/wasm_browser.rs, which then reads the file.
 
-import { chromium } from "playwright-core";
+import { withCamera } from "./desk-client.mjs";
 import { check, finish } from "./checks.mjs";
 
 const [base, camera] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${camera}`],
-});
+const { browser, page, errors } = await withCamera(base, camera);
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.grantPermissions(["camera"], { origin: base });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (err) => errors.push(String(err)));
-  page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
   const requests = [];
   page.on("request", (r) => requests.push(r.url()));
   // As in a browser without ImageCapture (Firefox, Safari): the page draws from its hidden

@@ -11,9 +11,8 @@
 //    the clock 2 times faster: no drift beyond its threshold and no nudge while upright; the
 //    poking chin seen beyond the threshold within 60 s and nudged once it has lasted its minute.
 
-import { chromium } from "playwright-core";
 import { check, finish } from "./checks.mjs";
-import { clientLogsIn } from "./desk-client.mjs";
+import { clientLogsIn, withCamera } from "./desk-client.mjs";
 
 const [base, staff, password, moving, slouch, uprightArg] = process.argv.slice(2);
 if (!base || !staff || !password || !moving || !slouch || !uprightArg) {
@@ -26,17 +25,7 @@ const waitState = (page, s, timeout = 30000) =>
   page.waitForFunction((s) => document.getElementById("desk").dataset.state === s, s, { timeout });
 
 async function launch(camera, speed) {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${camera}`],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.grantPermissions(["camera"], { origin: base });
-  const page = await context.newPage();
-  const errors = [];
-  // A request refused while the test has the browser offline is expected; nothing else is.
-  page.on("console", (msg) => { if (msg.type() === "error" && !/ERR_INTERNET_DISCONNECTED/.test(msg.text())) errors.push(msg.text()); });
-  page.on("pageerror", (err) => errors.push(String(err)));
+  const { browser, context, page, errors } = await withCamera(base, camera);
   await page.addInitScript((speed) => {
     globalThis.__tonusDeskSpeed = speed;
     globalThis.idb = (store, key) => new Promise((ok, fail) => {

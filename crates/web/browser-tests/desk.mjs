@@ -8,9 +8,8 @@
 // service worker's cache, and the page made no request to anywhere while watching; the
 // practitioner then sees the measured day on the client's page.
 
-import { chromium } from "playwright-core";
 import { check, finish } from "./checks.mjs";
-import { clientLogsIn } from "./desk-client.mjs";
+import { clientLogsIn, withCamera } from "./desk-client.mjs";
 
 const [base, staff, password, camera] = process.argv.slice(2);
 if (!base || !staff || !password || !camera) {
@@ -19,17 +18,8 @@ if (!base || !staff || !password || !camera) {
 }
 const clientPassword = "desk client password 1";
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${camera}`],
-});
+const { browser, context, page, errors } = await withCamera(base, camera);
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.grantPermissions(["camera"], { origin: base });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
-  page.on("pageerror", (err) => errors.push(String(err)));
 
   // A practitioner gives the first demo client a login; the client logs in.
   const client = await clientLogsIn(page, base, staff, password, clientPassword);

@@ -13,7 +13,7 @@ use axum::response::Html;
 use serde::Serialize;
 use tonus_clinic::{Action, RecordKind};
 use tonus_core::knowledge::{DeskSettings, WebcamMetricId};
-use tonus_store::{AssessmentStatus, Role, Timestamp};
+use tonus_store::{Role, Timestamp};
 
 use crate::auth::CurrentUser;
 use crate::error::WebError;
@@ -171,13 +171,9 @@ pub(crate) fn render(
 pub(crate) async fn page(State(state): State<AppState>, me: CurrentUser) -> Result<Html<String>, WebError> {
     me.require_role(&[Role::Client])?;
     let client = state.store.client_for_user(me.user.id).await?.ok_or(WebError::NotFound)?;
-    let assessments = state.store.assessments_for(client.id).await?;
-    let plan = match assessments.iter().rev().find(|a| a.status == AssessmentStatus::Complete) {
-        Some(latest) => state.clinic.plan(latest).await?,
-        None => None,
-    };
+    let plan = crate::home::current_plan(&state, &state.store.assessments_for(client.id).await?).await?;
     let kb = state.clinic.engine().kb();
-    let exercises = exercises_of(plan.as_ref().and_then(|p| p.current()), kb);
+    let exercises = exercises_of(plan.as_ref(), kb);
     crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Handout, &client.id.to_string(), "desk page").await?;
     let html = render(kb, exercises, Layout::for_user("At my desk", &me), Sync::Clinic, "your therapist".into())?;
     Ok(Html(html))

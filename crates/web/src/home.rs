@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tonus_app::report::PlanView;
 use tonus_clinic::{Action, RecordKind};
 use tonus_core::Date;
-use tonus_store::{AssessmentStatus, Client, ExerciseTick, PainCheckIn, Role, Timestamp};
+use tonus_store::{Assessment, AssessmentStatus, Client, ExerciseTick, PainCheckIn, Role, Timestamp};
 
 use crate::auth::CurrentUser;
 use crate::error::WebError;
@@ -30,10 +30,9 @@ fn today_and_monday() -> (Date, Date) {
     (today, monday)
 }
 
-/// The plan the client follows now (none before a completed assessment, or while a red flag
-/// blocks it).
-async fn current_plan(state: &AppState, client: &Client) -> Result<Option<PlanView>, WebError> {
-    let assessments = state.store.assessments_for(client.id).await?;
+/// The plan the client follows now, from their assessments (oldest first): none before a
+/// completed assessment, or while a red flag blocks it. The home page and the desk page use it.
+pub(crate) async fn current_plan(state: &AppState, assessments: &[Assessment]) -> Result<Option<PlanView>, WebError> {
     let Some(latest) = assessments.iter().rev().find(|a| a.status == AssessmentStatus::Complete) else { return Ok(None) };
     Ok(state.clinic.plan(latest).await?.and_then(|p| p.current().cloned()))
 }
@@ -90,7 +89,9 @@ pub(crate) async fn me(State(state): State<AppState>, me: CurrentUser, Query(q):
     let client = state.store.client_for_user(me.user.id).await?.ok_or(WebError::NotFound)?;
     crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Client, &client.id.to_string(), "own record").await?;
     let (today, monday) = today_and_monday();
-    let plan = current_plan(&state, &client).await?;
+    // Read once: the plan comes from them, and the page lists the completed ones.
+    let all = state.store.assessments_for(client.id).await?;
+    let plan = current_plan(&state, &all).await?;
     let kb = state.clinic.engine().kb();
     let phase = plan.as_ref().and_then(|p| p.phases.get(tonus_app::render::current_phase(&p.phases, &today.to_string())));
     let ticks = state.store.exercise_ticks(client.id, &monday.to_string()).await?;
@@ -103,10 +104,7 @@ pub(crate) async fn me(State(state): State<AppState>, me: CurrentUser, Query(q):
                     id: e.id.clone(),
                     name: e.name.clone(),
                     dosage: e.dosage.clone(),
-                    needs: kb
-                        .exercise(&e.id)
-                        .map(|k| k.needs.iter().map(|n| n.label()).collect::<Vec<_>>().join(" and "))
-                        .unwrap_or_default(),
+                    needs: kb.exercise(&e.id).map(tonus_core::knowledge::Exercise::needs_label).unwrap_or_default(),
                     done_today: ticks.iter().any(|t| t.exercise == e.id && t.day == today.to_string()),
                     week: days
                         .iter()
@@ -125,10 +123,7 @@ pub(crate) async fn me(State(state): State<AppState>, me: CurrentUser, Query(q):
     let history = state.store.pain_checkins(client.id, &monday.add_days(-7 * 7).to_string()).await?;
     let pain_this_week = history.iter().find(|c| c.week == monday.to_string()).map(|c| c.nprs);
     let review = plan.as_ref().filter(|p| !p.review_outcomes_on.is_empty()).map(|p| p.review_outcomes_on.clone());
-    let assessments = state
-        .store
-        .assessments_for(client.id)
-        .await?
+    let assessments = all
         .into_iter()
         .rev()
         .filter(|a| a.status == AssessmentStatus::Complete)
@@ -177,7 +172,7 @@ pub(crate) async fn tick(State(state): State<AppState>, CsrfForm(me, form): Csrf
     if day < monday || day > today {
         return Err(WebError::BadRequest(format!("day: {day} is not a day of this week up to today")));
     }
-    let plan = current_plan(&state, &client).await?;
+    let plan = current_plan(&state, &state.store.assessments_for(client.id).await?).await?;
     let in_plan = plan.as_ref().is_some_and(|p| p.phases.iter().flat_map(|ph| &ph.exercises).any(|e| e.id == form.exercise));
     if !in_plan {
         return Err(WebError::BadRequest(format!("exercise: \"{}\" is not in your plan", form.exercise)));
@@ -244,7 +239,7 @@ pub(crate) async fn summary(state: &AppState, client: &Client) -> Result<Vec<Hom
         return Ok(Vec::new());
     }
     let kb = state.clinic.engine().kb();
-    let plan = current_plan(state, client).await?;
+    let plan = current_plan(state, &state.store.assessments_for(client.id).await?).await?;
     let per_week: f64 = plan
         .as_ref()
         .and_then(|p| p.phases.get(tonus_app::render::current_phase(&p.phases, &today.to_string())))

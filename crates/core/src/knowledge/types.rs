@@ -194,6 +194,12 @@ impl Exercise {
     pub fn at_a_desk(&self) -> bool {
         self.needs.is_empty()
     }
+
+    /// What it needs, in the client's words ("lying down (floor, mat or bed) and a foam
+    /// roller"); empty when it can be done at a desk.
+    pub fn needs_label(&self) -> String {
+        self.needs.iter().map(|n| n.label()).collect::<Vec<_>>().join(" and ")
+    }
 }
 
 /// What an exercise needs that a desk does not have.
