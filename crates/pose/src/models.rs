@@ -118,7 +118,13 @@ impl EmbeddedModel {
         self.verify()?;
         let err = |stage: &str, e: &dyn std::fmt::Display| PoseError::Model { file: self.file, detail: format!("{stage}: {e}") };
         let rewritten = crate::rewrite::rewrite(self.bytes, self.outputs).map_err(|e| err("rewrite", &e))?;
-        let model = tract_tflite::tflite().model_for_read(&mut rewritten.as_slice()).map_err(|e| err("load", &format!("{e:#}")))?;
+        // tract copies the bytes into its proto model; the rewritten copy goes before tract
+        // builds its graph from it, so no more than two copies of the weights are ever held.
+        let tflite = tract_tflite::tflite();
+        let proto = tflite.proto_model_for_read(&mut rewritten.bytes()).map_err(|e| err("load", &format!("{e:#}")))?;
+        drop(rewritten);
+        let model = tflite.model_for_proto_model(&proto).map_err(|e| err("load", &format!("{e:#}")))?;
+        drop(proto);
         let mut model = model.into_decluttered().map_err(|e| err("declutter", &format!("{e:#}")))?;
         let swapped = if let Some(kernel) = own_ops {
             let stems = crate::stem::replace_stems(&mut model, kernel).map_err(|e| err("stem", &format!("{e:#}")))?;

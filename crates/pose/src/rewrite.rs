@@ -11,6 +11,7 @@
 //! anything else is reported as an error rather than guessed at. Quantised (int8) tensors,
 //! block-sparse weights and multi-subgraph models are out of scope.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use flatbuffers::{FlatBufferBuilder, WIPOffset};
@@ -19,12 +20,13 @@ use tract_tflite::tflite::{self, BuiltinOperator, BuiltinOptions, DimensionType,
 
 /// A constant or activation tensor of the owned graph.
 #[derive(Debug, Clone)]
-struct TensorDef {
+struct TensorDef<'a> {
     name: String,
     shape: Vec<i32>,
     ty: TensorType,
-    /// Constant data, little-endian, dense, in `ty`; `None` for activations.
-    data: Option<Vec<u8>>,
+    /// Constant data, little-endian, dense, in `ty`; `None` for activations. Borrowed from
+    /// the model's bytes until a fold replaces it, so the embedded model is not copied.
+    data: Option<Cow<'a, [u8]>>,
     /// Present while the tensor still holds sparse data (before DENSIFY is folded).
     sparsity: Option<Sparsity>,
 }
@@ -67,8 +69,8 @@ struct OpDef {
 
 /// An owned copy of the first subgraph of a tflite model.
 #[derive(Debug, Clone)]
-struct Graph {
-    tensors: Vec<TensorDef>,
+struct Graph<'a> {
+    tensors: Vec<TensorDef<'a>>,
     ops: Vec<OpDef>,
     inputs: Vec<i32>,
     outputs: Vec<i32>,
@@ -76,13 +78,13 @@ struct Graph {
 
 /// Rewrites `bytes` (a `.tflite` model) so that tract-tflite can load it, keeping only the
 /// subgraph outputs named in `keep_outputs`, in that order.
-pub(crate) fn rewrite(bytes: &[u8], keep_outputs: &[&str]) -> Result<Vec<u8>, String> {
+pub(crate) fn rewrite(bytes: &[u8], keep_outputs: &[&str]) -> Result<Rewritten, String> {
     let mut graph = parse(bytes)?;
     fold_constants(&mut graph)?;
     expand_depth_to_space(&mut graph)?;
     select_outputs(&mut graph, keep_outputs)?;
     prune(&mut graph);
-    Ok(serialize(&graph))
+    Ok(serialize(graph))
 }
 
 fn opcode(code: &tflite::OperatorCode<'_>) -> BuiltinOperator {
@@ -90,7 +92,7 @@ fn opcode(code: &tflite::OperatorCode<'_>) -> BuiltinOperator {
     if deprecated == BuiltinOperator::PLACEHOLDER_FOR_GREATER_OP_CODES.0 { code.builtin_code() } else { BuiltinOperator(deprecated) }
 }
 
-fn parse(bytes: &[u8]) -> Result<Graph, String> {
+fn parse(bytes: &[u8]) -> Result<Graph<'_>, String> {
     let model = tflite::root_as_model(bytes).map_err(|e| format!("not a tflite flatbuffer: {e}"))?;
     let codes = model.operator_codes().ok_or("no operator codes")?;
     let buffers = model.buffers().ok_or("no buffers")?;
@@ -110,7 +112,7 @@ fn parse(bytes: &[u8]) -> Result<Graph, String> {
         let data = if buffer_ix == 0 || buffer_ix >= buffers.len() {
             None
         } else {
-            buffers.get(buffer_ix).data().map(|d| d.bytes().to_vec()).filter(|d| !d.is_empty())
+            buffers.get(buffer_ix).data().map(|d| Cow::Borrowed(d.bytes())).filter(|d| !d.is_empty())
         };
         let sparsity = match t.sparsity() {
             None => None,
@@ -276,9 +278,9 @@ fn dims(shape: &[i32]) -> Result<Vec<usize>, String> {
 
 /// Expands sparse data (CSR over some dimensions, TFLite's format) into a dense row-major
 /// buffer of the tensor's shape.
-fn densify(t: &TensorDef, sp: &Sparsity, values: &[u8]) -> Result<Vec<u8>, String> {
-    let es = element_size(t.ty)?;
-    let shape = dims(&t.shape)?;
+fn densify(name: &str, ty: TensorType, shape: &[i32], sp: &Sparsity, values: &[u8]) -> Result<Vec<u8>, String> {
+    let es = element_size(ty)?;
+    let shape = dims(shape)?;
     let total: usize = shape.iter().product();
     let order: Vec<usize> = dims(&sp.traversal_order)?;
     if order.len() != shape.len() || order.iter().any(|&o| o >= shape.len()) {
@@ -302,7 +304,7 @@ fn densify(t: &TensorDef, sp: &Sparsity, values: &[u8]) -> Result<Vec<u8>, Strin
     walker.visit(0, 0)?;
     let CsrWalker { out, next_value, .. } = walker;
     if next_value * es != values.len() {
-        return Err(format!("sparse tensor {} has {} values but used {next_value}", t.name, values.len() / es));
+        return Err(format!("sparse tensor {} has {} values but used {next_value}", name, values.len() / es));
     }
     Ok(out)
 }
@@ -372,16 +374,14 @@ fn fold_constants(g: &mut Graph) -> Result<(), String> {
         let (&[input], &[output]) = (op.inputs.as_slice(), op.outputs.as_slice()) else {
             return Err(format!("{:?} with unexpected arity", op.code));
         };
-        let src = g.tensors[input as usize].clone();
-        let Some(values) = src.data.as_ref() else {
+        let src = &g.tensors[input as usize];
+        let Some(values) = src.data.as_deref() else {
             return Err(format!("{:?} of a non-constant tensor {}", op.code, src.name));
         };
-        let dst = &mut g.tensors[output as usize];
-        if op.code == BuiltinOperator::DENSIFY {
+        let (ty, data) = if op.code == BuiltinOperator::DENSIFY {
             let sp = src.sparsity.as_ref().ok_or("densify of a dense tensor")?;
-            let dense = densify(&TensorDef { shape: dst.shape.clone(), ..src.clone() }, sp, values)?;
-            dst.ty = src.ty;
-            dst.data = Some(dense);
+            let shape = g.tensors[output as usize].shape.clone();
+            (src.ty, densify(&src.name, src.ty, &shape, sp, values)?)
         } else {
             if src.sparsity.is_some() {
                 return Err("dequantize of a sparse tensor".into());
@@ -390,14 +390,16 @@ fn fold_constants(g: &mut Graph) -> Result<(), String> {
                 TensorType::FLOAT16 => {
                     values.chunks_exact(2).flat_map(|c| f16::from_bits(u16::from_le_bytes([c[0], c[1]])).to_f32().to_le_bytes()).collect()
                 }
-                TensorType::FLOAT32 => values.clone(),
+                TensorType::FLOAT32 => values.to_vec(),
                 other => return Err(format!("dequantize from {other:?} is not supported")),
             };
-            dst.ty = TensorType::FLOAT32;
-            dst.data = Some(data);
-        }
+            (TensorType::FLOAT32, data)
+        };
+        let dst = &mut g.tensors[output as usize];
+        dst.ty = ty;
+        dst.data = Some(Cow::Owned(data));
         let expected: usize = dims(&dst.shape)?.iter().product::<usize>() * element_size(dst.ty)?;
-        if dst.data.as_ref().map(Vec::len) != Some(expected) {
+        if dst.data.as_deref().map(<[u8]>::len) != Some(expected) {
             return Err(format!("folded tensor {} has the wrong size", dst.name));
         }
     }
@@ -410,7 +412,7 @@ fn add_const_i32(g: &mut Graph, name: String, values: &[i32]) -> i32 {
         name,
         shape: vec![values.len() as i32],
         ty: TensorType::INT32,
-        data: Some(values.iter().flat_map(|v| v.to_le_bytes()).collect()),
+        data: Some(Cow::Owned(values.iter().flat_map(|v| v.to_le_bytes()).collect())),
         sparsity: None,
     });
     (g.tensors.len() - 1) as i32
@@ -490,16 +492,34 @@ fn prune(g: &mut Graph) {
     }
 }
 
-fn serialize(g: &Graph) -> Vec<u8> {
-    let mut fbb =
-        FlatBufferBuilder::with_capacity(g.tensors.iter().filter_map(|t| t.data.as_ref()).map(Vec::len).sum::<usize>() + (1 << 16));
+/// The rewritten model: a flatbuffer that starts `head` bytes into `buf` (the builder's own
+/// buffer, handed over rather than copied).
+pub(crate) struct Rewritten {
+    buf: Vec<u8>,
+    head: usize,
+}
+
+impl Rewritten {
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf[self.head..]
+    }
+}
+
+/// Writes the graph as a flatbuffer, consuming it: each constant's data is dropped once it is
+/// in the builder, and the builder is sized for all of it up front (it grows by doubling), so
+/// the model is held about once, not three times, while this runs (it runs in the browser,
+/// whose memory never shrinks back after a peak).
+fn serialize(mut g: Graph<'_>) -> Rewritten {
+    let data_bytes: usize = g.tensors.iter().filter_map(|t| t.data.as_deref()).map(<[u8]>::len).sum();
+    // Each vector is aligned to at most 16 bytes, and the tables, names and shapes are small.
+    let mut fbb = FlatBufferBuilder::with_capacity(data_bytes + 32 * g.tensors.len() + (1 << 20));
     // Buffer 0 is the empty sentinel that tflite reserves for "no data".
     let mut buffers = vec![tflite::Buffer::create(&mut fbb, &tflite::BufferArgs { data: None })];
     let mut tensor_offsets = Vec::with_capacity(g.tensors.len());
-    for t in &g.tensors {
-        let buffer = match &t.data {
+    for t in &mut g.tensors {
+        let buffer = match t.data.take() {
             Some(d) => {
-                let data = fbb.create_vector(d);
+                let data = fbb.create_vector(&d);
                 buffers.push(tflite::Buffer::create(&mut fbb, &tflite::BufferArgs { data: Some(data) }));
                 (buffers.len() - 1) as u32
             }
@@ -577,7 +597,8 @@ fn serialize(g: &Graph) -> Vec<u8> {
         },
     );
     tflite::finish_model_buffer(&mut fbb, model);
-    fbb.finished_data().to_vec()
+    let (buf, head) = fbb.collapse();
+    Rewritten { buf, head }
 }
 
 fn write_options(fbb: &mut FlatBufferBuilder<'_>, options: Options) -> (BuiltinOptions, Option<WIPOffset<flatbuffers::UnionWIPOffset>>) {
@@ -670,33 +691,27 @@ fn write_options(fbb: &mut FlatBufferBuilder<'_>, options: Options) -> (BuiltinO
 mod tests {
     use super::*;
 
-    fn tensor(shape: &[i32], ty: TensorType) -> TensorDef {
-        TensorDef { name: "t".into(), shape: shape.to_vec(), ty, data: None, sparsity: None }
-    }
-
     #[test]
     fn densify_csr_last_dimension() {
         // A 2x3 matrix [[0, 5, 0], [7, 0, 9]] stored as CSR over the last dimension.
-        let t = tensor(&[2, 3], TensorType::INT8);
         let sp = Sparsity {
             traversal_order: vec![0, 1],
             dims: vec![SparseDim::Dense(2), SparseDim::Csr { segments: vec![0, 1, 3], indices: vec![1, 0, 2] }],
         };
-        let dense = densify(&t, &sp, &[5, 7, 9]).unwrap();
+        let dense = densify("t", TensorType::INT8, &[2, 3], &sp, &[5, 7, 9]).unwrap();
         assert_eq!(dense, vec![0, 5, 0, 7, 0, 9]);
     }
 
     #[test]
     fn densify_rejects_short_values() {
-        let t = tensor(&[2, 3], TensorType::INT8);
         let sp = Sparsity {
             traversal_order: vec![0, 1],
             dims: vec![SparseDim::Dense(2), SparseDim::Csr { segments: vec![0, 1, 3], indices: vec![1, 0, 2] }],
         };
-        assert!(densify(&t, &sp, &[5, 7]).is_err());
+        assert!(densify("t", TensorType::INT8, &[2, 3], &sp, &[5, 7]).is_err());
     }
 
-    fn f32_tensor(name: &str, shape: &[i32]) -> TensorDef {
+    fn f32_tensor(name: &str, shape: &[i32]) -> TensorDef<'static> {
         TensorDef { name: name.into(), shape: shape.to_vec(), ty: TensorType::FLOAT32, data: None, sparsity: None }
     }
 
@@ -712,7 +727,7 @@ mod tests {
         let g = Graph {
             tensors: vec![
                 f32_tensor("x", &[1, 2, 2, 8]),
-                TensorDef { name: "c16".into(), shape: vec![8], ty: TensorType::FLOAT16, data: Some(c), sparsity: None },
+                TensorDef { name: "c16".into(), shape: vec![8], ty: TensorType::FLOAT16, data: Some(Cow::Owned(c)), sparsity: None },
                 f32_tensor("c32", &[8]),
                 f32_tensor("s", &[1, 2, 2, 8]),
                 f32_tensor("y", &[1, 4, 4, 2]),
@@ -727,19 +742,20 @@ mod tests {
             inputs: vec![0],
             outputs: vec![4, 5],
         };
-        serialize(&g)
+        serialize(g).bytes().to_vec()
     }
 
     #[test]
     fn rewritten_graph_computes_what_tflite_would() {
         use tract_tflite::prelude::*;
-        let bytes = rewrite(&original_model(), &["y"]).unwrap();
-        let g = parse(&bytes).unwrap();
+        let rewritten = rewrite(&original_model(), &["y"]).unwrap();
+        let bytes = rewritten.bytes();
+        let g = parse(bytes).unwrap();
         assert_eq!(g.outputs.len(), 1);
         let codes: Vec<_> = g.ops.iter().map(|o| o.code).collect();
         assert_eq!(codes, [BuiltinOperator::ADD, BuiltinOperator::RESHAPE, BuiltinOperator::TRANSPOSE, BuiltinOperator::RESHAPE]);
 
-        let plan = tract_tflite::tflite().model_for_read(&mut bytes.as_slice()).unwrap().into_optimized().unwrap().into_runnable().unwrap();
+        let plan = tract_tflite::tflite().model_for_read(&mut &bytes[..]).unwrap().into_optimized().unwrap().into_runnable().unwrap();
         let x: Vec<f32> = (0..32).map(|v| v as f32).collect();
         let input = tract_ndarray::Array4::from_shape_vec((1, 2, 2, 8), x.clone()).unwrap();
         let out = plan.run(tvec![Tensor::from(input).into()]).unwrap();

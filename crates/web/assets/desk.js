@@ -210,9 +210,12 @@ async function startCamera() {
     noCamera(`No camera: ${e.message}. Breaks come by the clock instead.`);
     return;
   }
-  // Chromium's ImageCapture pulls a frame only when asked; browsers without it (Firefox,
-  // Safari) keep the video element playing, hidden, and draw from it.
-  state.capture = "ImageCapture" in globalThis ? new ImageCapture(state.stream.getVideoTracks()[0]) : null;
+  // Chromium hands the track's frames to a MediaStreamTrackProcessor that keeps only the
+  // newest, and the page takes one when it wants it; browsers without it (Firefox, Safari)
+  // keep the video element playing, hidden, and draw from it.
+  state.capture = "MediaStreamTrackProcessor" in globalThis
+    ? new MediaStreamTrackProcessor({ track: state.stream.getVideoTracks()[0], maxBufferSize: 1 }).readable.getReader()
+    : null;
   for (const track of state.stream.getVideoTracks()) {
     // Another application took the camera, or it was unplugged: pause, do not nag.
     track.addEventListener("ended", () => {
@@ -239,6 +242,8 @@ function stopCamera() {
   state.timer = null;
   if (state.stream) for (const track of state.stream.getTracks()) track.stop();
   state.stream = null;
+  state.capture?.cancel().catch(() => {});
+  state.capture = null;
   $("video").srcObject = null;
   state.pose?.reset();
   $("camera-on").hidden = true;
@@ -253,15 +258,43 @@ function showPicture(on) {
   if (playing) video.play().catch(() => {});
 }
 
+// Frames are analysed at 640×480, the size the webcam metrics' noise was checked at in the
+// browser test. (320×240 saved little: 7.2 against 6.6 % of a core for the whole page.)
+const canvas = document.createElement("canvas");
+canvas.width = 640;
+canvas.height = 480;
+const ctx = canvas.getContext("2d", { willReadFrequently: true });
+
 // One camera frame as something a canvas can draw, and how to let it go.
 async function grab() {
   if (state.capture) {
-    const bitmap = await state.capture.grabFrame();
-    return { image: bitmap, done: () => bitmap.close() };
+    const { value: frame, done } = await state.capture.read();
+    if (done) throw new Error("the camera stopped");
+    return { image: frame, done: () => frame.close() };
   }
   const video = $("video");
   if (video.readyState < 2) throw new Error("no frame yet");
   return { image: video, done: () => {} };
+}
+
+// The frame's pixels at 640×480 as RGBA. A camera frame of that size is copied straight out
+// (`VideoFrame.copyTo`, converted on the CPU); anything else is scaled through the canvas.
+// Reading a canvas back makes Chromium keep a 4 MB shared buffer per read in flight, about
+// 50 MB in all while watching, against 1 MB for the copy.
+const pixels = { width: canvas.width, height: canvas.height, data: new Uint8ClampedArray(canvas.width * canvas.height * 4) };
+async function rgba(image) {
+  if (typeof VideoFrame !== "undefined" && image instanceof VideoFrame && image.displayWidth === pixels.width && image.displayHeight === pixels.height && !state.noCopyTo) {
+    try {
+      await image.copyTo(pixels.data, { format: "RGBA", colorSpace: "srgb" });
+      root.dataset.frames = "copied";
+      return pixels;
+    } catch {
+      state.noCopyTo = true; // an older browser: the canvas from now on
+    }
+  }
+  ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+  root.dataset.frames = image instanceof HTMLVideoElement ? "video" : "canvas";
+  return ctx.getImageData(0, 0, canvas.width, canvas.height);
 }
 
 function calibrate() {
@@ -288,33 +321,25 @@ function run() {
   state.timer = setInterval(frame, 1000 / fps);
 }
 
-// Frames are analysed at 640×480, the size the webcam metrics' noise was checked at in the
-// browser test. (320×240 saved little: 7.2 against 6.6 % of a core for the whole page.)
-const canvas = document.createElement("canvas");
-canvas.width = 640;
-canvas.height = 480;
-const ctx = canvas.getContext("2d", { willReadFrequently: true });
-
 async function frame() {
   if (!state.stream || state.busy) return;
   state.busy = true;
-  let got;
+  let image;
   try {
-    got = await grab();
+    const got = await grab();
+    image = await rgba(got.image).finally(got.done);
   } catch {
     return;
   } finally {
     state.busy = false;
   }
-  if (!state.stream) { got.done(); return; }
+  if (!state.stream) return;
   const t = now();
   const elapsed = Math.min(t - state.lastFrameAt, 5000 * speed);
   state.lastFrameAt = t;
-  ctx.drawImage(got.image, 0, 0, canvas.width, canvas.height);
-  got.done();
   let report;
   try {
-    report = state.pose.track(ctx.getImageData(0, 0, canvas.width, canvas.height));
+    report = state.pose.track(image);
   } catch (e) {
     $("status").textContent = `The frame could not be analysed: ${e.message}`;
     return;

@@ -52,6 +52,10 @@ try {
   check(true, "the person in front of the camera is at the desk");
   await page.waitForFunction(() => document.getElementById("quality").textContent === "Posture readable", null, { timeout: 10000 });
   check(true, "their posture is readable");
+  // Chromium: frames come through the track processor, their pixels copied straight out (no
+  // canvas read back, whose shared buffers cost about 50 MB).
+  const frames = await page.locator("#desk").getAttribute("data-frames");
+  check(frames === "copied", `each frame's pixels are copied out of the camera frame (${frames})`);
   const drifts = await page.locator("[data-metric] .drift").allTextContents();
   check(drifts.some((d) => d !== "—"), `drift is shown against the baseline (${drifts.join(", ")})`);
   check(await page.evaluate(() => idb("kv", "baseline").then((b) => Boolean(b && b.shoulder_width_px))), "the baseline is kept in this browser (IndexedDB)");
