@@ -212,6 +212,9 @@ fn clinician_story(w: &mut String, story: &StoryView) {
             if let Some(h) = &p.headache {
                 out!(w, "    {}", words::headache(h));
             }
+            if p.causes.is_empty() {
+                out!(w, "    {}", words::NO_MUSCULAR_CAUSE);
+            }
             for c in &p.causes {
                 out!(
                     w,

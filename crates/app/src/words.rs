@@ -591,3 +591,8 @@ pub fn landmark(index: usize) -> String {
         None => format!("landmark {index}"),
     }
 }
+
+/// Said of a pain region that no muscle of the model is known to explain (the low back, the
+/// elbow): the pain is kept and followed, and the model makes no muscle story of it.
+pub(crate) const NO_MUSCULAR_CAUSE: &str =
+    "No muscle this model assesses is known to cause pain here: it is recorded and followed over time, without a muscle story.";

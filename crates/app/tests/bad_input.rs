@@ -59,7 +59,7 @@ fn missing_and_out_of_range_answers_name_the_field() {
     check(
         |s| s.replace("region = \"interscapular\"", "region = \"between_shoulders\""),
         expect_test::expect![[
-            r#"intake.toml: field "symptoms.pain[0].region": unknown body region "between_shoulders"; use one of neck_posterolateral, upper_shoulder, temple, behind_eye, jaw_angle, occipital, forehead, angle_of_neck, interscapular, medial_scapular_border, suprascapular, anterior_chest_shoulder, ulnar_arm, ear"#
+            r#"intake.toml: field "symptoms.pain[0].region": unknown body region "between_shoulders"; use one of neck_posterolateral, upper_shoulder, temple, behind_eye, jaw_angle, occipital, forehead, angle_of_neck, interscapular, medial_scapular_border, suprascapular, anterior_chest_shoulder, ulnar_arm, elbow, forearm, wrist, low_back, ear"#
         ]],
     );
     check(

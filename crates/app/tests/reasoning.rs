@@ -173,6 +173,29 @@ fn exposure_alone_is_risk_not_a_finding() {
     );
 }
 
+/// Pain where no muscle of the model refers (the low back, the elbow) is kept with its
+/// differentials but gets no muscle story; the forearm's only candidate is the scalenes'
+/// referral, which a symptom alone leaves possible.
+#[test]
+fn pain_outside_the_model_gets_no_muscle_story() {
+    check(
+        "[[symptoms.pain]]\nregion = \"low_back\"\nintensity = 5\nside = \"centre\"\n[[symptoms.pain]]\nregion = \"elbow\"\nintensity = 3\nside = \"right\"\n[[symptoms.pain]]\nregion = \"forearm\"\nintensity = 3\nside = \"right\"\n",
+        expect![[r#"
+            gate: clear
+            muscles:
+            components: forward_head: not measured · protracted_shoulders: not measured · elevated_shoulders: not measured · thoracic_slump: not measured
+            pattern: Upper crossed pattern does not apply: no tight (overactive) muscle of the pattern was found; no weak (inhibited) muscle of the pattern was found; 0 supporting findings, 4 needed.
+            pain low_back: 
+            pain elbow: 
+            pain forearm: scalenes possible (right)
+            ndi: -
+            plan: ExposureOnly
+              advice: 
+              tests: A side photo · Craniocervical flexion test (activation score) · Scapular dyskinesis test · A front photo · Deep neck flexor endurance · Levator scapulae length (Janda)
+        "#]],
+    );
+}
+
 #[test]
 fn tests_alone_can_settle_muscles_and_the_pattern_without_a_photo() {
     check(

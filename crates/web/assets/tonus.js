@@ -1,6 +1,7 @@
 // Tonus clinic app: the little script the pages use (served from /assets, allowed by the CSP).
 // - [data-print] buttons print the page; [data-copy] buttons copy a link;
-// - inputs with data-min/data-max get an immediate range hint; the server still validates.
+// - inputs with data-min/data-max get an immediate range hint; the server still validates;
+// - the assessment form's body chart fills its pain rows.
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -47,6 +48,64 @@
       if (box && box.checked) { box.checked = false; noneOfThese(box); }
     }
   });
+  // The body chart of the pain rows: a region pressed goes into the next empty row with its
+  // side (the other side of a region already in makes it "both"); pressed again it comes out.
+  // The rows' selects hold the answer; the chart shows what they hold.
+  var chart = document.querySelector("[data-body-chart]");
+  if (chart) {
+    var fieldset = chart.closest("fieldset");
+    var status = chart.querySelector("[data-chart-status]");
+    var rows = function () {
+      return Array.prototype.map.call(fieldset.querySelectorAll("select[name$='].region']"), function (region) {
+        var prefix = region.name.slice(0, -"region".length);
+        return { region: region, side: fieldset.querySelector("[name='" + prefix + "side']"), intensity: fieldset.querySelector("[name='" + prefix + "intensity']") };
+      });
+    };
+    var holds = function (row, shape) {
+      var side = shape.getAttribute("data-side");
+      return row.region.value === shape.getAttribute("data-region") && (side === "centre" || row.side.value === side || row.side.value === "both");
+    };
+    var refresh = function () {
+      var all = rows();
+      chart.querySelectorAll(".chart-region").forEach(function (shape) {
+        shape.setAttribute("aria-pressed", String(all.some(function (row) { return holds(row, shape); })));
+      });
+    };
+    var press = function (shape) {
+      var region = shape.getAttribute("data-region"), side = shape.getAttribute("data-side");
+      var label = shape.getAttribute("aria-label");
+      var all = rows();
+      var row = all.find(function (r) { return r.region.value === region; });
+      var n = row ? all.indexOf(row) + 1 : 0;
+      if (row && holds(row, shape)) {
+        if (side !== "centre" && row.side.value === "both") {
+          row.side.value = side === "left" ? "right" : "left";
+        } else {
+          row.region.value = ""; row.side.value = "both"; row.intensity.value = "";
+        }
+        status.textContent = label + ": taken out of pain row " + n + ".";
+      } else if (row) {
+        row.side.value = "both";
+        status.textContent = label + ": pain row " + n + " is now both sides.";
+      } else {
+        row = all.find(function (r) { return !r.region.value; });
+        if (!row) { status.textContent = "All " + all.length + " pain rows are in use: empty one first."; return; }
+        row.region.value = region; row.side.value = side;
+        status.textContent = label + ": in pain row " + (all.indexOf(row) + 1) + "; give its intensity.";
+      }
+      refresh();
+    };
+    chart.addEventListener("click", function (event) {
+      var shape = event.target instanceof Element ? event.target.closest(".chart-region") : null;
+      if (shape) { press(shape); }
+    });
+    chart.addEventListener("keydown", function (event) {
+      var shape = event.target instanceof Element ? event.target.closest(".chart-region") : null;
+      if (shape && (event.key === "Enter" || event.key === " ")) { event.preventDefault(); press(shape); }
+    });
+    fieldset.addEventListener("change", refresh);
+    refresh();
+  }
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (!(input instanceof HTMLInputElement) || !input.dataset.max) {

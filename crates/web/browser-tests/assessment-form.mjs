@@ -67,6 +67,25 @@ try {
   const ndiHints = await page.locator("select[name^='outcomes.ndi.'] ~ .hint").allTextContents();
   check(ndiHints.length === 10 && ndiHints.every((h) => /^0: .+\. 5: .+\.$/.test(h)), `each NDI item says what 0 and 5 mean (${ndiHints[0]})`);
 
+  // The body chart fills the pain rows: a side, the other side (both), a midline region;
+  // pressed again, each comes out and the rows are empty again.
+  const chart = page.locator("[data-body-chart]");
+  const rows = () => page.evaluate(() => [0, 1].map((i) => ["region", "side"].map((f) => document.querySelector(`[name='symptoms.pain[${i}].${f}']`).value).join(":")));
+  await chart.locator("[data-region=upper_shoulder][data-side=left]").click();
+  await chart.locator("[data-region=upper_shoulder][data-side=right]").click();
+  await chart.locator("[data-region=low_back]").focus();
+  await page.keyboard.press("Enter");
+  const picked = await rows();
+  check(picked.join(",") === "upper_shoulder:both,low_back:centre", `the body chart puts regions and sides in the pain rows (${picked})`);
+  check(await chart.locator("[aria-pressed=true]").count() === 3, "and shows them pressed");
+  await chart.locator("[data-region=upper_shoulder][data-side=left]").click();
+  const oneSide = await rows();
+  check(oneSide[0] === "upper_shoulder:right", `pressing one side again leaves the other (${oneSide[0]})`);
+  await chart.locator("[data-region=upper_shoulder][data-side=right]").click();
+  await chart.locator("[data-region=low_back]").click();
+  const cleared = await rows();
+  check(cleared.join(",") === ":both,:both", `and taking them out empties the rows (${cleared})`);
+
   let interactions = 0;
   for (const [name, value] of intake) {
     const field = page.locator(`[name="${name}"]`).first();

@@ -348,6 +348,8 @@ pub(crate) struct SectionView {
     pub fields: Vec<FieldView>,
     /// A red-flag category's "None of these" box: its field name, and whether it is ticked.
     pub none_of_these: Option<(String, bool)>,
+    /// The body chart, for the section whose rows pick a region (the pain rows).
+    pub chart: Vec<crate::body_chart::Figure>,
 }
 
 /// The field name of a red-flag category's "None of these" box.
@@ -394,6 +396,11 @@ pub(crate) fn view(catalog: &Catalog, values: &FormValues, errors: &FieldErrors)
     sections(catalog)
         .into_iter()
         .map(|section| SectionView {
+            chart: if section.fields.iter().any(|f| matches!(f.kind, Kind::Region)) {
+                crate::body_chart::figures(&regions)
+            } else {
+                Vec::new()
+            },
             none_of_these: section.none_of_these.map(|i| {
                 let name = none_of_these_name(i);
                 let ticked = first(values, &name) == "yes";

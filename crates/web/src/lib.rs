@@ -18,6 +18,7 @@ mod assessments;
 mod assets;
 mod audit;
 mod auth;
+mod body_chart;
 mod client_details;
 mod clients;
 mod clinic_settings;
