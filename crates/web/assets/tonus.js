@@ -106,6 +106,40 @@
     fieldset.addEventListener("change", refresh);
     refresh();
   }
+  // A file input with data-max-bytes: files over the server's limit for one upload are named
+  // in place, with the limit, before anything is sent (the server refuses them too).
+  function uploadProblem(input) {
+    var max = Number(input.dataset.maxBytes), limit = input.dataset.limit;
+    var mb = function (n) { return (n / 1048576).toFixed(1) + " MB"; };
+    var files = Array.prototype.slice.call(input.files || []);
+    var big = files.filter(function (f) { return f.size > max; });
+    if (big.length) {
+      return big.map(function (f) { return f.name + " is " + mb(f.size); }).join("; ") + ": larger than this server's limit of " + limit + ". Use a smaller photo (a phone's \"large\" size is plenty).";
+    }
+    var total = files.reduce(function (sum, f) { return sum + f.size; }, 0);
+    if (total > max) {
+      return "These " + files.length + " photos come to " + mb(total) + ", over the limit of " + limit + " for one upload. Send them a few at a time.";
+    }
+    return "";
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input instanceof HTMLInputElement && input.type === "file" && input.dataset.maxBytes) {
+      var problem = uploadProblem(input);
+      var slot = input.form && input.form.querySelector("[data-upload-error]");
+      if (slot) { slot.textContent = problem; }
+      if (problem) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    var input = event.target instanceof HTMLFormElement ? event.target.querySelector("input[type=file][data-max-bytes]") : null;
+    if (input && uploadProblem(input)) {
+      event.preventDefault();
+      var slot = event.target.querySelector("[data-upload-error]");
+      if (slot) { slot.textContent = uploadProblem(input); }
+      input.focus();
+    }
+  });
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (!(input instanceof HTMLInputElement) || !input.dataset.max) {

@@ -79,6 +79,10 @@ struct FormPage {
     landmarks: Vec<LandmarkItem>,
     /// What went wrong with the last photo upload, shown at the photos ([`PHOTO_UPLOAD`]).
     photo_error: Option<String>,
+    /// The server's limit on one upload, in bytes and in words: the page checks the chosen
+    /// files against it before sending them.
+    max_upload_bytes: usize,
+    upload_limit: String,
 }
 
 /// The errors key of a photo upload's problems (not a field of the intake).
@@ -141,8 +145,16 @@ async fn render_form(
         photos,
         landmarks,
         photo_error: errors.get(PHOTO_UPLOAD).cloned(),
+        max_upload_bytes: state.settings().max_upload_bytes,
+        upload_limit: megabytes(state.settings().max_upload_bytes),
     };
     Ok(Html(page.render()?))
+}
+
+/// A size limit as a person reads it ("8 MB", "1.5 MB"; MB of 1,048,576 bytes).
+fn megabytes(bytes: usize) -> String {
+    let mb = bytes as f64 / (1024.0 * 1024.0);
+    if (mb - mb.round()).abs() < 0.05 { format!("{mb:.0} MB") } else { format!("{mb:.1} MB") }
 }
 
 fn provenance(model: &str, version: &str, source: LandmarkSource, moved: &[String]) -> String {
@@ -352,6 +364,61 @@ async fn save_form(
     }
 }
 
+#[derive(Template)]
+#[template(path = "assessments/capture.html")]
+struct CapturePage {
+    layout: Layout,
+    client_name: String,
+    assessment_id: String,
+    /// The view chosen first (`side-left`, `side-right` or `front`).
+    view: &'static str,
+    views: Vec<(&'static str, &'static str)>,
+    retake_advice: &'static [&'static str],
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CaptureQuery {
+    view: Option<String>,
+}
+
+/// `GET /assessments/{id}/capture`: the device's camera with a framing guide for a side or
+/// front view, for a draft. The photo is taken in the page and posted to the draft's ordinary
+/// upload (`POST /assessments/{id}/photos`), so it is saved, measured and flagged the same way.
+pub(crate) async fn capture(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Query(query): Query<CaptureQuery>,
+) -> Result<Response, WebError> {
+    me.require_staff()?;
+    let (client, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Write).await?;
+    if assessment.status == AssessmentStatus::Complete {
+        return Ok(Redirect::to(&format!("/assessments/{}", assessment.id)).into_response());
+    }
+    let view = match query.view.as_deref().map(str::trim) {
+        None | Some("") => View::SideLeft,
+        Some(text) => parse_view(text)?,
+    };
+    let page = CapturePage {
+        layout: Layout::for_user("Photos with the camera", &me),
+        client_name: client.display_name,
+        assessment_id: assessment.id.to_string(),
+        view: view.as_str(),
+        views: View::ALL.iter().map(|v| (v.as_str(), view_label(*v))).collect(),
+        retake_advice: crate::visual::RETAKE_ADVICE,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// A view as the photo forms name it.
+fn view_label(view: View) -> &'static str {
+    match view {
+        View::SideLeft => "side (left side toward the camera)",
+        View::SideRight => "side (right side toward the camera)",
+        View::Front => "front",
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct EditQuery {
     saved: Option<String>,
@@ -507,6 +574,8 @@ struct Upload {
     bytes: Vec<u8>,
     /// Every file, in order (several photos at once), by name.
     files: Vec<(String, Vec<u8>)>,
+    /// The file during which the upload went over the server's limit; reading stopped there.
+    too_large: Option<String>,
 }
 
 async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
@@ -519,6 +588,7 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
         file_name: String::new(),
         bytes: Vec::new(),
         files: Vec::new(),
+        too_large: None,
     };
     let bad = |err: axum::extract::multipart::MultipartError| {
         if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -527,7 +597,18 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
             WebError::BadRequest("the upload could not be read".into())
         }
     };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            // Over the limit before a file's bytes (a declared length over it is refused before
+            // anything is read): no field can be read.
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                upload.too_large.get_or_insert_with(String::new);
+                break;
+            }
+            Err(e) => return Err(bad(e)),
+        };
         match field.name().unwrap_or_default() {
             "csrf" => upload.csrf = Some(field.text().await.map_err(bad)?),
             "view" => upload.view = field.text().await.map_err(bad)?,
@@ -536,7 +617,16 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
             "photo" => upload.photo = field.text().await.map_err(bad)?,
             "file" => {
                 let name = field.file_name().unwrap_or("upload").to_owned();
-                let bytes = field.bytes().await.map_err(bad)?.to_vec();
+                let bytes = match field.bytes().await {
+                    Ok(bytes) => bytes.to_vec(),
+                    // The upload went over the limit in this file: the fields before it (the
+                    // token, the view) are read, so the page can say so in place.
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        upload.too_large = Some(name);
+                        break;
+                    }
+                    Err(e) => return Err(bad(e)),
+                };
                 if upload.files.is_empty() {
                     upload.file_name.clone_from(&name);
                     upload.bytes.clone_from(&bytes);
@@ -579,6 +669,21 @@ pub(crate) async fn upload_photo(
     multipart: Multipart,
 ) -> Result<Response, WebError> {
     let upload = read_upload(multipart).await?;
+    if let Some(name) = &upload.too_large {
+        // Nothing of an upload that went over the limit is saved, and its token may be unread:
+        // the draft's page (a read, for someone who may write to it) says so at its photos.
+        let assessment = draft_for_upload(&state, &me, &id).await?;
+        let limit = megabytes(state.settings().max_upload_bytes);
+        let what = if name.is_empty() { "The upload".to_owned() } else { format!("{name}: the upload") };
+        let problem = format!(
+            "{what} went over this server's limit of {limit} for one upload, so none of its photos was saved. Send fewer or smaller photos at a time."
+        );
+        let client = state.store.client(assessment.client).await?;
+        let values = intake_form::from_json(&assessment.form);
+        let errors = FieldErrors::from([(PHOTO_UPLOAD.to_owned(), problem)]);
+        let page = render_form(&state, &me, &client, Some(&assessment), &values, &errors, None).await?;
+        return Ok((StatusCode::PAYLOAD_TOO_LARGE, page).into_response());
+    }
     check_csrf(&me, upload.csrf.as_deref())?;
     let assessment = draft_for_upload(&state, &me, &id).await?;
     let view = parse_view(&upload.view)?;
@@ -630,6 +735,9 @@ pub(crate) async fn upload_landmarks(
     multipart: Multipart,
 ) -> Result<Redirect, WebError> {
     let upload = read_upload(multipart).await?;
+    if upload.too_large.is_some() {
+        return Err(WebError::TooLarge);
+    }
     check_csrf(&me, upload.csrf.as_deref())?;
     let assessment = draft_for_upload(&state, &me, &id).await?;
     let file = tonus_clinic::landmarks::parse_landmarks(&upload.bytes, &upload.file_name)?;

@@ -14,6 +14,7 @@ const HTMX: &str = include_str!("../assets/htmx.min.js");
 const JS: &str = include_str!("../assets/tonus.js");
 const VISUAL_JS: &str = include_str!("../assets/visual.js");
 const DESK_JS: &str = include_str!("../assets/desk.js");
+const CAPTURE_JS: &str = include_str!("../assets/capture.js");
 const DESK_SW: &str = include_str!("../assets/desk-sw.js");
 const DESK_ICON: &str = include_str!("../assets/desk-icon.svg");
 const DESK_MANIFEST: &str = r##"{
@@ -56,6 +57,7 @@ pub(crate) async fn asset(Path(file): Path<String>) -> Result<Response, WebError
         "tonus.js" => (JS, "text/javascript; charset=utf-8"),
         "visual.js" => (VISUAL_JS, "text/javascript; charset=utf-8"),
         "desk.js" => (DESK_JS, "text/javascript; charset=utf-8"),
+        "capture.js" => (CAPTURE_JS, "text/javascript; charset=utf-8"),
         "desk-icon.svg" => (DESK_ICON, "image/svg+xml"),
         "htmx.LICENSE" => (HTMX_LICENSE, "text/plain; charset=utf-8"),
         _ => return Err(WebError::NotFound),

@@ -120,6 +120,7 @@ routes! {
     "/assessments/{id}" => get(assessments::show).post(assessments::save);
     "/assessments/{id}/edit" => get(assessments::edit);
     "/assessments/{id}/photos" => post(assessments::upload_photo);
+    "/assessments/{id}/capture" => get(assessments::capture);
     "/assessments/{id}/landmarks" => post(assessments::upload_landmarks);
     "/assessments/{id}/plan" => get(plan_editor::show).post(plan_editor::save);
     "/assessments/{id}/plan/review" => post(plan_editor::review);

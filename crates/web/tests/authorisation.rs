@@ -317,6 +317,7 @@ async fn every_route_by_role_and_owner() {
         case("GET", "/assessments/{aY}", &["admin", "sam", "eve"]),
         case("GET", "/assessments/{dX}", &["admin", "pat"]),
         case("GET", "/assessments/{dX}/edit", &["admin", "pat"]),
+        case("GET", "/assessments/{dX}/capture?view=front", &["admin", "pat"]),
         form("/assessments/{dX}", &[("action", "save"), ("outcomes.nprs.now", "5")], &["admin", "pat"]),
         Case {
             method: "POST",

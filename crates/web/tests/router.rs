@@ -368,6 +368,9 @@ async fn assessment_drafts_keep_input_and_completion_runs_the_engine() {
     let too_big = vec![0xFF; 3 * 1024 * 1024];
     let refused = app.upload(&format!("/assessments/{id}/photos"), &pat, &[("view", "front")], ("big.jpg", &too_big)).await;
     assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // The draft's page, saying so at its photos with the limit, not a bare error page.
+    assert!(refused.text().contains("went over this server&#39;s limit of 2 MB for one upload"), "{}", refused.text());
+    assert!(refused.text().contains("id=\"photos\""), "the draft's page");
     let photos = app.store.photos_for(id.parse().unwrap()).await.unwrap();
     assert_eq!(photos.len(), 1);
     assert!(app.dir.path().join("photos").join(&photos[0].rel_path).is_file());

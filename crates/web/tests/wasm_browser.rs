@@ -203,6 +203,27 @@ async fn desk_cpu_benchmark() {
     browser_support::assert_passed(&output, "the desk CPU benchmark");
 }
 
+/// The camera page of an assessment draft (`browser-tests/capture.mjs`): a front photo taken
+/// from the fake camera, retaken, kept, and saved on the draft with its landmarks found.
+/// Screenshots go to `target/browser-screenshots/capture/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_taken_with_the_camera_page_are_saved_on_the_draft() {
+    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pose/test_data/front/misc/skimage_astronaut.png");
+    let Some(browser) = browser_support::browser("photos_taken_with_the_camera_page", &[&photo]) else { return };
+    let data = tempfile::tempdir().unwrap();
+    let video = data.path().join("camera.y4m");
+    camera_video(&photo, &video, 10);
+    let config = browser_support::config(data.path(), 8 << 20);
+    let base = format!("http://{}", config.listen);
+    tonus_web::load_demo(&config, "demo", "browser test password").await.unwrap();
+    let server = browser_support::start(config).await;
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-screenshots/capture");
+    let args = [OsStr::new(&base), OsStr::new("demo"), OsStr::new("browser test password"), video.as_os_str(), shots.as_os_str()];
+    let output = browser_support::node(&browser, "capture.mjs", &args, &[]).await;
+    server.stop().await;
+    browser_support::assert_passed(&output, "the camera page");
+}
+
 /// `tonus desk` in Chromium: the page without a clinic server, calibrated on the fake camera,
 /// a break exercise from the saved report, and the day saved into the days file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
