@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod examples;
+pub mod figure;
 pub mod intake;
 pub mod landmarks;
 pub mod legacy;

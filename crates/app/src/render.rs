@@ -447,6 +447,8 @@ struct HandoutExercise {
     needs: String,
     /// The library's desk alternative, by name, for breaks at the desk.
     desk_alternative: Option<String>,
+    /// Its illustration (SVG), from the library's figure.
+    figure: String,
 }
 
 #[derive(Template)]
@@ -561,6 +563,7 @@ pub fn render_handout_fragment(h: Handout<'_>) -> String {
                                 .and_then(|k| k.desk_alternative.as_deref())
                                 .and_then(|alt| h.kb.exercise(alt))
                                 .map(|alt| alt.name.clone()),
+                            figure: h.kb.exercise(&e.id).map(|k| crate::figure::svg(&k.figure, &e.name)).unwrap_or_default(),
                             id: e.id.clone(),
                             name: e.name.clone(),
                             purpose: format!("{} · {}", words::purpose(e.purpose), words::laterality_phrase(e.laterality)),

@@ -85,3 +85,19 @@ fn exercises_that_need_lying_down_or_equipment_say_so_and_name_a_desk_alternativ
     let html = handout(&plan, &plan.phases[0].starts.clone());
     assert!(card(&html, "serratus_punch").contains("At your desk, do “Wall slide” instead."), "{}", card(&html, "serratus_punch"));
 }
+
+/// Every exercise card carries its illustration: the library's figure of it, moving from the
+/// start to the end of the movement, named for a screen reader.
+#[test]
+fn every_exercise_card_is_illustrated() {
+    let engine = Engine::embedded().unwrap();
+    let plan = desk_worker_plan(&engine);
+    let html = handout(&plan, &plan.phases[0].starts);
+    for e in plan.phases.iter().flat_map(|p| &p.exercises) {
+        let start = html.find(&format!("data-exercise=\"{}\"", e.id)).unwrap();
+        let card = &html[start..start + html[start..].find("</div>").unwrap()];
+        let label = format!("aria-label=\"{}: the movement from its start to its end\"", tonus_app::render::esc(&e.name));
+        assert!(card.contains("<svg class=\"exercise-figure\"") && card.contains(&label), "{} has no illustration", e.id);
+        assert!(card.contains("<animate "), "{}'s illustration does not move", e.id);
+    }
+}

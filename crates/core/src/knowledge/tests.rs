@@ -89,7 +89,7 @@ fn every_source_and_reference_is_used_or_listed() {
 fn desk_alternatives_are_checked() {
     let ex = |id: &str, extra: &str| {
         format!(
-            "[[exercise]]\nid = \"{id}\"\nname = \"X\"\ntargets = [\"serratus_anterior\"]\npurpose = \"activate\"\ndosage = \"3 x 10\"\nsessions_per_week = 3\nminutes_per_session = 5\nprogression = \"-\"\ninstructions = [\"Do it.\"]\n{extra}certainty = \"convention\"\nsources = [\"cools2007\"]\n"
+            "[[exercise]]\nid = \"{id}\"\nname = \"X\"\ntargets = [\"serratus_anterior\"]\npurpose = \"activate\"\ndosage = \"3 x 10\"\nsessions_per_week = 3\nminutes_per_session = 5\nprogression = \"-\"\ninstructions = [\"Do it.\"]\n{extra}certainty = \"convention\"\nsources = [\"cools2007\"]\n[exercise.figure]\nbase = \"standing\"\nview = \"side\"\nend = {{ arms = 90 }}\n"
         )
     };
     expect_test::expect![[
@@ -127,4 +127,28 @@ fn webcam_entries_are_checked() {
     let kb =
         KnowledgeBase::load(&[Source { name: "mine/webcam.toml", text: "[[metric]]\nid = \"head_tilt\"\nreal_change = 6.5\n" }]).unwrap();
     assert_eq!(kb.webcam_metric(WebcamMetricId::HeadTilt).real_change, 6.5);
+}
+
+#[test]
+fn exercise_figures_are_checked() {
+    let ex = |figure: &str| {
+        format!(
+            "[[exercise]]\nid = \"reach\"\nname = \"X\"\ntargets = [\"serratus_anterior\"]\npurpose = \"activate\"\ndosage = \"3 x 10\"\nsessions_per_week = 3\nminutes_per_session = 5\nprogression = \"-\"\ninstructions = [\"Do it.\"]\ncertainty = \"convention\"\nsources = [\"cools2007\"]\n{figure}"
+        )
+    };
+    let e = load_err("mine/exercises.toml", &ex(""));
+    assert!(e.starts_with("mine/exercises.toml: ") && e.contains("missing field `figure`"), "{e}");
+    expect_test::expect![[
+        r#"mine/exercises.toml: exercise "reach": field "figure": the start and end poses are the same: the illustration would not move"#
+    ]]
+    .assert_eq(&load_err(
+        "mine/exercises.toml",
+        &ex("[exercise.figure]\nbase = \"standing\"\nview = \"side\"\nstart = { arms = 90 }\nend = { arms = 90 }\n"),
+    ));
+    expect_test::expect![[r#"mine/exercises.toml: exercise "reach": field "figure.end.shrug": 2 is outside 0 to 1"#]].assert_eq(&load_err(
+        "mine/exercises.toml",
+        &ex("[exercise.figure]\nbase = \"standing\"\nview = \"front\"\nend = { shrug = 2 }\n"),
+    ));
+    let e = load_err("mine/exercises.toml", &ex("[exercise.figure]\nbase = \"standing\"\nview = \"side\"\nend = { elbow = 90 }\n"));
+    assert!(e.contains("unknown field `elbow`"), "{e}");
 }

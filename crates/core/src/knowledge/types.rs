@@ -183,6 +183,9 @@ pub struct Exercise {
     /// (at a break); only for one with `needs`.
     #[serde(default)]
     pub desk_alternative: Option<String>,
+    /// Its illustration: the start and end poses of the 33-landmark skeleton, as joint angles
+    /// on a base posture (drawn by `tonus_app::figure`).
+    pub figure: Figure,
     /// Certainty.
     pub certainty: Certainty,
     /// Reference ids.
@@ -200,6 +203,104 @@ impl Exercise {
     pub fn needs_label(&self) -> String {
         self.needs.iter().map(|n| n.label()).collect::<Vec<_>>().join(" and ")
     }
+}
+
+/// How an exercise's illustration stands, sits or lies before its joints move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FigureBase {
+    /// Standing.
+    Standing,
+    /// Sitting on a chair.
+    Sitting,
+    /// Lying on the back with the knees bent.
+    Supine,
+    /// Lying face down.
+    Prone,
+    /// Lying on one side, knees a little bent.
+    SideLying,
+}
+
+/// From where an exercise's illustration is seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FigureView {
+    /// From the person's left side, facing the image's right.
+    Side,
+    /// From the front (lying: from above).
+    Front,
+}
+
+/// Joint angles of an illustration's pose, in degrees; an angle left out is the base's.
+/// Side view: `trunk`, `neck` and `head` lean forward (negative: back), a shoulder's angle is
+/// its upper arm's direction (180 hanging, 90 forward, 0 overhead, above 180 behind), an
+/// elbow's is its bend. Front view: `trunk` and `tilt` lean to the person's left, `turn` turns
+/// the face to their left, a shoulder's angle is out to its side (180 hanging, 90 level,
+/// 0 overhead) and an elbow's bend folds the forearm up. `shrug` raises both shoulders (front) or draws them forward (side), 0 to 1.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Joints {
+    /// The trunk's lean from upright.
+    pub trunk: Option<f64>,
+    /// The neck's bend from the trunk's line.
+    pub neck: Option<f64>,
+    /// The head's nod on the neck.
+    pub head: Option<f64>,
+    /// The head's side bend (front view).
+    pub tilt: Option<f64>,
+    /// The face's turn (front view).
+    pub turn: Option<f64>,
+    /// Shoulders raised (front view) or drawn forward (side view), 0 to 1.
+    pub shrug: Option<f64>,
+    /// Both shoulders, unless one is given on its own.
+    pub arms: Option<f64>,
+    /// Both elbows, unless one is given on its own.
+    pub elbows: Option<f64>,
+    /// The left upper arm's angle.
+    pub left_shoulder: Option<f64>,
+    /// The left elbow's bend.
+    pub left_elbow: Option<f64>,
+    /// The right upper arm's angle.
+    pub right_shoulder: Option<f64>,
+    /// The right elbow's bend.
+    pub right_elbow: Option<f64>,
+}
+
+impl Joints {
+    /// Each angle given, by name (for validation messages).
+    pub fn angles(&self) -> [(&'static str, Option<f64>); 12] {
+        [
+            ("trunk", self.trunk),
+            ("neck", self.neck),
+            ("head", self.head),
+            ("tilt", self.tilt),
+            ("turn", self.turn),
+            ("shrug", self.shrug),
+            ("arms", self.arms),
+            ("elbows", self.elbows),
+            ("left_shoulder", self.left_shoulder),
+            ("left_elbow", self.left_elbow),
+            ("right_shoulder", self.right_shoulder),
+            ("right_elbow", self.right_elbow),
+        ]
+    }
+}
+
+/// An exercise's illustration: a base posture seen from one side, and the joints at the start
+/// and at the end of the movement.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Figure {
+    /// The posture it starts from.
+    pub base: FigureBase,
+    /// From where it is seen.
+    pub view: FigureView,
+    /// The joints at the start of the movement.
+    #[serde(default)]
+    pub start: Joints,
+    /// The joints at its end.
+    #[serde(default)]
+    pub end: Joints,
 }
 
 /// What an exercise needs that a desk does not have.

@@ -466,6 +466,19 @@ fn exercises(ids: &Ids<'_>, f: &Files) -> Result<(), KnowledgeError> {
         if !(e.minutes_per_session > 0.0 && e.minutes_per_session <= 120.0) {
             return Err(c.fail("minutes_per_session", "must be between 0 and 120"));
         }
+        for (pose, joints) in [("start", &e.figure.start), ("end", &e.figure.end)] {
+            for (name, angle) in joints.angles() {
+                let Some(angle) = angle else { continue };
+                let ok = if name == "shrug" { (0.0..=1.0).contains(&angle) } else { (-360.0..=360.0).contains(&angle) };
+                if !ok {
+                    let range = if name == "shrug" { "0 to 1" } else { "-360 to 360 degrees" };
+                    return Err(c.fail(&format!("figure.{pose}.{name}"), format!("{angle} is outside {range}")));
+                }
+            }
+        }
+        if e.figure.start == e.figure.end {
+            return Err(c.fail("figure", "the start and end poses are the same: the illustration would not move"));
+        }
         if let Some(alt) = &e.desk_alternative {
             let Some(other) = f.exercises.iter().find(|x| &x.id == alt) else {
                 return Err(c.fail("desk_alternative", format!("\"{alt}\" is not an exercise of the library")));
