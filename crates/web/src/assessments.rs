@@ -200,26 +200,88 @@ pub(crate) async fn new_form(State(state): State<AppState>, me: CurrentUser, Pat
 /// Posted form: the raw pairs, so nothing typed is lost.
 type Pairs = Vec<(String, String)>;
 
-pub(crate) async fn create(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    CsrfForm(me, pairs): CsrfForm<Pairs>,
-) -> Result<Response, WebError> {
+/// `POST /clients/{id}/assessments`: a new assessment's form, with any photos chosen on it
+/// (the new form is multipart for them): the draft is saved first, then its photos, then the
+/// action (save, photos, complete) runs on it.
+pub(crate) async fn create(State(state): State<AppState>, Path(id): Path<String>, post: DraftPost) -> Result<Response, WebError> {
+    let DraftPost { me, mut pairs, photos } = post;
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
     let action = action_of(&pairs);
+    let photo_field = |pairs: &Pairs, name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let (photo_view, detect) = (photo_field(&pairs, "photo_view"), photo_field(&pairs, "photo_detect") == "on");
+    pairs.retain(|(k, _)| !k.starts_with("photo_"));
     let mut values = intake_form::from_pairs(pairs);
     intake_form::answer_none_of_these(&intake_form::Catalog::of(state.clinic.engine().kb()), &mut values);
     let assessment = state.clinic.start_draft(Actor::user(me.user.id), client.id, intake_form::to_json(&values), None).await?;
     let id = assessment.id;
+    let mut refused = 0;
+    if !photos.is_empty() {
+        let view = if photo_view.is_empty() { View::SideLeft } else { parse_view(&photo_view)? };
+        refused = save_photos(&state, &me, &assessment, photos, view, Posture::Sitting, detect).await?.len();
+    }
+    // With photos refused, the draft's page says so at its photos rather than completing.
+    let action = if refused > 0 { "photos".to_owned() } else { action };
     let response = process(&state, &me, &client, assessment, values, &action).await?;
     // Post/redirect/get: a reload must not create a second draft, so anything but the
     // redirect to the finished report goes to the draft's own page, which shows its problems.
     if response.status().is_redirection() {
         return Ok(response);
     }
+    let refused = if refused > 0 { format!("&refused={refused}") } else { String::new() };
     let at = if action == "photos" { "#photos" } else { "" };
-    Ok(Redirect::to(&format!("/assessments/{id}/edit?saved=1{at}")).into_response())
+    Ok(Redirect::to(&format!("/assessments/{id}/edit?saved=1{refused}{at}")).into_response())
+}
+
+/// The assessment form as posted: URL-encoded, or multipart from a new assessment's page,
+/// which can carry photos (`photo_files`). Its fields as pairs, the photos by file name, and
+/// the CSRF token checked.
+pub(crate) struct DraftPost {
+    me: CurrentUser,
+    pairs: Pairs,
+    photos: Vec<(String, Vec<u8>)>,
+}
+
+impl axum::extract::FromRequest<AppState> for DraftPost {
+    type Rejection = WebError;
+
+    async fn from_request(request: axum::extract::Request, state: &AppState) -> Result<Self, WebError> {
+        use axum::extract::FromRequestParts as _;
+        let multipart =
+            request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            let CsrfForm(me, pairs) = CsrfForm::<Pairs>::from_request(request, state).await?;
+            return Ok(DraftPost { me, pairs, photos: Vec::new() });
+        }
+        let (mut parts, body) = request.into_parts();
+        let me = CurrentUser::from_request_parts(&mut parts, state).await?;
+        let mut form = Multipart::from_request(axum::extract::Request::from_parts(parts, body), state)
+            .await
+            .map_err(|_| WebError::BadRequest("the form could not be read".into()))?;
+        let bad = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                WebError::TooLarge
+            } else {
+                WebError::BadRequest("the form could not be read".into())
+            }
+        };
+        let (mut pairs, mut photos) = (Vec::new(), Vec::new());
+        while let Some(field) = form.next_field().await.map_err(bad)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            if name == "photo_files" {
+                let file = field.file_name().unwrap_or_default().to_owned();
+                let bytes = field.bytes().await.map_err(bad)?.to_vec();
+                // A file input left empty still sends an empty part.
+                if !(bytes.is_empty() && file.is_empty()) {
+                    photos.push((if file.is_empty() { "upload".to_owned() } else { file }, bytes));
+                }
+            } else {
+                pairs.push((name, field.text().await.map_err(bad)?));
+            }
+        }
+        check_csrf(&me, pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()))?;
+        Ok(DraftPost { me, pairs, photos })
+    }
 }
 
 pub(crate) async fn save(
@@ -422,6 +484,8 @@ fn view_label(view: View) -> &'static str {
 #[derive(Debug, Deserialize)]
 pub(crate) struct EditQuery {
     saved: Option<String>,
+    /// Photos of a new assessment's form that were not kept, or kept without landmarks.
+    refused: Option<usize>,
 }
 
 pub(crate) async fn edit(
@@ -440,6 +504,13 @@ pub(crate) async fn edit(
     // Show the draft's current problems straight away.
     let errors = if values.is_empty() { FieldErrors::new() } else { intake_from(&state, &values).err().unwrap_or_default() };
     let notice = query.saved.map(|_| draft_notice(errors.len()));
+    let mut errors = errors;
+    if let Some(n) = query.refused.filter(|n| *n > 0) {
+        let problem = format!(
+            "{n} of the photos chosen on the form could not be used: a file that is not a photo was not kept, and a photo with no person found is flagged in the list. Add or retake them here."
+        );
+        errors.insert(PHOTO_UPLOAD.to_owned(), problem);
+    }
     Ok(render_form(&state, &me, &client, Some(&assessment), &values, &errors, notice).await?.into_response())
 }
 
@@ -692,18 +763,41 @@ pub(crate) async fn upload_photo(
         "standing" => Posture::Standing,
         _ => return Err(WebError::BadRequest("posture: choose sitting or standing".into())),
     };
-    let actor = Actor::user(me.user.id);
     let mut problems = Vec::new();
     if upload.files.is_empty() {
         problems.push("Choose one or more photos first.".to_owned());
     }
-    for (name, bytes) in upload.files {
-        let detect = upload.detect.then(|| bytes.clone());
-        // The photo is saved first, so a photo with no person in it is still kept.
-        match state.clinic.add_photo(actor, &assessment, bytes, view, &name).await {
+    problems.extend(save_photos(&state, &me, &assessment, upload.files, view, posture, upload.detect).await?);
+    if problems.is_empty() {
+        return Ok(Redirect::to(&format!("/assessments/{}/edit#photos", assessment.id)).into_response());
+    }
+    let client = state.store.client(assessment.client).await?;
+    let values = intake_form::from_json(&assessment.form);
+    let errors = FieldErrors::from([(PHOTO_UPLOAD.to_owned(), problems.join(" "))]);
+    let page = render_form(&state, &me, &client, Some(&assessment), &values, &errors, None).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// Saves each photo on the draft and (with `detect`) finds its landmarks, in turn; returns a
+/// problem for each file not kept (not a photo) or kept unmeasured (no person found), by name.
+/// A photo is saved before it is measured, so one with no person in it is still kept.
+async fn save_photos(
+    state: &AppState,
+    me: &CurrentUser,
+    assessment: &Assessment,
+    files: Vec<(String, Vec<u8>)>,
+    view: View,
+    posture: Posture,
+    detect: bool,
+) -> Result<Vec<String>, WebError> {
+    let actor = Actor::user(me.user.id);
+    let mut problems = Vec::new();
+    for (name, bytes) in files {
+        let detect = detect.then(|| bytes.clone());
+        match state.clinic.add_photo(actor, assessment, bytes, view, &name).await {
             Ok(photo) => {
                 if let Some(bytes) = detect
-                    && let Err(e) = state.clinic.detect_landmarks(actor, &assessment, &photo, bytes, &name, posture).await
+                    && let Err(e) = state.clinic.detect_landmarks(actor, assessment, &photo, bytes, &name, posture).await
                 {
                     match WebError::from(e) {
                         WebError::BadRequest(m) => problems.push(format!("{}: kept, but not measured: {m}", named(&name, &m))),
@@ -718,14 +812,7 @@ pub(crate) async fn upload_photo(
             },
         }
     }
-    if problems.is_empty() {
-        return Ok(Redirect::to(&format!("/assessments/{}/edit#photos", assessment.id)).into_response());
-    }
-    let client = state.store.client(assessment.client).await?;
-    let values = intake_form::from_json(&assessment.form);
-    let errors = FieldErrors::from([(PHOTO_UPLOAD.to_owned(), problems.join(" "))]);
-    let page = render_form(&state, &me, &client, Some(&assessment), &values, &errors, None).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    Ok(problems)
 }
 
 pub(crate) async fn upload_landmarks(

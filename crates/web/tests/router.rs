@@ -555,8 +555,8 @@ async fn client_accounts_share_links_export_and_erase() {
     let pat = app.staff(&admin, "pat", "practitioner").await;
     let client = app.client(&pat, "Dana Driver", false).await;
     let id = app.assess(&pat, &client, 1).await;
-    let photo = app.upload(&format!("/clients/{client}/assessments"), &pat, &[], ("x", b"")).await;
-    assert_ne!(photo.status, StatusCode::OK, "the new-assessment route takes forms, not uploads");
+    // (The new-assessment route also takes the form as multipart, with its photos:
+    // `photos_chosen_on_a_new_assessment_are_saved_with_its_draft`.)
 
     // The client gets a login and sees their own record.
     let account = app.post(&format!("/clients/{client}/account"), Some(&pat), &[("login", "dana"), ("password", PASSWORD)]).await;
@@ -1051,4 +1051,41 @@ async fn client_details_consent_and_duplicate_names() {
     assert!(text.contains("value=\"R-2\""), "what was typed comes back");
     let confirmed = app.post("/clients", Some(&pat), &[("display_name", "Robin Example"), ("confirm_duplicate", "yes")]).await;
     assert_eq!(confirmed.status, StatusCode::SEE_OTHER);
+}
+
+/// Photos chosen on a new assessment's form are saved with its draft: the draft first, then
+/// each photo; a file that is not a photo is not kept, and the draft's page says how many
+/// were not used.
+#[tokio::test]
+async fn photos_chosen_on_a_new_assessment_are_saved_with_its_draft() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let pat = app.staff(&admin, "pat", "practitioner").await;
+    let client = app.client(&pat, "Alex Morgan", false).await;
+    let new = app.get(&format!("/clients/{client}/assessments/new"), Some(&pat)).await.text();
+    assert!(new.contains("enctype=\"multipart/form-data\"") && new.contains("name=\"photo_files\""), "the new form takes photos");
+    let fields = [("client.name", "Alex Morgan"), ("assessed_on", "2026-11-24"), ("photo_view", "front"), ("action", "save")];
+    let png: &[u8] = b"\x89PNG\r\n\x1a\nfront";
+    let saved = app.upload_files(&format!("/clients/{client}/assessments"), &pat, &fields, "photo_files", &[("front.png", png)]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let edit = saved.location.clone().unwrap();
+    assert!(edit.ends_with("/edit?saved=1"), "{edit}");
+    let id: tonus_store::AssessmentId = edit.trim_start_matches("/assessments/").trim_end_matches("/edit?saved=1").parse().unwrap();
+    let photos = app.store.photos_for(id).await.unwrap();
+    assert_eq!(photos.iter().map(|p| p.view).collect::<Vec<_>>(), [tonus_store::View::Front]);
+    // The draft keeps what was typed, and none of the photo fields.
+    let page = app.get(&edit, Some(&pat)).await.text();
+    assert!(page.contains("value=\"Alex Morgan\"") && page.contains("front photo"), "{page}");
+    let assessment = app.store.assessment(id).await.unwrap();
+    assert!(assessment.form.get("photo_view").is_none(), "{}", assessment.form);
+
+    // A file that is not a photo: the draft is still saved, and its page says one was not used.
+    let with_text = app
+        .upload_files(&format!("/clients/{client}/assessments"), &pat, &fields, "photo_files", &[("notes.txt", b"just notes".as_slice())])
+        .await;
+    assert_eq!(with_text.status, StatusCode::SEE_OTHER);
+    let edit = with_text.location.clone().unwrap();
+    assert!(edit.ends_with("/edit?saved=1&refused=1#photos"), "{edit}");
+    let page = app.get(edit.trim_end_matches("#photos"), Some(&pat)).await.text();
+    assert!(page.contains("1 of the photos chosen on the form could not be used"), "{page}");
 }
