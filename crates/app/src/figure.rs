@@ -123,8 +123,8 @@ pub fn pose(figure: &Figure, joints: &Joints) -> [P; 33] {
         FigureView::Side => side(&mut p, figure.base, &a),
         FigureView::Front => front(&mut p, figure.base, &a),
     }
-    // Lying bases: the upright drawing turned a quarter, head to the image's left (seen from
-    // the side, the face or front toward the ceiling; face down for prone).
+    // Lying bases: the upright drawing turned a quarter (before a side view's mirroring), the
+    // face or front toward the ceiling, or the floor for prone.
     let quarter = match (figure.base, figure.view) {
         (FigureBase::Standing | FigureBase::Sitting, _) => None,
         (FigureBase::Prone, FigureView::Side) => Some(90.0_f64),
@@ -134,6 +134,13 @@ pub fn pose(figure: &Figure, joints: &Joints) -> [P; 33] {
         let (s, c) = deg.to_radians().sin_cos();
         for q in &mut p {
             *q = (q.0 * c - q.1 * s, q.0 * s + q.1 * c);
+        }
+    }
+    // Seen from their left side, a person faces the image's left: the side view is drawn
+    // facing right and mirrored, so the left limbs are the near ones.
+    if figure.view == FigureView::Side {
+        for q in &mut p {
+            q.0 = -q.0;
         }
     }
     p
@@ -268,7 +275,7 @@ pub fn svg(figure: &Figure, name: &str) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg class="exercise-figure" xmlns="http://www.w3.org/2000/svg" viewBox="{vx:.1} {vy:.1} {vw:.1} {vh:.1}" role="img" aria-label="{}"><style>.exercise-figure line{{stroke-linecap:round}} .exercise-figure .still{{display:none}} @media (prefers-reduced-motion: reduce){{.exercise-figure .moving{{display:none}} .exercise-figure .still{{display:inline}}}}</style>"#,
+        r#"<svg class="exercise-figure" xmlns="http://www.w3.org/2000/svg" viewBox="{vx:.1} {vy:.1} {vw:.1} {vh:.1}" role="img" aria-label="{}"><style>.exercise-figure line{{stroke-linecap:round}} .exercise-figure .still{{display:none}} @media (prefers-reduced-motion: reduce){{.exercise-figure .moving{{display:none}} .exercise-figure .still{{display:inline}}}} @media print{{.exercise-figure .moving{{display:none}} .exercise-figure .still{{display:inline}}}}</style>"#,
         esc(&format!("{name}: the movement from its start to its end"))
     );
     // The end pose, faint: on paper and for a reader without motion it shows where the movement goes.
@@ -341,8 +348,8 @@ mod tests {
     fn a_standing_figure_stands_head_up_and_feet_down() {
         let p = pose(&figure(FigureBase::Standing, FigureView::Side, Joints::default()), &Joints::default());
         assert!(p[lm::NOSE].1 < p[lm::LEFT_SHOULDER].1 && p[lm::LEFT_SHOULDER].1 < p[lm::LEFT_HIP].1 && p[lm::LEFT_HIP].1 < p[27].1);
-        // It faces the image's right: the nose is ahead of the ear.
-        assert!(p[lm::NOSE].0 > p[lm::LEFT_EAR].0);
+        // Seen from the left, it faces the image's left: the nose is ahead of the ear.
+        assert!(p[lm::NOSE].0 < p[lm::LEFT_EAR].0);
         // Arms hang: the wrist is below the elbow, below the shoulder.
         assert!(p[15].1 > p[13].1 && p[13].1 > p[11].1);
     }
@@ -351,7 +358,10 @@ mod tests {
     fn arm_angles_point_the_arm_where_they_say() {
         let f = figure(FigureBase::Standing, FigureView::Side, Joints::default());
         let forward = pose(&f, &Joints { arms: Some(90.0), elbows: Some(0.0), ..Joints::default() });
-        assert!((forward[15].1 - forward[11].1).abs() < 1.0 && forward[15].0 > forward[11].0 + 50.0, "forward and level");
+        assert!(
+            (forward[15].1 - forward[11].1).abs() < 1.0 && forward[15].0 < forward[11].0 - 50.0,
+            "forward (to the image's left) and level"
+        );
         let overhead = pose(&f, &Joints { arms: Some(0.0), elbows: Some(0.0), ..Joints::default() });
         assert!(overhead[15].1 < overhead[11].1 - 50.0, "overhead");
         let front = figure(FigureBase::Standing, FigureView::Front, Joints::default());
@@ -362,7 +372,7 @@ mod tests {
     #[test]
     fn lying_figures_lie_down() {
         let supine = pose(&figure(FigureBase::Supine, FigureView::Side, Joints::default()), &Joints::default());
-        assert!(supine[lm::NOSE].0 < supine[lm::LEFT_HIP].0 - 50.0, "head to the left");
+        assert!((supine[lm::NOSE].0 - supine[lm::LEFT_HIP].0).abs() > 50.0, "the head away from the hips, level");
         assert!((supine[lm::LEFT_SHOULDER].1 - supine[lm::LEFT_HIP].1).abs() < 5.0, "the trunk level");
         assert!(supine[lm::NOSE].1 < supine[lm::LEFT_EAR].1, "the face toward the ceiling");
         let prone = pose(&figure(FigureBase::Prone, FigureView::Side, Joints::default()), &Joints::default());

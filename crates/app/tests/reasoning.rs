@@ -173,9 +173,9 @@ fn exposure_alone_is_risk_not_a_finding() {
     );
 }
 
-/// Pain where no muscle of the model refers (the low back, the elbow) is kept with its
-/// differentials but gets no muscle story; the forearm's only candidate is the scalenes'
-/// referral, which a symptom alone leaves possible.
+/// Pain where no muscle of the model refers (the low back) is kept with its differentials but
+/// gets no muscle story; at the elbow and forearm the candidates are referrals Travell & Simons
+/// map (the chest muscles, the scalenes), which a symptom alone leaves possible.
 #[test]
 fn pain_outside_the_model_gets_no_muscle_story() {
     check(
@@ -186,8 +186,8 @@ fn pain_outside_the_model_gets_no_muscle_story() {
             components: forward_head: not measured · protracted_shoulders: not measured · elevated_shoulders: not measured · thoracic_slump: not measured
             pattern: Upper crossed pattern does not apply: no tight (overactive) muscle of the pattern was found; no weak (inhibited) muscle of the pattern was found; 0 supporting findings, 4 needed.
             pain low_back: 
-            pain elbow: 
-            pain forearm: scalenes possible (right)
+            pain elbow: pectoralis_major possible (right) · pectoralis_minor possible (right)
+            pain forearm: scalenes possible (right) · pectoralis_minor possible (right)
             ndi: -
             plan: ExposureOnly
               advice: 

@@ -54,6 +54,7 @@
         video.srcObject = s;
         start.hidden = true;
         live(true);
+        take.focus();
         status.textContent = "Line the client up with the guide, then take the photo.";
       }, function (e) {
         status.textContent = "No camera: " + e.message + ". Upload photos on the draft instead.";
@@ -65,11 +66,13 @@
     still.height = video.videoHeight;
     still.getContext("2d").drawImage(video, 0, 0);
     live(false);
+    keep.focus();
     status.textContent = "Keep this photo, or retake it.";
     root.setAttribute("data-state", "taken");
   });
   retake.addEventListener("click", function () {
     live(true);
+    take.focus();
     status.textContent = "Line the client up with the guide, then take the photo.";
     root.setAttribute("data-state", "live");
   });
@@ -78,6 +81,11 @@
     event.preventDefault();
     keep.disabled = true;
     still.toBlob(function (blob) {
+      if (!blob) {
+        keep.disabled = false;
+        status.textContent = "The photo could not be made into a JPEG; take it again.";
+        return;
+      }
       var stamp = new Date().toISOString().replace(/[:.]/g, "-");
       var files = new DataTransfer();
       files.items.add(new File([blob], "camera-" + view() + "-" + stamp + ".jpg", { type: "image/jpeg" }));

@@ -53,6 +53,8 @@
   // The rows' selects hold the answer; the chart shows what they hold.
   var chart = document.querySelector("[data-body-chart]");
   if (chart) {
+    // Shown only where this script runs: without it, its shapes would be buttons that do nothing.
+    chart.hidden = false;
     var fieldset = chart.closest("fieldset");
     var status = chart.querySelector("[data-chart-status]");
     var rows = function () {

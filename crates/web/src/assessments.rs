@@ -83,6 +83,10 @@ struct FormPage {
     /// files against it before sending them.
     max_upload_bytes: usize,
     upload_limit: String,
+    /// The photos a new assessment's form may carry: the limit less room for the typed fields,
+    /// so that a form that fits the check is never refused (which would lose what was typed).
+    max_form_photo_bytes: usize,
+    form_photo_limit: String,
 }
 
 /// The errors key of a photo upload's problems (not a field of the intake).
@@ -147,6 +151,8 @@ async fn render_form(
         photo_error: errors.get(PHOTO_UPLOAD).cloned(),
         max_upload_bytes: state.settings().max_upload_bytes,
         upload_limit: megabytes(state.settings().max_upload_bytes),
+        max_form_photo_bytes: state.settings().max_upload_bytes.saturating_sub(256 * 1024),
+        form_photo_limit: megabytes(state.settings().max_upload_bytes.saturating_sub(256 * 1024)),
     };
     Ok(Html(page.render()?))
 }
@@ -211,14 +217,23 @@ pub(crate) async fn create(State(state): State<AppState>, Path(id): Path<String>
     let photo_field = |pairs: &Pairs, name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let (photo_view, detect) = (photo_field(&pairs, "photo_view"), photo_field(&pairs, "photo_detect") == "on");
     pairs.retain(|(k, _)| !k.starts_with("photo_"));
+    let view = if photo_view.is_empty() { View::SideLeft } else { parse_view(&photo_view)? };
     let mut values = intake_form::from_pairs(pairs);
     intake_form::answer_none_of_these(&intake_form::Catalog::of(state.clinic.engine().kb()), &mut values);
     let assessment = state.clinic.start_draft(Actor::user(me.user.id), client.id, intake_form::to_json(&values), None).await?;
     let id = assessment.id;
     let mut refused = 0;
     if !photos.is_empty() {
-        let view = if photo_view.is_empty() { View::SideLeft } else { parse_view(&photo_view)? };
-        refused = save_photos(&state, &me, &assessment, photos, view, Posture::Sitting, detect).await?.len();
+        let count = photos.len();
+        // The draft is saved: a photo that fails for another reason (a full disk) is counted as
+        // not used on the draft's page, rather than an error page that hides the draft.
+        refused = match save_photos(&state, &me, &assessment, photos, view, Posture::Sitting, detect).await {
+            Ok(problems) => problems.len(),
+            Err(e) => {
+                tracing::warn!(error = %e, "photos of a new assessment's form were not saved");
+                count
+            }
+        };
     }
     // With photos refused, the draft's page says so at its photos rather than completing.
     let action = if refused > 0 { "photos".to_owned() } else { action };
@@ -741,9 +756,18 @@ pub(crate) async fn upload_photo(
 ) -> Result<Response, WebError> {
     let upload = read_upload(multipart).await?;
     if let Some(name) = &upload.too_large {
-        // Nothing of an upload that went over the limit is saved, and its token may be unread:
-        // the draft's page (a read, for someone who may write to it) says so at its photos.
+        // Nothing of an upload that went over the limit is saved, and its token may be unread
+        // (a declared length over the limit is refused before any field): the draft's page, a
+        // read for someone who may write to it, says so at its photos. A token that was read
+        // is still checked.
+        if upload.csrf.is_some() {
+            check_csrf(&me, upload.csrf.as_deref())?;
+        }
         let assessment = draft_for_upload(&state, &me, &id).await?;
+        if assessment.status == AssessmentStatus::Complete {
+            return Err(WebError::TooLarge);
+        }
+        crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Assessment, &assessment.id.to_string(), "draft").await?;
         let limit = megabytes(state.settings().max_upload_bytes);
         let what = if name.is_empty() { "The upload".to_owned() } else { format!("{name}: the upload") };
         let problem = format!(

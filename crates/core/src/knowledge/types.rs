@@ -225,7 +225,7 @@ pub enum FigureBase {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FigureView {
-    /// From the person's left side, facing the image's right.
+    /// From the person's left side (they face the image's left; the left limbs are near).
     Side,
     /// From the front (lying: from above).
     Front,
