@@ -291,7 +291,7 @@ pub fn svg(figure: &Figure, name: &str) -> String {
 /// One pose, or one moving to `to` and back (4 s, repeated).
 fn draw(s: &mut String, view: FigureView, from: &[P; 33], to: Option<&[P; 33]>, class: &str, colour: &str) {
     let anim = |s: &mut String, attr: &str, a: f64, b: f64| {
-        if let Some(_to) = to {
+        if to.is_some() {
             let _ = write!(
                 s,
                 r#"<animate attributeName="{attr}" values="{a:.1};{b:.1};{b:.1};{a:.1};{a:.1}" keyTimes="0;0.4;0.6;0.95;1" dur="4s" repeatCount="indefinite"/>"#

@@ -555,15 +555,14 @@ pub fn render_handout_fragment(h: Handout<'_>) -> String {
                     exercises: ph
                         .exercises
                         .iter()
-                        .map(|e| HandoutExercise {
-                            needs: h.kb.exercise(&e.id).map(tonus_core::knowledge::Exercise::needs_label).unwrap_or_default(),
-                            desk_alternative: h
-                                .kb
-                                .exercise(&e.id)
+                        .map(|e| (e, h.kb.exercise(&e.id)))
+                        .map(|(e, library)| HandoutExercise {
+                            needs: library.map(tonus_core::knowledge::Exercise::needs_label).unwrap_or_default(),
+                            desk_alternative: library
                                 .and_then(|k| k.desk_alternative.as_deref())
                                 .and_then(|alt| h.kb.exercise(alt))
                                 .map(|alt| alt.name.clone()),
-                            figure: h.kb.exercise(&e.id).map(|k| crate::figure::svg(&k.figure, &e.name)).unwrap_or_default(),
+                            figure: library.map(|k| crate::figure::svg(&k.figure, &e.name)).unwrap_or_default(),
                             id: e.id.clone(),
                             name: e.name.clone(),
                             purpose: format!("{} · {}", words::purpose(e.purpose), words::laterality_phrase(e.laterality)),

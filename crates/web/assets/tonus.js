@@ -135,10 +135,11 @@
   });
   document.addEventListener("submit", function (event) {
     var input = event.target instanceof HTMLFormElement ? event.target.querySelector("input[type=file][data-max-bytes]") : null;
-    if (input && uploadProblem(input)) {
+    var problem = input ? uploadProblem(input) : "";
+    if (problem) {
       event.preventDefault();
       var slot = event.target.querySelector("[data-upload-error]");
-      if (slot) { slot.textContent = uploadProblem(input); }
+      if (slot) { slot.textContent = problem; }
       input.focus();
     }
   });

@@ -6,17 +6,14 @@
 // crates/web/tests/wasm_browser.rs (which makes the video from a committed photo).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { withCamera } from "./desk-client.mjs";
+import { staffLogsIn, withCamera } from "./desk-client.mjs";
 import { check, finish } from "./checks.mjs";
 
 const [base, staff, password, camera, shots] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
 const { browser, page, errors } = await withCamera(base, camera);
 try {
-  await page.goto(`${base}/login`);
-  await page.fill("#login", staff);
-  await page.fill("#password", password);
-  await Promise.all([page.waitForNavigation(), page.click("main button[type=submit]")]);
+  await staffLogsIn(page, base, staff, password);
   await page.goto(`${base}/clients`);
   const client = await page.locator("a[href^='/clients/']").filter({ hasNotText: "New" }).first().getAttribute("href");
   await page.goto(`${base}${client}/assessments/new`);

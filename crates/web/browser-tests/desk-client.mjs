@@ -1,4 +1,5 @@
-// Shared by the desk page's scripts (desk.mjs, desk-moves.mjs, desk-local.mjs, desk-cpu.mjs).
+// Shared by the scripts that log in or use the fake camera (desk.mjs, desk-moves.mjs, desk-local.mjs,
+// desk-cpu.mjs, capture.mjs).
 import { chromium } from "playwright-core";
 
 // `clientLogsIn`: a practitioner gives
@@ -6,10 +7,7 @@ import { chromium } from "playwright-core";
 // sets their own password. Returns the client's page path (/clients/ID).
 export async function clientLogsIn(page, base, staff, password, clientPassword, index = 0) {
   const login = index ? `deskclient${index}` : "deskclient";
-  await page.goto(`${base}/login`);
-  await page.fill("#login", staff);
-  await page.fill("#password", password);
-  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  await staffLogsIn(page, base, staff, password);
   await page.goto(`${base}/clients`);
   const client = await page.locator("a[href^='/clients/']").filter({ hasNotText: "New" }).nth(index).getAttribute("href");
   await page.goto(`${base}${client}`);
@@ -27,6 +25,14 @@ export async function clientLogsIn(page, base, staff, password, clientPassword, 
     await Promise.all([page.waitForNavigation(), page.click("form[action='/account/password'] button[type=submit]")]);
   }
   return client;
+}
+
+// `staffLogsIn`: the login page, filled and sent.
+export async function staffLogsIn(page, base, staff, password) {
+  await page.goto(`${base}/login`);
+  await page.fill("#login", staff);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForNavigation(), page.click("main button[type=submit]")]);
 }
 
 // Chromium with its fake camera fed `camera` (a y4m file), the camera allowed for `base`, and

@@ -131,6 +131,8 @@ async fn render_form(
         None => (Vec::new(), Vec::new()),
     };
     let first = |name: &str| values.get(name).and_then(|v| v.first()).cloned().unwrap_or_default();
+    let max_upload_bytes = state.settings().max_upload_bytes;
+    let max_form_photo_bytes = max_upload_bytes.saturating_sub(256 * 1024);
     let page = FormPage {
         layout: Layout::for_user("Assessment", me),
         client_id: client.id.to_string(),
@@ -149,10 +151,10 @@ async fn render_form(
         photos,
         landmarks,
         photo_error: errors.get(PHOTO_UPLOAD).cloned(),
-        max_upload_bytes: state.settings().max_upload_bytes,
-        upload_limit: megabytes(state.settings().max_upload_bytes),
-        max_form_photo_bytes: state.settings().max_upload_bytes.saturating_sub(256 * 1024),
-        form_photo_limit: megabytes(state.settings().max_upload_bytes.saturating_sub(256 * 1024)),
+        max_upload_bytes,
+        upload_limit: megabytes(max_upload_bytes),
+        max_form_photo_bytes,
+        form_photo_limit: megabytes(max_form_photo_bytes),
     };
     Ok(Html(page.render()?))
 }
@@ -214,10 +216,12 @@ pub(crate) async fn create(State(state): State<AppState>, Path(id): Path<String>
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
     let action = action_of(&pairs);
-    let photo_field = |pairs: &Pairs, name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let (photo_view, detect) = (photo_field(&pairs, "photo_view"), photo_field(&pairs, "photo_detect") == "on");
+    let view = match field(&pairs, "photo_view") {
+        None | Some("") => View::SideLeft,
+        Some(text) => parse_view(text)?,
+    };
+    let detect = field(&pairs, "photo_detect") == Some("on");
     pairs.retain(|(k, _)| !k.starts_with("photo_"));
-    let view = if photo_view.is_empty() { View::SideLeft } else { parse_view(&photo_view)? };
     let mut values = intake_form::from_pairs(pairs);
     intake_form::answer_none_of_these(&intake_form::Catalog::of(state.clinic.engine().kb()), &mut values);
     let assessment = state.clinic.start_draft(Actor::user(me.user.id), client.id, intake_form::to_json(&values), None).await?;
@@ -273,13 +277,7 @@ impl axum::extract::FromRequest<AppState> for DraftPost {
         let mut form = Multipart::from_request(axum::extract::Request::from_parts(parts, body), state)
             .await
             .map_err(|_| WebError::BadRequest("the form could not be read".into()))?;
-        let bad = |e: axum::extract::multipart::MultipartError| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                WebError::TooLarge
-            } else {
-                WebError::BadRequest("the form could not be read".into())
-            }
-        };
+        let bad = |e| unreadable(e, "the form");
         let (mut pairs, mut photos) = (Vec::new(), Vec::new());
         while let Some(field) = form.next_field().await.map_err(bad)? {
             let name = field.name().unwrap_or_default().to_owned();
@@ -294,7 +292,7 @@ impl axum::extract::FromRequest<AppState> for DraftPost {
                 pairs.push((name, field.text().await.map_err(bad)?));
             }
         }
-        check_csrf(&me, pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()))?;
+        check_csrf(&me, field(&pairs, "csrf"))?;
         Ok(DraftPost { me, pairs, photos })
     }
 }
@@ -323,8 +321,13 @@ fn draft_notice(errors: usize) -> String {
     }
 }
 
+/// A posted field's first value.
+fn field<'a>(pairs: &'a Pairs, name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
 fn action_of(pairs: &Pairs) -> String {
-    pairs.iter().find(|(k, _)| k == "action").map_or_else(|| "save".to_owned(), |(_, v)| v.clone())
+    field(pairs, "action").unwrap_or("save").to_owned()
 }
 
 /// The intake from a pasted file, if one was given, else from the fields.
@@ -467,11 +470,10 @@ pub(crate) async fn capture(
     Path(id): Path<String>,
     Query(query): Query<CaptureQuery>,
 ) -> Result<Response, WebError> {
-    me.require_staff()?;
-    let (client, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Write).await?;
-    if assessment.status == AssessmentStatus::Complete {
-        return Ok(Redirect::to(&format!("/assessments/{}", assessment.id)).into_response());
-    }
+    let (client, assessment) = match open_draft(&state, &me, &id).await? {
+        Ok(draft) => draft,
+        Err(report) => return Ok(report),
+    };
     let view = match query.view.as_deref().map(str::trim) {
         None | Some("") => View::SideLeft,
         Some(text) => parse_view(text)?,
@@ -485,6 +487,17 @@ pub(crate) async fn capture(
         retake_advice: crate::visual::RETAKE_ADVICE,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// A draft for one of its pages (staff who may write to it), or the redirect to the report
+/// when the assessment is complete.
+async fn open_draft(state: &AppState, me: &CurrentUser, id: &str) -> Result<Result<(Client, Assessment), Response>, WebError> {
+    me.require_staff()?;
+    let (client, assessment) = access::assessment(state, me, parse_id(id)?, Access::Write).await?;
+    if assessment.status == AssessmentStatus::Complete {
+        return Ok(Err(Redirect::to(&format!("/assessments/{}", assessment.id)).into_response()));
+    }
+    Ok(Ok((client, assessment)))
 }
 
 /// A view as the photo forms name it.
@@ -509,11 +522,10 @@ pub(crate) async fn edit(
     Path(id): Path<String>,
     Query(query): Query<EditQuery>,
 ) -> Result<Response, WebError> {
-    me.require_staff()?;
-    let (client, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Write).await?;
-    if assessment.status == AssessmentStatus::Complete {
-        return Ok(Redirect::to(&format!("/assessments/{}", assessment.id)).into_response());
-    }
+    let (client, assessment) = match open_draft(&state, &me, &id).await? {
+        Ok(draft) => draft,
+        Err(report) => return Ok(report),
+    };
     crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Assessment, &assessment.id.to_string(), "draft").await?;
     let values = intake_form::from_json(&assessment.form);
     // Show the draft's current problems straight away.
@@ -655,13 +667,15 @@ struct Upload {
     view: String,
     posture: String,
     photo: String,
-    /// The first file's name and bytes (a landmark file).
-    file_name: String,
-    bytes: Vec<u8>,
     /// Every file, in order (several photos at once), by name.
     files: Vec<(String, Vec<u8>)>,
     /// The file during which the upload went over the server's limit; reading stopped there.
     too_large: Option<String>,
+}
+
+/// A multipart body that could not be read: over the size limit, or malformed (`what` names it).
+fn unreadable(e: axum::extract::multipart::MultipartError, what: &str) -> WebError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE { WebError::TooLarge } else { WebError::BadRequest(format!("{what} could not be read")) }
 }
 
 async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
@@ -671,18 +685,10 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
         view: String::new(),
         posture: String::new(),
         photo: String::new(),
-        file_name: String::new(),
-        bytes: Vec::new(),
         files: Vec::new(),
         too_large: None,
     };
-    let bad = |err: axum::extract::multipart::MultipartError| {
-        if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            WebError::TooLarge
-        } else {
-            WebError::BadRequest("the upload could not be read".into())
-        }
-    };
+    let bad = |e| unreadable(e, "the upload");
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
@@ -713,10 +719,6 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
                     }
                     Err(e) => return Err(bad(e)),
                 };
-                if upload.files.is_empty() {
-                    upload.file_name.clone_from(&name);
-                    upload.bytes.clone_from(&bytes);
-                }
                 // A file input left empty still sends an empty part; it is not a photo.
                 if !(bytes.is_empty() && name.is_empty()) {
                     upload.files.push((name, bytes));
@@ -851,7 +853,9 @@ pub(crate) async fn upload_landmarks(
     }
     check_csrf(&me, upload.csrf.as_deref())?;
     let assessment = draft_for_upload(&state, &me, &id).await?;
-    let file = tonus_clinic::landmarks::parse_landmarks(&upload.bytes, &upload.file_name)?;
+    // One landmark file: the first (an empty input sends none, which the parser names).
+    let (name, bytes) = upload.files.first().map_or(("", &[][..]), |(n, b)| (n.as_str(), b.as_slice()));
+    let file = tonus_clinic::landmarks::parse_landmarks(bytes, name)?;
     // Link the photo the therapist picked, or the one whose content hash the file names.
     let photos = state.store.photos_for(assessment.id).await?;
     let photo = photos
