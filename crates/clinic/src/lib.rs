@@ -21,6 +21,7 @@ pub mod docs;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod fhir;
 pub mod landmarks;
 pub mod plans;
 pub mod records;

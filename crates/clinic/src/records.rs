@@ -36,6 +36,8 @@ pub enum ExportFormat {
     Json,
     /// A ZIP archive with the JSON, one CSV per table and the photo files.
     Zip,
+    /// One FHIR R4 Bundle (JSON) with the photos inside ([`crate::fhir`]).
+    Fhir,
 }
 
 impl ExportFormat {
@@ -48,10 +50,21 @@ impl ExportFormat {
         }
     }
 
+    /// Picks the format by name: `json`, `zip` or `fhir`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "json" => Some(Self::Json),
+            "zip" => Some(Self::Zip),
+            "fhir" => Some(Self::Fhir),
+            _ => None,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::Json => "json",
             Self::Zip => "zip",
+            Self::Fhir => "fhir",
         }
     }
 }
@@ -98,7 +111,40 @@ impl Clinic {
         match format {
             ExportFormat::Json => crate::export::json_bytes(&export),
             ExportFormat::Zip => crate::export::archive(self.store.as_ref(), &export).await,
+            ExportFormat::Fhir => {
+                let mut bytes = serde_json::to_vec_pretty(&self.fhir_bundle(&export, true).await?)
+                    .map_err(|e| ClinicError::engine(format!("cannot serialise the FHIR Bundle: {e}")))?;
+                bytes.push(b'\n');
+                Ok(bytes)
+            }
         }
+    }
+
+    /// A client's record as a FHIR R4 Bundle for the read-only FHIR endpoint, audited as a
+    /// view (`detail` says which request); `with_photos` puts the images into the Media.
+    pub async fn fhir_record(
+        &self,
+        actor: Actor,
+        client: ClientId,
+        with_photos: bool,
+        detail: &str,
+    ) -> Result<crate::fhir::r4::Bundle, ClinicError> {
+        self.client(client).await?;
+        self.audit(actor, Event::new(Action::View, RecordKind::Client, client).detail(format!("fhir {detail}"))).await?;
+        let export = self.store.export_client(client).await?;
+        self.fhir_bundle(&export, with_photos).await
+    }
+
+    /// A record as a FHIR R4 Bundle, with the names of the staff it mentions and, when
+    /// `with_photos`, the images. No audit line: the caller's use case writes it.
+    async fn fhir_bundle(&self, export: &tonus_store::ClientExport, with_photos: bool) -> Result<crate::fhir::r4::Bundle, ClinicError> {
+        let users = self.store.users().await?;
+        let mut photos = std::collections::HashMap::new();
+        for photo in export.photos.iter().filter(|_| with_photos) {
+            let (_, bytes) = self.store.photo_bytes(photo.id).await?;
+            photos.insert(photo.id, bytes);
+        }
+        crate::fhir::bundle(crate::fhir::Inputs { export, users: &users, photos: &photos })
     }
 
     /// Erases a client's whole record (rows, the linked client account and photo files no

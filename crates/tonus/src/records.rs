@@ -19,14 +19,19 @@ use tonus_web::WebConfig;
 /// What to do with client records.
 #[derive(Debug, clap::Subcommand)]
 pub enum RecordsCommand {
-    /// Export one client's whole record: a .zip (JSON, CSVs and photos) or a .json file.
+    /// Export one client's whole record: a .zip (JSON, CSVs and photos), a .json file, or a
+    /// FHIR R4 Bundle (`--format fhir`).
     Export {
         /// The client's id (`tonus client list` shows them).
         client: String,
-        /// Output file; its extension picks the format: .zip or .json. An existing file is
-        /// not overwritten.
+        /// Output file. Without --format its extension picks the format: .zip or .json. An
+        /// existing file is not overwritten.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// The format: zip, json (Tonus's own record) or fhir (one FHIR R4 Bundle in JSON,
+        /// photos included).
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<String>,
     },
     /// Erase one client's whole record: assessments, photos, plans, notes, share links and
     /// their login. This cannot be undone; export first if the record must be kept.
@@ -53,12 +58,16 @@ pub fn run(cmd: RecordsCommand, web: &WebConfig) -> anyhow::Result<()> {
             let clients = rt.block_on(async { open().await?.list_clients().await.context("cannot list the clients") })?;
             println!("{}", list_text(&clients));
         }
-        RecordsCommand::Export { client, out } => {
-            let Some(format) = ExportFormat::from_path(&out) else {
-                bail!(tonus_clinic::ClinicError::invalid(format!(
-                    "--out {}: the file name must end in .zip or .json, which picks the format",
-                    out.display()
-                )));
+        RecordsCommand::Export { client, out, format } => {
+            let format = match format.as_deref() {
+                Some(name) => ExportFormat::parse(name)
+                    .ok_or_else(|| tonus_clinic::ClinicError::invalid(format!("--format {name}: the format is zip, json or fhir")))?,
+                None => ExportFormat::from_path(&out).ok_or_else(|| {
+                    tonus_clinic::ClinicError::invalid(format!(
+                        "--out {}: the file name must end in .zip or .json, which picks the format (or name it with --format)",
+                        out.display()
+                    ))
+                })?,
             };
             if out.exists() {
                 bail!(tonus_clinic::ClinicError::invalid(format!(

@@ -68,7 +68,7 @@ fn export_then_erase_a_demo_client() {
 
     // Export to zip: the JSON, every CSV and both photo files.
     let zip_path = dir.path().join("out/a.zip");
-    records::run(RecordsCommand::Export { client: a.to_string(), out: zip_path.clone() }, &web).unwrap();
+    records::run(RecordsCommand::Export { client: a.to_string(), out: zip_path.clone(), format: None }, &web).unwrap();
     let names = zip_names(&zip_path);
     for expected in ["client.json", "client.csv", "assessments.csv", "measurements.csv", "plans.csv", "notes.csv", "photos.csv"] {
         assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
@@ -83,14 +83,26 @@ fn export_then_erase_a_demo_client() {
     assert_eq!(json["photos"].as_array().unwrap().len(), 2);
 
     // An export never overwrites, and the extension must name a format.
-    let again = records::run(RecordsCommand::Export { client: a.to_string(), out: zip_path.clone() }, &web).unwrap_err();
+    let again = records::run(RecordsCommand::Export { client: a.to_string(), out: zip_path.clone(), format: None }, &web).unwrap_err();
     assert!(format!("{again:#}").contains("already exists"), "{again:#}");
-    let bad = records::run(RecordsCommand::Export { client: a.to_string(), out: dir.path().join("a.txt") }, &web).unwrap_err();
+    let bad =
+        records::run(RecordsCommand::Export { client: a.to_string(), out: dir.path().join("a.txt"), format: None }, &web).unwrap_err();
     assert!(format!("{bad:#}").contains(".zip or .json"), "{bad:#}");
     let json_path = dir.path().join("a.json");
-    records::run(RecordsCommand::Export { client: a.to_string(), out: json_path.clone() }, &web).unwrap();
+    records::run(RecordsCommand::Export { client: a.to_string(), out: json_path.clone(), format: None }, &web).unwrap();
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
     assert_eq!(json["format"], "tonus-client-export/1");
+    // --format fhir: one FHIR R4 Bundle; an unknown format is named.
+    let fhir_path = dir.path().join("a.fhir.json");
+    let fhir = Some("fhir".to_owned());
+    records::run(RecordsCommand::Export { client: a.to_string(), out: fhir_path.clone(), format: fhir }, &web).unwrap();
+    let bundle: serde_json::Value = serde_json::from_slice(&std::fs::read(&fhir_path).unwrap()).unwrap();
+    assert_eq!((bundle["resourceType"].as_str(), bundle["type"].as_str()), (Some("Bundle"), Some("collection")));
+    assert_eq!(bundle["entry"][0]["resource"]["resourceType"], "Patient");
+    let xml = Some("xml".to_owned());
+    let unknown = records::run(RecordsCommand::Export { client: a.to_string(), out: dir.path().join("a.xml"), format: xml }, &web);
+    let unknown = format!("{:#}", unknown.unwrap_err());
+    assert!(unknown.contains("--format xml") && unknown.contains("zip, json or fhir"), "{unknown}");
 
     // Erase without --yes refuses and changes nothing.
     let refused = records::run(RecordsCommand::Erase { client: a.to_string(), yes: false }, &web).unwrap_err();
@@ -118,6 +130,7 @@ fn export_then_erase_a_demo_client() {
     // Unknown and malformed ids are named.
     let gone = records::run(RecordsCommand::Erase { client: a.to_string(), yes: true }, &web).unwrap_err();
     assert!(format!("{gone:#}").contains("no client has the id"), "{gone:#}");
-    let malformed = records::run(RecordsCommand::Export { client: "nobody".into(), out: dir.path().join("n.zip") }, &web).unwrap_err();
+    let malformed =
+        records::run(RecordsCommand::Export { client: "nobody".into(), out: dir.path().join("n.zip"), format: None }, &web).unwrap_err();
     assert!(format!("{malformed:#}").contains("is not a client id"), "{malformed:#}");
 }

@@ -100,12 +100,33 @@ async fn get_client(State(state): State<AppState>, me: CurrentUser, Path(id): Pa
     Ok(Json(json!({ "client": client })))
 }
 
-async fn export_client(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, ApiError> {
+/// The query of an export: `format=json` (Tonus's record, the default), `fhir` or `zip`.
+#[derive(Debug, Deserialize)]
+struct ExportQuery {
+    format: Option<String>,
+}
+
+async fn export_client(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
-    let bytes = state.clinic.export(Actor::user(me.user.id), client.id, tonus_clinic::ExportFormat::Json, "api").await?;
+    let format = match q.format.as_deref() {
+        None => tonus_clinic::ExportFormat::Json,
+        Some(name) => tonus_clinic::ExportFormat::parse(name)
+            .ok_or_else(|| WebError::BadRequest(format!("format: {name:?} is not json, fhir or zip")))?,
+    };
+    let bytes = state.clinic.export(Actor::user(me.user.id), client.id, format, "api").await?;
+    let content_type = match format {
+        tonus_clinic::ExportFormat::Json => "application/json",
+        tonus_clinic::ExportFormat::Fhir => "application/fhir+json",
+        tonus_clinic::ExportFormat::Zip => "application/zip",
+    };
     let mut response = bytes.into_response();
-    response.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(content_type));
     Ok(response)
 }
 

@@ -93,7 +93,14 @@ pub(crate) async fn document() -> Json<Value> {
                 "get": op("One client", None, "200"),
                 "delete": op("Erase the client's whole record, photos and login", None, "200")
             },
-            "/api/clients/{id}/export": {"parameters": id_param(), "get": op("The client's whole record", None, "200")},
+            "/api/clients/{id}/export": {
+                "parameters": [
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
+                    {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "fhir", "zip"], "default": "json"},
+                     "description": "json: Tonus's lossless record; fhir: one FHIR R4 Bundle (application/fhir+json, photos inside); zip: JSON, CSVs and photos"}
+                ],
+                "get": op("The client's whole record", None, "200")
+            },
             "/api/clients/{id}/notes": {
                 "parameters": id_param(),
                 "get": op("The client's notes (staff)", None, "200"),

@@ -7,7 +7,7 @@ mod support;
 
 use axum::http::{StatusCode, header};
 use serde_json::json;
-use support::{PASSWORD, TestApp};
+use support::{PASSWORD, TestApp, plan_pairs, refs};
 
 #[tokio::test]
 async fn health_assets_and_start_page() {
@@ -895,32 +895,6 @@ async fn a_password_someone_else_set_must_be_changed_first() {
 }
 
 /// The plan editor's form fields for an edit, as the page names them.
-fn plan_pairs(edit: &tonus_clinic::plans::PlanEdit, action: &str) -> Vec<(String, String)> {
-    let mut pairs = vec![
-        ("action".to_owned(), action.to_owned()),
-        ("massage.session_min".to_owned(), edit.dose.session_min.to_string()),
-        ("massage.sessions_per_week".to_owned(), edit.dose.sessions_per_week.to_string()),
-        ("massage.weeks".to_owned(), edit.dose.weeks.to_string()),
-        ("note".to_owned(), edit.note.clone()),
-    ];
-    for (i, t) in edit.targets.iter().enumerate() {
-        pairs.push((format!("target.{i}.muscle"), t.muscle.clone()));
-        pairs.push((format!("target.{i}.side"), t.laterality.as_str().to_owned()));
-        pairs.extend(t.techniques.iter().map(|id| (format!("target.{i}.technique"), id.clone())));
-    }
-    for (i, e) in edit.exercises.iter().enumerate() {
-        pairs.push((format!("exercise.{i}.id"), e.exercise.clone()));
-        pairs.push((format!("exercise.{i}.phase"), e.phase.clone()));
-        pairs.push((format!("exercise.{i}.side"), e.laterality.as_str().to_owned()));
-        pairs.push((format!("exercise.{i}.dosage"), e.dosage.clone()));
-    }
-    pairs
-}
-
-fn refs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
-    pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
-}
-
 /// The client's home page: this week's exercises, a tick for each one done today (stored, and
 /// taken back), a weekly pain check-in, the next review; bad input refused by field; the
 /// therapist sees the ticks and the pain on the client page.
