@@ -18,11 +18,17 @@ pub(crate) async fn download_zip(State(state): State<AppState>, me: CurrentUser,
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
     let bytes = state.clinic.export(Actor::user(me.user.id), client.id, ExportFormat::Zip, "").await?;
+    Ok(attachment(bytes, "application/zip", &format!("{}.zip", tonus_clinic::export::file_stem(client.id))))
+}
+
+/// A download: the bytes with their type, saved under `file_name` (an ASCII name the server
+/// made, never one a user typed).
+pub(crate) fn attachment(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}.zip\"", tonus_clinic::export::file_stem(client.id))) {
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    Ok(response)
+    response
 }

@@ -124,15 +124,28 @@ pub(crate) async fn metadata() -> Response {
     fhir_json(StatusCode::OK, &statement)
 }
 
+/// A staff member's read of one client's record as a Bundle, after the app's access check;
+/// `detail` goes into the audit line.
+async fn record(
+    state: &AppState,
+    me: Result<CurrentUser, WebError>,
+    id: &str,
+    with_photos: bool,
+    detail: &str,
+) -> Result<(tonus_store::ClientId, Bundle), FhirError> {
+    let me = staff(me)?;
+    let client = access::client(state, &me, parse_id(id)?, Access::Read).await?;
+    let bundle = state.clinic.fhir_record(Actor::user(me.user.id), client.id, with_photos, detail).await?;
+    Ok((client.id, bundle))
+}
+
 /// `GET /fhir/Patient/{id}`.
 pub(crate) async fn patient(
     State(state): State<AppState>,
     me: Result<CurrentUser, WebError>,
     Path(id): Path<String>,
 ) -> Result<Response, FhirError> {
-    let me = staff(me)?;
-    let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
-    let bundle = state.clinic.fhir_record(Actor::user(me.user.id), client.id, false, "Patient read").await?;
+    let (_, bundle) = record(&state, me, &id, false, "Patient read").await?;
     let patient = bundle.entry.into_iter().find(|e| matches!(e.resource, Resource::Patient(_))).ok_or(WebError::NotFound)?;
     Ok(fhir_json(StatusCode::OK, &patient.resource))
 }
@@ -143,10 +156,8 @@ pub(crate) async fn everything(
     me: Result<CurrentUser, WebError>,
     Path(id): Path<String>,
 ) -> Result<Response, FhirError> {
-    let me = staff(me)?;
-    let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
-    let bundle = state.clinic.fhir_record(Actor::user(me.user.id), client.id, true, "$everything").await?;
-    Ok(fhir_json(StatusCode::OK, &searchset(bundle, format!("Patient/{}/$everything", client.id), |_| true)))
+    let (client, bundle) = record(&state, me, &id, true, "$everything").await?;
+    Ok(fhir_json(StatusCode::OK, &searchset(bundle, format!("Patient/{client}/$everything"), |_| true)))
 }
 
 /// The query of an Observation search.
@@ -166,14 +177,13 @@ pub(crate) async fn observations(
     let Some(patient) = q.patient.as_deref().map(|p| p.strip_prefix("Patient/").unwrap_or(p)) else {
         return Err(WebError::BadRequest("patient: the client's id is required (a search covers one client's record)".into()).into());
     };
-    let client = access::client(&state, &me, parse_id(patient)?, Access::Read).await?;
     let codes: Vec<(Option<&str>, &str)> = q
         .code
         .as_deref()
         .map(|c| c.split(',').filter(|t| !t.is_empty()).map(|t| t.split_once('|').map_or((None, t), |(s, c)| (Some(s), c))).collect())
         .unwrap_or_default();
-    let bundle = state.clinic.fhir_record(Actor::user(me.user.id), client.id, false, "Observation search").await?;
-    let mut url = format!("Observation?patient={}", client.id);
+    let (client, bundle) = record(&state, Ok(me), patient, false, "Observation search").await?;
+    let mut url = format!("Observation?patient={client}");
     if let Some(code) = &q.code {
         url.push_str("&code=");
         url.push_str(code);
@@ -215,12 +225,5 @@ pub(crate) async fn download(State(state): State<AppState>, me: CurrentUser, Pat
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
     let bytes = state.clinic.export(Actor::user(me.user.id), client.id, ExportFormat::Fhir, "").await?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
-    let name = format!("attachment; filename=\"{}.fhir.json\"", tonus_clinic::export::file_stem(client.id));
-    if let Ok(value) = HeaderValue::from_str(&name) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    Ok(crate::export::attachment(bytes, FHIR_JSON, &format!("{}.fhir.json", tonus_clinic::export::file_stem(client.id))))
 }

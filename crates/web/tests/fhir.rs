@@ -293,6 +293,7 @@ async fn the_fhir_endpoint_reads_behind_the_apps_logins() {
     assert!(all.entry.len() > 1 && all.entry.iter().all(|e| e.resource.type_name() == "Observation"));
     let none = app.get(&format!("/fhir/Observation?patient={client}&code=no-such-code"), Some(&pat)).await;
     assert_eq!(serde_json::from_slice::<Bundle>(&none.body).unwrap().total, Some(0));
+    assert_eq!(app.get("/fhir/Observation?code=72514-3", None).await.status, StatusCode::UNAUTHORIZED, "login first");
     let missing = app.get("/fhir/Observation?code=72514-3", Some(&pat)).await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(missing.json()["issue"][0]["code"], "invalid");
