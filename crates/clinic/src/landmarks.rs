@@ -249,6 +249,7 @@ impl Clinic {
             source: file.capture.source,
             moved_points: moved_names(&file),
             corrects: corrects.map(|c| c.id),
+            created_by: if file.capture.source == LandmarkSource::Automatic { None } else { actor.0 },
         };
         let set = self.store.add_landmark_set(new).await?;
         let detail = match corrects {

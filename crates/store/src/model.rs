@@ -158,7 +158,7 @@ pub struct NewSession {
 }
 
 /// A client record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Client {
     pub id: ClientId,
     /// The practitioner responsible for the client.
@@ -220,7 +220,7 @@ pub struct ClientQuery {
 }
 
 /// An assessment: the intake (possibly still a draft) of one visit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assessment {
     pub id: AssessmentId,
     pub client: ClientId,
@@ -266,7 +266,7 @@ pub struct ReportVersion {
 }
 
 /// A stored photo (the bytes live in the photo directory).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Photo {
     pub id: PhotoId,
     pub assessment: AssessmentId,
@@ -292,7 +292,7 @@ pub struct NewPhoto {
 }
 
 /// Landmarks for one view, with their provenance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LandmarkSet {
     pub id: LandmarkSetId,
     pub assessment: AssessmentId,
@@ -310,6 +310,10 @@ pub struct LandmarkSet {
     pub moved_points: Vec<String>,
     /// The set this one corrects by hand, when it is a correction (same assessment).
     pub corrects: Option<LandmarkSetId>,
+    /// Who placed or corrected the points by hand (none for a pose model's set, the console,
+    /// or sets stored before this was recorded).
+    #[serde(default)]
+    pub created_by: Option<UserId>,
     pub created_at: Timestamp,
 }
 
@@ -326,10 +330,12 @@ pub struct NewLandmarkSet {
     pub moved_points: Vec<String>,
     /// The set this one corrects; it must belong to the same assessment.
     pub corrects: Option<LandmarkSetId>,
+    /// Who placed or corrected the points by hand.
+    pub created_by: Option<UserId>,
 }
 
 /// A derived result: the engine's whole report for an assessment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub id: ReportId,
     pub assessment: AssessmentId,
@@ -352,7 +358,7 @@ pub struct ReportStamp {
 }
 
 /// The plan of an assessment: the engine's version and the therapist's edits.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub id: PlanId,
     pub assessment: AssessmentId,
@@ -388,7 +394,7 @@ impl Plan {
 }
 
 /// A free-text note on a client (optionally about one assessment).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
     pub id: NoteId,
     pub client: ClientId,
@@ -708,6 +714,34 @@ pub struct ClientExport {
     pub pain_checkins: Vec<PainCheckIn>,
     pub share_links: Vec<ShareLink>,
     pub audit_log: Vec<AuditEntry>,
+}
+
+/// A whole client record from another Tonus, to store as it is: ids and times kept.
+#[derive(Debug, Clone)]
+pub struct ImportRecord {
+    /// The client; its login (`user`) is not carried over.
+    pub client: Client,
+    pub details: ClientDetails,
+    /// Staff the record names who have no account here: created as disabled practitioner
+    /// accounts (login `imported-<id>`, no password), so what they did keeps their name.
+    pub accounts: Vec<ImportedAccount>,
+    pub assessments: Vec<Assessment>,
+    /// Each photo with its bytes; the bytes must match the content hash.
+    pub photos: Vec<(Photo, Vec<u8>)>,
+    pub landmark_sets: Vec<LandmarkSet>,
+    pub reports: Vec<Report>,
+    pub plans: Vec<Plan>,
+    pub notes: Vec<Note>,
+    pub desk_days: Vec<DeskDay>,
+    pub exercise_ticks: Vec<ExerciseTick>,
+    pub pain_checkins: Vec<PainCheckIn>,
+}
+
+/// A staff member an imported record names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedAccount {
+    pub id: UserId,
+    pub display_name: String,
 }
 
 /// What an erasure removed.

@@ -195,4 +195,7 @@ pub trait Store: LoginGuardStore + Send + Sync + std::fmt::Debug {
     /// Deletes the client's rows (and linked client account) in one transaction, then the
     /// photo files no other record uses.
     async fn erase_client(&self, id: ClientId) -> Result<Erasure, StoreError>;
+    /// Stores a whole record from another Tonus as it is (ids and times kept) in one
+    /// transaction, with its photo files; `Conflict` when a client with its id exists.
+    async fn import_client(&self, record: ImportRecord) -> Result<(), StoreError>;
 }

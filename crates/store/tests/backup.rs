@@ -73,6 +73,7 @@ async fn populate(store: &Arc<dyn Store>) -> Clinic {
                     source: LandmarkSource::Automatic,
                     moved_points: Vec::new(),
                     corrects: None,
+                    created_by: None,
                 })
                 .await
                 .unwrap();

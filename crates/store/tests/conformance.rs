@@ -83,6 +83,7 @@ fn automatic_set(assessment: AssessmentId, photo: Option<PhotoId>, view: Option<
         source: LandmarkSource::Automatic,
         moved_points: Vec::new(),
         corrects: None,
+        created_by: None,
     }
 }
 
@@ -98,6 +99,7 @@ fn correction_of(original: &LandmarkSet, assessment: AssessmentId) -> NewLandmar
         source: LandmarkSource::Manual,
         moved_points: vec!["landmark 0".into()],
         corrects: Some(original.id),
+        created_by: None,
     }
 }
 
@@ -983,6 +985,55 @@ async fn erase_keeps_photo_files_another_record_uses(t: TestStore) {
     assert!(!t.photos.join(&photo.rel_path).exists());
 }
 
+async fn import_restores_a_record_with_its_ids_times_and_photo_files(t: TestStore) {
+    let store = &*t.store;
+    let (alice, _, _) = full_record(store).await;
+    store.put_desk_days(alice.id, &[desk_day("2026-11-30", 120, 2)]).await.unwrap();
+    let before = store.export_client(alice.id).await.unwrap();
+    let mut photos = Vec::new();
+    for photo in &before.photos {
+        photos.push((photo.clone(), store.photo_bytes(photo.id).await.unwrap().1));
+    }
+    store.erase_client(alice.id).await.unwrap();
+    let elsewhere = UserId::new();
+    let record = |photos: Vec<(Photo, Vec<u8>)>| ImportRecord {
+        client: before.client.clone(),
+        details: before.details.clone(),
+        accounts: vec![ImportedAccount { id: elsewhere, display_name: "Dr Elsewhere".into() }],
+        assessments: before.assessments.clone(),
+        photos,
+        landmark_sets: before.landmark_sets.clone(),
+        reports: before.reports.clone(),
+        plans: before.plans.clone(),
+        notes: before.notes.clone(),
+        desk_days: before.desk_days.clone(),
+        exercise_ticks: before.exercise_ticks.clone(),
+        pain_checkins: before.pain_checkins.clone(),
+    };
+
+    // Bytes that do not match their hash: refused, nothing stored, no file left behind.
+    let mut wrong = photos.clone();
+    wrong[0].1.push(b'!');
+    assert!(matches!(store.import_client(record(wrong)).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.client(alice.id).await, Err(StoreError::NotFound)));
+    for (photo, _) in &photos {
+        assert!(!t.photos.join(&photo.rel_path).exists(), "no photo file is left");
+    }
+
+    store.import_client(record(photos.clone())).await.unwrap();
+    let after = store.export_client(alice.id).await.unwrap();
+    assert_eq!(after.client, Client { user: None, ..before.client.clone() }, "the client's login is not carried over");
+    assert_eq!((&after.assessments, &after.photos, &after.landmark_sets), (&before.assessments, &before.photos, &before.landmark_sets));
+    assert_eq!((&after.reports, &after.plans, &after.notes), (&before.reports, &before.plans, &before.notes));
+    assert_eq!((&after.details, &after.desk_days), (&before.details, &before.desk_days));
+    for (photo, bytes) in &photos {
+        assert_eq!(&store.photo_bytes(photo.id).await.unwrap().1, bytes);
+    }
+    let imported = store.user(elsewhere).await.unwrap();
+    assert!(imported.disabled && imported.login == format!("imported-{elsewhere}") && imported.display_name == "Dr Elsewhere");
+    assert!(matches!(store.import_client(record(photos)).await, Err(StoreError::Conflict)), "a client already here");
+}
+
 on_both_backends!(
     store_answers_and_reopens_without_migrating_again,
     setup_token_creates_the_first_account_once,
@@ -1022,6 +1073,7 @@ on_both_backends!(
     erase_removes_every_row_and_the_client_login,
     erase_keeps_photo_files_another_record_uses,
     erase_leaves_no_readable_text_in_the_database_files,
+    import_restores_a_record_with_its_ids_times_and_photo_files,
 );
 
 #[tokio::test]

@@ -96,6 +96,7 @@ async fn legacy_corrections_and_views_read_back_typed(db: FreshDb) {
         source: LandmarkSource::Manual,
         moved_points: Vec::new(),
         corrects: Some(corrected),
+        created_by: None,
     };
     store.add_landmark_set(again).await.unwrap();
     t.execute(&format!("DELETE FROM landmark_sets WHERE id = '{automatic}'")).await;

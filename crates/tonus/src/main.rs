@@ -145,7 +145,8 @@ enum Command {
         #[arg(long, value_name = "FILE", default_value = "tonus-desk-days.json")]
         days: PathBuf,
     },
-    /// Client records in the clinic database: list them, export one (.zip or .json), erase one.
+    /// Client records in the clinic database: list them, export one (.zip, .json or FHIR), import
+    /// one from a FHIR Bundle, erase one.
     Client {
         #[command(flatten)]
         web: WebArgs,

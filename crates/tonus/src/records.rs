@@ -44,6 +44,15 @@ pub enum RecordsCommand {
     },
     /// List every client with the id the other commands take.
     List,
+    /// Import a client from a FHIR R4 Bundle (JSON): a Bundle exported by Tonus comes back
+    /// whole; another system's gives the client from its Patient. What is not read is listed.
+    Import {
+        /// The Bundle file.
+        file: PathBuf,
+        /// The login of the practitioner the client will belong to.
+        #[arg(long, value_name = "LOGIN")]
+        owner: String,
+    },
 }
 
 /// Runs one records command against the configured store.
@@ -81,6 +90,23 @@ pub fn run(cmd: RecordsCommand, web: &WebConfig) -> anyhow::Result<()> {
             write_new(&out, &bytes)?;
             println!("Exported client {client} to {} ({} bytes).", out.display(), bytes.len());
         }
+        RecordsCommand::Import { file, owner } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let outcome = rt.block_on(async {
+                let clinic = open().await?;
+                let login = owner.trim().to_lowercase();
+                let user = clinic.store().users().await?.into_iter().find(|u| u.login == login && !u.disabled).ok_or_else(|| {
+                    tonus_clinic::ClinicError::invalid(format!(
+                        "--owner {owner}: no active account has that login; `tonus client list` shows owners"
+                    ))
+                })?;
+                Ok::<_, anyhow::Error>(clinic.import_fhir(Actor::CONSOLE, user.id, &bytes).await.map_err(|e| {
+                    let at = e.field.clone().map(|f| format!(" ({f})")).unwrap_or_default();
+                    tonus_clinic::ClinicError { message: format!("{}: {}{at}", file.display(), e.message), ..e }
+                })?)
+            })?;
+            println!("{}", import_text(&outcome));
+        }
         RecordsCommand::Erase { client, yes } => {
             if !yes {
                 bail!(tonus_clinic::ClinicError::invalid(format!(
@@ -100,6 +126,30 @@ pub fn run(cmd: RecordsCommand, web: &WebConfig) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// What an import stored and what it did not read.
+fn import_text(o: &tonus_clinic::fhir::ImportOutcome) -> String {
+    let mut out = format!(
+        "Imported client {} ({}) from {}: {} assessments, {} photos",
+        o.name,
+        o.client,
+        if o.from_tonus { "a Tonus Bundle" } else { "another system's Patient" },
+        o.assessments,
+        o.photos
+    );
+    if o.accounts_created > 0 {
+        out.push_str(&format!(", {} staff accounts created disabled for the record's authors", o.accounts_created));
+    }
+    out.push('.');
+    if !o.not_read.is_empty() {
+        out.push_str(&format!("\nNot read ({}):", o.not_read.len()));
+        for p in &o.not_read {
+            let at = if p.path.is_empty() { String::new() } else { format!(" {}", p.path) };
+            out.push_str(&format!("\n  {}{at}: {}", p.resource, p.message));
+        }
+    }
+    out
 }
 
 /// The client list as an aligned table, or a hint when there are none.

@@ -1,7 +1,7 @@
-//! `tonus client list|export|erase` (`src/records.rs`) on a real SQLite demo store in a temp
-//! dir: the ZIP export lists the JSON, the CSVs and the photo files; erasure refuses without
-//! `--yes`, then removes the rows and the photo files no other record uses, and both are
-//! audited.
+//! `tonus client list|export|import|erase` (`src/records.rs`) on a real SQLite demo store in a
+//! temp dir: the ZIP export lists the JSON, the CSVs and the photo files; the FHIR export
+//! imports back; erasure refuses without `--yes`, then removes the rows and the photo files no
+//! other record uses, and both are audited.
 //!
 //! The module is compiled into this test with `#[path]` and driven through its public `run`,
 //! so the test does not depend on how `main.rs` names the subcommand.
@@ -126,6 +126,19 @@ fn export_then_erase_a_demo_client() {
     let audit = rt.block_on(store.audit_for(&a.to_string(), 50)).unwrap();
     assert!(audit.iter().any(|l| l.action == "export" && l.detail == "zip, command line"), "{audit:?}");
     assert!(audit.iter().any(|l| l.action == "erase" && l.detail.ends_with("command line")), "{audit:?}");
+
+    // The FHIR Bundle brings the erased record back, its photo file included, for the owner
+    // named; an unknown owner is refused before anything is stored.
+    let import = |owner: &str| records::run(RecordsCommand::Import { file: fhir_path.clone(), owner: owner.into() }, &web);
+    let nobody = format!("{:#}", import("nobody").unwrap_err());
+    assert!(nobody.contains("--owner nobody") && nobody.contains("no active account"), "{nobody}");
+    assert!(matches!(rt.block_on(store.client(a)), Err(StoreError::NotFound)));
+    import("demo").unwrap();
+    assert_eq!(rt.block_on(store.assessments_for(a)).unwrap().len(), 1);
+    assert!(own_file.is_file(), "the photo file is back");
+    let twice = format!("{:#}", import("demo").unwrap_err());
+    assert!(twice.contains("already in this clinic"), "{twice}");
+    records::run(RecordsCommand::Erase { client: a.to_string(), yes: true }, &web).unwrap();
 
     // Unknown and malformed ids are named.
     let gone = records::run(RecordsCommand::Erase { client: a.to_string(), yes: true }, &web).unwrap_err();

@@ -142,6 +142,7 @@ async fn seed_client(
                     source: set.source,
                     moved_points: set.moved_points.clone(),
                     corrects: None,
+                    created_by: None,
                 })
                 .await?;
         }

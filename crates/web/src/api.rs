@@ -30,6 +30,7 @@ crate::routes! {
     "/clients" => get(list_clients).post(create_client);
     "/clients/{id}" => get(get_client).delete(erase_client);
     "/clients/{id}/export" => get(export_client);
+    "/clients/import" => post(import_client);
     "/clients/{id}/notes" => get(list_notes).post(add_note);
     "/photos/{id}" => get(get_photo);
     "/desk/days" => post(put_desk_days);
@@ -128,6 +129,18 @@ async fn export_client(
     let mut response = bytes.into_response();
     response.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(content_type));
     Ok(response)
+}
+
+/// `POST /api/clients/import`: a FHIR R4 Bundle (JSON) as the body becomes a client of the
+/// caller; the answer lists what was stored and what was not read.
+async fn import_client(
+    State(state): State<AppState>,
+    ApiWriter(me): ApiWriter,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    me.require_staff()?;
+    let outcome = state.clinic.import_fhir(Actor::user(me.user.id), me.user.id, &body).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "import": outcome }))))
 }
 
 async fn erase_client(State(state): State<AppState>, ApiWriter(me): ApiWriter, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {

@@ -660,17 +660,17 @@ pub(crate) async fn user_name(state: &AppState, id: UserId) -> Result<String, We
 }
 
 /// The fields of an upload form, read whole (the body limit bounds them).
-struct Upload {
-    csrf: Option<String>,
+pub(crate) struct Upload {
+    pub(crate) csrf: Option<String>,
     /// "on" when the therapist asks for automatic landmarks on an uploaded photo.
     detect: bool,
     view: String,
     posture: String,
     photo: String,
     /// Every file, in order (several photos at once), by name.
-    files: Vec<(String, Vec<u8>)>,
+    pub(crate) files: Vec<(String, Vec<u8>)>,
     /// The file during which the upload went over the server's limit; reading stopped there.
-    too_large: Option<String>,
+    pub(crate) too_large: Option<String>,
 }
 
 /// A multipart body that could not be read: over the size limit, or malformed (`what` names it).
@@ -678,7 +678,7 @@ fn unreadable(e: axum::extract::multipart::MultipartError, what: &str) -> WebErr
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE { WebError::TooLarge } else { WebError::BadRequest(format!("{what} could not be read")) }
 }
 
-async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
+pub(crate) async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
     let mut upload = Upload {
         csrf: None,
         detect: false,

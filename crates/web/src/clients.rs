@@ -573,14 +573,7 @@ pub(crate) async fn create_share_link(
         .await?;
     crate::audit::record(&state, Some(me.user.id), Action::Create, RecordKind::ShareLink, &client.id.to_string(), &link.id.to_string())
         .await?;
-    let base = match &state.settings.public_url {
-        Some(url) => url.clone(),
-        None => {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-            format!("{}://{host}", if state.settings.secure_cookies { "https" } else { "http" })
-        }
-    };
-    let path = format!("{base}/share/{secret}");
+    let path = format!("{}/share/{secret}", public_base(&state, &headers));
     let page = ShareCreatedPage {
         layout: Layout::for_user("Share link", &me),
         client_id: client.id.to_string(),
@@ -670,4 +663,16 @@ pub(crate) async fn erase_record(state: &AppState, me: &CurrentUser, id: ClientI
     // The client's own login went with the record.
     state.sessions.clear();
     Ok(erased)
+}
+
+/// The address the app's links start with: `serve.public_url`, else the request's host (with
+/// `https` behind HTTPS).
+pub(crate) fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+    match &state.settings.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+            format!("{}://{host}", if state.settings.secure_cookies { "https" } else { "http" })
+        }
+    }
 }

@@ -9,19 +9,21 @@
 //! `tonus_clinic::fhir`, the same mapping as the export. Left out on purpose: writes, `_format`
 //! and XML, history and paging (a record is one client's, and small).
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use tonus_clinic::fhir::r4::{
-    Bundle, BundleLink, CapabilityStatement, EntrySearch, Interaction, Operation, OperationOutcome, Resource, Rest, RestResource,
-    RestSecurity, SearchParam, Software,
+    Bundle, BundleLink, CapabilityStatement, EntrySearch, Implementation, Interaction, Operation, OperationOutcome, Resource, Rest,
+    RestResource, RestSecurity, SearchParam, Software,
 };
 use tonus_clinic::{Actor, ExportFormat};
 
 use crate::access::{self, Access, parse_id};
 use crate::auth::CurrentUser;
 use crate::error::WebError;
+use crate::pages::Layout;
 use crate::state::AppState;
 
 const FHIR_JSON: &str = "application/fhir+json";
@@ -82,6 +84,7 @@ pub(crate) async fn metadata() -> Response {
         date: "2026-11-30".into(),
         kind: "instance".into(),
         software: Software { name: "Tonus".into(), version: env!("CARGO_PKG_VERSION").into() },
+        implementation: Implementation { description: "This Tonus clinic server's read-only FHIR endpoint".into() },
         fhir_version: "4.0.1".into(),
         format: vec!["json".into(), FHIR_JSON.into()],
         rest: vec![Rest {
@@ -126,26 +129,63 @@ pub(crate) async fn metadata() -> Response {
 
 /// A staff member's read of one client's record as a Bundle, after the app's access check;
 /// `detail` goes into the audit line.
+/// Its references are rewritten as a server names resources (`Type/id`, full URLs under
+/// `{base}/fhir/`).
 async fn record(
     state: &AppState,
     me: Result<CurrentUser, WebError>,
+    headers: &HeaderMap,
     id: &str,
     with_photos: bool,
     detail: &str,
 ) -> Result<(tonus_store::ClientId, Bundle), FhirError> {
     let me = staff(me)?;
     let client = access::client(state, &me, parse_id(id)?, Access::Read).await?;
-    let bundle = state.clinic.fhir_record(Actor::user(me.user.id), client.id, with_photos, detail).await?;
+    let mut bundle = state.clinic.fhir_record(Actor::user(me.user.id), client.id, with_photos, detail).await?;
+    rest_names(&mut bundle, &crate::clients::public_base(state, headers))?;
     Ok((client.id, bundle))
+}
+
+/// Rewrites the export's `urn:uuid:` references as `Type/id` and its full URLs as
+/// `{base}/fhir/Type/id`, which is how a server's answers name what they hold.
+fn rest_names(bundle: &mut Bundle, base: &str) -> Result<(), WebError> {
+    let types: std::collections::HashMap<String, &'static str> =
+        bundle.entry.iter().map(|e| (format!("urn:uuid:{}", e.resource.id()), e.resource.type_name())).collect();
+    fn walk(v: &mut serde_json::Value, types: &std::collections::HashMap<String, &'static str>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    match v {
+                        serde_json::Value::String(s) if k == "reference" => {
+                            if let Some(kind) = types.get(s.as_str()) {
+                                *s = format!("{kind}/{}", s.trim_start_matches("urn:uuid:"));
+                            }
+                        }
+                        other => walk(other, types),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| walk(v, types)),
+            _ => {}
+        }
+    }
+    for entry in &mut bundle.entry {
+        let mut value = serde_json::to_value(&entry.resource).map_err(|e| WebError::Engine(format!("the FHIR answer: {e}")))?;
+        walk(&mut value, &types);
+        entry.resource = serde_json::from_value(value).map_err(|e| WebError::Engine(format!("the FHIR answer: {e}")))?;
+        entry.full_url = format!("{base}/fhir/{}/{}", entry.resource.type_name(), entry.resource.id());
+    }
+    Ok(())
 }
 
 /// `GET /fhir/Patient/{id}`.
 pub(crate) async fn patient(
     State(state): State<AppState>,
     me: Result<CurrentUser, WebError>,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, FhirError> {
-    let (_, bundle) = record(&state, me, &id, false, "Patient read").await?;
+    let (_, bundle) = record(&state, me, &headers, &id, false, "Patient read").await?;
     let patient = bundle.entry.into_iter().find(|e| matches!(e.resource, Resource::Patient(_))).ok_or(WebError::NotFound)?;
     Ok(fhir_json(StatusCode::OK, &patient.resource))
 }
@@ -154,9 +194,10 @@ pub(crate) async fn patient(
 pub(crate) async fn everything(
     State(state): State<AppState>,
     me: Result<CurrentUser, WebError>,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, FhirError> {
-    let (client, bundle) = record(&state, me, &id, true, "$everything").await?;
+    let (client, bundle) = record(&state, me, &headers, &id, true, "$everything").await?;
     Ok(fhir_json(StatusCode::OK, &searchset(bundle, format!("Patient/{client}/$everything"), |_| true)))
 }
 
@@ -171,6 +212,7 @@ pub(crate) struct ObservationQuery {
 pub(crate) async fn observations(
     State(state): State<AppState>,
     me: Result<CurrentUser, WebError>,
+    headers: HeaderMap,
     Query(q): Query<ObservationQuery>,
 ) -> Result<Response, FhirError> {
     let me = staff(me)?;
@@ -182,7 +224,7 @@ pub(crate) async fn observations(
         .as_deref()
         .map(|c| c.split(',').filter(|t| !t.is_empty()).map(|t| t.split_once('|').map_or((None, t), |(s, c)| (Some(s), c))).collect())
         .unwrap_or_default();
-    let (client, bundle) = record(&state, Ok(me), patient, false, "Observation search").await?;
+    let (client, bundle) = record(&state, Ok(me), &headers, patient, false, "Observation search").await?;
     let mut url = format!("Observation?patient={client}");
     if let Some(code) = &q.code {
         url.push_str("&code=");
@@ -226,4 +268,28 @@ pub(crate) async fn download(State(state): State<AppState>, me: CurrentUser, Pat
     let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
     let bytes = state.clinic.export(Actor::user(me.user.id), client.id, ExportFormat::Fhir, "").await?;
     Ok(crate::export::attachment(bytes, FHIR_JSON, &format!("{}.fhir.json", tonus_clinic::export::file_stem(client.id))))
+}
+
+#[derive(Template)]
+#[template(path = "clients/imported.html")]
+struct ImportedPage {
+    layout: Layout,
+    outcome: tonus_clinic::fhir::ImportOutcome,
+}
+
+/// `POST /clients/import`: a FHIR Bundle uploaded from the client list becomes a client of
+/// the importing practitioner; the page lists what was stored and what was not read.
+pub(crate) async fn import(State(state): State<AppState>, me: CurrentUser, multipart: Multipart) -> Result<Response, WebError> {
+    me.require_staff()?;
+    let upload = crate::assessments::read_upload(multipart).await?;
+    if upload.too_large.is_some() {
+        return Err(WebError::TooLarge);
+    }
+    crate::form::check_csrf(&me, upload.csrf.as_deref())?;
+    let Some((_, bytes)) = upload.files.first() else {
+        return Err(WebError::BadRequest("file: choose a FHIR Bundle (a .json file) to import".into()));
+    };
+    let outcome = state.clinic.import_fhir(Actor::user(me.user.id), me.user.id, bytes).await?;
+    let page = ImportedPage { layout: Layout::for_user("Client imported", &me), outcome };
+    Ok(Html(page.render()?).into_response())
 }

@@ -101,6 +101,7 @@ routes! {
     "/admin/users/{id}/password" => post(users::reset_password);
     "/admin/audit" => get(users::audit_log);
     "/clients" => get(clients::list).post(clients::create);
+    "/clients/import" => post(fhir::import);
     "/clients/{id}" => get(clients::show).post(clients::update);
     "/clients/{id}/details" => post(client_details::save);
     "/clients/{id}/notes" => post(clients::add_note);

@@ -222,6 +222,11 @@ impl Fixture {
     }
 }
 
+/// Another system's Bundle with one Patient.
+fn foreign_bundle() -> Vec<u8> {
+    br#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","id":"p1","name":[{"text":"Ola Elsewhere"}]}}]}"#.to_vec()
+}
+
 /// Today, `YYYY-MM-DD` (UTC, as the server's home page counts days).
 fn today() -> String {
     let days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 86_400;
@@ -301,6 +306,8 @@ async fn every_route_by_role_and_owner() {
         case("GET", "/clients/{X}/export.fhir.json", &["admin", "pat"]),
         case("GET", "/clients/{Y}/export.fhir.json", &["admin", "sam"]),
         case("GET", "/fhir/metadata", EVERYONE),
+        Case { method: "POST", path: "/clients/import", body: Body::Upload("b.json", foreign_bundle()), allowed: STAFF },
+        Case { method: "POST", path: "/api/clients/import", body: Body::Raw(foreign_bundle()), allowed: STAFF },
         case("GET", "/fhir/Patient/{X}", &["admin", "pat"]),
         case("GET", "/fhir/Patient/{Y}", &["admin", "sam"]),
         case("GET", "/fhir/Patient/{S}/$everything", STAFF),

@@ -279,6 +279,23 @@ async fn the_fhir_endpoint_reads_behind_the_apps_logins() {
 
     let everything = app.get(&format!("/fhir/Patient/{client}/$everything"), Some(&pat)).await;
     assert_eq!(everything.status, StatusCode::OK, "{}", everything.text());
+    // The validators in CI read the server's answers too.
+    if let Some(dir) = std::env::var_os("TONUS_FHIR_OUT").map(|d| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(d)) {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("server-everything.json"), &everything.body).unwrap();
+        std::fs::write(dir.join("server-metadata.json"), &metadata.body).unwrap();
+        std::fs::write(dir.join("server-patient.json"), &patient.body).unwrap();
+    }
+    // References name resources as a server does, and every one inside the answer resolves.
+    let answer: Bundle = serde_json::from_slice(&everything.body).unwrap();
+    let here: BTreeSet<String> = answer.entry.iter().map(|e| format!("{}/{}", e.resource.type_name(), e.resource.id())).collect();
+    let mut named = Vec::new();
+    references(&serde_json::from_slice(&everything.body).unwrap(), &mut named);
+    assert!(named.contains(&format!("Patient/{client}")), "references name resources as a server does");
+    for r in named {
+        assert!(here.contains(&r), "{r} is in the answer");
+    }
+    assert!(answer.entry.iter().all(|e| e.full_url.starts_with("http://") && e.full_url.contains("/fhir/")));
     let bundle: Bundle = serde_json::from_slice(&everything.body).unwrap();
     assert_eq!(bundle.kind, "searchset");
     assert_eq!(bundle.total, Some(bundle.entry.len() as u64));
@@ -300,4 +317,176 @@ async fn the_fhir_endpoint_reads_behind_the_apps_logins() {
 
     let audit = app.store.audit_for(&client, 100).await.unwrap();
     assert!(audit.iter().any(|l| l.detail == "fhir $everything"), "reads are audited");
+}
+
+/// The Bundle's resources as JSON, without what names the clinic's own staff (the client
+/// belongs to whoever imports it): Practitioners, the Patient's practitioner, and the owner in
+/// Tonus's record.
+fn without_owner(bundle: &Bundle) -> Vec<Value> {
+    bundle
+        .entry
+        .iter()
+        .filter(|e| e.resource.type_name() != "Practitioner")
+        .map(|e| {
+            let mut v = serde_json::to_value(&e.resource).unwrap();
+            v.as_object_mut().unwrap().remove("generalPractitioner");
+            if v["type"]["coding"][0]["code"] == "tonus-record" {
+                let data = v["content"][0]["attachment"]["data"].as_str().unwrap();
+                let mut record: Value = serde_json::from_slice(&base64::engine::general_purpose::STANDARD.decode(data).unwrap()).unwrap();
+                record["client"]["owner"] = Value::Null;
+                v["content"][0]["attachment"]["data"] = record;
+                v["content"][0]["attachment"].as_object_mut().unwrap().remove("size");
+            }
+            v
+        })
+        .collect()
+}
+
+/// A Tonus Bundle imports into another Tonus without loss: the second export holds the same
+/// resources (the client now belongs to the importing practitioner), and exporting, erasing and
+/// importing again gives the same bytes. The record's authors become disabled accounts.
+#[tokio::test]
+async fn a_tonus_bundle_imports_into_another_tonus_without_loss() {
+    let a = TestApp::new().await;
+    let admin = a.setup_admin().await;
+    let pat = a.staff(&admin, "pat", "practitioner").await;
+    let mut exports = Vec::new();
+    for (i, persona) in tonus_app::examples::personas().iter().enumerate() {
+        let client = a.client(&pat, persona.id, false).await;
+        a.assess(&pat, &client, i).await;
+        exports.push(a.get(&format!("/clients/{client}/export.fhir.json"), Some(&pat)).await.body);
+    }
+    let photographed = photo_client(&a, &pat).await;
+    a.post(&format!("/clients/{photographed}/notes"), Some(&pat), &[("body", "Works at a standing desk from Monday.")]).await;
+    // What the client's home and desk page record travels too.
+    let id: tonus_store::ClientId = photographed.parse().unwrap();
+    a.store.put_pain_checkin(id, &tonus_store::PainCheckIn { week: "2026-11-23".into(), nprs: 4 }).await.unwrap();
+    a.store
+        .set_exercise_done(id, &tonus_store::ExerciseTick { day: "2026-11-25".into(), exercise: "prone_y_t_w".into() }, true)
+        .await
+        .unwrap();
+    let day = tonus_store::DeskDay {
+        day: "2026-11-25".into(),
+        sitting_ms: 20_000_000,
+        longest_bout_ms: 3_000_000,
+        breaks_offered: 6,
+        breaks_taken: 5,
+        readable_ms: 18_000_000,
+        within_ms: 12_000_000,
+        nudges: 3,
+        exercises_done: 4,
+    };
+    a.store.put_desk_days(id, &[day]).await.unwrap();
+    exports.push(a.get(&format!("/clients/{photographed}/export.fhir.json"), Some(&pat)).await.body);
+
+    let b = TestApp::new().await;
+    let kim = b.setup_admin().await;
+    for e1 in &exports {
+        let first: Bundle = serde_json::from_slice(e1).unwrap();
+        let reply = b.api_raw("POST", "/api/clients/import", Some(&kim), e1.clone()).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let outcome = &reply.json()["import"];
+        assert_eq!(outcome["from_tonus"], true);
+        assert_eq!(outcome["not_read"], serde_json::json!([]), "a Tonus Bundle is read whole");
+        let client = outcome["client"].as_str().unwrap().to_owned();
+        let e2 = b.get(&format!("/clients/{client}/export.fhir.json"), Some(&kim)).await.body;
+        let second: Bundle = serde_json::from_slice(&e2).unwrap();
+        assert_eq!(without_owner(&first), without_owner(&second), "the second export holds the first's resources");
+        // And the store holds the same record, row for row.
+        let (was, is) =
+            (a.store.export_client(client.parse().unwrap()).await.unwrap(), b.store.export_client(client.parse().unwrap()).await.unwrap());
+        assert_eq!(
+            (&was.assessments, &was.photos, &was.landmark_sets, &was.reports),
+            (&is.assessments, &is.photos, &is.landmark_sets, &is.reports)
+        );
+        assert_eq!((&was.plans, &was.notes, &was.desk_days, &was.details), (&is.plans, &is.notes, &is.desk_days, &is.details));
+        assert_eq!((&was.exercise_ticks, &was.pain_checkins), (&is.exercise_ticks, &is.pain_checkins));
+        assert_eq!(
+            (&was.client.display_name, &was.client.reference, was.client.created_at, was.client.updated_at),
+            (&is.client.display_name, &is.client.reference, is.client.created_at, is.client.updated_at)
+        );
+        for photo in &is.photos {
+            assert_eq!(b.store.photo_bytes(photo.id).await.unwrap().1, a.store.photo_bytes(photo.id).await.unwrap().1, "the photo's bytes");
+        }
+
+        // Again: the same bytes (a Tonus export is repeatable once the staff are the same).
+        let again = b.api_raw("POST", "/api/clients/import", Some(&kim), e2.clone()).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "a client already here is not imported twice");
+        assert_eq!(b.api("DELETE", &format!("/api/clients/{client}"), Some(&kim), None).await.status, StatusCode::OK);
+        let reply = b.api_raw("POST", "/api/clients/import", Some(&kim), e2.clone()).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let e3 = b.get(&format!("/clients/{client}/export.fhir.json"), Some(&kim)).await.body;
+        let third: Bundle = serde_json::from_slice(&e3).unwrap();
+        assert_eq!(serde_json::to_vec(&second.entry).unwrap(), serde_json::to_vec(&third.entry).unwrap(), "byte for byte");
+    }
+    // Pat has no account in the second clinic: a disabled one keeps their name on their work.
+    let pat_id = a.store.users().await.unwrap().into_iter().find(|u| u.login == "pat").unwrap().id;
+    let imported = b.store.user(pat_id).await.unwrap();
+    assert!(imported.disabled && imported.login.starts_with("imported-"), "{imported:?}");
+}
+
+/// Another system's Bundle gives a client from its Patient; everything else is named, by
+/// resource and path, as not read. Files that are not Bundles are refused by name.
+#[tokio::test]
+async fn another_systems_patient_becomes_a_client_and_the_rest_is_reported() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let pat = app.staff(&admin, "pat", "practitioner").await;
+    let bundle = serde_json::json!({
+        "resourceType": "Bundle", "type": "collection",
+        "entry": [
+            {"resource": {"resourceType": "Patient", "id": "ext-7",
+                "identifier": [{"system": "http://hospital.example/mrn", "value": "MRN-2231"}],
+                "name": [{"family": "Okafor", "given": ["Ada", "N."]}],
+                "gender": "female", "birthDate": "1984-03-09",
+                "telecom": [{"system": "phone", "value": "+44 7700 900456"}, {"system": "email", "value": "ada@example.org"},
+                            {"system": "phone", "value": "+44 20 7946 0000"}],
+                "address": [{"city": "Leeds"}]}},
+            {"resource": {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/ext-7"}}},
+            {"resource": {"resourceType": "Observation", "id": "o1", "status": "final"}}
+        ]
+    });
+    let reply = app.api_raw("POST", "/api/clients/import", Some(&pat), serde_json::to_vec(&bundle).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let outcome = reply.json()["import"].clone();
+    assert_eq!(outcome["from_tonus"], false);
+    let client: tonus_store::ClientId = outcome["client"].as_str().unwrap().parse().unwrap();
+    let stored = app.store.client(client).await.unwrap();
+    assert_eq!((stored.display_name.as_str(), stored.reference.as_deref()), ("Ada N. Okafor", Some("MRN-2231")));
+    let details = app.store.client_details(client).await.unwrap();
+    assert_eq!(details.date_of_birth.as_deref(), Some("1984-03-09"));
+    assert_eq!((details.phone.as_str(), details.email.as_str()), ("+44 7700 900456", "ada@example.org"));
+    let not_read: Vec<String> = outcome["not_read"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{} {}", p["resource"].as_str().unwrap(), p["path"].as_str().unwrap()))
+        .collect();
+    for expected in ["Patient/ext-7 address", "Patient/ext-7 gender", "Patient/ext-7 telecom[2]", "Condition/c1 ", "Observation/o1 code"] {
+        assert!(not_read.iter().any(|n| n == expected), "{expected:?} is reported: {not_read:?}");
+    }
+
+    // The page: upload from the client list, and the result names what was not read.
+    let list = app.get("/clients", Some(&pat)).await.text();
+    assert!(list.contains(r#"action="/clients/import""#));
+    let page = app.upload("/clients/import", &pat, &[], ("other.json", &serde_json::to_vec(&bundle).unwrap())).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert!(page.text().contains("Client imported") && page.text().contains("Condition/c1"), "{}", page.text());
+
+    for (body, field) in [
+        (b"not json".to_vec(), "not JSON"),
+        (br#"{"resourceType":"Patient","id":"x"}"#.to_vec(), "not a Bundle"),
+        (br#"{"resourceType":"Bundle","type":"collection","entry":[]}"#.to_vec(), "no Patient"),
+        (
+            br#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","id":"a","name":[{"text":"A"}]}},{"resource":{"resourceType":"Patient","id":"b","name":[{"text":"B"}]}}]}"#.to_vec(),
+            "several Patients",
+        ),
+        (br#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","id":"a"}}]}"#.to_vec(), "has no name"),
+    ] {
+        let before = app.store.clients(&tonus_store::ClientQuery::default()).await.unwrap().len();
+        let reply = app.api_raw("POST", "/api/clients/import", Some(&pat), body).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", reply.text());
+        assert!(reply.json()["error"].as_str().unwrap().contains(field), "{field}: {}", reply.text());
+        assert_eq!(app.store.clients(&tonus_store::ClientQuery::default()).await.unwrap().len(), before, "nothing stored");
+    }
 }

@@ -68,6 +68,7 @@ async fn add_reassessment(config: &WebConfig) -> bool {
                 source: LandmarkSource::Automatic,
                 moved_points: Vec::new(),
                 corrects: None,
+                created_by: None,
             })
             .await
             .unwrap();
@@ -116,6 +117,7 @@ async fn add_rotated_photo(config: &WebConfig) {
             source: LandmarkSource::Automatic,
             moved_points: Vec::new(),
             corrects: None,
+            created_by: None,
         })
         .await
         .unwrap();

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use tonus_app::report::{
-    Finding, MetricView, MuscleView, NdiView, PhotoView, PlanView, Reading, ReasonView, Report, StatusView, TestReading, TestResult,
-    TestView,
+    Finding, MetricView, MuscleView, NdiView, NotMeasurableView, PhotoView, PlanView, Reading, ReasonView, Report, StatusView, TestReading,
+    TestResult, TestView,
 };
 use tonus_core::knowledge::{Certainty, MeasureKind};
 use tonus_core::vocab::{EvidenceKind, LandmarkSource, Laterality, MuscleState, Sex, Side, View};
@@ -54,6 +54,7 @@ pub fn bundle(inputs: Inputs<'_>) -> Result<Bundle, ClinicError> {
         b.assessment(a, newest_complete.map(|n| n.id) == Some(a.id))?;
     }
     b.checkins();
+    b.record_document()?;
     b.code_system();
     b.finish_devices();
     let mut entries = std::mem::take(&mut b.entries);
@@ -82,7 +83,7 @@ fn order(r: &Resource) -> u8 {
         Resource::Device(_) => 2,
         Resource::Encounter(_) => 3,
         Resource::Media(_) => 4,
-        Resource::Binary(_) => 5,
+        Resource::DocumentReference(_) => 5,
         Resource::Provenance(_) => 6,
         Resource::QuestionnaireResponse(_) => 7,
         Resource::Observation(_) => 8,
@@ -92,11 +93,14 @@ fn order(r: &Resource) -> u8 {
     }
 }
 
-/// The accounts a record mentions: the owner, assessors and plan editors, once each.
-fn staff(e: &ClientExport) -> Vec<UserId> {
+/// The accounts a record mentions: the owner, assessors, correctors of landmarks, plan
+/// editors and note authors, once each.
+pub(crate) fn staff(e: &ClientExport) -> Vec<UserId> {
     let mut ids = vec![e.client.owner];
     ids.extend(e.assessments.iter().map(|a| a.created_by));
+    ids.extend(e.landmark_sets.iter().filter_map(|s| s.created_by.or_else(|| corrector_in_audit(e, s))));
     ids.extend(e.plans.iter().filter_map(|p| p.edited_by));
+    ids.extend(e.notes.iter().map(|n| n.author));
     let mut seen = std::collections::BTreeSet::new();
     ids.retain(|id| seen.insert(*id));
     ids
@@ -197,6 +201,8 @@ struct Ctx<'r> {
     encounter: Reference,
     date: String,
     assessor: Reference,
+    /// `final` for a complete assessment, `preliminary` for a draft's.
+    status: &'static str,
 }
 
 impl Builder<'_> {
@@ -307,6 +313,8 @@ impl Builder<'_> {
 
     fn assessment(&mut self, a: &Assessment, newest: bool) -> Result<(), ClinicError> {
         let e = self.inputs.export;
+        let intake = a.intake.as_ref().map(|v| docs::intake(v, a.id)).transpose()?;
+        let assessed_on = intake.as_ref().map(|i| i.assessed_on.clone());
         let kind = self.tonus_concept("posture-assessment", "Posture and muscle-balance assessment");
         self.push(Resource::Encounter(Encounter {
             id: a.id.to_string(),
@@ -319,9 +327,8 @@ impl Builder<'_> {
             kind: vec![kind],
             subject: self.patient_ref(),
             participant: vec![EncounterParticipant { individual: Some(self.practitioner_ref(a.created_by)) }],
-            period: Some(Period { start: Some(iso8601(a.created_at)), end: a.completed_at.map(iso8601) }),
+            period: Some(encounter_period(a, assessed_on.as_deref())),
         }));
-        let intake = a.intake.as_ref().map(|v| docs::intake(v, a.id)).transpose()?;
         let report = e
             .reports
             .iter()
@@ -334,20 +341,20 @@ impl Builder<'_> {
                 StoredReport::Outdated { .. } => None,
             });
         let date = intake.as_ref().map_or_else(|| crate::time::date(a.created_at), |i| i.assessed_on.clone());
-        let ctx = Ctx { assessment: a, encounter: reference(&a.id.to_string(), None), date, assessor: self.practitioner_ref(a.created_by) };
+        let ctx = Ctx {
+            assessment: a,
+            encounter: reference(&a.id.to_string(), None),
+            date,
+            assessor: self.practitioner_ref(a.created_by),
+            status: if a.status == AssessmentStatus::Complete { "final" } else { "preliminary" },
+        };
 
         let photos: Vec<&Photo> = e.photos.iter().filter(|p| p.assessment == a.id).collect();
         let sets: Vec<&LandmarkSet> = e.landmark_sets.iter().filter(|s| s.assessment == a.id).collect();
         let report_photos = report.as_ref().map_or(&[][..], |(_, r)| &r.photos[..]);
-        let effective = effective_sets(&sets);
-        // The report lists its photos in the order of the effective sets it was given.
-        let paired: Vec<(Option<&PhotoView>, &LandmarkSet)> = if effective.len() == report_photos.len() {
-            effective.iter().zip(report_photos).map(|(s, p)| (Some(p), *s)).collect()
-        } else {
-            effective.iter().map(|s| (None, *s)).collect()
-        };
+        let paired = pair_photos(&sets, report_photos)?;
         for photo in &photos {
-            let view = paired.iter().find(|(_, s)| s.photo == Some(photo.id)).and_then(|(v, _)| *v);
+            let view = paired.iter().find(|(_, s)| s.and_then(|s| s.photo) == Some(photo.id)).map(|(v, _)| *v);
             self.media(&ctx, photo, view);
         }
         for set in &sets {
@@ -358,9 +365,7 @@ impl Builder<'_> {
         }
         if let Some((engine, report)) = &report {
             for (view, set) in &paired {
-                if let Some(view) = view {
-                    self.metrics(&ctx, view, set);
-                }
+                self.metrics(&ctx, view, *set);
             }
             for test in &report.tests {
                 self.test(&ctx, test);
@@ -404,15 +409,27 @@ impl Builder<'_> {
         }));
     }
 
-    /// The landmark file as a Binary, and who or what placed the points.
+    /// The landmark file as a DocumentReference, and who or what placed the points.
     fn landmark_set(&mut self, ctx: &Ctx<'_>, set: &LandmarkSet) {
         let id = set.id.to_string();
         let json = serde_json::to_vec(&set.landmarks).unwrap_or_default();
-        self.push(Resource::Binary(Binary {
+        let kind = self.tonus_concept("landmark-set", "Body landmarks on a photo (MediaPipe's 33 points, normalised), JSON");
+        self.push(Resource::DocumentReference(DocumentReference {
             id: id.clone(),
-            content_type: "application/json".into(),
-            security_context: Some(self.patient_ref()),
-            data: Some(base64(&json)),
+            status: "current".into(),
+            kind: Some(kind),
+            subject: Some(self.patient_ref()),
+            date: Some(iso8601(set.created_at)),
+            description: Some(format!("Landmarks of the {} photo", set.view.map_or("detected-view", View::as_str))),
+            content: vec![DocumentContent {
+                attachment: Attachment {
+                    content_type: Some("application/json".into()),
+                    data: Some(base64(&json)),
+                    size: u64::try_from(json.len()).ok(),
+                    title: None,
+                    creation: None,
+                },
+            }],
         }));
         let (activity, agent) = match set.source {
             LandmarkSource::Automatic => {
@@ -422,8 +439,14 @@ impl Builder<'_> {
             LandmarkSource::Manual if set.corrects.is_some() => {
                 (self.tonus_concept("landmarks-corrected", "Landmarks corrected by hand"), self.corrector(set))
             }
-            LandmarkSource::Manual => (self.tonus_concept("landmarks-manual", "Landmarks placed by hand"), ctx.assessor.clone()),
-            LandmarkSource::Marker => (self.tonus_concept("landmarks-marker", "Skin markers located on the photo"), ctx.assessor.clone()),
+            LandmarkSource::Manual => {
+                let who = set.created_by.map_or_else(|| ctx.assessor.clone(), |u| self.practitioner_ref(u));
+                (self.tonus_concept("landmarks-manual", "Landmarks placed by hand"), who)
+            }
+            LandmarkSource::Marker => {
+                let who = set.created_by.map_or_else(|| ctx.assessor.clone(), |u| self.practitioner_ref(u));
+                (self.tonus_concept("landmarks-marker", "Skin markers located on the photo"), who)
+            }
         };
         let mut entity = Vec::new();
         if let Some(photo) = set.photo {
@@ -446,22 +469,49 @@ impl Builder<'_> {
         }));
     }
 
-    /// Who corrected a set, from the audit line that recorded it.
+    /// Who corrected a set: as stored, else from the audit line that recorded it (sets stored
+    /// before the store kept it).
     fn corrector(&self, set: &LandmarkSet) -> Reference {
-        let prefix = set.id.to_string();
-        self.inputs
-            .export
-            .audit_log
-            .iter()
-            .find(|l| l.record_kind == "landmark_set" && l.action == "create" && l.detail.starts_with(&prefix))
-            .and_then(|l| l.actor)
+        set.created_by
+            .or_else(|| corrector_in_audit(self.inputs.export, set))
             .map_or_else(|| Reference { reference: None, display: Some("not recorded".into()) }, |u| self.practitioner_ref(u))
+    }
+
+    /// Tonus's own record, for a lossless import into another Tonus.
+    fn record_document(&mut self) -> Result<(), ClinicError> {
+        let e = self.inputs.export;
+        let record = super::record::RecordDocument::of(e);
+        let json =
+            serde_json::to_vec(&record).map_err(|err| ClinicError::engine(format!("cannot serialise the record document: {err}")))?;
+        let kind = self.tonus_concept("tonus-record", "Tonus's own record of the client, for a lossless transfer to another Tonus");
+        self.push(Resource::DocumentReference(DocumentReference {
+            id: derived_id(&format!("record:{}", e.client.id)),
+            status: "current".into(),
+            kind: Some(kind),
+            subject: Some(self.patient_ref()),
+            date: Some(iso8601(e.client.updated_at)),
+            description: Some(
+                "Tonus's own record of this client (intake, reports, plans, landmark files and notes as stored), \
+                 for an import into another Tonus without loss; other systems can ignore it."
+                    .into(),
+            ),
+            content: vec![DocumentContent {
+                attachment: Attachment {
+                    content_type: Some("application/json".into()),
+                    data: Some(base64(&json)),
+                    size: u64::try_from(json.len()).ok(),
+                    title: Some(super::record::RECORD_FORMAT.into()),
+                    creation: None,
+                },
+            }],
+        }));
+        Ok(())
     }
 
     fn observation(&self, ctx: &Ctx<'_>, id: String, code: CodeableConcept, category: CodeableConcept) -> Observation {
         Observation {
             id,
-            status: "final".into(),
+            status: ctx.status.into(),
             category: vec![category],
             code,
             subject: Some(self.patient_ref()),
@@ -493,7 +543,7 @@ impl Builder<'_> {
             self.push(Resource::QuestionnaireResponse(QuestionnaireResponse {
                 id: qr_id.clone(),
                 questionnaire: None,
-                status: "completed".into(),
+                status: if ctx.status == "final" { "completed".into() } else { "in-progress".into() },
                 subject: Some(self.patient_ref()),
                 encounter: Some(ctx.encounter.clone()),
                 authored: Some(ctx.date.clone()),
@@ -564,7 +614,9 @@ impl Builder<'_> {
         }
     }
 
-    fn metrics(&mut self, ctx: &Ctx<'_>, photo: &PhotoView, set: &LandmarkSet) {
+    /// A photo's metrics; `set` is the landmark set the report measured, when the report's
+    /// photo is matched to it by name.
+    fn metrics(&mut self, ctx: &Ctx<'_>, photo: &PhotoView, set: Option<&LandmarkSet>) {
         let method = self.landmark_method(photo, set);
         for m in &photo.metrics {
             let absent = match &m.reading {
@@ -573,13 +625,16 @@ impl Builder<'_> {
                 Reading::Measured { .. } => None,
             };
             let code = self.tonus_concept(&format!("metric-{}", m.id), &m.name);
-            let id = derived_id(&format!("metric:{}:{}", set.id, m.id));
+            let id = match set {
+                Some(set) => derived_id(&format!("metric:{}:{}", set.id, m.id)),
+                None => derived_id(&format!("metric:{}:{}:{}", ctx.assessment.id, photo.file, m.id)),
+            };
             let mut obs = self.observation(ctx, id, code, category("exam", "Exam"));
             obs.method = Some(method.clone());
             obs.reference_range = vec![ReferenceRange { text: Some(m.norm.clone()) }];
-            obs.derived_from = vec![reference(&set.id.to_string(), None)];
-            if let Some(p) = set.photo {
-                obs.derived_from.insert(0, reference(&p.to_string(), None));
+            if let Some(set) = set {
+                obs.derived_from = set.photo.map(|p| reference(&p.to_string(), None)).into_iter().collect();
+                obs.derived_from.push(reference(&set.id.to_string(), None));
             }
             obs.note = metric_notes(m);
             match &m.reading {
@@ -595,9 +650,13 @@ impl Builder<'_> {
                     }
                 }
                 Reading::NotMeasurable { .. } => {
+                    let (code, display) = match absent {
+                        Some(NotMeasurableView::NoFormula) => ("unsupported", "Unsupported"),
+                        _ => ("unknown", "Unknown"),
+                    };
                     let cause = absent.map(tonus_app::words::not_measurable).unwrap_or_default();
                     obs.data_absent_reason = Some(CodeableConcept {
-                        coding: vec![Coding::new(ABSENT, "error", "Error")],
+                        coding: vec![Coding::new(ABSENT, code, display)],
                         text: Some(format!("Not measurable on this photo: {cause}")),
                     });
                 }
@@ -607,10 +666,11 @@ impl Builder<'_> {
     }
 
     /// How a photo's landmarks were placed: automatic with model and version, or by hand.
-    fn landmark_method(&mut self, photo: &PhotoView, set: &LandmarkSet) -> CodeableConcept {
-        let model = photo.model.clone().unwrap_or_else(|| set.model.clone());
-        let version = photo.model_version.clone().unwrap_or_else(|| set.model_version.clone());
-        let (code, display, text) = match (set.source, set.corrects) {
+    fn landmark_method(&mut self, photo: &PhotoView, set: Option<&LandmarkSet>) -> CodeableConcept {
+        let model = photo.model.clone().or_else(|| set.map(|s| s.model.clone())).unwrap_or_default();
+        let version = photo.model_version.clone().or_else(|| set.map(|s| s.model_version.clone())).unwrap_or_default();
+        let corrects = set.and_then(|s| s.corrects);
+        let (code, display, text) = match (photo.landmark_source, corrects) {
             (LandmarkSource::Automatic, _) => (
                 "landmarks-automatic",
                 "Landmarks placed by a pose model",
@@ -690,7 +750,8 @@ impl Builder<'_> {
         self.push(Resource::Observation(obs));
     }
 
-    /// One Observation per muscle and side with a state; returns (muscle id, side, reference).
+    /// One Observation per muscle and side with a state: `final` when found on the body,
+    /// `preliminary` when only suspected. Returns the found ones: (muscle id, side, reference).
     fn muscles(&mut self, ctx: &Ctx<'_>, report: &Report, engine: &str) -> Vec<(String, Side, Reference)> {
         let mut out = Vec::new();
         let Some(story) = &report.story else { return out };
@@ -704,6 +765,9 @@ impl Builder<'_> {
                 let id = derived_id(&format!("muscle:{}:{}:{}", ctx.assessment.id, m.id, side.as_str()));
                 let code = self.tonus_concept("muscle-state", "Muscle state, inferred from the evidence trail (not a diagnosis)");
                 let mut obs = self.observation(ctx, id.clone(), code, CodeableConcept::default());
+                if !found {
+                    obs.status = "preliminary".into();
+                }
                 obs.category = vec![self.tonus_concept("inferred", "Inferred by Tonus's rules")];
                 obs.value_codeable_concept = Some(self.tonus_concept(&format!("state-{}", state.as_str()), state_display(state)));
                 let site = self.tonus(&format!("muscle-{}", m.id), &m.name);
@@ -730,8 +794,8 @@ impl Builder<'_> {
                     value_quantity: Some(quantity(confidence, "1")),
                     ..ObservationComponent::default()
                 });
-                if let Some(c) = strongest_certainty(m, state, side) {
-                    let code = self.tonus_concept("certainty", "Certainty of the strongest evidence behind it");
+                if let Some(c) = weakest_certainty(m, state, side, found) {
+                    let code = self.tonus_concept("certainty", "Certainty of the weakest evidence behind it");
                     let value = self.tonus_concept(certainty_code(c), certainty_label(c));
                     obs.component.push(ObservationComponent {
                         code,
@@ -741,7 +805,9 @@ impl Builder<'_> {
                 }
                 obs.note = evidence_notes(m, side);
                 self.push(Resource::Observation(obs));
-                out.push((m.id.clone(), side, reference(&id, Some(format!("{} {}, {}", m.name, side.as_str(), state.as_str())))));
+                if found {
+                    out.push((m.id.clone(), side, reference(&id, Some(format!("{} {}, {}", m.name, side.as_str(), state.as_str())))));
+                }
             }
         }
         out
@@ -757,14 +823,16 @@ impl Builder<'_> {
         newest: bool,
     ) -> Result<(), ClinicError> {
         let Some(engine_plan) = report.plan.as_ref().filter(|_| !report.red_flags.plan_blocked) else { return Ok(()) };
-        let goals = self.goals(ctx, report, engine_plan);
+        let goals = self.goals(ctx, report, engine_plan, newest);
         let edited = plan
             .edited_plan
             .as_ref()
             .map(|v| docs::plan(v, &format!("the edited plan of assessment {}", ctx.assessment.id)))
             .transpose()?;
         let proposal_id = plan.id.to_string();
-        let status = if newest { "active" } else { "completed" };
+        // An earlier assessment's plan was followed by a reassessment; whether it was carried
+        // out is not on record.
+        let status = if newest { "active" } else { "unknown" };
         let engine_author = self.engine_ref(engine);
         let proposal = self.care_plan(
             ctx,
@@ -808,15 +876,17 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn goals(&mut self, ctx: &Ctx<'_>, report: &Report, plan: &PlanView) -> Vec<Reference> {
+    fn goals(&mut self, ctx: &Ctx<'_>, report: &Report, plan: &PlanView, newest: bool) -> Vec<Reference> {
         let aid = ctx.assessment.id;
+        // An earlier plan's goals are no longer sought: a reassessment set new ones.
+        let lifecycle = if newest { "active" } else { "completed" };
         let mut goals = Vec::new();
         let due = Some(plan.review_outcomes_on.clone());
         let mut add = |b: &mut Self, key: &str, description: String, measure: Coding, target: Quantity, baseline: &str| {
             let id = derived_id(&format!("goal:{aid}:{key}"));
             b.push(Resource::Goal(Goal {
                 id: id.clone(),
-                lifecycle_status: "active".into(),
+                lifecycle_status: lifecycle.into(),
                 description: CodeableConcept::text(description),
                 subject: b.patient_ref(),
                 start_date: Some(ctx.date.clone()),
@@ -909,9 +979,17 @@ impl Builder<'_> {
                         ))),
                     }),
                     performer: Vec::new(),
-                    description: Some(format!("Massage of {}. {}", targets.join("; "), massage.rationale)),
+                    description: Some(with_cautions(
+                        format!(
+                            "Massage of {}. {} {}",
+                            targets.join("; "),
+                            massage.rationale,
+                            evidence(massage.certainty, &massage.sources)
+                        ),
+                        massage.targets.iter().flat_map(|t| t.cautions.iter()),
+                    )),
                 }),
-                progress: massage.targets.iter().flat_map(|t| t.cautions.iter()).map(|c| caution(c)).collect(),
+                progress: Vec::new(),
             });
         }
         for phase in &plan.phases {
@@ -924,8 +1002,6 @@ impl Builder<'_> {
                     ReasonView::Always => (Vec::new(), vec![CodeableConcept::text("Part of every plan in this phase")]),
                     ReasonView::Noted { text } => (Vec::new(), vec![CodeableConcept::text(text.clone())]),
                 };
-                let mut progress: Vec<Annotation> = ex.cautions.iter().map(|c| caution(c)).collect();
-                progress.push(Annotation { text: format!("Progression: {}", ex.progression), ..Annotation::default() });
                 activity.push(CarePlanActivity {
                     detail: Some(CarePlanActivityDetail {
                         kind: Some("ServiceRequest".into()),
@@ -942,16 +1018,21 @@ impl Builder<'_> {
                             code: Some(CodeableConcept::text(ex.dosage.clone())),
                         }),
                         performer: vec![self.patient_ref()],
-                        description: Some(format!(
-                            "{} ({}, {}): {}. {}",
-                            ex.name,
-                            phase.name,
-                            ex.laterality.as_str(),
-                            ex.dosage,
-                            ex.instructions.join(" ")
+                        description: Some(with_cautions(
+                            format!(
+                                "{} ({}, {}): {}. {} Progression: {} {}",
+                                ex.name,
+                                phase.name,
+                                ex.laterality.as_str(),
+                                ex.dosage,
+                                ex.instructions.join(" "),
+                                ex.progression,
+                                evidence(ex.certainty, &ex.sources)
+                            ),
+                            ex.cautions.iter(),
                         )),
                     }),
-                    progress,
+                    progress: Vec::new(),
                 });
             }
         }
@@ -964,7 +1045,20 @@ impl Builder<'_> {
                     code: Some(code),
                     status: activity_status.into(),
                     performer: vec![self.patient_ref()],
-                    description: Some(change.advice.clone()),
+                    description: Some(format!("{} {}", change.advice, evidence(change.certainty, &change.sources))),
+                    ..CarePlanActivityDetail::default()
+                }),
+                progress: Vec::new(),
+            });
+        }
+        for test in &plan.tests_to_do {
+            let code = self.tonus_concept("test-to-do", "A test to do at the next visit, to settle a muscle's state");
+            activity.push(CarePlanActivity {
+                detail: Some(CarePlanActivityDetail {
+                    code: Some(code),
+                    status: activity_status.into(),
+                    performer: vec![ctx.assessor.clone()],
+                    description: Some(format!("{}: would settle {}", test.name, test.muscles.join(", "))),
                     ..CarePlanActivityDetail::default()
                 }),
                 progress: Vec::new(),
@@ -1048,10 +1142,21 @@ impl Builder<'_> {
             ),
             case_sensitive: Some(true),
             content: "fragment".into(),
-            count: u32::try_from(concept.len()).ok(),
             concept,
         }));
     }
+}
+
+/// Who made a set, from the audit line that recorded it.
+fn corrector_in_audit(e: &ClientExport, set: &LandmarkSet) -> Option<UserId> {
+    if set.source == LandmarkSource::Automatic {
+        return None;
+    }
+    let prefix = set.id.to_string();
+    e.audit_log
+        .iter()
+        .find(|l| l.record_kind == "landmark_set" && l.action == "create" && l.detail.starts_with(&prefix))
+        .and_then(|l| l.actor)
 }
 
 fn participant_display(code: &str) -> &'static str {
@@ -1071,8 +1176,22 @@ fn evidence_words(kind: EvidenceKind) -> &'static str {
     }
 }
 
-fn caution(text: &str) -> Annotation {
-    Annotation { text: format!("Caution: {text}"), ..Annotation::default() }
+/// From the assessment's date (the intake's, else the draft's start) to its completion; no end
+/// before the start.
+fn encounter_period(a: &Assessment, assessed_on: Option<&str>) -> Period {
+    let start = assessed_on.map_or_else(|| iso8601(a.created_at), str::to_owned);
+    let end = a.completed_at.map(iso8601).filter(|end| end.as_str() >= start.as_str());
+    Period { start: Some(start), end }
+}
+
+/// A description with its cautions after it.
+fn with_cautions<'c>(description: String, cautions: impl Iterator<Item = &'c String>) -> String {
+    cautions.fold(description, |text, c| format!("{text} Caution: {c}"))
+}
+
+/// "Certainty: convention. Sources: a, b."
+fn evidence(c: Certainty, sources: &[String]) -> String {
+    format!("Certainty: {}. Sources: {}.", c.label(), sources.join(", "))
 }
 
 /// `n` sessions a week as whole sessions over whole weeks (1.5 a week: 3 every 2 weeks).
@@ -1108,15 +1227,18 @@ fn metric_notes(m: &MetricView) -> Vec<Annotation> {
     notes
 }
 
-/// The strongest certainty among the evidence that points to `state` on `side`.
-fn strongest_certainty(m: &MuscleView, state: MuscleState, side: Side) -> Option<Certainty> {
-    m.evidence.iter().filter(|e| e.laterality.covers(side) && points_to(e.points_to) == Some(state)).map(|e| e.certainty).min_by_key(|c| {
-        match c {
+/// The weakest certainty among the evidence that points to `state` on `side` (for a found
+/// state, the findings on the body only).
+fn weakest_certainty(m: &MuscleView, state: MuscleState, side: Side, found: bool) -> Option<Certainty> {
+    m.evidence
+        .iter()
+        .filter(|e| e.laterality.covers(side) && points_to(e.points_to) == Some(state) && (!found || e.kind.is_finding()))
+        .map(|e| e.certainty)
+        .max_by_key(|c| match c {
             Certainty::Established => 0,
             Certainty::Convention => 1,
             Certainty::Contested => 2,
-        }
-    })
+        })
 }
 
 fn points_to(p: tonus_app::report::PointsTo) -> Option<MuscleState> {
@@ -1151,11 +1273,30 @@ fn evidence_notes(m: &MuscleView, side: Side) -> Vec<Annotation> {
         .collect()
 }
 
-/// For each original set, its newest correction or itself, in the order added (as
-/// `landmarks::effective`, on stored sets).
-fn effective_sets<'s>(sets: &[&'s LandmarkSet]) -> Vec<&'s LandmarkSet> {
-    sets.iter()
-        .filter(|s| s.corrects.is_none())
-        .map(|original| sets.iter().rfind(|c| c.corrects == Some(original.id)).copied().unwrap_or(original))
-        .collect()
+/// Each photo of the newest report with the landmark set it was measured on, matched by the
+/// name the engine gave it (`landmarks::engine_names` of the effective sets); a report photo
+/// whose set is not found (a report older than a correction) has none.
+fn pair_photos<'s, 'r>(
+    sets: &[&'s LandmarkSet],
+    photos: &'r [PhotoView],
+) -> Result<Vec<(&'r PhotoView, Option<&'s LandmarkSet>)>, ClinicError> {
+    let measured = sets
+        .iter()
+        .map(|s| {
+            Ok(crate::landmarks::Measured {
+                set: (*s).clone(),
+                file: docs::landmark_file(&s.landmarks, &format!("landmark set {}", s.id))?,
+            })
+        })
+        .collect::<Result<Vec<_>, ClinicError>>()?;
+    let effective = crate::landmarks::effective(measured);
+    let names = crate::landmarks::engine_names(&effective);
+    Ok(photos
+        .iter()
+        .map(|p| {
+            let set =
+                names.iter().position(|n| *n == p.file).and_then(|i| sets.iter().copied().find(|s| s.id == effective[i].current.set.id));
+            (p, set)
+        })
+        .collect())
 }

@@ -1,34 +1,40 @@
 //! A client's record as one FHIR R4 Bundle (JSON), for the clinic's other systems and for
-//! research: [`bundle`] maps a [`ClientExport`] with its photos and the names of the staff it
-//! mentions; `r4` holds the resource types.
+//! research, and back: [`bundle`] maps a [`ClientExport`](tonus_store::ClientExport) with its
+//! photos and the names of the staff it mentions; `Clinic::import_fhir` (in `import`) reads a
+//! Bundle back; `r4` holds the resource types, `record` Tonus's own record inside the Bundle.
 //!
 //! What becomes what (`docs/fhir.md` has the whole table):
 //! - the client → `Patient`; staff → `Practitioner`; the engine and each pose model → `Device`;
 //! - an assessment → `Encounter`; its NDI answers → `QuestionnaireResponse` (items by their
 //!   LOINC codes) and the total → `Observation` LOINC 82237-9; NPRS now → LOINC 72514-3;
 //!   worst in 24 hours, weekly average, PSFS and weekly check-ins under Tonus's code system;
-//! - photos → `Media` with the image; landmark sets → `Binary` (the landmark file) with a
-//!   `Provenance` naming the model or the therapist who corrected them;
-//! - posture metrics and clinical tests → `Observation`s with value, UCUM unit, side, method
+//! - photos → `Media` with the image; landmark sets → `DocumentReference` (the landmark file)
+//!   with a `Provenance` naming the model or the therapist who placed or corrected them;
+//! - posture metrics and clinical tests → `Observation`s with value, UCUM unit, method
 //!   (automatic with model and version, or corrected by hand) and `derivedFrom` the photo and
-//!   its landmarks; a metric a quality gate refused carries `dataAbsentReason` and the cause;
+//!   its landmarks, a `side` component for tests done per side; a metric a quality gate
+//!   refused carries `dataAbsentReason` and the cause;
 //! - muscle states → `Observation`s (never `Condition`: Tonus does not diagnose) with the
-//!   side, confidence, the certainty of the evidence behind them, and whether they were found
-//!   on the body or only suspected; the red-flag screen → an `Observation`;
+//!   side, confidence and the certainty of the evidence behind them, `final` when found on the
+//!   body and `preliminary` when only suspected; the red-flag screen → an `Observation`;
 //! - the plan → `CarePlan` with `Goal`s and activities (massage, each exercise with its dose,
-//!   break advice); the engine's proposal and the therapist's edit are separate CarePlans
-//!   (the edit `replaces` the proposal), with a `Provenance` for the edit.
+//!   break advice, tests to do); the engine's proposal and the therapist's edit are separate
+//!   CarePlans (the edit `replaces` the proposal), with a `Provenance` for the edit;
+//! - Tonus's own record (`record::RecordDocument`) → a `DocumentReference`, so another Tonus
+//!   imports the Bundle without loss.
 //!
 //! Everything without a standard code is coded in Tonus's own code system, which the Bundle
 //! carries as a `CodeSystem` holding the codes it uses. Resource ids are the store's ids where
 //! the record has one, else a UUID derived from what the resource is, so the same record
-//! exports to the same ids. Left out on purpose: the audit log, share links, notes, desk days
-//! and exercise ticks (the JSON and ZIP exports carry them), and XML.
+//! exports to the same ids. Left out on purpose: the audit log and share links, and XML.
 
 mod export;
+mod import;
 pub mod r4;
+pub mod record;
 
 pub use export::{Inputs, bundle, derived_id};
+pub use import::{ImportOutcome, Problem};
 
 /// Base of Tonus's FHIR names: a stable name, not an address (`.invalid` never resolves).
 pub const TONUS_BASE: &str = "https://tonus.invalid/fhir";

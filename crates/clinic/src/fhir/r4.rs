@@ -499,22 +499,6 @@ pub struct Media {
     pub content: Attachment,
 }
 
-/// Opaque bytes: a landmark file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct Binary {
-    /// Resource id.
-    pub id: String,
-    /// MIME type.
-    pub content_type: String,
-    /// The resource whose access rules apply (the client).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub security_context: Option<Reference>,
-    /// The bytes, base64.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<String>,
-}
-
 /// What a goal aims at.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -723,12 +707,40 @@ pub struct CodeSystem {
     pub case_sensitive: Option<bool>,
     /// `fragment`: the codes this Bundle uses.
     pub content: String,
-    /// How many concepts.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub count: Option<u32>,
     /// The codes.
     #[serde(default, skip_serializing_if = "empty")]
     pub concept: Vec<Concept>,
+}
+
+/// A document's content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentContent {
+    /// The bytes.
+    pub attachment: Attachment,
+}
+
+/// A document: a landmark file, or Tonus's own record of the client (for a lossless transfer
+/// between Tonus installations).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct DocumentReference {
+    /// Resource id.
+    pub id: String,
+    /// `current`.
+    pub status: String,
+    /// What kind of document.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<CodeableConcept>,
+    /// The client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Reference>,
+    /// When it last changed (an instant).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// What it is, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The document.
+    pub content: Vec<DocumentContent>,
 }
 
 /// One resource of a Bundle.
@@ -750,8 +762,6 @@ pub enum Resource {
     Observation(Observation),
     /// A photo.
     Media(Media),
-    /// A landmark file.
-    Binary(Binary),
     /// A goal.
     Goal(Goal),
     /// A plan.
@@ -760,6 +770,8 @@ pub enum Resource {
     Provenance(Provenance),
     /// Tonus's codes.
     CodeSystem(CodeSystem),
+    /// A landmark file, or Tonus's own record.
+    DocumentReference(DocumentReference),
 }
 
 impl Resource {
@@ -773,11 +785,11 @@ impl Resource {
             Resource::QuestionnaireResponse(_) => "QuestionnaireResponse",
             Resource::Observation(_) => "Observation",
             Resource::Media(_) => "Media",
-            Resource::Binary(_) => "Binary",
             Resource::Goal(_) => "Goal",
             Resource::CarePlan(_) => "CarePlan",
             Resource::Provenance(_) => "Provenance",
             Resource::CodeSystem(_) => "CodeSystem",
+            Resource::DocumentReference(_) => "DocumentReference",
         }
     }
 
@@ -791,11 +803,11 @@ impl Resource {
             Resource::QuestionnaireResponse(r) => &r.id,
             Resource::Observation(r) => &r.id,
             Resource::Media(r) => &r.id,
-            Resource::Binary(r) => &r.id,
             Resource::Goal(r) => &r.id,
             Resource::CarePlan(r) => &r.id,
             Resource::Provenance(r) => &r.id,
             Resource::CodeSystem(r) => &r.id,
+            Resource::DocumentReference(r) => &r.id,
         }
     }
 }
@@ -962,6 +974,13 @@ pub struct Software {
     pub version: String,
 }
 
+/// Which server a CapabilityStatement describes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Implementation {
+    /// In words.
+    pub description: String,
+}
+
 /// What the read-only FHIR endpoint offers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -977,6 +996,8 @@ pub struct CapabilityStatement {
     pub kind: String,
     /// The software.
     pub software: Software,
+    /// This server.
+    pub implementation: Implementation,
     /// `4.0.1`.
     pub fhir_version: String,
     /// `json`, `application/fhir+json`.

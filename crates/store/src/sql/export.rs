@@ -133,6 +133,222 @@ macro_rules! queries {
             })
         }
 
+        /// Inserts a whole record as it is, ids and times kept, in one transaction; the photo
+        /// files are written first and removed again if the rows are not stored.
+        pub(crate) async fn import_client(db: &$store, record: ImportRecord) -> Result<(), StoreError> {
+            record.details.check()?;
+            for tick in &record.exercise_ticks {
+                tick.check()?;
+            }
+            for checkin in &record.pain_checkins {
+                checkin.check()?;
+            }
+            for day in &record.desk_days {
+                day.check()?;
+            }
+            let key = record.client.id.to_string();
+            let exists: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM clients WHERE id = $1").bind(&key).fetch_optional(&db.pool).await?;
+            if exists.is_some() {
+                return Err(StoreError::Conflict);
+            }
+            let mut written = Vec::new();
+            let mut paths = std::collections::HashMap::new();
+            for (photo, bytes) in &record.photos {
+                let stored = db.photos.write(bytes, &photo.media_type).await?;
+                written.push((stored.content_hash.clone(), stored.rel_path.clone()));
+                if stored.content_hash != photo.content_hash {
+                    let _ = super::photos::remove_unshared(db, written).await;
+                    return Err(StoreError::Invalid(format!("photo {}: its bytes do not match its content hash", photo.id)));
+                }
+                paths.insert(photo.id, stored.rel_path);
+            }
+            let inserted = insert_record(db, &record, &paths).await;
+            if inserted.is_err() {
+                let _ = super::photos::remove_unshared(db, written).await;
+            }
+            inserted
+        }
+
+        async fn insert_record(
+            db: &$store,
+            r: &ImportRecord,
+            paths: &std::collections::HashMap<PhotoId, String>,
+        ) -> Result<(), StoreError> {
+            let mut tx = db.pool.begin().await?;
+            for account in &r.accounts {
+                sqlx::query(concat!(
+                    "INSERT INTO users (id, login, display_name, role, password_hash, disabled, must_change_password, created_at) ",
+                    "VALUES ($1, $2, $3, 'practitioner', '', TRUE, TRUE, $4) ON CONFLICT (id) DO NOTHING"
+                ))
+                .bind(account.id.to_string())
+                .bind(format!("imported-{}", account.id))
+                .bind(&account.display_name)
+                .bind(Timestamp::now().0)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let c = &r.client;
+            sqlx::query(concat!("INSERT INTO clients (", client_cols!(), ") VALUES ($1, $2, $3, $4, $5, NULL, $6, $7)"))
+                .bind(c.id.to_string())
+                .bind(c.owner.to_string())
+                .bind(&c.display_name)
+                .bind(&c.reference)
+                .bind(c.shared_with_clinic)
+                .bind(c.created_at.0)
+                .bind(c.updated_at.0)
+                .execute(&mut *tx)
+                .await?;
+            let d = &r.details;
+            let consent = d.consent.as_ref();
+            sqlx::query(concat!(
+                "INSERT INTO client_details (client_id, date_of_birth, phone, email, consent_version, consent_items, consent_on, updated_at) ",
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            ))
+            .bind(c.id.to_string())
+            .bind(&d.date_of_birth)
+            .bind(&d.phone)
+            .bind(&d.email)
+            .bind(consent.map(|c| c.version.clone()))
+            .bind(consent.map(|c| c.items.join(",")).unwrap_or_default())
+            .bind(consent.map(|c| c.given_on.clone()))
+            .bind(c.updated_at.0)
+            .execute(&mut *tx)
+            .await?;
+            for a in &r.assessments {
+                sqlx::query(concat!("INSERT INTO assessments (", assessment_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
+                    .bind(a.id.to_string())
+                    .bind(c.id.to_string())
+                    .bind(a.created_by.to_string())
+                    .bind(a.status.as_str())
+                    .bind($crate::sql::to_json(&a.form)?)
+                    .bind(a.intake.as_ref().map($crate::sql::to_json).transpose()?)
+                    .bind(a.created_at.0)
+                    .bind(a.updated_at.0)
+                    .bind(a.completed_at.map(|t| t.0))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (p, _) in &r.photos {
+                let rel_path = paths.get(&p.id).ok_or_else(|| StoreError::Invalid(format!("photo {}: no file", p.id)))?;
+                sqlx::query(concat!("INSERT INTO photos (", photo_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+                    .bind(p.id.to_string())
+                    .bind(p.assessment.to_string())
+                    .bind(&p.content_hash)
+                    .bind(rel_path)
+                    .bind(&p.media_type)
+                    .bind(p.view.as_str())
+                    .bind(p.byte_len)
+                    .bind(p.created_at.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            // Originals before the corrections that name them.
+            let mut sets: Vec<&LandmarkSet> = r.landmark_sets.iter().collect();
+            sets.sort_by_key(|s| (s.corrects.is_some(), s.created_at));
+            for s in sets {
+                sqlx::query(concat!(
+                    "INSERT INTO landmark_sets (",
+                    landmark_cols!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                ))
+                .bind(s.id.to_string())
+                .bind(s.assessment.to_string())
+                .bind(s.photo.map(|p| p.to_string()))
+                .bind($crate::sql::landmarks::landmark_view(s.view))
+                .bind($crate::sql::to_json(&s.landmarks)?)
+                .bind(&s.model)
+                .bind(&s.model_version)
+                .bind(s.source.as_str())
+                .bind(serde_json::to_string(&s.moved_points)?)
+                .bind(s.corrects.map(|c| c.to_string()))
+                .bind(s.created_by.map(|u| u.to_string()))
+                .bind(s.created_at.0)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for rep in &r.reports {
+                let format = rep.report.get("format_version").and_then(serde_json::Value::as_i64).unwrap_or(1);
+                sqlx::query(
+                    "INSERT INTO reports (id, assessment_id, report_json, engine_version, report_format, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(rep.id.to_string())
+                .bind(rep.assessment.to_string())
+                .bind($crate::sql::to_json(&rep.report)?)
+                .bind(&rep.engine_version)
+                .bind(format)
+                .bind(rep.created_at.0)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for p in &r.plans {
+                sqlx::query(concat!("INSERT INTO plans (", plan_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
+                    .bind(p.id.to_string())
+                    .bind(p.assessment.to_string())
+                    .bind($crate::sql::to_json(&p.engine_plan)?)
+                    .bind(p.edited_plan.as_ref().map($crate::sql::to_json).transpose()?)
+                    .bind(p.edited_by.map(|u| u.to_string()))
+                    .bind(p.edited_at.map(|t| t.0))
+                    .bind(p.carried_from.map(|a| a.to_string()))
+                    .bind(p.review_pending)
+                    .bind(p.created_at.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for n in &r.notes {
+                sqlx::query(concat!("INSERT INTO notes (", note_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6)"))
+                    .bind(n.id.to_string())
+                    .bind(c.id.to_string())
+                    .bind(n.assessment.map(|a| a.to_string()))
+                    .bind(n.author.to_string())
+                    .bind(&n.body)
+                    .bind(n.created_at.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for day in &r.desk_days {
+                sqlx::query(concat!(
+                    "INSERT INTO desk_days (client_id, ",
+                    desk_cols!(),
+                    ", updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                ))
+                .bind(c.id.to_string())
+                .bind(&day.day)
+                .bind(day.sitting_ms)
+                .bind(day.longest_bout_ms)
+                .bind(day.breaks_offered)
+                .bind(day.breaks_taken)
+                .bind(day.readable_ms)
+                .bind(day.within_ms)
+                .bind(day.nudges)
+                .bind(day.exercises_done)
+                .bind(c.updated_at.0)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for t in &r.exercise_ticks {
+                sqlx::query("INSERT INTO exercise_ticks (client_id, day, exercise_id, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(c.id.to_string())
+                    .bind(&t.day)
+                    .bind(&t.exercise)
+                    .bind(c.updated_at.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for p in &r.pain_checkins {
+                sqlx::query("INSERT INTO pain_checkins (client_id, week, nprs, updated_at) VALUES ($1, $2, $3, $4)")
+                    .bind(c.id.to_string())
+                    .bind(&p.week)
+                    .bind(p.nprs)
+                    .bind(c.updated_at.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
         pub(crate) async fn erase_client(db: &$store, id: ClientId) -> Result<Erasure, StoreError> {
             let key = id.to_string();
             let mut tx = db.pool.begin().await?;

@@ -18,7 +18,7 @@ pub(crate) fn landmark_view(view: Option<View>) -> &'static str {
 
 macro_rules! landmark_cols {
     () => {
-        "id, assessment_id, photo_id, view, landmarks_json, model, model_version, source, moved_points_json, corrects_id, created_at"
+        "id, assessment_id, photo_id, view, landmarks_json, model, model_version, source, moved_points_json, corrects_id, created_by, created_at"
     };
 }
 pub(crate) use landmark_cols;
@@ -35,6 +35,7 @@ pub(crate) struct LandmarkRow {
     source: String,
     moved_points_json: String,
     corrects_id: Option<String>,
+    created_by: Option<String>,
     created_at: i64,
 }
 
@@ -58,6 +59,7 @@ impl TryFrom<LandmarkRow> for LandmarkSet {
                 .ok_or_else(|| StoreError::Invalid(format!("landmark set {}: unknown source {:?}", row.id, row.source)))?,
             moved_points: serde_json::from_str(&row.moved_points_json)?,
             corrects: row.corrects_id.as_deref().map(parse_id).transpose()?,
+            created_by: row.created_by.as_deref().map(parse_id).transpose()?,
             created_at: Timestamp(row.created_at),
         })
     }
@@ -80,8 +82,9 @@ macro_rules! queries {
                 }
             }
             let row: LandmarkRow = sqlx::query_as(concat!(
-                "INSERT INTO landmark_sets (id, assessment_id, photo_id, view, landmarks_json, model, model_version, source, moved_points_json, corrects_id, created_at) ",
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ",
+                "INSERT INTO landmark_sets (",
+                landmark_cols!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ",
                 landmark_cols!()
             ))
             .bind(LandmarkSetId::new().to_string())
@@ -94,6 +97,7 @@ macro_rules! queries {
             .bind(new.source.as_str())
             .bind(serde_json::to_string(&new.moved_points)?)
             .bind(new.corrects.map(|c| c.to_string()))
+            .bind(new.created_by.map(|u| u.to_string()))
             .bind(Timestamp::now().0)
             .fetch_all(&db.pool)
             .await
@@ -102,11 +106,14 @@ macro_rules! queries {
         }
 
         pub(crate) async fn landmark_sets_for(db: &$store, assessment: AssessmentId) -> Result<Vec<LandmarkSet>, StoreError> {
-            let rows: Vec<LandmarkRow> =
-                sqlx::query_as(concat!("SELECT ", landmark_cols!(), " FROM landmark_sets WHERE assessment_id = $1 ORDER BY created_at, id"))
-                    .bind(assessment.to_string())
-                    .fetch_all(&db.pool)
-                    .await?;
+            let rows: Vec<LandmarkRow> = sqlx::query_as(concat!(
+                "SELECT ",
+                landmark_cols!(),
+                " FROM landmark_sets WHERE assessment_id = $1 ORDER BY created_at, id"
+            ))
+            .bind(assessment.to_string())
+            .fetch_all(&db.pool)
+            .await?;
             $crate::sql::convert(rows)
         }
     };

@@ -376,6 +376,9 @@ macro_rules! impl_store {
             async fn erase_client(&self, id: ClientId) -> Result<Erasure, StoreError> {
                 queries::export::erase_client(self, id).await
             }
+            async fn import_client(&self, record: ImportRecord) -> Result<(), StoreError> {
+                queries::export::import_client(self, record).await
+            }
         }
     };
 }

@@ -1,0 +1,369 @@
+//! Import of a FHIR R4 Bundle: a Bundle exported by Tonus comes back without loss (its
+//! `tonus-record` document, with the photos' bytes from its Media); a Bundle from another
+//! system gives a new client from its Patient (name, date of birth, phone, e-mail, an
+//! identifier as the clinic's reference). Whatever is not read is reported by resource and
+//! path, never dropped in silence; a Bundle that cannot be read at all is refused with the path
+//! of the first problem, and nothing is stored.
+//!
+//! Staff named by an imported Tonus record who have no account here become disabled
+//! practitioner accounts (`imported-<id>`, no password), so each assessment, correction, plan
+//! edit and note keeps its author; the client belongs to whoever imports it. Left out on
+//! purpose: merging into an existing client (an id already here is refused), and other
+//! systems' clinical resources (Tonus cannot recompute its findings from them).
+
+use std::collections::{BTreeSet, HashMap};
+
+use base64::Engine as _;
+use serde::Serialize;
+use serde_json::Value;
+use tonus_store::{ClientDetails, ClientId, ImportRecord, ImportedAccount, NewClient, Timestamp, UserId};
+
+use super::TONUS_SYSTEM;
+use super::r4::{HumanName, Patient, Resource};
+use super::record::{RECORD_FORMAT, RecordDocument};
+use crate::audit::{Action, Event, RecordKind};
+use crate::error::{ClinicError, ErrorKind};
+use crate::{Actor, Clinic};
+
+/// Something in the Bundle that was not read, by resource and path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The resource: `Observation/…`, or `entry[3]` when it has no type or id.
+    pub resource: String,
+    /// The element inside it, such as `code.coding[0]`, or empty for the whole resource.
+    pub path: String,
+    /// What happened to it.
+    pub message: String,
+}
+
+/// What an import stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportOutcome {
+    /// The new client's id.
+    pub client: ClientId,
+    /// The client's name.
+    pub name: String,
+    /// Whether the Bundle was Tonus's own (everything restored) or another system's (the
+    /// Patient only).
+    pub from_tonus: bool,
+    /// Assessments stored.
+    pub assessments: usize,
+    /// Photos stored.
+    pub photos: usize,
+    /// Staff accounts created (disabled) for the record's authors.
+    pub accounts_created: usize,
+    /// What was not read.
+    pub not_read: Vec<Problem>,
+}
+
+fn b64(data: &str, resource: &str, path: &str) -> Result<Vec<u8>, ClinicError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .map_err(|e| ClinicError::field(format!("{resource}.{path}"), format!("{resource}: {path} is not base64 ({e})")))
+}
+
+/// The entries of a Bundle, each read as a resource Tonus knows or reported.
+fn read_bundle(bytes: &[u8]) -> Result<(Vec<Resource>, Vec<Problem>), ClinicError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| ClinicError::invalid(format!("the file is not JSON: {e}")))?;
+    match value.get("resourceType").and_then(Value::as_str) {
+        Some("Bundle") => {}
+        Some(other) => return Err(ClinicError::field("resourceType", format!("this is a FHIR {other}, not a Bundle"))),
+        None => return Err(ClinicError::field("resourceType", "this is not a FHIR resource: it has no resourceType")),
+    }
+    let entries = match value.get("entry") {
+        Some(Value::Array(entries)) => entries.as_slice(),
+        Some(_) => return Err(ClinicError::field("Bundle.entry", "Bundle.entry is not a list")),
+        None => &[],
+    };
+    let mut resources = Vec::new();
+    let mut problems = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let Some(resource) = entry.get("resource") else {
+            problems.push(Problem { resource: format!("entry[{i}]"), path: String::new(), message: "no resource: not read".into() });
+            continue;
+        };
+        let kind = resource.get("resourceType").and_then(Value::as_str).unwrap_or("");
+        let name = match resource.get("id").and_then(Value::as_str) {
+            Some(id) if !kind.is_empty() => format!("{kind}/{id}"),
+            _ if !kind.is_empty() => format!("entry[{i}] ({kind})"),
+            _ => format!("entry[{i}]"),
+        };
+        match serde_path_to_error::deserialize::<_, Resource>(resource) {
+            Ok(r) => {
+                // What Tonus has no element for is read past by serde: name it.
+                if let Ok(back) = serde_json::to_value(&r) {
+                    let mut lost = Vec::new();
+                    lost_paths(resource, &back, "", &mut lost);
+                    problems.extend(lost.into_iter().map(|path| Problem {
+                        resource: name.clone(),
+                        path,
+                        message: "not read: Tonus has no place for it".into(),
+                    }));
+                }
+                resources.push(r);
+            }
+            Err(e) if e.inner().to_string().contains("unknown variant") => problems.push(Problem {
+                resource: name,
+                path: String::new(),
+                message: format!("{kind}: not read; Tonus imports a Patient, and everything else only from its own Bundles"),
+            }),
+            Err(e) => problems.push(Problem { resource: name, path: error_path(&e), message: format!("not read: {}", e.inner()) }),
+        }
+    }
+    Ok((resources, problems))
+}
+
+/// Where a resource failed to read; a missing element is named at its own path.
+fn error_path(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let at = e.path().to_string();
+    let at = if at == "." { String::new() } else { at };
+    let message = e.inner().to_string();
+    match message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
+        Some(field) if at.is_empty() => field.to_owned(),
+        Some(field) => format!("{at}.{field}"),
+        None => at,
+    }
+}
+
+/// The paths present in `input` but not in `kept` (what reading it dropped).
+fn lost_paths(input: &Value, kept: &Value, at: &str, out: &mut Vec<String>) {
+    let join = |key: &str| if at.is_empty() { key.to_owned() } else { format!("{at}.{key}") };
+    match (input, kept) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in a {
+                match b.get(k) {
+                    Some(w) => lost_paths(v, w, &join(k), out),
+                    None => out.push(join(k)),
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            for (i, v) in a.iter().enumerate() {
+                match b.get(i) {
+                    Some(w) => lost_paths(v, w, &format!("{at}[{i}]"), out),
+                    None => out.push(format!("{at}[{i}]")),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A person's name as one line.
+fn name_of(names: &[HumanName]) -> Option<String> {
+    names.iter().find_map(|n| {
+        n.text.clone().filter(|t| !t.trim().is_empty()).or_else(|| {
+            let parts: Vec<&str> = n.given.iter().map(String::as_str).chain(n.family.as_deref()).filter(|s| !s.trim().is_empty()).collect();
+            (!parts.is_empty()).then(|| parts.join(" "))
+        })
+    })
+}
+
+impl Clinic {
+    /// Imports a FHIR R4 Bundle as a new client owned by `owner` (see the module's notes).
+    pub async fn import_fhir(&self, actor: Actor, owner: UserId, bytes: &[u8]) -> Result<ImportOutcome, ClinicError> {
+        let (resources, mut not_read) = read_bundle(bytes)?;
+        let patients: Vec<&Patient> = resources
+            .iter()
+            .filter_map(|r| match r {
+                Resource::Patient(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        let patient = match patients.as_slice() {
+            [one] => *one,
+            [] => return Err(ClinicError::field("Bundle.entry", "the Bundle has no Patient that Tonus could read")),
+            _ => return Err(ClinicError::field("Bundle.entry", "the Bundle holds several Patients; Tonus imports one client per Bundle")),
+        };
+        let record = resources.iter().find_map(|r| match r {
+            Resource::DocumentReference(d)
+                if d.kind.as_ref().is_some_and(|k| {
+                    k.coding.iter().any(|c| c.system.as_deref() == Some(TONUS_SYSTEM) && c.code.as_deref() == Some("tonus-record"))
+                }) =>
+            {
+                Some(d)
+            }
+            _ => None,
+        });
+        let outcome = match record {
+            Some(doc) => {
+                let resource = format!("DocumentReference/{}", doc.id);
+                let data = doc.content.first().and_then(|c| c.attachment.data.as_deref()).ok_or_else(|| {
+                    ClinicError::field(format!("{resource}.content[0].attachment.data"), format!("{resource} holds no record"))
+                })?;
+                let json = b64(data, &resource, "content[0].attachment.data")?;
+                let record: RecordDocument =
+                    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&json)).map_err(|e| {
+                        ClinicError::field(
+                            format!("{resource} record.{}", e.path()),
+                            format!("the Tonus record does not read at {}: {}", e.path(), e.inner()),
+                        )
+                    })?;
+                if record.format != RECORD_FORMAT {
+                    return Err(ClinicError::field(
+                        resource,
+                        format!("a Tonus record of format {:?}; this Tonus reads {RECORD_FORMAT}", record.format),
+                    ));
+                }
+                self.import_record(owner, record, &resources, &mut not_read).await?
+            }
+            None => self.import_patient(owner, patient, &mut not_read).await?,
+        };
+        let detail = if outcome.from_tonus { "fhir import, tonus record" } else { "fhir import, patient" };
+        self.audit(actor, Event::new(Action::Create, RecordKind::Client, outcome.client).detail(detail)).await?;
+        Ok(outcome)
+    }
+
+    async fn import_record(
+        &self,
+        owner: UserId,
+        record: RecordDocument,
+        resources: &[Resource],
+        not_read: &mut Vec<Problem>,
+    ) -> Result<ImportOutcome, ClinicError> {
+        let mut photos = Vec::new();
+        for photo in &record.photos {
+            let media = resources.iter().find_map(|r| match r {
+                Resource::Media(m) if m.id == photo.id.to_string() => Some(m),
+                _ => None,
+            });
+            let resource = format!("Media/{}", photo.id);
+            let data = media.and_then(|m| m.content.data.as_deref()).ok_or_else(|| {
+                ClinicError::field(resource.clone(), format!("the record's photo {} has no Media with its image", photo.id))
+            })?;
+            photos.push((photo.clone(), b64(data, &resource, "content.data")?));
+        }
+        let names: HashMap<String, String> = resources
+            .iter()
+            .filter_map(|r| match r {
+                Resource::Practitioner(p) => Some((p.id.clone(), name_of(&p.name).unwrap_or_default())),
+                _ => None,
+            })
+            .collect();
+        let export = tonus_store::ClientExport {
+            format: "",
+            exported_at: Timestamp(0),
+            client: record.client.clone(),
+            assessments: Vec::new(),
+            photos: Vec::new(),
+            landmark_sets: record.landmark_sets.clone(),
+            reports: Vec::new(),
+            plans: record.plans.clone(),
+            notes: record.notes.clone(),
+            desk_days: Vec::new(),
+            details: ClientDetails::default(),
+            exercise_ticks: Vec::new(),
+            pain_checkins: Vec::new(),
+            share_links: Vec::new(),
+            audit_log: Vec::new(),
+        };
+        let mut named: BTreeSet<UserId> = record.assessments.iter().map(|a| a.created_by).collect();
+        named.extend(super::export::staff(&export).into_iter().filter(|id| *id != record.client.owner));
+        let known: BTreeSet<UserId> = self.store.users().await?.into_iter().map(|u| u.id).collect();
+        let accounts: Vec<ImportedAccount> = named
+            .into_iter()
+            .filter(|id| !known.contains(id))
+            .map(|id| ImportedAccount {
+                id,
+                display_name: names
+                    .get(&id.to_string())
+                    .filter(|n| !n.is_empty())
+                    .cloned()
+                    .unwrap_or_else(|| "Imported practitioner".into()),
+            })
+            .collect();
+        let client = tonus_store::Client { owner, user: None, ..record.client };
+        let outcome = ImportOutcome {
+            client: client.id,
+            name: client.display_name.clone(),
+            from_tonus: true,
+            assessments: record.assessments.len(),
+            photos: photos.len(),
+            accounts_created: accounts.len(),
+            not_read: std::mem::take(not_read),
+        };
+        let import = ImportRecord {
+            client,
+            details: record.details,
+            accounts,
+            assessments: record.assessments,
+            photos,
+            landmark_sets: record.landmark_sets,
+            reports: record.reports,
+            plans: record.plans,
+            notes: record.notes,
+            desk_days: record.desk_days,
+            exercise_ticks: record.exercise_ticks,
+            pain_checkins: record.pain_checkins,
+        };
+        self.store.import_client(import).await.map_err(|e| match ClinicError::from(e) {
+            e if e.kind == ErrorKind::Conflict => {
+                ClinicError::conflict(format!("client {} is already in this clinic; erase it first to import it again", outcome.client))
+            }
+            other => other,
+        })?;
+        Ok(outcome)
+    }
+
+    async fn import_patient(&self, owner: UserId, p: &Patient, not_read: &mut Vec<Problem>) -> Result<ImportOutcome, ClinicError> {
+        let resource = format!("Patient/{}", p.id);
+        let name = name_of(&p.name).ok_or_else(|| ClinicError::field(format!("{resource}.name"), format!("{resource} has no name")))?;
+        let reference = p
+            .identifier
+            .iter()
+            .find(|i| i.system.as_deref() != Some("urn:ietf:rfc:3986"))
+            .and_then(|i| i.value.clone())
+            .filter(|v| !v.trim().is_empty());
+        let mut details = ClientDetails { date_of_birth: p.birth_date.clone(), ..ClientDetails::default() };
+        for (i, t) in p.telecom.iter().enumerate() {
+            match (t.system.as_deref(), &t.value) {
+                (Some("phone"), Some(v)) if details.phone.is_empty() => details.phone = v.clone(),
+                (Some("email"), Some(v)) if details.email.is_empty() => details.email = v.clone(),
+                _ => not_read.push(Problem {
+                    resource: resource.clone(),
+                    path: format!("telecom[{i}]"),
+                    message: "not kept: Tonus keeps one phone number and one e-mail address".into(),
+                }),
+            }
+        }
+        if details.check().is_err() {
+            let problem = details.check().err().map(|e| e.to_string()).unwrap_or_default();
+            not_read.push(Problem {
+                resource: resource.clone(),
+                path: "birthDate/telecom".into(),
+                message: format!("not kept: {problem}"),
+            });
+            details = ClientDetails::default();
+        }
+        if p.gender.is_some() {
+            not_read.push(Problem {
+                resource: resource.clone(),
+                path: "gender".into(),
+                message: "not kept: Tonus records sex on each assessment's intake, where norms use it".into(),
+            });
+        }
+        if !p.general_practitioner.is_empty() {
+            not_read.push(Problem {
+                resource: resource.clone(),
+                path: "generalPractitioner".into(),
+                message: "not kept: the client belongs to whoever imports it".into(),
+            });
+        }
+        let client = self
+            .store
+            .create_client(NewClient { owner, display_name: name.clone(), reference: reference.clone(), shared_with_clinic: false })
+            .await?;
+        if details != ClientDetails::default() {
+            self.store.put_client_details(client.id, &details).await?;
+        }
+        Ok(ImportOutcome {
+            client: client.id,
+            name,
+            from_tonus: false,
+            assessments: 0,
+            photos: 0,
+            accounts_created: 0,
+            not_read: std::mem::take(not_read),
+        })
+    }
+}
