@@ -15,8 +15,9 @@ pub use tonus_core::vocab::{LandmarkSource, View};
 use crate::{AssessmentId, AuditId, ClientId, LandmarkSetId, NoteId, PhotoId, PlanId, ReportId, ShareLinkId, StoreError, UserId};
 
 /// A moment in UTC, in milliseconds since the Unix epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
+#[schema(value_type = i64, format = Int64, example = 1_796_028_657_960_i64)]
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
@@ -35,7 +36,7 @@ impl Timestamp {
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)* }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vdoc])* $variant,)* }
 
@@ -89,7 +90,7 @@ text_enum! {
 }
 
 /// An account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: UserId,
     /// The name typed at login; unique.
@@ -158,7 +159,7 @@ pub struct NewSession {
 }
 
 /// A client record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Client {
     pub id: ClientId,
     /// The practitioner responsible for the client.
@@ -184,7 +185,7 @@ pub struct NewClient {
 }
 
 /// A client as lists show it: the record and its practitioner's name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ListedClient {
     pub client: Client,
     /// The owner's display name; empty if the account is gone.
@@ -192,7 +193,7 @@ pub struct ListedClient {
 }
 
 /// A page of a client list: the clients shown and how many match the query in all.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ClientPage {
     pub clients: Vec<ListedClient>,
     pub total: i64,
@@ -220,7 +221,7 @@ pub struct ClientQuery {
 }
 
 /// An assessment: the intake (possibly still a draft) of one visit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Assessment {
     pub id: AssessmentId,
     pub client: ClientId,
@@ -265,8 +266,43 @@ pub struct ReportVersion {
     pub format: u32,
 }
 
+/// A photo's view, as the API names it (the schema of `tonus_core::vocab::View`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ViewName {
+    /// The person's left side is toward the camera.
+    SideLeft,
+    /// The person's right side is toward the camera.
+    SideRight,
+    /// The person faces the camera.
+    Front,
+}
+
+impl From<ViewName> for View {
+    fn from(v: ViewName) -> Self {
+        match v {
+            ViewName::SideLeft => View::SideLeft,
+            ViewName::SideRight => View::SideRight,
+            ViewName::Front => View::Front,
+        }
+    }
+}
+
+/// Where landmarks came from, as the API names it (the schema of
+/// `tonus_core::vocab::LandmarkSource`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LandmarkSourceName {
+    /// A pose model placed them.
+    Automatic,
+    /// A person placed or moved them by hand.
+    Manual,
+    /// Skin markers located in the photo.
+    Marker,
+}
+
 /// A stored photo (the bytes live in the photo directory).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Photo {
     pub id: PhotoId,
     pub assessment: AssessmentId,
@@ -276,6 +312,7 @@ pub struct Photo {
     pub rel_path: String,
     pub media_type: String,
     /// The view the therapist chose when uploading.
+    #[schema(value_type = ViewName)]
     pub view: View,
     pub byte_len: i64,
     pub created_at: Timestamp,
@@ -292,12 +329,13 @@ pub struct NewPhoto {
 }
 
 /// Landmarks for one view, with their provenance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LandmarkSet {
     pub id: LandmarkSetId,
     pub assessment: AssessmentId,
     pub photo: Option<PhotoId>,
     /// The view the landmark file names; `None` when it is detected from the landmarks.
+    #[schema(value_type = Option<ViewName>)]
     pub view: Option<View>,
     /// The landmark file (`tonus_app::landmarks::LandmarkFile` as JSON).
     pub landmarks: Value,
@@ -305,6 +343,7 @@ pub struct LandmarkSet {
     /// set it corrects).
     pub model: String,
     pub model_version: String,
+    #[schema(value_type = LandmarkSourceName)]
     pub source: LandmarkSource,
     /// Names of the points a person moved after detection.
     pub moved_points: Vec<String>,
@@ -335,7 +374,7 @@ pub struct NewLandmarkSet {
 }
 
 /// A derived result: the engine's whole report for an assessment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Report {
     pub id: ReportId,
     pub assessment: AssessmentId,
@@ -394,7 +433,7 @@ impl Plan {
 }
 
 /// A free-text note on a client (optionally about one assessment).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Note {
     pub id: NoteId,
     pub client: ClientId,
@@ -745,7 +784,7 @@ pub struct ImportedAccount {
 }
 
 /// What an erasure removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Erasure {
     pub assessments: u64,
     pub photo_files_removed: u64,

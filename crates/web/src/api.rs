@@ -2,18 +2,26 @@
 //!
 //! Log in with `POST /api/login` (the session cookie is set and the CSRF token returned);
 //! every state-changing call must send that token in `X-CSRF-Token`. Described by
-//! `/api/openapi.json`. Photos are uploaded as the raw request body.
+//! `/api/openapi.json`, which utoipa generates from the `#[utoipa::path]` annotations here.
+//! Photos are uploaded as the raw request body.
+
+// utoipa's path macro writes an operation's parameter types qualified, in items of its own.
+#![allow(unused_qualifications)]
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tonus_app::intake::Format;
 use tonus_clinic::Actor;
 use tonus_clinic::{Action, RecordKind};
-use tonus_store::{AssessmentStatus, ClientId, NewClient, Role};
+use tonus_store::{
+    Assessment, AssessmentId, AssessmentStatus, Client, ClientId, ClientQuery, Erasure, LandmarkSet, ListedClient, NewClient, Note, Photo,
+    ReportId, Role, Timestamp, User, UserId, ViewName,
+};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::access::{self, Access, parse_id};
 use crate::auth::CurrentUser;
@@ -41,13 +49,67 @@ crate::routes! {
 }
 
 pub(crate) fn routes() -> Router<AppState> {
-    api_routes(Router::new())
+    api_routes(Router::new()).fallback(not_found).layer(axum::middleware::map_response(json_errors))
 }
 
-async fn session(me: CurrentUser) -> Json<Value> {
-    Json(json!({ "user": me.user, "csrf_token": me.csrf }))
+/// Every error of the API, whatever answered it (a handler, an extractor that refused the
+/// body, the router), as `{"error": "…"}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ErrorBody {
+    /// What went wrong, safe to show; for bad input it names the field.
+    pub(crate) error: String,
 }
 
+/// An API path that does not exist.
+async fn not_found() -> ApiError {
+    ApiError(WebError::NotFound)
+}
+
+/// Rewrites an error answered without a JSON body (axum's rejections of a body that is not
+/// JSON, too large or of the wrong type, a method the path does not take) as [`ErrorBody`],
+/// keeping the status and headers.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024).await.map(|b| String::from_utf8_lossy(&b).trim().to_owned()).unwrap_or_default();
+    let error = if text.is_empty() { status.canonical_reason().unwrap_or("error").to_owned() } else { text };
+    let mut out = (status, Json(ErrorBody { error })).into_response();
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+/// The logged-in account and the token to send as `X-CSRF-Token` on every write.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SessionReply {
+    pub(crate) user: User,
+    pub(crate) csrf_token: String,
+}
+
+#[utoipa::path(get, path = "/api/session", security(("session" = [])), tag = "session", responses(
+    (status = 200, description = "The logged-in account and its CSRF token", body = SessionReply),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+))]
+async fn session(me: CurrentUser) -> Json<SessionReply> {
+    Json(SessionReply { user: me.user, csrf_token: me.csrf })
+}
+
+#[utoipa::path(post, path = "/api/logout", tag = "session", responses(
+    (status = 204, description = "Logged out; the session cookie is cleared"),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "The CSRF token or the Origin did not match", body = ErrorBody),
+))]
 async fn logout(State(state): State<AppState>, ApiWriter(me): ApiWriter) -> Result<Response, ApiError> {
     state.store.delete_session(&me.token_hash).await?;
     state.sessions.clear();
@@ -57,30 +119,101 @@ async fn logout(State(state): State<AppState>, ApiWriter(me): ApiWriter) -> Resu
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
+/// The most clients one page of `GET /api/clients` holds.
+const MAX_PER_PAGE: u32 = 200;
+/// The highest page number `GET /api/clients` takes.
+const MAX_PAGE: u32 = 1_000_000;
+
+/// A client list's search and page.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SearchQuery {
+    /// Part of a name or reference, any case.
     q: Option<String>,
+    /// The page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
+    page: Option<u32>,
+    /// Clients per page, at most 200.
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    per_page: Option<u32>,
 }
 
-async fn list_clients(State(state): State<AppState>, me: CurrentUser, Query(query): Query<SearchQuery>) -> Result<Json<Value>, ApiError> {
-    let clients = crate::clients::visible_clients(&state, &me, query.q).await?;
-    Ok(Json(json!({ "clients": clients })))
+/// One page of the clients the caller may see, in name order.
+#[derive(Debug, Serialize, ToSchema)]
+struct ClientList {
+    /// This page's clients with their practitioner's name.
+    clients: Vec<ListedClient>,
+    /// How many clients match, on every page.
+    total: i64,
+    /// This page, from 1.
+    page: u32,
+    /// Clients per page.
+    per_page: u32,
 }
 
-#[derive(Debug, Deserialize)]
+#[utoipa::path(get, path = "/api/clients", security(("session" = [])), tag = "clients", params(SearchQuery), responses(
+    (status = 200, description = "One page of the clients you may see", body = ClientList),
+    (status = 400, description = "The query string does not read (a page that is not a number)", body = ErrorBody),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "Clients see their own record only; or the password must be changed first", body = ErrorBody),
+    (status = 422, description = "A page or page size out of range", body = ErrorBody),
+))]
+async fn list_clients(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(query): Query<SearchQuery>,
+) -> Result<Json<ClientList>, ApiError> {
+    let page = query.page.unwrap_or(1);
+    let per_page = query.per_page.unwrap_or(50);
+    if page == 0 || page > MAX_PAGE {
+        return Err(WebError::BadRequest(format!("page: from 1 to {MAX_PAGE}")).into());
+    }
+    if per_page == 0 || per_page > MAX_PER_PAGE {
+        return Err(WebError::BadRequest(format!("per_page: from 1 to {MAX_PER_PAGE}")).into());
+    }
+    let mut q: ClientQuery = crate::clients::visible_query(&me, query.q)?;
+    q.limit = Some(i64::from(per_page));
+    q.offset = i64::from(page - 1) * i64::from(per_page);
+    let listed = state.store.listed_clients(&q).await?;
+    Ok(Json(ClientList { clients: listed.clients, total: listed.total, page, per_page }))
+}
+
+/// A new client.
+#[derive(Debug, Deserialize, ToSchema)]
 struct NewClientBody {
+    /// The name as the clinic writes it (not blank).
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     display_name: String,
+    /// The clinic's own reference.
     #[serde(default)]
+    #[schema(max_length = 100)]
     reference: Option<String>,
+    /// Whether every practitioner of the clinic may see the client.
     #[serde(default)]
     shared_with_clinic: bool,
 }
 
+/// One client.
+#[derive(Debug, Serialize, ToSchema)]
+struct ClientReply {
+    client: Client,
+}
+
+#[utoipa::path(post, path = "/api/clients", tag = "clients", request_body = NewClientBody, responses(
+    (status = 201, description = "The client, owned by the caller", body = ClientReply),
+    (status = 400, description = "The body is not JSON", body = ErrorBody),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "Staff only; or the CSRF token did not match", body = ErrorBody),
+    (status = 413, description = "The body is over the upload limit", body = ErrorBody),
+    (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
+    (status = 422, description = "A field is missing or wrong; the message names it", body = ErrorBody),
+    (status = 507, description = "The clinic's storage is full: nothing was saved", body = ErrorBody),
+))]
 async fn create_client(
     State(state): State<AppState>,
     ApiWriter(me): ApiWriter,
     Json(body): Json<NewClientBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ClientReply>), ApiError> {
     me.require_staff()?;
     let client = state
         .store
@@ -92,21 +225,55 @@ async fn create_client(
         })
         .await?;
     crate::audit::record(&state, Some(me.user.id), Action::Create, RecordKind::Client, &client.id.to_string(), "api").await?;
-    Ok((StatusCode::CREATED, Json(json!({ "client": client }))))
+    Ok((StatusCode::CREATED, Json(ClientReply { client })))
 }
 
-async fn get_client(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/clients/{id}", security(("session" = [])), tag = "clients", params(("id" = ClientId, Path, description = "The client's id")), responses(
+    (status = 200, description = "The client", body = ClientReply),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "The password must be changed first", body = ErrorBody),
+    (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
+    (status = 422, description = "The id is not an id", body = ErrorBody),
+))]
+async fn get_client(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<ClientReply>, ApiError> {
     let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
     crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Client, &client.id.to_string(), "api").await?;
-    Ok(Json(json!({ "client": client })))
+    Ok(Json(ClientReply { client }))
 }
 
-/// The query of an export: `format=json` (Tonus's record, the default), `fhir` or `zip`.
-#[derive(Debug, Deserialize)]
+/// The form of an export.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum ExportFormatName {
+    /// Tonus's own record, lossless (the default).
+    Json,
+    /// One FHIR R4 Bundle, photos inside.
+    Fhir,
+    /// A ZIP archive: the JSON, one CSV per table and the photo files.
+    Zip,
+}
+
+/// The query of an export.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ExportQuery {
-    format: Option<String>,
+    /// `json` (the default), `fhir` or `zip`.
+    #[param(inline)]
+    format: Option<ExportFormatName>,
 }
 
+#[utoipa::path(get, path = "/api/clients/{id}/export", security(("session" = [])), tag = "clients", params(("id" = ClientId, Path, description = "The client's id"), ExportQuery), responses(
+    (status = 200, description = "The whole record: Tonus's own (application/json, tonus-client-export/1), a FHIR R4 Bundle (application/fhir+json, docs/fhir.md) or the ZIP archive", content(
+        (Object = "application/json"),
+        (Object = "application/fhir+json"),
+        (Vec<u8> = "application/zip")
+    )),
+    (status = 400, description = "The format is not json, fhir or zip", body = ErrorBody),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "Staff who may change the record only", body = ErrorBody),
+    (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
+    (status = 422, description = "The id is not an id", body = ErrorBody),
+))]
 async fn export_client(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -115,10 +282,10 @@ async fn export_client(
 ) -> Result<Response, ApiError> {
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
-    let format = match q.format.as_deref() {
-        None => tonus_clinic::ExportFormat::Json,
-        Some(name) => tonus_clinic::ExportFormat::parse(name)
-            .ok_or_else(|| WebError::BadRequest(format!("format: {name:?} is not json, fhir or zip")))?,
+    let format = match q.format {
+        None | Some(ExportFormatName::Json) => tonus_clinic::ExportFormat::Json,
+        Some(ExportFormatName::Fhir) => tonus_clinic::ExportFormat::Fhir,
+        Some(ExportFormatName::Zip) => tonus_clinic::ExportFormat::Zip,
     };
     let bytes = state.clinic.export(Actor::user(me.user.id), client.id, format, "api").await?;
     let content_type = match format {
@@ -131,76 +298,157 @@ async fn export_client(
     Ok(response)
 }
 
+/// What an import stored and what it did not read.
+#[derive(Debug, Serialize, ToSchema)]
+struct ImportReply {
+    import: tonus_clinic::fhir::ImportOutcome,
+}
+
 /// `POST /api/clients/import`: a FHIR R4 Bundle (JSON) as the body becomes a client of the
 /// caller; the answer lists what was stored and what was not read.
+#[utoipa::path(post, path = "/api/clients/import", tag = "clients",
+    request_body(content = Object, content_type = "application/fhir+json", description = "A FHIR R4 Bundle (docs/fhir.md): another Tonus's export, or another system's Bundle with one Patient"),
+    responses(
+        (status = 201, description = "The client was stored; what was not read is listed", body = ImportReply),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Staff only; or the CSRF token did not match", body = ErrorBody),
+        (status = 409, description = "A client with the Bundle's id is already in this clinic", body = ErrorBody),
+        (status = 413, description = "The body is over the upload limit", body = ErrorBody),
+        (status = 422, description = "Not a readable Bundle: no Patient, several, no name, not JSON; the message names where", body = ErrorBody),
+        (status = 507, description = "The clinic's storage is full: nothing was saved", body = ErrorBody),
+    ))]
 async fn import_client(
     State(state): State<AppState>,
     ApiWriter(me): ApiWriter,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ImportReply>), ApiError> {
     me.require_staff()?;
     let outcome = state.clinic.import_fhir(Actor::user(me.user.id), me.user.id, &body).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "import": outcome }))))
+    Ok((StatusCode::CREATED, Json(ImportReply { import: outcome })))
 }
 
-async fn erase_client(State(state): State<AppState>, ApiWriter(me): ApiWriter, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+/// What an erasure removed.
+#[derive(Debug, Serialize, ToSchema)]
+struct ErasedReply {
+    erased: Erasure,
+}
+
+#[utoipa::path(delete, path = "/api/clients/{id}", tag = "clients", params(("id" = ClientId, Path, description = "The client's id")), responses(
+    (status = 200, description = "The record, its photos and the client's login are erased", body = ErasedReply),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "Staff who may change the record only; or the CSRF token did not match", body = ErrorBody),
+    (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
+    (status = 422, description = "The id is not an id", body = ErrorBody),
+))]
+async fn erase_client(
+    State(state): State<AppState>,
+    ApiWriter(me): ApiWriter,
+    Path(id): Path<String>,
+) -> Result<Json<ErasedReply>, ApiError> {
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
     let erased = crate::clients::erase_record(&state, &me, client.id).await?;
-    Ok(Json(json!({ "erased": erased })))
+    Ok(Json(ErasedReply { erased }))
 }
 
-async fn list_assessments(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+/// A client's assessments.
+#[derive(Debug, Serialize, ToSchema)]
+struct AssessmentList {
+    assessments: Vec<Assessment>,
+}
+
+#[utoipa::path(get, path = "/api/clients/{id}/assessments", security(("session" = [])), tag = "assessments", params(("id" = ClientId, Path, description = "The client's id")), responses(
+    (status = 200, description = "The client's assessments, oldest first (a client sees completed ones only)", body = AssessmentList),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "The password must be changed first", body = ErrorBody),
+    (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
+    (status = 422, description = "The id is not an id", body = ErrorBody),
+))]
+async fn list_assessments(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<AssessmentList>, ApiError> {
     let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
     let mut assessments = state.store.assessments_for(client.id).await?;
     if me.require_staff().is_err() {
         assessments.retain(|a| a.status == AssessmentStatus::Complete);
     }
     crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Client, &client.id.to_string(), "api assessments").await?;
-    Ok(Json(json!({ "assessments": assessments })))
+    Ok(Json(AssessmentList { assessments }))
 }
 
-#[derive(Debug, Deserialize)]
+/// The form of an intake file's text.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum IntakeFormat {
+    /// TOML (the default).
+    Toml,
+    /// JSON.
+    Json,
+}
+
+/// A new assessment: the intake (docs/intake.md) as an object or as a file's text, and the
+/// landmark files.
+#[derive(Debug, Deserialize, ToSchema)]
 struct NewAssessmentBody {
-    /// The intake as a JSON object in the intake file format.
+    /// The intake as a JSON object in the intake file format (docs/intake.md).
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     intake: Option<Value>,
     /// Or the intake file's text…
     #[serde(default)]
     intake_text: Option<String>,
-    /// …in `toml` or `json`.
+    /// …in `toml` (the default) or `json`.
     #[serde(default)]
-    intake_format: Option<String>,
-    /// Landmark files (JSON objects).
+    intake_format: Option<IntakeFormat>,
+    /// Landmark files (JSON objects, docs/landmarks in the README).
     #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
     landmarks: Vec<Value>,
-    /// Complete and assess now (default), or keep as a draft.
+    /// Complete and assess now (the default), or keep as a draft.
     #[serde(default = "yes")]
+    #[schema(default = true)]
     complete: bool,
+}
+
+/// One assessment.
+#[derive(Debug, Serialize, ToSchema)]
+struct AssessmentReply {
+    assessment: Assessment,
 }
 
 fn yes() -> bool {
     true
 }
 
+#[utoipa::path(post, path = "/api/clients/{id}/assessments", tag = "assessments", params(("id" = ClientId, Path, description = "The client's id")),
+    request_body = NewAssessmentBody, responses(
+    (status = 201, description = "The assessment, assessed by the engine unless kept as a draft", body = AssessmentReply),
+    (status = 400, description = "The body is not JSON", body = ErrorBody),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "Staff who may change the record only; or the CSRF token did not match", body = ErrorBody),
+    (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
+    (status = 413, description = "The body is over the upload limit", body = ErrorBody),
+    (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
+    (status = 422, description = "The intake or a landmark file is wrong; the message names the field", body = ErrorBody),
+    (status = 507, description = "The clinic's storage is full: nothing was saved", body = ErrorBody),
+))]
 async fn create_assessment(
     State(state): State<AppState>,
     ApiWriter(me): ApiWriter,
     Path(id): Path<String>,
     Json(body): Json<NewAssessmentBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<AssessmentReply>), ApiError> {
     me.require_staff()?;
     let client_id: ClientId = parse_id(&id)?;
     let client = access::client(&state, &me, client_id, Access::Write).await?;
     let intake = match (body.intake, body.intake_text) {
         (Some(value), None) => state.clinic.parse_intake(&value.to_string(), Format::Json, "intake")?,
         (None, Some(text)) => {
-            let format = match body.intake_format.as_deref() {
-                Some("json") => Format::Json,
-                None | Some("toml") => Format::Toml,
-                Some(other) => {
-                    return Err(WebError::BadRequest(format!("intake_format: \"{other}\" is not toml or json")).into());
-                }
+            let format = match body.intake_format {
+                Some(IntakeFormat::Json) => Format::Json,
+                None | Some(IntakeFormat::Toml) => Format::Toml,
             };
             state.clinic.parse_intake(&text, format, "intake_text")?
         }
@@ -213,109 +461,268 @@ async fn create_assessment(
         .map(|(i, l)| tonus_clinic::landmarks::parse_landmarks(l.to_string().as_bytes(), &format!("landmarks[{i}]")))
         .collect::<Result<Vec<_>, _>>()?;
     let assessment = state.clinic.create_from_files(Actor::user(me.user.id), client.id, &intake, landmarks, body.complete).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "assessment": assessment }))))
+    Ok((StatusCode::CREATED, Json(AssessmentReply { assessment })))
 }
 
-async fn get_assessment(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+/// The engine's newest report of an assessment.
+#[derive(Debug, Serialize, ToSchema)]
+struct ReportReply {
+    id: ReportId,
+    assessment: AssessmentId,
+    /// The report, format 2 (docs/report-json.md).
+    #[schema(value_type = Object)]
+    report: tonus_app::report::Report,
+    engine_version: String,
+    created_at: Timestamp,
+}
+
+/// An assessment's plan: the engine's, the therapist's edit, and the one the client follows.
+#[derive(Debug, Serialize, ToSchema)]
+struct PlanReply {
+    assessment: AssessmentId,
+    /// The engine's plan (the report's plan format, docs/report-json.md); none while a red
+    /// flag blocks it.
+    #[schema(value_type = Option<Object>)]
+    engine_plan: Option<tonus_app::report::PlanView>,
+    /// The therapist's edit, when there is one.
+    #[schema(value_type = Option<Object>)]
+    edited_plan: Option<tonus_app::report::PlanView>,
+    edited_by: Option<UserId>,
+    edited_at: Option<Timestamp>,
+    /// Whether the red-flag screen blocks the plan.
+    blocked: bool,
+    /// The plan the client follows: the edit if any, else the engine's; none while blocked.
+    #[schema(value_type = Option<Object>)]
+    current: Option<tonus_app::report::PlanView>,
+}
+
+impl From<tonus_clinic::PlanRecord> for PlanReply {
+    fn from(plan: tonus_clinic::PlanRecord) -> Self {
+        let current = plan.current().cloned();
+        Self {
+            assessment: plan.assessment,
+            engine_plan: plan.engine,
+            edited_plan: plan.edited,
+            edited_by: plan.edited_by,
+            edited_at: plan.edited_at,
+            blocked: plan.blocked,
+            current,
+        }
+    }
+}
+
+/// An assessment with everything measured and concluded.
+#[derive(Debug, Serialize, ToSchema)]
+struct AssessmentDetail {
+    assessment: Assessment,
+    report: Option<ReportReply>,
+    plan: Option<PlanReply>,
+    landmark_sets: Vec<LandmarkSet>,
+    photos: Vec<Photo>,
+}
+
+#[utoipa::path(get, path = "/api/assessments/{id}", security(("session" = [])), tag = "assessments", params(("id" = AssessmentId, Path, description = "The assessment's id")), responses(
+    (status = 200, description = "The assessment with its report, plan, landmark sets and photos", body = AssessmentDetail),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "The password must be changed first", body = ErrorBody),
+    (status = 404, description = "No such assessment, or not one you may see (a client sees completed ones only)", body = ErrorBody),
+    (status = 422, description = "The id is not an id", body = ErrorBody),
+))]
+async fn get_assessment(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<AssessmentDetail>, ApiError> {
     let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Read).await?;
     crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Assessment, &assessment.id.to_string(), "api").await?;
-    let report = state.clinic.latest_report(assessment.id).await?.map(|r| {
-        json!({"id": r.id, "assessment": r.assessment, "report": r.report, "engine_version": r.engine_version, "created_at": r.created_at})
+    let report = state.clinic.latest_report(assessment.id).await?.map(|r| ReportReply {
+        id: r.id,
+        assessment: r.assessment,
+        report: r.report,
+        engine_version: r.engine_version,
+        created_at: r.created_at,
     });
-    let plan = state.clinic.plan(&assessment).await?.map(plan_json);
+    let plan = state.clinic.plan(&assessment).await?.map(PlanReply::from);
     let landmark_sets = state.store.landmark_sets_for(assessment.id).await?;
     let photos = state.store.photos_for(assessment.id).await?;
-    Ok(Json(json!({
-        "assessment": assessment,
-        "report": report,
-        "plan": plan,
-        "landmark_sets": landmark_sets,
-        "photos": photos,
-    })))
+    Ok(Json(AssessmentDetail { assessment, report, plan, landmark_sets, photos }))
 }
 
-fn plan_json(plan: tonus_clinic::PlanRecord) -> Value {
-    json!({
-        "assessment": plan.assessment,
-        "engine_plan": plan.engine,
-        "edited_plan": plan.edited,
-        "edited_by": plan.edited_by,
-        "edited_at": plan.edited_at,
-        "blocked": plan.blocked,
-        "current": plan.current(),
-    })
+/// An assessment's plan.
+#[derive(Debug, Serialize, ToSchema)]
+struct PlanGet {
+    plan: PlanReply,
+    /// The plan the client follows (as `plan.current`).
+    #[schema(value_type = Option<Object>)]
+    current: Option<tonus_app::report::PlanView>,
 }
 
-async fn get_plan(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/assessments/{id}/plan", security(("session" = [])), tag = "assessments", params(("id" = AssessmentId, Path, description = "The assessment's id")), responses(
+    (status = 200, description = "The plan: the engine's, the therapist's edit and the current one", body = PlanGet),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "The password must be changed first", body = ErrorBody),
+    (status = 404, description = "No such assessment or no plan yet (a draft)", body = ErrorBody),
+    (status = 422, description = "The id is not an id", body = ErrorBody),
+))]
+async fn get_plan(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<PlanGet>, ApiError> {
     let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Read).await?;
     let plan = state.clinic.plan(&assessment).await?.ok_or(WebError::NotFound)?;
     let current = plan.current().cloned();
-    Ok(Json(json!({ "plan": plan_json(plan), "current": current })))
+    Ok(Json(PlanGet { plan: plan.into(), current }))
 }
 
-#[derive(Debug, Deserialize)]
+/// The therapist's edited plan.
+#[derive(Debug, Deserialize, ToSchema)]
 struct PlanBody {
+    /// The plan in the report's plan format (docs/report-json.md).
+    #[schema(value_type = Object)]
     plan: tonus_app::report::PlanView,
 }
 
+/// The plan after an edit.
+#[derive(Debug, Serialize, ToSchema)]
+struct PlanPut {
+    plan: PlanReply,
+}
+
+#[utoipa::path(put, path = "/api/assessments/{id}/plan", tag = "assessments", params(("id" = AssessmentId, Path, description = "The assessment's id")),
+    request_body = PlanBody, responses(
+    (status = 200, description = "The edit is stored as the therapist's, beside the engine's plan", body = PlanPut),
+    (status = 400, description = "The body is not JSON", body = ErrorBody),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "Staff who may change the record only; or the CSRF token did not match", body = ErrorBody),
+    (status = 404, description = "No such assessment, or not one you may see", body = ErrorBody),
+    (status = 409, description = "A red flag blocks the plan, or the assessment is a draft", body = ErrorBody),
+    (status = 413, description = "The body is over the upload limit", body = ErrorBody),
+    (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
+    (status = 422, description = "The plan does not read, or names what the library lacks", body = ErrorBody),
+    (status = 507, description = "The clinic's storage is full: nothing was saved", body = ErrorBody),
+))]
 async fn put_plan(
     State(state): State<AppState>,
     ApiWriter(me): ApiWriter,
     Path(id): Path<String>,
     Json(body): Json<PlanBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PlanPut>, ApiError> {
     me.require_staff()?;
     let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Write).await?;
     let plan = state.clinic.edit_plan(Actor::user(me.user.id), &assessment, &body.plan).await?;
-    Ok(Json(json!({ "plan": plan_json(plan) })))
+    Ok(Json(PlanPut { plan: plan.into() }))
 }
 
-#[derive(Debug, Deserialize)]
+/// The view of an uploaded photo.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PhotoQuery {
-    view: String,
+    /// Which side of the client faces the camera.
+    #[param(inline)]
+    view: ViewName,
 }
 
+/// One photo.
+#[derive(Debug, Serialize, ToSchema)]
+struct PhotoReply {
+    photo: Photo,
+}
+
+#[utoipa::path(post, path = "/api/assessments/{id}/photos", tag = "assessments", params(("id" = AssessmentId, Path, description = "The draft's id"), PhotoQuery),
+    request_body(content = Vec<u8>, description = "The photo's bytes", content(
+        (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp")
+    )), responses(
+    (status = 201, description = "The photo is stored (the same bytes sent again are the photo already stored)", body = PhotoReply),
+    (status = 400, description = "The view is missing or not a view", body = ErrorBody),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "Staff who may change the record only; or the CSRF token did not match", body = ErrorBody),
+    (status = 404, description = "No such assessment, or not one you may see", body = ErrorBody),
+    (status = 409, description = "The assessment is complete; start a new one", body = ErrorBody),
+    (status = 413, description = "The photo is over the upload limit", body = ErrorBody),
+    (status = 422, description = "Not a JPEG, PNG or WebP photo", body = ErrorBody),
+    (status = 507, description = "The clinic's storage is full: nothing was saved", body = ErrorBody),
+))]
 async fn upload_photo(
     State(state): State<AppState>,
     ApiWriter(me): ApiWriter,
     Path(id): Path<String>,
     Query(query): Query<PhotoQuery>,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<PhotoReply>), ApiError> {
     me.require_staff()?;
     let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Write).await?;
-    let view = crate::assessments::parse_view(&query.view)?;
+    let view = query.view.into();
     let photo = state.clinic.add_photo(Actor::user(me.user.id), &assessment, body.to_vec(), view, "body").await?;
-    Ok((StatusCode::CREATED, Json(json!({ "photo": photo }))))
+    Ok((StatusCode::CREATED, Json(PhotoReply { photo })))
 }
 
-async fn list_notes(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+/// A client's notes.
+#[derive(Debug, Serialize, ToSchema)]
+struct NoteList {
+    notes: Vec<Note>,
+}
+
+#[utoipa::path(get, path = "/api/clients/{id}/notes", security(("session" = [])), tag = "clients", params(("id" = ClientId, Path, description = "The client's id")), responses(
+    (status = 200, description = "The client's notes, oldest first", body = NoteList),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "Staff only", body = ErrorBody),
+    (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
+    (status = 422, description = "The id is not an id", body = ErrorBody),
+))]
+async fn list_notes(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<NoteList>, ApiError> {
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
     crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Client, &client.id.to_string(), "api notes").await?;
-    Ok(Json(json!({ "notes": state.store.notes_for(client.id).await? })))
+    Ok(Json(NoteList { notes: state.store.notes_for(client.id).await? }))
 }
 
-#[derive(Debug, Deserialize)]
+/// A new note.
+#[derive(Debug, Deserialize, ToSchema)]
 struct NoteBody {
+    /// The note (not blank).
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     body: String,
+    /// One of the client's assessments it is about.
     #[serde(default)]
+    #[schema(value_type = Option<AssessmentId>)]
     assessment: Option<String>,
 }
 
+/// One note.
+#[derive(Debug, Serialize, ToSchema)]
+struct NoteReply {
+    note: Note,
+}
+
+#[utoipa::path(post, path = "/api/clients/{id}/notes", tag = "clients", params(("id" = ClientId, Path, description = "The client's id")),
+    request_body = NoteBody, responses(
+    (status = 201, description = "The note", body = NoteReply),
+    (status = 400, description = "The body is not JSON", body = ErrorBody),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "Staff who may change the record only; or the CSRF token did not match", body = ErrorBody),
+    (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
+    (status = 409, description = "The assessment named is not one of this client's", body = ErrorBody),
+    (status = 413, description = "The body is over the upload limit", body = ErrorBody),
+    (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
+    (status = 422, description = "A field is missing or wrong; the message names it", body = ErrorBody),
+    (status = 507, description = "The clinic's storage is full: nothing was saved", body = ErrorBody),
+))]
 async fn add_note(
     State(state): State<AppState>,
     ApiWriter(me): ApiWriter,
     Path(id): Path<String>,
     Json(body): Json<NoteBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<NoteReply>), ApiError> {
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
     let assessment = match body.assessment.as_deref() {
         Some(text) => {
-            let (owner, assessment) = access::assessment(&state, &me, parse_id(text)?, Access::Write).await?;
+            // An assessment the body names that the client does not have clashes with the
+            // record as it stands (409); the client itself is there.
+            let not_theirs = || WebError::Conflict(format!("assessment: {text} is not one of this client's assessments"));
+            let (owner, assessment) = access::assessment(&state, &me, parse_id(text)?, Access::Write).await.map_err(|e| match e {
+                WebError::NotFound => not_theirs(),
+                other => other,
+            })?;
             if owner.id != client.id {
-                return Err(WebError::BadRequest("assessment: it belongs to another client".into()).into());
+                return Err(not_theirs().into());
             }
             Some(assessment.id)
         }
@@ -323,28 +730,62 @@ async fn add_note(
     };
     let note = state.store.add_note(tonus_store::NewNote { client: client.id, assessment, author: me.user.id, body: body.body }).await?;
     crate::audit::record(&state, Some(me.user.id), Action::Create, RecordKind::Note, &client.id.to_string(), &note.id.to_string()).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "note": note }))))
+    Ok((StatusCode::CREATED, Json(NoteReply { note })))
 }
 
 /// What the desk page sends: whole days' totals, measured in the client's browser.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeskDaysBody {
+    /// At most 60 days.
+    #[schema(max_items = 60)]
     days: Vec<DeskDayBody>,
 }
 
-#[derive(Deserialize)]
+/// One day's totals; a stored field keeps the larger of the stored and the sent value.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DeskDayBody {
+    /// `YYYY-MM-DD`.
+    #[schema(format = Date, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     day: String,
+    #[serde(deserialize_with = "integral")]
+    #[schema(minimum = 0, maximum = 86_400_000)]
     sitting_ms: i64,
+    #[serde(deserialize_with = "integral")]
+    #[schema(minimum = 0, maximum = 86_400_000)]
     longest_bout_ms: i64,
+    #[serde(deserialize_with = "integral")]
+    #[schema(minimum = 0, maximum = 10_000)]
     breaks_offered: i64,
+    #[serde(deserialize_with = "integral")]
+    #[schema(minimum = 0, maximum = 10_000)]
     breaks_taken: i64,
+    #[serde(deserialize_with = "integral")]
+    #[schema(minimum = 0, maximum = 86_400_000)]
     readable_ms: i64,
+    #[serde(deserialize_with = "integral")]
+    #[schema(minimum = 0, maximum = 86_400_000)]
     within_ms: i64,
+    #[serde(deserialize_with = "integral")]
+    #[schema(minimum = 0, maximum = 10_000)]
     nudges: i64,
+    #[serde(deserialize_with = "integral")]
+    #[schema(minimum = 0, maximum = 10_000)]
     exercises_done: i64,
+}
+
+/// An integer, also when written as a number with no fraction (`144.0`), as JSON Schema's
+/// `integer` allows.
+fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom(format!("{n} is not a whole number"))),
+    }
 }
 
 /// The most days one request may carry (two months offline).
@@ -377,11 +818,28 @@ impl DeskDaysBody {
     }
 }
 
+/// How many days were stored.
+#[derive(Debug, Serialize, ToSchema)]
+struct StoredReply {
+    stored: usize,
+}
+
+#[utoipa::path(post, path = "/api/desk/days", tag = "desk", request_body = DeskDaysBody, responses(
+    (status = 200, description = "Stored; each field keeps the larger of the stored and the sent value, so sending again changes nothing", body = StoredReply),
+    (status = 400, description = "The body is not JSON", body = ErrorBody),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "A client's own desk page only; or the CSRF token did not match", body = ErrorBody),
+    (status = 404, description = "The account has no client record", body = ErrorBody),
+    (status = 413, description = "The body is over the upload limit", body = ErrorBody),
+    (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
+    (status = 422, description = "A day or a total is out of range; the message names it", body = ErrorBody),
+    (status = 507, description = "The clinic's storage is full: nothing was saved", body = ErrorBody),
+))]
 async fn put_desk_days(
     State(state): State<AppState>,
     ApiWriter(me): ApiWriter,
     Json(body): Json<DeskDaysBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StoredReply>, ApiError> {
     me.require_role(&[Role::Client])?;
     let client = state.store.client_for_user(me.user.id).await?.ok_or(WebError::NotFound)?;
     let days = body.into_days()?;
@@ -391,9 +849,18 @@ async fn put_desk_days(
         _ => "desk days: none".to_owned(),
     };
     crate::audit::record(&state, Some(me.user.id), Action::Update, RecordKind::Client, &client.id.to_string(), &span).await?;
-    Ok(Json(json!({ "stored": days.len() })))
+    Ok(Json(StoredReply { stored: days.len() }))
 }
 
+#[utoipa::path(get, path = "/api/photos/{id}", security(("session" = [])), tag = "assessments", params(("id" = tonus_store::PhotoId, Path, description = "The photo's id")), responses(
+    (status = 200, description = "The photo's bytes", content(
+        (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp")
+    )),
+    (status = 401, description = "Not logged in", body = ErrorBody),
+    (status = 403, description = "The password must be changed first", body = ErrorBody),
+    (status = 404, description = "No such photo, or not one you may see", body = ErrorBody),
+    (status = 422, description = "The id is not an id", body = ErrorBody),
+))]
 async fn get_photo(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, ApiError> {
     Ok(crate::assessments::photo_response(&state, &me, &id).await?)
 }

@@ -392,19 +392,38 @@ pub(crate) async fn logout(
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct ApiLogin {
+    /// The account's login name.
+    #[schema(max_length = 64)]
     login: String,
+    /// Its password.
+    #[schema(format = Password, max_length = 128)]
     password: String,
 }
 
+/// `POST /api/login`: the session cookie is set; the reply holds the CSRF token.
+#[utoipa::path(post, path = "/api/login", tag = "session", security(()), request_body = ApiLogin, responses(
+    (status = 200, description = "Logged in: the session cookie is set; send csrf_token as X-CSRF-Token on every write", body = crate::api::SessionReply),
+    (status = 400, description = "The body is not JSON", body = crate::api::ErrorBody),
+    (status = 413, description = "The body is over 16 KiB", body = crate::api::ErrorBody),
+    (status = 415, description = "The body is not sent as application/json", body = crate::api::ErrorBody),
+    (status = 401, description = "Unknown login or wrong password", body = crate::api::ErrorBody),
+    (status = 422, description = "A field is missing", body = crate::api::ErrorBody),
+    (status = 429, description = "Too many failed logins: try again after Retry-After seconds", body = crate::api::ErrorBody),
+))]
 pub(crate) async fn api_login(
     State(state): State<AppState>,
     RequestOrigin(origin): RequestOrigin,
     Json(body): Json<ApiLogin>,
 ) -> Result<Response, ApiError> {
-    let logged_in = authenticate(&state, &body.login, &body.password, origin).await?;
-    let mut response = Json(serde_json::json!({ "user": logged_in.user, "csrf_token": logged_in.csrf })).into_response();
+    // Wrong credentials are an authentication failure here (401), not a form to correct.
+    let logged_in = authenticate(&state, &body.login, &body.password, origin).await.map_err(|e| match e {
+        WebError::BadRequest(message) => WebError::BadCredentials(message),
+        other => other,
+    })?;
+    let reply = crate::api::SessionReply { user: logged_in.user.clone(), csrf_token: logged_in.csrf.clone() };
+    let mut response = Json(reply).into_response();
     set_login_cookies(&state, &mut response, &logged_in);
     Ok(response)
 }

@@ -102,7 +102,7 @@ pub(crate) struct SearchQuery {
 }
 
 /// Which clients a staff member may see, matching the search.
-fn visible_query(me: &CurrentUser, search: Option<String>) -> Result<ClientQuery, WebError> {
+pub(crate) fn visible_query(me: &CurrentUser, search: Option<String>) -> Result<ClientQuery, WebError> {
     me.require_staff()?;
     let visible_to = match me.user.role {
         Role::Admin => None,

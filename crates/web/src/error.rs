@@ -33,6 +33,9 @@ pub enum WebError {
     /// The input is wrong; the message names the field and is safe to show.
     #[error("invalid input: {0}")]
     BadRequest(String),
+    /// The API's login was refused: unknown login or wrong password (401).
+    #[error("bad credentials: {0}")]
+    BadCredentials(String),
     /// The request clashes with the current state; the message is safe to show.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -118,6 +121,7 @@ impl WebError {
             Self::LoginRequired { .. } => StatusCode::UNAUTHORIZED,
             Self::PasswordChangeRequired { .. } => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BadCredentials(_) => StatusCode::UNAUTHORIZED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -137,7 +141,7 @@ impl WebError {
             Self::PasswordChangeRequired { .. } => {
                 "Your password was set by someone else: change it first (POST /account/password, or the page of that name).".into()
             }
-            Self::BadRequest(message) | Self::Conflict(message) => message.clone(),
+            Self::BadRequest(message) | Self::Conflict(message) | Self::BadCredentials(message) => message.clone(),
             Self::Csrf => "The form expired or came from another site; reload the page and try again.".into(),
             Self::TooManyAttempts { retry_after_secs } => {
                 format!("Too many failed logins; try again in {}.", format_wait(*retry_after_secs))

@@ -6,7 +6,7 @@
 mod support;
 
 use axum::http::{StatusCode, header};
-use serde_json::json;
+use serde_json::{Value, json};
 use support::{PASSWORD, TestApp, plan_pairs, refs};
 
 #[tokio::test]
@@ -650,7 +650,7 @@ async fn json_api_and_openapi_document() {
     assert_eq!(created.status, StatusCode::CREATED);
     let client = created.json()["client"]["id"].as_str().unwrap().to_owned();
     let persona = tonus_app::examples::personas()[0];
-    let landmarks: Vec<serde_json::Value> = persona.landmarks.iter().map(|(_, t)| serde_json::from_str(t).unwrap()).collect();
+    let landmarks: Vec<Value> = persona.landmarks.iter().map(|(_, t)| serde_json::from_str(t).unwrap()).collect();
     let bad = app
         .api(
             "POST",
@@ -736,6 +736,80 @@ async fn json_api_and_openapi_document() {
     assert_eq!(erased.json()["erased"]["assessments"], 2);
     assert_eq!(app.api("POST", "/api/logout", Some(&pat), None).await.status, StatusCode::NO_CONTENT);
     assert_eq!(app.api("GET", "/api/session", Some(&pat), None).await.status, StatusCode::UNAUTHORIZED);
+}
+
+/// The API's document is generated from the handlers: it names exactly the routes the API
+/// serves, and every error, whoever answers it (a handler, an extractor refusing the body, the
+/// router), is the one JSON error body.
+#[tokio::test]
+async fn the_api_document_matches_the_routes_and_every_error_is_json() {
+    let app = TestApp::new().await;
+    let admin = app.setup_admin().await;
+    let doc = app.api("GET", "/api/openapi.json", None, None).await.json();
+    let mut documented: Vec<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object().unwrap().keys().filter(|m| *m != "parameters").map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let mut routed: Vec<(String, String)> = tonus_web::route_list().into_iter().filter(|(_, p)| p.starts_with("/api/")).collect();
+    documented.sort();
+    routed.sort();
+    assert_eq!(documented, routed, "the document names exactly the API's routes");
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                    assert_eq!(schema, "#/components/schemas/ErrorBody", "{method} {path} {status}");
+                }
+            }
+        }
+    }
+    assert!(doc["components"]["schemas"]["Client"]["properties"]["display_name"].is_object(), "types have schemas");
+
+    let raw = |method: &'static str, path: &'static str, content_type: &'static str, body: Vec<u8>| {
+        let request = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::COOKIE, &admin.cookie)
+            .header("x-csrf-token", &admin.csrf)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        app.send(request)
+    };
+    for (reply, status) in [
+        (raw("POST", "/api/clients", "text/plain", b"display_name=A".to_vec()).await, StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        (raw("POST", "/api/clients", "application/json", b"{\"display_name\": ".to_vec()).await, StatusCode::BAD_REQUEST),
+        (raw("POST", "/api/clients", "application/json", b"{\"name\": \"A\"}".to_vec()).await, StatusCode::UNPROCESSABLE_ENTITY),
+        (raw("POST", "/api/clients", "application/json", b"{\"display_name\": \"  \"}".to_vec()).await, StatusCode::UNPROCESSABLE_ENTITY),
+        (raw("POST", "/api/clients", "application/json", vec![b' '; 30 * 1024 * 1024]).await, StatusCode::PAYLOAD_TOO_LARGE),
+        (raw("PUT", "/api/clients", "application/json", b"{}".to_vec()).await, StatusCode::METHOD_NOT_ALLOWED),
+        (raw("GET", "/api/nothing-here", "application/json", Vec::new()).await, StatusCode::NOT_FOUND),
+        (app.api("GET", "/api/clients?page=0", Some(&admin), None).await, StatusCode::UNPROCESSABLE_ENTITY),
+        (app.api("GET", "/api/clients?page=x", Some(&admin), None).await, StatusCode::BAD_REQUEST),
+        (app.api("GET", "/api/clients", None, None).await, StatusCode::UNAUTHORIZED),
+    ] {
+        assert_eq!(reply.status, status, "{}", reply.text());
+        assert!(reply.content_type.starts_with("application/json"), "{status}: {}", reply.content_type);
+        assert!(reply.json()["error"].as_str().is_some_and(|e| !e.is_empty()), "{status}: {}", reply.text());
+    }
+
+    // Pages of clients, in name order, with the total.
+    for name in ["Cleo", "Abel", "Bea"] {
+        assert_eq!(app.api("POST", "/api/clients", Some(&admin), Some(json!({"display_name": name}))).await.status, StatusCode::CREATED);
+    }
+    let first = app.api("GET", "/api/clients?per_page=2", Some(&admin), None).await.json();
+    assert_eq!((first["total"].as_i64(), first["page"].as_i64(), first["per_page"].as_i64()), (Some(3), Some(1), Some(2)));
+    let names = |page: &Value| {
+        page["clients"].as_array().unwrap().iter().map(|c| c["client"]["display_name"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!(names(&first), ["Abel", "Bea"]);
+    let second = app.api("GET", "/api/clients?per_page=2&page=2", Some(&admin), None).await.json();
+    assert_eq!(names(&second), ["Cleo"]);
 }
 
 #[tokio::test]

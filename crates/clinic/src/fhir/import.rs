@@ -26,7 +26,7 @@ use crate::error::{ClinicError, ErrorKind};
 use crate::{Actor, Clinic};
 
 /// Something in the Bundle that was not read, by resource and path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// The resource: `Observation/…`, or `entry[3]` when it has no type or id.
     pub resource: String,
@@ -37,7 +37,7 @@ pub struct Problem {
 }
 
 /// What an import stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImportOutcome {
     /// The new client's id.
     pub client: ClientId,

@@ -62,8 +62,21 @@ pub(crate) fn like_pattern(search: &str) -> String {
     out
 }
 
-pub(crate) fn check_client_name(name: &str) -> Result<(), StoreError> {
-    super::non_empty("client name", name)
+/// The most characters a client's name may have.
+pub(crate) const MAX_CLIENT_NAME: usize = 200;
+/// The most characters a clinic reference may have.
+pub(crate) const MAX_REFERENCE: usize = 100;
+
+/// A client's name and reference: a name that is not blank, neither over its length.
+pub(crate) fn check_client_name(name: &str, reference: Option<&str>) -> Result<(), StoreError> {
+    super::non_empty("client name", name)?;
+    if name.chars().count() > MAX_CLIENT_NAME {
+        return Err(StoreError::Invalid(format!("display_name: at most {MAX_CLIENT_NAME} characters")));
+    }
+    if reference.is_some_and(|r| r.chars().count() > MAX_REFERENCE) {
+        return Err(StoreError::Invalid(format!("reference: at most {MAX_REFERENCE} characters")));
+    }
+    Ok(())
 }
 
 /// A client row; its fields are visible to the other aggregates' joins (`assessments.rs`).
@@ -120,7 +133,7 @@ macro_rules! queries {
         use $crate::sql::users::{UserRow, check_new_user, user_cols};
 
         pub(crate) async fn create_client(db: &$store, new: NewClient) -> Result<Client, StoreError> {
-            check_client_name(&new.display_name)?;
+            check_client_name(&new.display_name, new.reference.as_deref())?;
             let now = Timestamp::now().0;
             let row: ClientRow = sqlx::query_as(concat!(
                 "INSERT INTO clients (id, owner_id, display_name, reference, shared_with_clinic, user_id, created_at, updated_at) ",
@@ -210,7 +223,7 @@ macro_rules! queries {
         }
 
         pub(crate) async fn update_client(db: &$store, id: ClientId, update: ClientUpdate) -> Result<Client, StoreError> {
-            check_client_name(&update.display_name)?;
+            check_client_name(&update.display_name, update.reference.as_deref())?;
             let row: Option<ClientRow> = sqlx::query_as(concat!(
                 "UPDATE clients SET display_name = $1, reference = $2, shared_with_clinic = $3, updated_at = $4 ",
                 "WHERE id = $5 RETURNING ",

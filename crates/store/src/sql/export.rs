@@ -136,6 +136,10 @@ macro_rules! queries {
         /// Inserts a whole record as it is, ids and times kept, in one transaction; the photo
         /// files are written first and removed again if the rows are not stored.
         pub(crate) async fn import_client(db: &$store, record: ImportRecord) -> Result<(), StoreError> {
+            $crate::sql::clients::check_client_name(&record.client.display_name, record.client.reference.as_deref())?;
+            for note in &record.notes {
+                $crate::sql::notes::check_note(&note.body)?;
+            }
             record.details.check()?;
             for tick in &record.exercise_ticks {
                 tick.check()?;

@@ -13,8 +13,15 @@ macro_rules! note_cols {
 }
 pub(crate) use note_cols;
 
+/// The most characters a note may have.
+pub(crate) const MAX_NOTE: usize = 10_000;
+
 pub(crate) fn check_note(body: &str) -> Result<(), StoreError> {
-    super::non_empty("note", body)
+    super::non_empty("note", body)?;
+    if body.chars().count() > MAX_NOTE {
+        return Err(StoreError::Invalid(format!("body: a note has at most {MAX_NOTE} characters")));
+    }
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
