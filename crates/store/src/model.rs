@@ -776,6 +776,54 @@ pub struct ImportRecord {
     pub pain_checkins: Vec<PainCheckIn>,
 }
 
+impl ImportRecord {
+    /// Every row belongs to this record: each assessment and note is the client's, and each
+    /// photo, landmark set, report, plan and note names only the record's own assessments,
+    /// photos and sets; each id appears once; each photo's bytes are as long as it says. So an
+    /// import cannot add anything to another client's record.
+    pub fn check(&self) -> Result<(), StoreError> {
+        use std::collections::HashSet;
+        let bad = |what: String| Err(StoreError::Invalid(what));
+        let client = self.client.id;
+        let assessments: HashSet<AssessmentId> = self.assessments.iter().map(|a| a.id).collect();
+        let photos: HashSet<PhotoId> = self.photos.iter().map(|(p, _)| p.id).collect();
+        let sets: HashSet<LandmarkSetId> = self.landmark_sets.iter().map(|s| s.id).collect();
+        let own = |a: AssessmentId| assessments.contains(&a);
+        if assessments.len() != self.assessments.len() || photos.len() != self.photos.len() || sets.len() != self.landmark_sets.len() {
+            return bad("the record names an assessment, photo or landmark set twice".into());
+        }
+        if let Some(a) = self.assessments.iter().find(|a| a.client != client) {
+            return bad(format!("assessment {}: it belongs to client {}, not to {client}", a.id, a.client));
+        }
+        for (p, bytes) in &self.photos {
+            if !own(p.assessment) {
+                return bad(format!("photo {}: its assessment {} is not in the record", p.id, p.assessment));
+            }
+            if usize::try_from(p.byte_len).ok() != Some(bytes.len()) {
+                return bad(format!("photo {}: {} bytes, not the {} it says", p.id, bytes.len(), p.byte_len));
+            }
+        }
+        for s in &self.landmark_sets {
+            if !own(s.assessment) {
+                return bad(format!("landmark set {}: its assessment {} is not in the record", s.id, s.assessment));
+            }
+            if s.photo.is_some_and(|p| !photos.contains(&p)) || s.corrects.is_some_and(|c| !sets.contains(&c)) {
+                return bad(format!("landmark set {}: it names a photo or a set that is not in the record", s.id));
+            }
+        }
+        if let Some(r) = self.reports.iter().find(|r| !own(r.assessment)) {
+            return bad(format!("report {}: its assessment {} is not in the record", r.id, r.assessment));
+        }
+        if let Some(p) = self.plans.iter().find(|p| !own(p.assessment) || p.carried_from.is_some_and(|c| !own(c))) {
+            return bad(format!("plan {}: it names an assessment that is not in the record", p.id));
+        }
+        if let Some(n) = self.notes.iter().find(|n| n.client != client || n.assessment.is_some_and(|a| !own(a))) {
+            return bad(format!("note {}: it belongs to another client or names an assessment not in the record", n.id));
+        }
+        Ok(())
+    }
+}
+
 /// A staff member an imported record names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedAccount {

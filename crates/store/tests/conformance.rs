@@ -1011,6 +1011,17 @@ async fn import_restores_a_record_with_its_ids_times_and_photo_files(t: TestStor
         pain_checkins: before.pain_checkins.clone(),
     };
 
+    // Rows that name what is not in the record (another client's assessment) are refused.
+    let other = client_of(store, &practitioner(store, "bo").await, "Other").await;
+    let elsewhere_assessment = draft(store, &other).await.id;
+    let mut foreign = record(photos.clone());
+    foreign.reports[0].assessment = elsewhere_assessment;
+    assert!(matches!(store.import_client(foreign).await, Err(StoreError::Invalid(m)) if m.contains("is not in the record")));
+    let mut foreign = record(photos.clone());
+    foreign.assessments[0].client = other.id;
+    assert!(matches!(store.import_client(foreign).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.client(alice.id).await, Err(StoreError::NotFound)));
+
     // Bytes that do not match their hash: refused, nothing stored, no file left behind.
     let mut wrong = photos.clone();
     wrong[0].1.push(b'!');

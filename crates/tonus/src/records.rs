@@ -95,9 +95,10 @@ pub fn run(cmd: RecordsCommand, web: &WebConfig) -> anyhow::Result<()> {
             let outcome = rt.block_on(async {
                 let clinic = open().await?;
                 let login = owner.trim().to_lowercase();
-                let user = clinic.store().users().await?.into_iter().find(|u| u.login == login && !u.disabled).ok_or_else(|| {
+                let staff = |u: &tonus_store::User| u.login == login && !u.disabled && u.role != tonus_store::Role::Client;
+                let user = clinic.store().users().await?.into_iter().find(staff).ok_or_else(|| {
                     tonus_clinic::ClinicError::invalid(format!(
-                        "--owner {owner}: no active account has that login; `tonus client list` shows owners"
+                        "--owner {owner}: no active practitioner or administrator has that login; `tonus client list` shows owners"
                     ))
                 })?;
                 Ok::<_, anyhow::Error>(clinic.import_fhir(Actor::CONSOLE, user.id, &bytes).await.map_err(|e| {

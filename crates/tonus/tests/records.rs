@@ -131,7 +131,7 @@ fn export_then_erase_a_demo_client() {
     // named; an unknown owner is refused before anything is stored.
     let import = |owner: &str| records::run(RecordsCommand::Import { file: fhir_path.clone(), owner: owner.into() }, &web);
     let nobody = format!("{:#}", import("nobody").unwrap_err());
-    assert!(nobody.contains("--owner nobody") && nobody.contains("no active account"), "{nobody}");
+    assert!(nobody.contains("--owner nobody") && nobody.contains("no active practitioner"), "{nobody}");
     assert!(matches!(rt.block_on(store.client(a)), Err(StoreError::NotFound)));
     import("demo").unwrap();
     assert_eq!(rt.block_on(store.assessments_for(a)).unwrap().len(), 1);

@@ -84,7 +84,7 @@ async fn json_errors(response: Response) -> Response {
     let mut out = (status, Json(ErrorBody { error })).into_response();
     for (name, value) in &parts.headers {
         if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
-            out.headers_mut().insert(name.clone(), value.clone());
+            out.headers_mut().append(name.clone(), value.clone());
         }
     }
     out
@@ -109,6 +109,7 @@ async fn session(me: CurrentUser) -> Json<SessionReply> {
     (status = 204, description = "Logged out; the session cookie is cleared"),
     (status = 401, description = "Not logged in", body = ErrorBody),
     (status = 403, description = "The CSRF token or the Origin did not match", body = ErrorBody),
+    (status = 507, description = "The clinic's storage is full: the logout could not be recorded", body = ErrorBody),
 ))]
 async fn logout(State(state): State<AppState>, ApiWriter(me): ApiWriter) -> Result<Response, ApiError> {
     state.store.delete_session(&me.token_hash).await?;
@@ -234,6 +235,7 @@ async fn create_client(
     (status = 403, description = "The password must be changed first", body = ErrorBody),
     (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
     (status = 422, description = "The id is not an id", body = ErrorBody),
+    (status = 507, description = "The clinic's storage is full: the access could not be recorded, so nothing was shown", body = ErrorBody),
 ))]
 async fn get_client(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<ClientReply>, ApiError> {
     let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
@@ -273,6 +275,7 @@ struct ExportQuery {
     (status = 403, description = "Staff who may change the record only", body = ErrorBody),
     (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
     (status = 422, description = "The id is not an id", body = ErrorBody),
+    (status = 507, description = "The clinic's storage is full: the access could not be recorded, so nothing was shown", body = ErrorBody),
 ))]
 async fn export_client(
     State(state): State<AppState>,
@@ -339,6 +342,7 @@ struct ErasedReply {
     (status = 403, description = "Staff who may change the record only; or the CSRF token did not match", body = ErrorBody),
     (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
     (status = 422, description = "The id is not an id", body = ErrorBody),
+    (status = 507, description = "The clinic's storage is full: nothing was erased", body = ErrorBody),
 ))]
 async fn erase_client(
     State(state): State<AppState>,
@@ -363,6 +367,7 @@ struct AssessmentList {
     (status = 403, description = "The password must be changed first", body = ErrorBody),
     (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
     (status = 422, description = "The id is not an id", body = ErrorBody),
+    (status = 507, description = "The clinic's storage is full: the access could not be recorded, so nothing was shown", body = ErrorBody),
 ))]
 async fn list_assessments(
     State(state): State<AppState>,
@@ -527,6 +532,7 @@ struct AssessmentDetail {
     (status = 403, description = "The password must be changed first", body = ErrorBody),
     (status = 404, description = "No such assessment, or not one you may see (a client sees completed ones only)", body = ErrorBody),
     (status = 422, description = "The id is not an id", body = ErrorBody),
+    (status = 507, description = "The clinic's storage is full: the access could not be recorded, so nothing was shown", body = ErrorBody),
 ))]
 async fn get_assessment(
     State(state): State<AppState>,
@@ -665,6 +671,7 @@ struct NoteList {
     (status = 403, description = "Staff only", body = ErrorBody),
     (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
     (status = 422, description = "The id is not an id", body = ErrorBody),
+    (status = 507, description = "The clinic's storage is full: the access could not be recorded, so nothing was shown", body = ErrorBody),
 ))]
 async fn list_notes(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<NoteList>, ApiError> {
     me.require_staff()?;
@@ -860,6 +867,7 @@ async fn put_desk_days(
     (status = 403, description = "The password must be changed first", body = ErrorBody),
     (status = 404, description = "No such photo, or not one you may see", body = ErrorBody),
     (status = 422, description = "The id is not an id", body = ErrorBody),
+    (status = 507, description = "The clinic's storage is full: the access could not be recorded, so nothing was shown", body = ErrorBody),
 ))]
 async fn get_photo(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, ApiError> {
     Ok(crate::assessments::photo_response(&state, &me, &id).await?)

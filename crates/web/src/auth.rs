@@ -411,6 +411,7 @@ pub(crate) struct ApiLogin {
     (status = 401, description = "Unknown login or wrong password", body = crate::api::ErrorBody),
     (status = 422, description = "A field is missing", body = crate::api::ErrorBody),
     (status = 429, description = "Too many failed logins: try again after Retry-After seconds", body = crate::api::ErrorBody),
+    (status = 507, description = "The clinic's storage is full: the session could not be stored", body = crate::api::ErrorBody),
 ))]
 pub(crate) async fn api_login(
     State(state): State<AppState>,

@@ -188,6 +188,8 @@ impl IntoResponse for WebError {
         match self {
             Self::LoginRequired { api: false } => return Redirect::to("/login").into_response(),
             Self::PasswordChangeRequired { api: false } => return Redirect::to("/account/password?required=1").into_response(),
+            // An extractor's refusal inside the API answers the API's JSON error body.
+            Self::LoginRequired { api: true } | Self::PasswordChangeRequired { api: true } => return ApiError(self).into_response(),
             _ => {}
         }
         self.log();

@@ -15,6 +15,10 @@ use crate::error::WebError;
 
 pub(crate) async fn headers_and_origin(request: Request, next: Next) -> Response {
     if !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) && !same_origin(&request) {
+        // The API answers its one JSON error body; pages an HTML page.
+        if request.uri().path().starts_with("/api/") {
+            return crate::error::ApiError(WebError::Csrf).into_response();
+        }
         return WebError::Csrf.into_response();
     }
     let is_asset = request.uri().path().starts_with("/assets/");

@@ -490,3 +490,63 @@ async fn another_systems_patient_becomes_a_client_and_the_rest_is_reported() {
         assert_eq!(app.store.clients(&tonus_store::ClientQuery::default()).await.unwrap().len(), before, "nothing stored");
     }
 }
+
+/// The Bundle with its Tonus record changed by `change`.
+fn with_record(bundle: &[u8], change: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut b: Value = serde_json::from_slice(bundle).unwrap();
+    let entry = b["entry"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["resource"]["type"]["coding"][0]["code"] == "tonus-record")
+        .expect("the Bundle carries Tonus's record");
+    let data = &mut entry["resource"]["content"][0]["attachment"]["data"];
+    let mut record: Value =
+        serde_json::from_slice(&base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap()).unwrap()).unwrap();
+    change(&mut record);
+    *data = Value::String(base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&record).unwrap()));
+    serde_json::to_vec(&b).unwrap()
+}
+
+/// An import cannot reach outside its own record: rows naming another client's assessment are
+/// refused, and a record that names this clinic's own staff as authors needs an administrator;
+/// nothing is stored when refused.
+#[tokio::test]
+async fn an_import_cannot_write_into_other_records_or_borrow_staff_names() {
+    let a = TestApp::new().await;
+    let a_admin = a.setup_admin().await;
+    let pat = a.staff(&a_admin, "pat", "practitioner").await;
+    let mut exports = Vec::new();
+    for (i, persona) in tonus_app::examples::personas().iter().enumerate().take(2) {
+        let client = a.client(&pat, persona.id, false).await;
+        a.assess(&pat, &client, i).await;
+        exports.push(a.get(&format!("/clients/{client}/export.fhir.json"), Some(&pat)).await.body);
+    }
+
+    let b = TestApp::new().await;
+    let admin = b.setup_admin().await;
+    let sam = b.staff(&admin, "sam", "practitioner").await;
+    let first = b.api_raw("POST", "/api/clients/import", Some(&sam), exports[0].clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
+    let theirs = b.latest_assessment(first.json()["import"]["client"].as_str().unwrap()).await;
+    let count = || async { b.store.clients(&tonus_store::ClientQuery::default()).await.unwrap().len() };
+    let before = count().await;
+
+    // A report of the second record pointed at the first client's assessment.
+    let sneaky = with_record(&exports[1], |r| r["reports"][0]["assessment"] = Value::String(theirs.clone()));
+    let refused = b.api_raw("POST", "/api/clients/import", Some(&sam), sneaky).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+    assert!(refused.text().contains("is not in the record"), "{}", refused.text());
+    assert_eq!(count().await, before, "nothing stored");
+    assert_eq!(b.store.latest_report(theirs.parse().unwrap()).await.unwrap().unwrap().assessment.to_string(), theirs);
+
+    // The second record's assessment said to be written by this clinic's administrator.
+    let admin_id = b.store.users().await.unwrap().into_iter().find(|u| u.role == tonus_store::Role::Admin).unwrap().id;
+    let borrowed = with_record(&exports[1], |r| r["assessments"][0]["created_by"] = Value::String(admin_id.to_string()));
+    let refused = b.api_raw("POST", "/api/clients/import", Some(&sam), borrowed.clone()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+    assert!(refused.text().contains("only an administrator"), "{}", refused.text());
+    assert_eq!(count().await, before, "nothing stored");
+    let restored = b.api_raw("POST", "/api/clients/import", Some(&admin), borrowed).await;
+    assert_eq!(restored.status, StatusCode::CREATED, "an administrator restores a record of this clinic: {}", restored.text());
+}

@@ -795,8 +795,21 @@ async fn the_api_document_matches_the_routes_and_every_error_is_json() {
     ] {
         assert_eq!(reply.status, status, "{}", reply.text());
         assert!(reply.content_type.starts_with("application/json"), "{status}: {}", reply.content_type);
-        assert!(reply.json()["error"].as_str().is_some_and(|e| !e.is_empty()), "{status}: {}", reply.text());
+        assert!(reply.json()["error"].as_str().is_some_and(|e| !e.is_empty() && !e.contains('<')), "{status}: {}", reply.text());
     }
+    // A write from another site is refused before any handler, in the same body.
+    let cross = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/clients")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::COOKIE, &admin.cookie)
+        .header("x-csrf-token", &admin.csrf)
+        .body(axum::body::Body::from(b"{\"display_name\": \"X\"}".to_vec()))
+        .unwrap();
+    let cross = app.send(cross).await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    assert!(cross.content_type.starts_with("application/json") && !cross.text().contains('<'), "{}", cross.text());
 
     // Pages of clients, in name order, with the total.
     for name in ["Cleo", "Abel", "Bea"] {

@@ -14,7 +14,9 @@ use tonus_core::vocab::{EvidenceKind, LandmarkSource, Laterality, MuscleState, S
 use tonus_store::{Assessment, AssessmentStatus, ClientExport, LandmarkSet, Photo, PhotoId, Plan, User, UserId};
 
 use super::r4::*;
-use super::{LOINC, NDI_ITEMS, NDI_TOTAL, NPRS_NOW, SNOMED, TONUS_BASE, TONUS_SYSTEM, UCUM, ucum};
+use super::{
+    ACTIVITY_COUNSELING, EXERCISE_THERAPY, LOINC, NDI_ITEMS, NDI_TOTAL, NPRS_NOW, SNOMED, TONUS_BASE, TONUS_SYSTEM, UCUM, body_site, ucum,
+};
 use crate::docs::{self, StoredReport};
 use crate::error::ClinicError;
 use crate::time::iso8601;
@@ -469,6 +471,14 @@ impl Builder<'_> {
         }));
     }
 
+    /// Where a measure measures, with the side in words for a test done on one side.
+    fn site(&mut self, measure: &str, side: Option<Side>) -> Option<CodeableConcept> {
+        let (code, name) = body_site(measure)?;
+        let coding = self.tonus(code, name);
+        let text = side.map_or_else(|| name.to_owned(), |s| format!("{name}, {}", s.as_str()));
+        Some(CodeableConcept { coding: vec![coding], text: Some(text) })
+    }
+
     /// Who corrected a set: as stored, else from the audit line that recorded it (sets stored
     /// before the store kept it).
     fn corrector(&self, set: &LandmarkSet) -> Reference {
@@ -631,6 +641,7 @@ impl Builder<'_> {
             };
             let mut obs = self.observation(ctx, id, code, category("exam", "Exam"));
             obs.method = Some(method.clone());
+            obs.body_site = self.site(&m.id, None);
             obs.reference_range = vec![ReferenceRange { text: Some(m.norm.clone()) }];
             if let Some(set) = set {
                 obs.derived_from = set.photo.map(|p| reference(&p.to_string(), None)).into_iter().collect();
@@ -708,6 +719,7 @@ impl Builder<'_> {
             obs.value_quantity = Some(quantity(reading.value, &t.unit));
             obs.interpretation = interpretation(reading.finding);
             obs.reference_range = vec![ReferenceRange { text: Some(t.norm.clone()) }];
+            obs.body_site = self.site(&t.id, side);
             if let Some(side) = side {
                 let side_code = self.tonus_concept("side", "Side of the body");
                 obs.component.push(ObservationComponent {
@@ -994,7 +1006,8 @@ impl Builder<'_> {
         }
         for phase in &plan.phases {
             for ex in &phase.exercises {
-                let code = self.tonus_concept(&format!("exercise-{}", ex.id), &ex.name);
+                let mut code = self.tonus_concept(&format!("exercise-{}", ex.id), &ex.name);
+                code.coding.push(Coding::new(SNOMED, EXERCISE_THERAPY.0, EXERCISE_THERAPY.1));
                 let (reasons, reason_code) = match &ex.reason {
                     ReasonView::Finding { muscles: for_muscles } => {
                         (for_muscles.iter().flat_map(|f| muscle_refs(muscles, &f.muscle, f.laterality)).collect(), Vec::new())
@@ -1037,8 +1050,11 @@ impl Builder<'_> {
             }
         }
         for change in &plan.exposure_changes {
-            let code =
+            let mut code =
                 self.tonus_concept(&format!("exposure-{}", change.id), if change.breaks { "Break advice" } else { "Exposure advice" });
+            if change.breaks {
+                code.coding.push(Coding::new(SNOMED, ACTIVITY_COUNSELING.0, ACTIVITY_COUNSELING.1));
+            }
             activity.push(CarePlanActivity {
                 detail: Some(CarePlanActivityDetail {
                     kind: None,

@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashMap};
 use base64::Engine as _;
 use serde::Serialize;
 use serde_json::Value;
-use tonus_store::{ClientDetails, ClientId, ImportRecord, ImportedAccount, NewClient, Timestamp, UserId};
+use tonus_store::{ClientDetails, ClientId, ImportRecord, ImportedAccount, NewClient, Role, UserId};
 
 use super::TONUS_SYSTEM;
 use super::r4::{HumanName, Patient, Resource};
@@ -205,17 +205,77 @@ impl Clinic {
                         format!("a Tonus record of format {:?}; this Tonus reads {RECORD_FORMAT}", record.format),
                     ));
                 }
-                self.import_record(owner, record, &resources, &mut not_read).await?
+                self.import_record(actor, owner, record, &resources, &mut not_read).await?
             }
-            None => self.import_patient(owner, patient, &mut not_read).await?,
+            None => {
+                for r in resources.iter().filter(|r| !matches!(r, Resource::Patient(_))) {
+                    not_read.push(Problem {
+                        resource: format!("{}/{}", r.type_name(), r.id()),
+                        path: String::new(),
+                        message: "not read: from another system's Bundle Tonus takes the Patient only".into(),
+                    });
+                }
+                self.import_patient(owner, patient, &mut not_read).await?
+            }
         };
         let detail = if outcome.from_tonus { "fhir import, tonus record" } else { "fhir import, patient" };
         self.audit(actor, Event::new(Action::Create, RecordKind::Client, outcome.client).detail(detail)).await?;
         Ok(outcome)
     }
 
+    /// The record's authors (assessors, landmark correctors, plan editors, note writers) as
+    /// this clinic knows them: an author with no account here gets a disabled one; an earlier
+    /// import's disabled account or the importer stays as it is. A record may name this
+    /// clinic's other staff only when an administrator (or the console) imports it, such as a
+    /// record exported and erased here; a client's account is never an author.
+    async fn authors(
+        &self,
+        actor: Actor,
+        record: &RecordDocument,
+        names: &HashMap<String, String>,
+    ) -> Result<Vec<ImportedAccount>, ClinicError> {
+        let mut named: BTreeSet<UserId> = record.assessments.iter().map(|a| a.created_by).collect();
+        named.extend(record.landmark_sets.iter().filter_map(|s| s.created_by));
+        named.extend(record.plans.iter().filter_map(|p| p.edited_by));
+        named.extend(record.notes.iter().map(|n| n.author));
+        let users = self.store.users().await?;
+        let trusted = match actor.0 {
+            None => true,
+            Some(id) => users.iter().any(|u| u.id == id && u.role == Role::Admin),
+        };
+        let mut accounts = Vec::new();
+        for id in named {
+            match users.iter().find(|u| u.id == id) {
+                None => accounts.push(ImportedAccount {
+                    id,
+                    display_name: names
+                        .get(&id.to_string())
+                        .filter(|n| !n.is_empty())
+                        .cloned()
+                        .unwrap_or_else(|| "Imported practitioner".into()),
+                }),
+                Some(u) if Some(u.id) == actor.0 => {}
+                Some(u) if u.disabled && u.login.starts_with("imported-") => {}
+                Some(u) if u.role == Role::Client => {
+                    return Err(ClinicError::invalid(format!(
+                        "the record names {id} as the author of what it holds, which is a client's account in this clinic"
+                    )));
+                }
+                Some(u) if !trusted => {
+                    return Err(ClinicError::invalid(format!(
+                        "the record names {} ({id}), an account of this clinic, as the author of what it holds; only an administrator may import a record written by this clinic's own staff",
+                        u.display_name
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(accounts)
+    }
+
     async fn import_record(
         &self,
+        actor: Actor,
         owner: UserId,
         record: RecordDocument,
         resources: &[Resource],
@@ -240,38 +300,7 @@ impl Clinic {
                 _ => None,
             })
             .collect();
-        let export = tonus_store::ClientExport {
-            format: "",
-            exported_at: Timestamp(0),
-            client: record.client.clone(),
-            assessments: Vec::new(),
-            photos: Vec::new(),
-            landmark_sets: record.landmark_sets.clone(),
-            reports: Vec::new(),
-            plans: record.plans.clone(),
-            notes: record.notes.clone(),
-            desk_days: Vec::new(),
-            details: ClientDetails::default(),
-            exercise_ticks: Vec::new(),
-            pain_checkins: Vec::new(),
-            share_links: Vec::new(),
-            audit_log: Vec::new(),
-        };
-        let mut named: BTreeSet<UserId> = record.assessments.iter().map(|a| a.created_by).collect();
-        named.extend(super::export::staff(&export).into_iter().filter(|id| *id != record.client.owner));
-        let known: BTreeSet<UserId> = self.store.users().await?.into_iter().map(|u| u.id).collect();
-        let accounts: Vec<ImportedAccount> = named
-            .into_iter()
-            .filter(|id| !known.contains(id))
-            .map(|id| ImportedAccount {
-                id,
-                display_name: names
-                    .get(&id.to_string())
-                    .filter(|n| !n.is_empty())
-                    .cloned()
-                    .unwrap_or_else(|| "Imported practitioner".into()),
-            })
-            .collect();
+        let accounts = self.authors(actor, &record, &names).await?;
         let client = tonus_store::Client { owner, user: None, ..record.client };
         let outcome = ImportOutcome {
             client: client.id,
@@ -296,6 +325,7 @@ impl Clinic {
             exercise_ticks: record.exercise_ticks,
             pain_checkins: record.pain_checkins,
         };
+        // The store answers Conflict only when the client's id is already here.
         self.store.import_client(import).await.map_err(|e| match ClinicError::from(e) {
             e if e.kind == ErrorKind::Conflict => {
                 ClinicError::conflict(format!("client {} is already in this clinic; erase it first to import it again", outcome.client))
@@ -308,12 +338,35 @@ impl Clinic {
     async fn import_patient(&self, owner: UserId, p: &Patient, not_read: &mut Vec<Problem>) -> Result<ImportOutcome, ClinicError> {
         let resource = format!("Patient/{}", p.id);
         let name = name_of(&p.name).ok_or_else(|| ClinicError::field(format!("{resource}.name"), format!("{resource} has no name")))?;
-        let reference = p
+        // The first identifier with a value (other than a bare URI) becomes the clinic's
+        // reference; the others are reported.
+        let kept = p
             .identifier
             .iter()
-            .find(|i| i.system.as_deref() != Some("urn:ietf:rfc:3986"))
-            .and_then(|i| i.value.clone())
-            .filter(|v| !v.trim().is_empty());
+            .position(|i| i.system.as_deref() != Some("urn:ietf:rfc:3986") && i.value.as_deref().is_some_and(|v| !v.trim().is_empty()));
+        let reference = kept.and_then(|i| p.identifier[i].value.clone());
+        for i in (0..p.identifier.len()).filter(|i| Some(*i) != kept) {
+            not_read.push(Problem {
+                resource: resource.clone(),
+                path: format!("identifier[{i}]"),
+                message: "not kept: Tonus keeps one reference per client".into(),
+            });
+        }
+        let used_name = p.name.iter().position(|n| name_of(std::slice::from_ref(n)).is_some());
+        for i in (0..p.name.len()).filter(|i| Some(*i) != used_name) {
+            not_read.push(Problem {
+                resource: resource.clone(),
+                path: format!("name[{i}]"),
+                message: "not kept: Tonus keeps one name".into(),
+            });
+        }
+        if p.active.is_some() {
+            not_read.push(Problem {
+                resource: resource.clone(),
+                path: "active".into(),
+                message: "not kept: an imported client is an active client".into(),
+            });
+        }
         let mut details = ClientDetails { date_of_birth: p.birth_date.clone(), ..ClientDetails::default() };
         for (i, t) in p.telecom.iter().enumerate() {
             match (t.system.as_deref(), &t.value) {
@@ -353,8 +406,12 @@ impl Clinic {
             .store
             .create_client(NewClient { owner, display_name: name.clone(), reference: reference.clone(), shared_with_clinic: false })
             .await?;
-        if details != ClientDetails::default() {
-            self.store.put_client_details(client.id, &details).await?;
+        if details != ClientDetails::default()
+            && let Err(e) = self.store.put_client_details(client.id, &details).await
+        {
+            // Nothing half-stored: the new client goes again.
+            let _ = self.store.erase_client(client.id).await;
+            return Err(e.into());
         }
         Ok(ImportOutcome {
             client: client.id,

@@ -82,6 +82,31 @@ pub fn ucum(unit: &str) -> &'static str {
     }
 }
 
+/// Where on the body a posture metric or clinical test measures: a Tonus code and its name.
+pub fn body_site(measure: &str) -> Option<(&'static str, &'static str)> {
+    Some(match measure {
+        "ear_shoulder_angle" | "sagittal_head_tilt" | "forward_head_distance" | "coronal_head_tilt" => {
+            ("site-head-and-neck", "Head and neck")
+        }
+        "shoulder_protraction" | "shoulder_height_asymmetry" => ("site-shoulder-girdle", "Shoulder girdle"),
+        "trunk_inclination" => ("site-trunk", "Trunk"),
+        "dnf_endurance" | "ccft" => ("site-deep-cervical-flexors", "Deep cervical flexors"),
+        "lower_trapezius_mmt" => ("site-lower-trapezius", "Lower trapezius"),
+        "scapular_dyskinesis" => ("site-scapula", "Scapula"),
+        "pec_minor_supine" | "pec_minor_supine_asymmetry" | "pec_minor_index" => ("site-pectoralis-minor", "Pectoralis minor"),
+        "upper_trapezius_length" => ("site-upper-trapezius", "Upper trapezius"),
+        "levator_length" => ("site-levator-scapulae", "Levator scapulae"),
+        _ => return None,
+    })
+}
+
+/// SNOMED CT's "Exercise therapy (regime/therapy)", the code HL7's Physical Activity guide
+/// gives an exercise prescription.
+pub const EXERCISE_THERAPY: (&str, &str) = ("229065009", "Exercise therapy (regime/therapy)");
+/// SNOMED CT's "Counseling about physical activity", the Physical Activity guide's code for
+/// advice on moving more (Tonus's break advice).
+pub const ACTIVITY_COUNSELING: (&str, &str) = ("435551000124105", "Counseling about physical activity");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +116,14 @@ mod tests {
         let kb = tonus_core::knowledge::KnowledgeBase::embedded().expect("the embedded knowledge base loads");
         for m in kb.measures() {
             assert_ne!(ucum(&m.unit), "1", "measure {} has unit {:?} with no UCUM code in fhir::ucum", m.id, m.unit);
+        }
+    }
+
+    #[test]
+    fn every_measure_of_the_knowledge_base_has_a_body_site() {
+        let kb = tonus_core::knowledge::KnowledgeBase::embedded().expect("the embedded knowledge base loads");
+        for m in kb.measures() {
+            assert!(body_site(&m.id).is_some(), "measure {} has no body site in fhir::body_site", m.id);
         }
     }
 

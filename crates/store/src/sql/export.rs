@@ -136,6 +136,7 @@ macro_rules! queries {
         /// Inserts a whole record as it is, ids and times kept, in one transaction; the photo
         /// files are written first and removed again if the rows are not stored.
         pub(crate) async fn import_client(db: &$store, record: ImportRecord) -> Result<(), StoreError> {
+            record.check()?;
             $crate::sql::clients::check_client_name(&record.client.display_name, record.client.reference.as_deref())?;
             for note in &record.notes {
                 $crate::sql::notes::check_note(&note.body)?;
@@ -156,10 +157,35 @@ macro_rules! queries {
             if exists.is_some() {
                 return Err(StoreError::Conflict);
             }
+            // No row of the record may already be here (under another client).
+            let taken = |table: &'static str, ids: Vec<String>| async move {
+                for id in ids {
+                    let found: Option<(String,)> = sqlx::query_as(&format!("SELECT id FROM {table} WHERE id = $1"))
+                        .bind(&id)
+                        .fetch_optional(&db.pool)
+                        .await?;
+                    if found.is_some() {
+                        return Err(StoreError::Invalid(format!("{table}: {id} is already in this clinic, in another record")));
+                    }
+                }
+                Ok::<_, StoreError>(())
+            };
+            taken("assessments", record.assessments.iter().map(|a| a.id.to_string()).collect()).await?;
+            taken("photos", record.photos.iter().map(|(p, _)| p.id.to_string()).collect()).await?;
+            taken("landmark_sets", record.landmark_sets.iter().map(|s| s.id.to_string()).collect()).await?;
+            taken("reports", record.reports.iter().map(|r| r.id.to_string()).collect()).await?;
+            taken("plans", record.plans.iter().map(|p| p.id.to_string()).collect()).await?;
+            taken("notes", record.notes.iter().map(|n| n.id.to_string()).collect()).await?;
             let mut written = Vec::new();
             let mut paths = std::collections::HashMap::new();
             for (photo, bytes) in &record.photos {
-                let stored = db.photos.write(bytes, &photo.media_type).await?;
+                let stored = match db.photos.write(bytes, &photo.media_type).await {
+                    Ok(stored) => stored,
+                    Err(err) => {
+                        let _ = super::photos::remove_unshared(db, written).await;
+                        return Err(err);
+                    }
+                };
                 written.push((stored.content_hash.clone(), stored.rel_path.clone()));
                 if stored.content_hash != photo.content_hash {
                     let _ = super::photos::remove_unshared(db, written).await;
