@@ -29,8 +29,9 @@ pub struct ClientSummary {
     pub updated: String,
 }
 
-/// The form of an export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The form of an export (also the API's `format` parameter, by these names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum ExportFormat {
     /// `client.json` alone: the whole record, lossless.
     Json,

@@ -243,25 +243,13 @@ async fn get_client(State(state): State<AppState>, me: CurrentUser, Path(id): Pa
     Ok(Json(ClientReply { client }))
 }
 
-/// The form of an export.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-enum ExportFormatName {
-    /// Tonus's own record, lossless (the default).
-    Json,
-    /// One FHIR R4 Bundle, photos inside.
-    Fhir,
-    /// A ZIP archive: the JSON, one CSV per table and the photo files.
-    Zip,
-}
-
 /// The query of an export.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ExportQuery {
     /// `json` (the default), `fhir` or `zip`.
     #[param(inline)]
-    format: Option<ExportFormatName>,
+    format: Option<tonus_clinic::ExportFormat>,
 }
 
 #[utoipa::path(get, path = "/api/clients/{id}/export", security(("session" = [])), tag = "clients", params(("id" = ClientId, Path, description = "The client's id"), ExportQuery), responses(
@@ -285,11 +273,7 @@ async fn export_client(
 ) -> Result<Response, ApiError> {
     me.require_staff()?;
     let client = access::client(&state, &me, parse_id(&id)?, Access::Write).await?;
-    let format = match q.format {
-        None | Some(ExportFormatName::Json) => tonus_clinic::ExportFormat::Json,
-        Some(ExportFormatName::Fhir) => tonus_clinic::ExportFormat::Fhir,
-        Some(ExportFormatName::Zip) => tonus_clinic::ExportFormat::Zip,
-    };
+    let format = q.format.unwrap_or(tonus_clinic::ExportFormat::Json);
     let bytes = state.clinic.export(Actor::user(me.user.id), client.id, format, "api").await?;
     let content_type = match format {
         tonus_clinic::ExportFormat::Json => "application/json",

@@ -129,6 +129,22 @@ fn check_bundle(bytes: &[u8]) -> Bundle {
     bundle
 }
 
+/// The first `n` demo personas assessed as clients of `pat`: (persona id, client id).
+async fn assessed_personas(app: &TestApp, pat: &Session, n: usize) -> Vec<(String, String)> {
+    let mut clients = Vec::new();
+    for (i, persona) in tonus_app::examples::personas().iter().enumerate().take(n) {
+        let client = app.client(pat, persona.id, false).await;
+        app.assess(pat, &client, i).await;
+        clients.push((persona.id.to_owned(), client));
+    }
+    clients
+}
+
+/// A client's FHIR export, as the client page downloads it.
+async fn fhir_export(app: &TestApp, who: &Session, client: &str) -> Vec<u8> {
+    app.get(&format!("/clients/{client}/export.fhir.json"), Some(who)).await.body
+}
+
 fn of_type<'b>(b: &'b Bundle, name: &str) -> Vec<&'b Resource> {
     b.entry.iter().map(|e| &e.resource).filter(|r| r.type_name() == name).collect()
 }
@@ -138,12 +154,7 @@ async fn the_demo_clients_and_a_photographed_client_export_as_fhir_bundles() {
     let app = TestApp::new().await;
     let admin = app.setup_admin().await;
     let pat = app.staff(&admin, "pat", "practitioner").await;
-    let mut clients = Vec::new();
-    for (i, persona) in tonus_app::examples::personas().iter().enumerate() {
-        let client = app.client(&pat, persona.id, false).await;
-        app.assess(&pat, &client, i).await;
-        clients.push((persona.id.to_owned(), client));
-    }
+    let mut clients = assessed_personas(&app, &pat, 3).await;
     clients.push(("photo".to_owned(), photo_client(&app, &pat).await));
     // A relative directory is the workspace's, not this crate's (where cargo runs the test).
     let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -197,8 +208,7 @@ async fn the_demo_clients_and_a_photographed_client_export_as_fhir_bundles() {
 
     // The photographed client: the image byte for byte, the landmarks' provenance, the
     // correction and the plan edit.
-    let photo = app.get(&format!("/clients/{}/export.fhir.json", clients[3].1), Some(&pat)).await;
-    let bundle = check_bundle(&photo.body);
+    let bundle = check_bundle(&fhir_export(&app, &pat, &clients[3].1).await);
     let media = of_type(&bundle, "Media");
     assert_eq!(media.len(), 1);
     let Resource::Media(media) = media[0] else { unreachable!() };
@@ -351,10 +361,8 @@ async fn a_tonus_bundle_imports_into_another_tonus_without_loss() {
     let admin = a.setup_admin().await;
     let pat = a.staff(&admin, "pat", "practitioner").await;
     let mut exports = Vec::new();
-    for (i, persona) in tonus_app::examples::personas().iter().enumerate() {
-        let client = a.client(&pat, persona.id, false).await;
-        a.assess(&pat, &client, i).await;
-        exports.push(a.get(&format!("/clients/{client}/export.fhir.json"), Some(&pat)).await.body);
+    for (_, client) in assessed_personas(&a, &pat, 3).await {
+        exports.push(fhir_export(&a, &pat, &client).await);
     }
     let photographed = photo_client(&a, &pat).await;
     a.post(&format!("/clients/{photographed}/notes"), Some(&pat), &[("body", "Works at a standing desk from Monday.")]).await;
@@ -377,7 +385,7 @@ async fn a_tonus_bundle_imports_into_another_tonus_without_loss() {
         exercises_done: 4,
     };
     a.store.put_desk_days(id, &[day]).await.unwrap();
-    exports.push(a.get(&format!("/clients/{photographed}/export.fhir.json"), Some(&pat)).await.body);
+    exports.push(fhir_export(&a, &pat, &photographed).await);
 
     let b = TestApp::new().await;
     let kim = b.setup_admin().await;
@@ -389,7 +397,7 @@ async fn a_tonus_bundle_imports_into_another_tonus_without_loss() {
         assert_eq!(outcome["from_tonus"], true);
         assert_eq!(outcome["not_read"], serde_json::json!([]), "a Tonus Bundle is read whole");
         let client = outcome["client"].as_str().unwrap().to_owned();
-        let e2 = b.get(&format!("/clients/{client}/export.fhir.json"), Some(&kim)).await.body;
+        let e2 = fhir_export(&b, &kim, &client).await;
         let second: Bundle = serde_json::from_slice(&e2).unwrap();
         assert_eq!(without_owner(&first), without_owner(&second), "the second export holds the first's resources");
         // And the store holds the same record, row for row.
@@ -415,7 +423,7 @@ async fn a_tonus_bundle_imports_into_another_tonus_without_loss() {
         assert_eq!(b.api("DELETE", &format!("/api/clients/{client}"), Some(&kim), None).await.status, StatusCode::OK);
         let reply = b.api_raw("POST", "/api/clients/import", Some(&kim), e2.clone()).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
-        let e3 = b.get(&format!("/clients/{client}/export.fhir.json"), Some(&kim)).await.body;
+        let e3 = fhir_export(&b, &kim, &client).await;
         let third: Bundle = serde_json::from_slice(&e3).unwrap();
         assert_eq!(serde_json::to_vec(&second.entry).unwrap(), serde_json::to_vec(&third.entry).unwrap(), "byte for byte");
     }
@@ -517,10 +525,8 @@ async fn an_import_cannot_write_into_other_records_or_borrow_staff_names() {
     let a_admin = a.setup_admin().await;
     let pat = a.staff(&a_admin, "pat", "practitioner").await;
     let mut exports = Vec::new();
-    for (i, persona) in tonus_app::examples::personas().iter().enumerate().take(2) {
-        let client = a.client(&pat, persona.id, false).await;
-        a.assess(&pat, &client, i).await;
-        exports.push(a.get(&format!("/clients/{client}/export.fhir.json"), Some(&pat)).await.body);
+    for (_, client) in assessed_personas(&a, &pat, 2).await {
+        exports.push(fhir_export(&a, &pat, &client).await);
     }
 
     let b = TestApp::new().await;

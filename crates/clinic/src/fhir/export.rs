@@ -471,6 +471,12 @@ impl Builder<'_> {
         }));
     }
 
+    /// The `side` component of an Observation made on one side (SNOMED left or right).
+    fn side_component(&mut self, side: Side) -> ObservationComponent {
+        let code = self.tonus_concept("side", "Side of the body");
+        ObservationComponent { code, value_codeable_concept: Some(side_concept(side)), ..ObservationComponent::default() }
+    }
+
     /// Where a measure measures, with the side in words for a test done on one side.
     fn site(&mut self, measure: &str, side: Option<Side>) -> Option<CodeableConcept> {
         let (code, name) = body_site(measure)?;
@@ -721,12 +727,7 @@ impl Builder<'_> {
             obs.reference_range = vec![ReferenceRange { text: Some(t.norm.clone()) }];
             obs.body_site = self.site(&t.id, side);
             if let Some(side) = side {
-                let side_code = self.tonus_concept("side", "Side of the body");
-                obs.component.push(ObservationComponent {
-                    code: side_code,
-                    value_codeable_concept: Some(side_concept(side)),
-                    ..ObservationComponent::default()
-                });
+                obs.component.push(self.side_component(side));
             }
             if let Some(label) = &reading.label {
                 obs.note.push(Annotation { text: format!("Read as: {label}."), ..Annotation::default() });
@@ -794,12 +795,7 @@ impl Builder<'_> {
                     c
                 });
                 obs.device = Some(self.engine_ref(engine));
-                let side_code = self.tonus_concept("side", "Side of the body");
-                obs.component.push(ObservationComponent {
-                    code: side_code,
-                    value_codeable_concept: Some(side_concept(side)),
-                    ..ObservationComponent::default()
-                });
+                obs.component.push(self.side_component(side));
                 let conf = self.tonus_concept("confidence", "Confidence, 0-1 (lead over the other states)");
                 obs.component.push(ObservationComponent {
                     code: conf,

@@ -160,10 +160,8 @@ macro_rules! queries {
             // No row of the record may already be here (under another client).
             let taken = |table: &'static str, ids: Vec<String>| async move {
                 for id in ids {
-                    let found: Option<(String,)> = sqlx::query_as(&format!("SELECT id FROM {table} WHERE id = $1"))
-                        .bind(&id)
-                        .fetch_optional(&db.pool)
-                        .await?;
+                    let found: Option<(String,)> =
+                        sqlx::query_as(&format!("SELECT id FROM {table} WHERE id = $1")).bind(&id).fetch_optional(&db.pool).await?;
                     if found.is_some() {
                         return Err(StoreError::Invalid(format!("{table}: {id} is already in this clinic, in another record")));
                     }
@@ -229,22 +227,7 @@ macro_rules! queries {
                 .bind(c.updated_at.0)
                 .execute(&mut *tx)
                 .await?;
-            let d = &r.details;
-            let consent = d.consent.as_ref();
-            sqlx::query(concat!(
-                "INSERT INTO client_details (client_id, date_of_birth, phone, email, consent_version, consent_items, consent_on, updated_at) ",
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-            ))
-            .bind(c.id.to_string())
-            .bind(&d.date_of_birth)
-            .bind(&d.phone)
-            .bind(&d.email)
-            .bind(consent.map(|c| c.version.clone()))
-            .bind(consent.map(|c| c.items.join(",")).unwrap_or_default())
-            .bind(consent.map(|c| c.given_on.clone()))
-            .bind(c.updated_at.0)
-            .execute(&mut *tx)
-            .await?;
+            $crate::sql::home::upsert_details!(&mut *tx, c.id, &r.details, c.updated_at.0)?;
             for a in &r.assessments {
                 sqlx::query(concat!("INSERT INTO assessments (", assessment_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
                     .bind(a.id.to_string())

@@ -4,6 +4,32 @@
 
 use crate::{ClientDetails, ClinicSettings, Consent, ExerciseTick, PainCheckIn};
 
+/// Stores a client's details in their one row, on the pool or in a transaction (`$exec`):
+/// the details form and an import write them the same way.
+macro_rules! upsert_details {
+    ($exec:expr, $client:expr, $d:expr, $at:expr) => {{
+        let d: &$crate::ClientDetails = $d;
+        let consent = d.consent.as_ref();
+        sqlx::query(
+            "INSERT INTO client_details (client_id, date_of_birth, phone, email, consent_version, consent_items, consent_on, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (client_id) DO UPDATE SET date_of_birth = excluded.date_of_birth, \
+             phone = excluded.phone, email = excluded.email, consent_version = excluded.consent_version, \
+             consent_items = excluded.consent_items, consent_on = excluded.consent_on, updated_at = excluded.updated_at",
+        )
+        .bind($client.to_string())
+        .bind(&d.date_of_birth)
+        .bind(&d.phone)
+        .bind(&d.email)
+        .bind(consent.map(|c| c.version.clone()))
+        .bind(consent.map(|c| c.items.join(",")).unwrap_or_default())
+        .bind(consent.map(|c| c.given_on.clone()))
+        .bind($at)
+        .execute($exec)
+        .await
+    }};
+}
+pub(crate) use upsert_details;
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct DetailsRow {
     date_of_birth: Option<String>,
@@ -80,24 +106,7 @@ macro_rules! queries {
 
         pub(crate) async fn put_client_details(db: &$store, client: ClientId, d: &ClientDetails) -> Result<(), StoreError> {
             d.check()?;
-            let consent = d.consent.as_ref();
-            sqlx::query(
-                "INSERT INTO client_details (client_id, date_of_birth, phone, email, consent_version, consent_items, consent_on, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (client_id) DO UPDATE SET date_of_birth = excluded.date_of_birth, \
-                 phone = excluded.phone, email = excluded.email, consent_version = excluded.consent_version, \
-                 consent_items = excluded.consent_items, consent_on = excluded.consent_on, updated_at = excluded.updated_at",
-            )
-            .bind(client.to_string())
-            .bind(&d.date_of_birth)
-            .bind(&d.phone)
-            .bind(&d.email)
-            .bind(consent.map(|c| c.version.clone()))
-            .bind(consent.map(|c| c.items.join(",")).unwrap_or_default())
-            .bind(consent.map(|c| c.given_on.clone()))
-            .bind(Timestamp::now().0)
-            .execute(&db.pool)
-            .await
-            .map_err(|e| match e {
+            $crate::sql::home::upsert_details!(&db.pool, client, d, Timestamp::now().0).map_err(|e| match e {
                 sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
                 other => other.into(),
             })?;
