@@ -72,7 +72,16 @@ impl SqliteStore {
     /// After an erasure: copies the zeroed pages into the database file and empties the WAL,
     /// which still holds the pages as they were before the deletion.
     pub(crate) async fn clear_erased(&self) -> Result<(), StoreError> {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        // A reader's snapshot from before the erasure holds the checkpoint back (it answers
+        // busy), and until the checkpoint completes the database file may still hold the
+        // erased rows' old pages. Retry for up to two seconds until it completes.
+        for _ in 0..40 {
+            let rows: Vec<(i64, i64, i64)> = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_all(&self.pool).await?;
+            if rows.first().is_some_and(|(busy, _, _)| *busy == 0) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         Ok(())
     }
 }
