@@ -1,12 +1,52 @@
 //! UUIDv7 identifier newtypes, one per record kind, so ids cannot be mixed up.
 //!
-//! Stored as canonical hyphenated text in both backends; v7 ids sort by creation time.
+//! Stored as canonical hyphenated text in both backends; v7 ids sort by creation time. Each id
+//! binds and reads as itself in any sqlx backend whose text type it is stored as, so the SQL
+//! never handles an id as a string.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+/// Implements sqlx's `Type`, `Encode` and `Decode` for a type stored as text, in every
+/// backend: written as its `Display`, read back with its `FromStr`, whose error (a stored
+/// value that does not parse, a corrupt row) becomes the backend's decode error.
+macro_rules! text_column {
+    ($name:ty) => {
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $name
+        where
+            String: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as sqlx::Type<DB>>::type_info()
+            }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $name
+        where
+            String: sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(&self, buf: &mut DB::ArgumentBuffer<'q>) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                self.to_string().encode(buf)
+            }
+        }
+
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name
+        where
+            &'r str: sqlx::Decode<'r, DB>,
+        {
+            fn decode(value: DB::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                Ok(<&str as sqlx::Decode<'r, DB>>::decode(value)?.parse::<$name>()?)
+            }
+        }
+    };
+}
+pub(crate) use text_column;
 
 macro_rules! id_type {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
@@ -40,6 +80,8 @@ macro_rules! id_type {
                 Uuid::parse_str(s).map(Self)
             }
         }
+
+        $crate::ids::text_column!($name);
     )*};
 }
 
@@ -64,9 +106,4 @@ id_type! {
     ShareLinkId;
     /// Identifies an audit entry.
     AuditId;
-}
-
-/// Parses an id read from the database, reporting corrupt rows as backend errors.
-pub(crate) fn parse_id<T: FromStr<Err = uuid::Error>>(text: &str) -> Result<T, crate::StoreError> {
-    text.parse().map_err(|err: uuid::Error| crate::StoreError::Backend(Box::new(err)))
 }

@@ -15,8 +15,9 @@ pub use tonus_core::vocab::{LandmarkSource, View};
 use crate::{AssessmentId, AuditId, ClientId, LandmarkSetId, NoteId, PhotoId, PlanId, ReportId, ShareLinkId, StoreError, UserId};
 
 /// A moment in UTC, in milliseconds since the Unix epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema, sqlx::Type)]
 #[serde(transparent)]
+#[sqlx(transparent)]
 #[schema(value_type = i64, format = Int64, example = 1_796_028_657_960_i64)]
 pub struct Timestamp(pub i64);
 
@@ -64,6 +65,9 @@ macro_rules! text_enum {
                 }
             }
         }
+
+        // Stored as its name.
+        $crate::ids::text_column!($name);
     };
 }
 
@@ -90,7 +94,7 @@ text_enum! {
 }
 
 /// An account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct User {
     pub id: UserId,
     /// The name typed at login; unique.
@@ -104,8 +108,9 @@ pub struct User {
 }
 
 /// An account with its password hash, for login only.
-#[derive(Clone)]
+#[derive(Clone, sqlx::FromRow)]
 pub struct Credentials {
+    #[sqlx(flatten)]
     pub user: User,
     /// PHC-format password hash.
     pub password_hash: String,
@@ -139,12 +144,14 @@ impl fmt::Debug for NewUser {
     }
 }
 
-/// A logged-in session.
-#[derive(Debug, Clone)]
+/// A logged-in session, read with its account (`session_expires_at` the session's expiry).
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Session {
+    #[sqlx(flatten)]
     pub user: User,
     /// Synchronizer token every state-changing form must echo.
     pub csrf_token: String,
+    #[sqlx(rename = "session_expires_at")]
     pub expires_at: Timestamp,
 }
 
@@ -158,11 +165,12 @@ pub struct NewSession {
     pub expires_at: Timestamp,
 }
 
-/// A client record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// A client record. Read from the `clients` table as it is (`sqlx::FromRow`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Client {
     pub id: ClientId,
     /// The practitioner responsible for the client.
+    #[sqlx(rename = "owner_id")]
     pub owner: UserId,
     pub display_name: String,
     /// The clinic's own reference (file number), if any.
@@ -170,6 +178,7 @@ pub struct Client {
     /// Whether every practitioner of the clinic may see and edit the record.
     pub shared_with_clinic: bool,
     /// The client's own login, if they have one.
+    #[sqlx(rename = "user_id")]
     pub user: Option<UserId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -432,12 +441,16 @@ impl Plan {
     }
 }
 
-/// A free-text note on a client (optionally about one assessment).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// A free-text note on a client (optionally about one assessment). Read from the `notes`
+/// table as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Note {
     pub id: NoteId,
+    #[sqlx(rename = "client_id")]
     pub client: ClientId,
+    #[sqlx(rename = "assessment_id")]
     pub assessment: Option<AssessmentId>,
+    #[sqlx(rename = "author_id")]
     pub author: UserId,
     pub body: String,
     pub created_at: Timestamp,
@@ -677,10 +690,12 @@ impl DeskDay {
     }
 }
 
-/// An expiring link that shows a client's handout without a login.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An expiring link that shows a client's handout without a login. Read from the
+/// `share_links` table as it is (the token's hash is never read back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ShareLink {
     pub id: ShareLinkId,
+    #[sqlx(rename = "client_id")]
     pub client: ClientId,
     pub created_by: UserId,
     pub expires_at: Timestamp,
@@ -705,11 +720,12 @@ pub struct NewShareLink {
     pub expires_at: Timestamp,
 }
 
-/// One line of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One line of the audit log, read from the `audit_log` table as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AuditEntry {
     pub id: AuditId,
     pub at: Timestamp,
+    #[sqlx(rename = "actor_id")]
     pub actor: Option<UserId>,
     /// `view`, `create`, `update`, `complete`, `export`, `erase`, `login` …
     pub action: String,

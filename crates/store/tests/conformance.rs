@@ -829,6 +829,19 @@ async fn audit_lines_are_read_by_record_and_newest_first(t: TestStore) {
     assert_eq!(store.recent_audit(10).await.unwrap().last(), Some(first));
 }
 
+/// Ids are read as ids: a stored one that is not (a row written by hand, a damaged copy) is the
+/// backend's error for that read, never a panic or a made-up id.
+async fn a_stored_id_that_is_not_an_id_is_an_error(t: TestStore) {
+    t.execute("INSERT INTO audit_log (id, at, actor_id, action, record_kind, record_id, detail) VALUES ('not-an-id', 1, NULL, 'view', 'client', 'c-9', '')").await;
+    assert!(matches!(t.store.audit_for("c-9", 10).await, Err(StoreError::Backend(_))));
+    let ann = practitioner(&*t.store, "ann").await;
+    t.execute(&format!("INSERT INTO audit_log (id, at, actor_id, action, record_kind, record_id, detail) VALUES ('{}', 2, 'nobody', 'view', 'client', 'c-8', '')", AuditId::new())).await;
+    assert!(matches!(t.store.audit_for("c-8", 10).await, Err(StoreError::Backend(_))), "an actor that is not an id");
+    // The other lines still read.
+    t.store.record_audit(NewAuditEntry { actor: Some(ann.id), ..audit_line("view", "c-7") }).await.unwrap();
+    assert_eq!(t.store.audit_for("c-7", 10).await.unwrap()[0].actor, Some(ann.id));
+}
+
 async fn audit_batches_land_whole(t: TestStore) {
     let store = &*t.store;
     store.record_audit_batch(vec![audit_line("view", "carol"), audit_line("update", "carol")]).await.unwrap();
@@ -1078,6 +1091,7 @@ on_both_backends!(
     share_links_expire_and_revoke,
     audit_lines_are_read_by_record_and_newest_first,
     audit_batches_land_whole,
+    a_stored_id_that_is_not_an_id_is_an_error,
     audit_lines_are_bounded_and_a_bad_batch_writes_nothing,
     audit_retention_deletes_only_older_lines,
     export_holds_the_whole_record_and_no_token_hash,

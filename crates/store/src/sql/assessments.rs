@@ -5,10 +5,8 @@
 //! The form and intake are JSON the store never interprets; validating an intake is
 //! `tonus-app`'s job.
 
-use crate::ids::parse_id;
-use crate::sql::clients::ClientRow;
 use crate::sql::from_json;
-use crate::{Assessment, Client, StoreError, Timestamp};
+use crate::{Assessment, AssessmentId, AssessmentStatus, Client, ClientId, StoreError, Timestamp, UserId};
 
 macro_rules! assessment_cols {
     () => {
@@ -19,30 +17,30 @@ pub(crate) use assessment_cols;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct AssessmentRow {
-    id: String,
-    client_id: String,
-    created_by: String,
-    status: String,
+    id: AssessmentId,
+    client_id: ClientId,
+    created_by: UserId,
+    status: AssessmentStatus,
     form_json: String,
     intake_json: Option<String>,
-    created_at: i64,
-    updated_at: i64,
-    completed_at: Option<i64>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    completed_at: Option<Timestamp>,
 }
 
 impl TryFrom<AssessmentRow> for Assessment {
     type Error = StoreError;
     fn try_from(row: AssessmentRow) -> Result<Self, StoreError> {
         Ok(Assessment {
-            id: parse_id(&row.id)?,
-            client: parse_id(&row.client_id)?,
-            created_by: parse_id(&row.created_by)?,
-            status: row.status.parse()?,
+            id: row.id,
+            client: row.client_id,
+            created_by: row.created_by,
+            status: row.status,
             form: from_json(&row.form_json)?,
             intake: row.intake_json.as_deref().map(from_json).transpose()?,
-            created_at: Timestamp(row.created_at),
-            updated_at: Timestamp(row.updated_at),
-            completed_at: row.completed_at.map(Timestamp),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            completed_at: row.completed_at,
         })
     }
 }
@@ -52,30 +50,30 @@ impl TryFrom<AssessmentRow> for Assessment {
 pub(crate) struct AssessmentClientRow {
     #[sqlx(flatten)]
     assessment: AssessmentRow,
-    c_id: String,
-    c_owner_id: String,
+    c_id: ClientId,
+    c_owner_id: UserId,
     c_display_name: String,
     c_reference: Option<String>,
     c_shared_with_clinic: bool,
-    c_user_id: Option<String>,
-    c_created_at: i64,
-    c_updated_at: i64,
+    c_user_id: Option<UserId>,
+    c_created_at: Timestamp,
+    c_updated_at: Timestamp,
 }
 
 impl TryFrom<AssessmentClientRow> for (Assessment, Client) {
     type Error = StoreError;
     fn try_from(row: AssessmentClientRow) -> Result<Self, StoreError> {
-        let client = ClientRow {
+        let client = Client {
             id: row.c_id,
-            owner_id: row.c_owner_id,
+            owner: row.c_owner_id,
             display_name: row.c_display_name,
             reference: row.c_reference,
             shared_with_clinic: row.c_shared_with_clinic,
-            user_id: row.c_user_id,
+            user: row.c_user_id,
             created_at: row.c_created_at,
             updated_at: row.c_updated_at,
         };
-        Ok((row.assessment.try_into()?, client.try_into()?))
+        Ok((row.assessment.try_into()?, client))
     }
 }
 
@@ -93,9 +91,9 @@ macro_rules! queries {
                 "VALUES ($1, $2, $3, 'draft', $4, $5, $6, $6) RETURNING ",
                 assessment_cols!()
             ))
-            .bind(AssessmentId::new().to_string())
-            .bind(new.client.to_string())
-            .bind(new.created_by.to_string())
+            .bind(AssessmentId::new())
+            .bind(new.client)
+            .bind(new.created_by)
             .bind(to_json(&new.form)?)
             .bind(intake)
             .bind(now)
@@ -107,7 +105,7 @@ macro_rules! queries {
 
         pub(crate) async fn assessment(db: &$store, id: AssessmentId) -> Result<Assessment, StoreError> {
             let row: Option<AssessmentRow> = sqlx::query_as(concat!("SELECT ", assessment_cols!(), " FROM assessments WHERE id = $1"))
-                .bind(id.to_string())
+                .bind(id)
                 .fetch_optional(&db.pool)
                 .await?;
             row.ok_or(StoreError::NotFound)?.try_into()
@@ -121,7 +119,7 @@ macro_rules! queries {
                 "c.created_at AS c_created_at, c.updated_at AS c_updated_at ",
                 "FROM assessments a JOIN clients c ON c.id = a.client_id WHERE a.id = $1"
             ))
-            .bind(id.to_string())
+            .bind(id)
             .fetch_optional(&db.pool)
             .await?;
             row.ok_or(StoreError::NotFound)?.try_into()
@@ -130,7 +128,7 @@ macro_rules! queries {
         pub(crate) async fn assessments_for(db: &$store, client: ClientId) -> Result<Vec<Assessment>, StoreError> {
             let rows: Vec<AssessmentRow> =
                 sqlx::query_as(concat!("SELECT ", assessment_cols!(), " FROM assessments WHERE client_id = $1 ORDER BY created_at, id"))
-                    .bind(client.to_string())
+                    .bind(client)
                     .fetch_all(&db.pool)
                     .await?;
             $crate::sql::convert(rows)
@@ -151,7 +149,7 @@ macro_rules! queries {
             .bind(to_json(&form)?)
             .bind(intake)
             .bind(Timestamp::now().0)
-            .bind(id.to_string())
+            .bind(id)
             .fetch_all(&db.pool)
             .await
             .map($crate::sql::at_most_one)?;
@@ -176,7 +174,7 @@ macro_rules! queries {
             .bind(to_json(&done.form)?)
             .bind(to_json(&done.intake)?)
             .bind(now)
-            .bind(done.id.to_string())
+            .bind(done.id)
             .fetch_optional(&mut *tx)
             .await?;
             let Some(row) = row else {
@@ -188,8 +186,8 @@ macro_rules! queries {
                 "INSERT INTO reports (id, assessment_id, report_json, engine_version, report_format, created_at) ",
                 "VALUES ($1, $2, $3, $4, $5, $6)"
             ))
-            .bind(ReportId::new().to_string())
-            .bind(done.id.to_string())
+            .bind(ReportId::new())
+            .bind(done.id)
             .bind(to_json(&done.report)?)
             .bind(&done.version.engine)
             .bind(i64::from(done.version.format))
@@ -200,8 +198,8 @@ macro_rules! queries {
                 "INSERT INTO plans (id, assessment_id, engine_plan_json, created_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (assessment_id) DO UPDATE SET engine_plan_json = excluded.engine_plan_json",
             )
-            .bind(PlanId::new().to_string())
-            .bind(done.id.to_string())
+            .bind(PlanId::new())
+            .bind(done.id)
             .bind(to_json(&done.plan)?)
             .bind(now)
             .execute(&mut *tx)

@@ -1,11 +1,10 @@
-//! The audit log: its SQL (group-commit batches, reads by record and by age, retention), row
-//! type, columns and the bounds that keep typed text out of it.
+//! The audit log: its SQL (group-commit batches, reads by record and by age, retention),
+//! columns and the bounds that keep typed text out of it.
 //!
 //! What to audit, the group commit's queue and writing the archive before deletion are the web
 //! layer's; the store only appends, reads and deletes lines.
 
-use crate::ids::parse_id;
-use crate::{AuditEntry, NewAuditEntry, StoreError, Timestamp};
+use crate::{NewAuditEntry, StoreError};
 
 /// Longest `action` or `record_kind` of an audit line, in bytes.
 pub const MAX_AUDIT_WORD: usize = 64;
@@ -38,36 +37,10 @@ macro_rules! audit_cols {
 }
 pub(crate) use audit_cols;
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct AuditRow {
-    id: String,
-    at: i64,
-    actor_id: Option<String>,
-    action: String,
-    record_kind: String,
-    record_id: String,
-    detail: String,
-}
-
-impl TryFrom<AuditRow> for AuditEntry {
-    type Error = StoreError;
-    fn try_from(row: AuditRow) -> Result<Self, StoreError> {
-        Ok(AuditEntry {
-            id: parse_id(&row.id)?,
-            at: Timestamp(row.at),
-            actor: row.actor_id.as_deref().map(parse_id).transpose()?,
-            action: row.action,
-            record_kind: row.record_kind,
-            record_id: row.record_id,
-            detail: row.detail,
-        })
-    }
-}
-
 /// Writes the audit-log functions for one store type.
 macro_rules! queries {
     ($store:ty) => {
-        use $crate::sql::audit::{AuditRow, audit_cols, check_audit_entry};
+        use $crate::sql::audit::{audit_cols, check_audit_entry};
 
         pub(crate) async fn record_audit_batch(db: &$store, entries: Vec<NewAuditEntry>) -> Result<(), StoreError> {
             // One multi-row INSERT: a single round trip and a single disk flush, atomic by
@@ -81,9 +54,9 @@ macro_rules! queries {
                 let mut insert =
                     sqlx::QueryBuilder::new("INSERT INTO audit_log (id, at, actor_id, action, record_kind, record_id, detail) ");
                 insert.push_values(chunk.iter().cloned(), |mut row, entry| {
-                    row.push_bind(AuditId::new().to_string())
+                    row.push_bind(AuditId::new())
                         .push_bind(at)
-                        .push_bind(entry.actor.map(|a| a.to_string()))
+                        .push_bind(entry.actor)
                         .push_bind(entry.action)
                         .push_bind(entry.record_kind)
                         .push_bind(entry.record_id)
@@ -108,25 +81,18 @@ macro_rules! queries {
         }
 
         pub(crate) async fn audit_for(db: &$store, record_id: &str, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-            let rows: Vec<AuditRow> = sqlx::query_as(concat!(
-                "SELECT ",
-                audit_cols!(),
-                " FROM audit_log WHERE record_id = $1 ORDER BY at DESC, id DESC LIMIT $2"
-            ))
-            .bind(record_id)
-            .bind(limit)
-            .fetch_all(&db.pool)
-            .await?;
-            $crate::sql::convert(rows)
+            Ok(sqlx::query_as(concat!("SELECT ", audit_cols!(), " FROM audit_log WHERE record_id = $1 ORDER BY at DESC, id DESC LIMIT $2"))
+                .bind(record_id)
+                .bind(limit)
+                .fetch_all(&db.pool)
+                .await?)
         }
 
         pub(crate) async fn recent_audit(db: &$store, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-            let rows: Vec<AuditRow> =
-                sqlx::query_as(concat!("SELECT ", audit_cols!(), " FROM audit_log ORDER BY at DESC, id DESC LIMIT $1"))
-                    .bind(limit)
-                    .fetch_all(&db.pool)
-                    .await?;
-            $crate::sql::convert(rows)
+            Ok(sqlx::query_as(concat!("SELECT ", audit_cols!(), " FROM audit_log ORDER BY at DESC, id DESC LIMIT $1"))
+                .bind(limit)
+                .fetch_all(&db.pool)
+                .await?)
         }
 
         pub(crate) async fn audit_before(
@@ -135,17 +101,16 @@ macro_rules! queries {
             after: Option<AuditId>,
             limit: i64,
         ) -> Result<Vec<AuditEntry>, StoreError> {
-            let rows: Vec<AuditRow> = sqlx::query_as(concat!(
+            Ok(sqlx::query_as(concat!(
                 "SELECT ",
                 audit_cols!(),
                 " FROM audit_log WHERE at < $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
             ))
             .bind(before.0)
-            .bind(after.map(|id| id.to_string()))
+            .bind(after)
             .bind(limit)
             .fetch_all(&db.pool)
-            .await?;
-            $crate::sql::convert(rows)
+            .await?)
         }
 
         pub(crate) async fn delete_audit_before(db: &$store, before: Timestamp) -> Result<u64, StoreError> {

@@ -1,12 +1,11 @@
 //! Client records: their SQL (create, read, list with search and paging, update, link a client
-//! account), row types, the list filter and input checks.
+//! account), the listed row (a client with its owner's name), the list filter and input checks.
 //!
 //! Lists filter by who may see a client (`ClientQuery::visible_to`) because the web layer asks
 //! for that, but deciding who may ask is still the web layer's. Export and erasure of a whole
 //! record are in `export.rs`.
 
-use crate::ids::parse_id;
-use crate::{Client, ClientQuery, ListedClient, StoreError, Timestamp};
+use crate::{Client, ClientQuery, ListedClient, StoreError};
 
 macro_rules! client_cols {
     () => {
@@ -79,69 +78,37 @@ pub(crate) fn check_client_name(name: &str, reference: Option<&str>) -> Result<(
     Ok(())
 }
 
-/// A client row; its fields are visible to the other aggregates' joins (`assessments.rs`).
-#[derive(sqlx::FromRow)]
-pub(crate) struct ClientRow {
-    pub(super) id: String,
-    pub(super) owner_id: String,
-    pub(super) display_name: String,
-    pub(super) reference: Option<String>,
-    pub(super) shared_with_clinic: bool,
-    pub(super) user_id: Option<String>,
-    pub(super) created_at: i64,
-    pub(super) updated_at: i64,
-}
-
-impl TryFrom<ClientRow> for Client {
-    type Error = StoreError;
-    fn try_from(row: ClientRow) -> Result<Self, StoreError> {
-        Ok(Client {
-            id: parse_id(&row.id)?,
-            owner: parse_id(&row.owner_id)?,
-            display_name: row.display_name,
-            reference: row.reference,
-            shared_with_clinic: row.shared_with_clinic,
-            user: row.user_id.as_deref().map(parse_id).transpose()?,
-            created_at: Timestamp(row.created_at),
-            updated_at: Timestamp(row.updated_at),
-        })
-    }
-}
-
 /// A client row with its owner's display name.
 #[derive(sqlx::FromRow)]
 pub(crate) struct ListedClientRow {
     #[sqlx(flatten)]
-    client: ClientRow,
+    client: Client,
     owner_name: String,
     pub(crate) total: i64,
 }
 
-impl TryFrom<ListedClientRow> for ListedClient {
-    type Error = StoreError;
-    fn try_from(row: ListedClientRow) -> Result<Self, StoreError> {
-        Ok(ListedClient { client: row.client.try_into()?, owner_name: row.owner_name })
+impl From<ListedClientRow> for ListedClient {
+    fn from(row: ListedClientRow) -> Self {
+        ListedClient { client: row.client, owner_name: row.owner_name }
     }
 }
 
 /// Writes the client functions for one store type.
 macro_rules! queries {
     ($store:ty) => {
-        use $crate::sql::clients::{
-            ClientRow, ListedClientRow, check_client_name, client_cols, client_filter, listed_clients_sql, search_pattern,
-        };
-        use $crate::sql::users::{UserRow, check_new_user, user_cols};
+        use $crate::sql::clients::{ListedClientRow, check_client_name, client_cols, client_filter, listed_clients_sql, search_pattern};
+        use $crate::sql::users::{check_new_user, user_cols};
 
         pub(crate) async fn create_client(db: &$store, new: NewClient) -> Result<Client, StoreError> {
             check_client_name(&new.display_name, new.reference.as_deref())?;
             let now = Timestamp::now().0;
-            let row: ClientRow = sqlx::query_as(concat!(
+            let row: Client = sqlx::query_as(concat!(
                 "INSERT INTO clients (id, owner_id, display_name, reference, shared_with_clinic, user_id, created_at, updated_at) ",
                 "VALUES ($1, $2, $3, $4, $5, NULL, $6, $6) RETURNING ",
                 client_cols!()
             ))
-            .bind(ClientId::new().to_string())
-            .bind(new.owner.to_string())
+            .bind(ClientId::new())
+            .bind(new.owner)
             .bind(new.display_name.trim())
             .bind(new.reference.as_deref().map(str::trim).filter(|r| !r.is_empty()))
             .bind(new.shared_with_clinic)
@@ -149,41 +116,39 @@ macro_rules! queries {
             .fetch_all(&db.pool)
             .await
             .map($crate::sql::one)??;
-            row.try_into()
+            Ok(row)
         }
 
         pub(crate) async fn client(db: &$store, id: ClientId) -> Result<Client, StoreError> {
-            let row: Option<ClientRow> = sqlx::query_as(concat!("SELECT ", client_cols!(), " FROM clients WHERE id = $1"))
-                .bind(id.to_string())
+            sqlx::query_as(concat!("SELECT ", client_cols!(), " FROM clients WHERE id = $1"))
+                .bind(id)
                 .fetch_optional(&db.pool)
-                .await?;
-            row.ok_or(StoreError::NotFound)?.try_into()
+                .await?
+                .ok_or(StoreError::NotFound)
         }
 
         pub(crate) async fn client_for_user(db: &$store, user: UserId) -> Result<Option<Client>, StoreError> {
-            let row: Option<ClientRow> = sqlx::query_as(concat!("SELECT ", client_cols!(), " FROM clients WHERE user_id = $1"))
-                .bind(user.to_string())
+            Ok(sqlx::query_as(concat!("SELECT ", client_cols!(), " FROM clients WHERE user_id = $1"))
+                .bind(user)
                 .fetch_optional(&db.pool)
-                .await?;
-            row.map(Client::try_from).transpose()
+                .await?)
         }
 
         pub(crate) async fn clients(db: &$store, query: &ClientQuery) -> Result<Vec<Client>, StoreError> {
-            let rows: Vec<ClientRow> = sqlx::query_as(concat!(
+            Ok(sqlx::query_as(concat!(
                 "SELECT ",
                 client_cols!(),
                 " FROM clients ",
                 client_filter!(),
                 "ORDER BY lower(display_name), id LIMIT $3 OFFSET $4"
             ))
-            .bind(query.visible_to.map(|u| u.to_string()))
+            .bind(query.visible_to)
             .bind(search_pattern(query))
             // SQLite refuses `LIMIT NULL`, so "no limit" is a bound larger than any table.
             .bind(query.limit.unwrap_or(i64::MAX))
             .bind(query.offset.max(0))
             .fetch_all(&db.pool)
-            .await?;
-            $crate::sql::convert(rows)
+            .await?)
         }
 
         pub(crate) async fn listed_clients(db: &$store, query: &ClientQuery) -> Result<ClientPage, StoreError> {
@@ -200,7 +165,7 @@ macro_rules! queries {
                 (_, Some(_)) => listed_clients_sql!("(SELECT COUNT(*) FROM clients ", client_filter!(), ")"),
             };
             let rows: Vec<ListedClientRow> = sqlx::query_as(sql)
-                .bind(query.visible_to.map(|u| u.to_string()))
+                .bind(query.visible_to)
                 .bind(pattern)
                 .bind(query.limit.unwrap_or(i64::MAX))
                 .bind(query.offset.max(0))
@@ -211,12 +176,12 @@ macro_rules! queries {
                 Some(row) => row.total,
                 None => count_clients(db, query).await?,
             };
-            Ok(ClientPage { clients: $crate::sql::convert(rows)?, total })
+            Ok(ClientPage { clients: rows.into_iter().map(ListedClient::from).collect(), total })
         }
 
         pub(crate) async fn count_clients(db: &$store, query: &ClientQuery) -> Result<i64, StoreError> {
             Ok(sqlx::query_scalar::<_, i64>(concat!("SELECT COUNT(*) FROM clients ", client_filter!()))
-                .bind(query.visible_to.map(|u| u.to_string()))
+                .bind(query.visible_to)
                 .bind(search_pattern(query))
                 .fetch_one(&db.pool)
                 .await?)
@@ -224,7 +189,7 @@ macro_rules! queries {
 
         pub(crate) async fn update_client(db: &$store, id: ClientId, update: ClientUpdate) -> Result<Client, StoreError> {
             check_client_name(&update.display_name, update.reference.as_deref())?;
-            let row: Option<ClientRow> = sqlx::query_as(concat!(
+            let row: Option<Client> = sqlx::query_as(concat!(
                 "UPDATE clients SET display_name = $1, reference = $2, shared_with_clinic = $3, updated_at = $4 ",
                 "WHERE id = $5 RETURNING ",
                 client_cols!()
@@ -233,11 +198,11 @@ macro_rules! queries {
             .bind(update.reference.as_deref().map(str::trim).filter(|r| !r.is_empty()))
             .bind(update.shared_with_clinic)
             .bind(Timestamp::now().0)
-            .bind(id.to_string())
+            .bind(id)
             .fetch_all(&db.pool)
             .await
             .map($crate::sql::at_most_one)?;
-            row.ok_or(StoreError::NotFound)?.try_into()
+            row.ok_or(StoreError::NotFound)
         }
 
         pub(crate) async fn create_client_account(db: &$store, client: ClientId, new: NewUser) -> Result<User, StoreError> {
@@ -246,14 +211,14 @@ macro_rules! queries {
                 return Err(StoreError::Invalid("a client account must have the client role".into()));
             }
             let now = Timestamp::now().0;
-            let user_id = UserId::new().to_string();
+            let user_id = UserId::new();
             let mut tx = db.pool.begin().await?;
-            let row: UserRow = sqlx::query_as(concat!(
+            let row: User = sqlx::query_as(concat!(
                 "INSERT INTO users (id, login, display_name, role, password_hash, disabled, must_change_password, created_at) ",
                 "VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7) RETURNING ",
                 user_cols!()
             ))
-            .bind(&user_id)
+            .bind(user_id)
             .bind(&new.login)
             .bind(&new.display_name)
             .bind(new.role.as_str())
@@ -263,18 +228,17 @@ macro_rules! queries {
             .fetch_one(&mut *tx)
             .await?;
             let linked = sqlx::query("UPDATE clients SET user_id = $1, updated_at = $2 WHERE id = $3 AND user_id IS NULL")
-                .bind(&user_id)
+                .bind(user_id)
                 .bind(now)
-                .bind(client.to_string())
+                .bind(client)
                 .execute(&mut *tx)
                 .await?;
             if linked.rows_affected() == 0 {
-                let exists: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM clients WHERE id = $1").bind(client.to_string()).fetch_one(&mut *tx).await?;
+                let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM clients WHERE id = $1").bind(client).fetch_one(&mut *tx).await?;
                 return Err(if exists == 0 { StoreError::NotFound } else { StoreError::Conflict });
             }
             tx.commit().await?;
-            row.try_into()
+            Ok(row)
         }
     };
 }

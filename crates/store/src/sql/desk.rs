@@ -79,7 +79,7 @@ macro_rules! queries {
                     ),
                     "updated_at = excluded.updated_at"
                 ))
-                .bind(client.to_string())
+                .bind(client)
                 .bind(&d.day)
                 .bind(d.sitting_ms)
                 .bind(d.longest_bout_ms)
@@ -100,7 +100,7 @@ macro_rules! queries {
         pub(crate) async fn desk_days(db: &$store, client: ClientId, since: &str) -> Result<Vec<DeskDay>, StoreError> {
             let rows: Vec<DeskRow> =
                 sqlx::query_as(concat!("SELECT ", desk_cols!(), " FROM desk_days WHERE client_id = $1 AND day >= $2 ORDER BY day"))
-                    .bind(client.to_string())
+                    .bind(client)
                     .bind(since)
                     .fetch_all(&db.pool)
                     .await?;

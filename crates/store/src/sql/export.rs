@@ -13,29 +13,26 @@ pub(crate) const EXPORT_FORMAT: &str = "tonus-client-export/1";
 macro_rules! queries {
     ($store:ty) => {
         use $crate::sql::assessments::{AssessmentRow, assessment_cols};
-        use $crate::sql::audit::{AuditRow, audit_cols};
-        use $crate::sql::clients::{ClientRow, client_cols};
+        use $crate::sql::audit::audit_cols;
+        use $crate::sql::clients::client_cols;
         use $crate::sql::convert;
         use $crate::sql::desk::{DeskRow, desk_cols};
         use $crate::sql::home::{CheckInRow, DetailsRow, TickRow};
         use $crate::sql::landmarks::{LandmarkRow, landmark_cols};
-        use $crate::sql::notes::{NoteRow, note_cols};
+        use $crate::sql::notes::note_cols;
         use $crate::sql::photos::{PhotoRow, photo_cols};
         use $crate::sql::reports::{PlanRow, ReportRow, plan_cols, report_cols};
-        use $crate::sql::share::{ShareRow, share_cols};
+        use $crate::sql::share::share_cols;
 
         pub(crate) async fn export_client(db: &$store, id: ClientId) -> Result<ClientExport, StoreError> {
-            let key = id.to_string();
             // One transaction, so the export is a consistent snapshot.
             let mut tx = db.pool.begin().await?;
-            let client: Option<ClientRow> = sqlx::query_as(concat!("SELECT ", client_cols!(), " FROM clients WHERE id = $1"))
-                .bind(&key)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let client: Client = client.ok_or(StoreError::NotFound)?.try_into()?;
+            let client: Option<Client> =
+                sqlx::query_as(concat!("SELECT ", client_cols!(), " FROM clients WHERE id = $1")).bind(id).fetch_optional(&mut *tx).await?;
+            let client = client.ok_or(StoreError::NotFound)?;
             let assessments: Vec<AssessmentRow> =
                 sqlx::query_as(concat!("SELECT ", assessment_cols!(), " FROM assessments WHERE client_id = $1 ORDER BY created_at, id"))
-                    .bind(&key)
+                    .bind(id)
                     .fetch_all(&mut *tx)
                     .await?;
             let photos: Vec<PhotoRow> = sqlx::query_as(concat!(
@@ -44,7 +41,7 @@ macro_rules! queries {
                 " FROM photos WHERE assessment_id IN ",
                 "(SELECT id FROM assessments WHERE client_id = $1) ORDER BY created_at, id"
             ))
-            .bind(&key)
+            .bind(id)
             .fetch_all(&mut *tx)
             .await?;
             let landmark_sets: Vec<LandmarkRow> = sqlx::query_as(concat!(
@@ -53,7 +50,7 @@ macro_rules! queries {
                 " FROM landmark_sets WHERE assessment_id IN ",
                 "(SELECT id FROM assessments WHERE client_id = $1) ORDER BY created_at, id"
             ))
-            .bind(&key)
+            .bind(id)
             .fetch_all(&mut *tx)
             .await?;
             let reports: Vec<ReportRow> = sqlx::query_as(concat!(
@@ -62,7 +59,7 @@ macro_rules! queries {
                 " FROM reports WHERE assessment_id IN ",
                 "(SELECT id FROM assessments WHERE client_id = $1) ORDER BY created_at, id"
             ))
-            .bind(&key)
+            .bind(id)
             .fetch_all(&mut *tx)
             .await?;
             let plans: Vec<PlanRow> = sqlx::query_as(concat!(
@@ -71,46 +68,46 @@ macro_rules! queries {
                 " FROM plans WHERE assessment_id IN ",
                 "(SELECT id FROM assessments WHERE client_id = $1) ORDER BY created_at, id"
             ))
-            .bind(&key)
+            .bind(id)
             .fetch_all(&mut *tx)
             .await?;
-            let notes: Vec<NoteRow> =
+            let notes: Vec<Note> =
                 sqlx::query_as(concat!("SELECT ", note_cols!(), " FROM notes WHERE client_id = $1 ORDER BY created_at, id"))
-                    .bind(&key)
+                    .bind(id)
                     .fetch_all(&mut *tx)
                     .await?;
             let desk_days: Vec<DeskRow> =
                 sqlx::query_as(concat!("SELECT ", desk_cols!(), " FROM desk_days WHERE client_id = $1 ORDER BY day"))
-                    .bind(&key)
+                    .bind(id)
                     .fetch_all(&mut *tx)
                     .await?;
             let ticks: Vec<TickRow> =
                 sqlx::query_as("SELECT day, exercise_id FROM exercise_ticks WHERE client_id = $1 ORDER BY day, exercise_id")
-                    .bind(&key)
+                    .bind(id)
                     .fetch_all(&mut *tx)
                     .await?;
             let checkins: Vec<CheckInRow> = sqlx::query_as("SELECT week, nprs FROM pain_checkins WHERE client_id = $1 ORDER BY week")
-                .bind(&key)
+                .bind(id)
                 .fetch_all(&mut *tx)
                 .await?;
             let details: Option<DetailsRow> = sqlx::query_as(
                 "SELECT date_of_birth, phone, email, consent_version, consent_items, consent_on FROM client_details WHERE client_id = $1",
             )
-            .bind(&key)
+            .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
-            let share_links: Vec<ShareRow> =
+            let share_links: Vec<ShareLink> =
                 sqlx::query_as(concat!("SELECT ", share_cols!(), " FROM share_links WHERE client_id = $1 ORDER BY created_at, id"))
-                    .bind(&key)
+                    .bind(id)
                     .fetch_all(&mut *tx)
                     .await?;
-            let audit: Vec<AuditRow> = sqlx::query_as(concat!(
+            let audit: Vec<AuditEntry> = sqlx::query_as(concat!(
                 "SELECT ",
                 audit_cols!(),
                 " FROM audit_log WHERE record_id = $1 OR record_id IN ",
                 "(SELECT id FROM assessments WHERE client_id = $1) ORDER BY at, id"
             ))
-            .bind(&key)
+            .bind(id)
             .fetch_all(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -123,13 +120,13 @@ macro_rules! queries {
                 landmark_sets: convert(landmark_sets)?,
                 reports: convert(reports)?,
                 plans: convert(plans)?,
-                notes: convert(notes)?,
+                notes,
                 desk_days: desk_days.into_iter().map(DeskDay::from).collect(),
                 details: details.map(ClientDetails::from).unwrap_or_default(),
                 exercise_ticks: ticks.into_iter().map(ExerciseTick::from).collect(),
                 pain_checkins: checkins.into_iter().map(PainCheckIn::from).collect(),
-                share_links: convert(share_links)?,
-                audit_log: convert(audit)?,
+                share_links,
+                audit_log: audit,
             })
         }
 
@@ -151,9 +148,8 @@ macro_rules! queries {
             for day in &record.desk_days {
                 day.check()?;
             }
-            let key = record.client.id.to_string();
             let exists: Option<(String,)> =
-                sqlx::query_as("SELECT id FROM clients WHERE id = $1").bind(&key).fetch_optional(&db.pool).await?;
+                sqlx::query_as("SELECT id FROM clients WHERE id = $1").bind(record.client.id).fetch_optional(&db.pool).await?;
             if exists.is_some() {
                 return Err(StoreError::Conflict);
             }
@@ -209,7 +205,7 @@ macro_rules! queries {
                     "INSERT INTO users (id, login, display_name, role, password_hash, disabled, must_change_password, created_at) ",
                     "VALUES ($1, $2, $3, 'practitioner', '', TRUE, TRUE, $4) ON CONFLICT (id) DO NOTHING"
                 ))
-                .bind(account.id.to_string())
+                .bind(account.id)
                 .bind(format!("imported-{}", account.id))
                 .bind(&account.display_name)
                 .bind(Timestamp::now().0)
@@ -218,8 +214,8 @@ macro_rules! queries {
             }
             let c = &r.client;
             sqlx::query(concat!("INSERT INTO clients (", client_cols!(), ") VALUES ($1, $2, $3, $4, $5, NULL, $6, $7)"))
-                .bind(c.id.to_string())
-                .bind(c.owner.to_string())
+                .bind(c.id)
+                .bind(c.owner)
                 .bind(&c.display_name)
                 .bind(&c.reference)
                 .bind(c.shared_with_clinic)
@@ -230,9 +226,9 @@ macro_rules! queries {
             $crate::sql::home::upsert_details!(&mut *tx, c.id, &r.details, c.updated_at.0)?;
             for a in &r.assessments {
                 sqlx::query(concat!("INSERT INTO assessments (", assessment_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
-                    .bind(a.id.to_string())
-                    .bind(c.id.to_string())
-                    .bind(a.created_by.to_string())
+                    .bind(a.id)
+                    .bind(c.id)
+                    .bind(a.created_by)
                     .bind(a.status.as_str())
                     .bind($crate::sql::to_json(&a.form)?)
                     .bind(a.intake.as_ref().map($crate::sql::to_json).transpose()?)
@@ -245,8 +241,8 @@ macro_rules! queries {
             for (p, _) in &r.photos {
                 let rel_path = paths.get(&p.id).ok_or_else(|| StoreError::Invalid(format!("photo {}: no file", p.id)))?;
                 sqlx::query(concat!("INSERT INTO photos (", photo_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
-                    .bind(p.id.to_string())
-                    .bind(p.assessment.to_string())
+                    .bind(p.id)
+                    .bind(p.assessment)
                     .bind(&p.content_hash)
                     .bind(rel_path)
                     .bind(&p.media_type)
@@ -265,17 +261,17 @@ macro_rules! queries {
                     landmark_cols!(),
                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
                 ))
-                .bind(s.id.to_string())
-                .bind(s.assessment.to_string())
-                .bind(s.photo.map(|p| p.to_string()))
+                .bind(s.id)
+                .bind(s.assessment)
+                .bind(s.photo)
                 .bind($crate::sql::landmarks::landmark_view(s.view))
                 .bind($crate::sql::to_json(&s.landmarks)?)
                 .bind(&s.model)
                 .bind(&s.model_version)
                 .bind(s.source.as_str())
                 .bind(serde_json::to_string(&s.moved_points)?)
-                .bind(s.corrects.map(|c| c.to_string()))
-                .bind(s.created_by.map(|u| u.to_string()))
+                .bind(s.corrects)
+                .bind(s.created_by)
                 .bind(s.created_at.0)
                 .execute(&mut *tx)
                 .await?;
@@ -286,8 +282,8 @@ macro_rules! queries {
                     "INSERT INTO reports (id, assessment_id, report_json, engine_version, report_format, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
                 )
-                .bind(rep.id.to_string())
-                .bind(rep.assessment.to_string())
+                .bind(rep.id)
+                .bind(rep.assessment)
                 .bind($crate::sql::to_json(&rep.report)?)
                 .bind(&rep.engine_version)
                 .bind(format)
@@ -297,13 +293,13 @@ macro_rules! queries {
             }
             for p in &r.plans {
                 sqlx::query(concat!("INSERT INTO plans (", plan_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
-                    .bind(p.id.to_string())
-                    .bind(p.assessment.to_string())
+                    .bind(p.id)
+                    .bind(p.assessment)
                     .bind($crate::sql::to_json(&p.engine_plan)?)
                     .bind(p.edited_plan.as_ref().map($crate::sql::to_json).transpose()?)
-                    .bind(p.edited_by.map(|u| u.to_string()))
+                    .bind(p.edited_by)
                     .bind(p.edited_at.map(|t| t.0))
-                    .bind(p.carried_from.map(|a| a.to_string()))
+                    .bind(p.carried_from)
                     .bind(p.review_pending)
                     .bind(p.created_at.0)
                     .execute(&mut *tx)
@@ -311,10 +307,10 @@ macro_rules! queries {
             }
             for n in &r.notes {
                 sqlx::query(concat!("INSERT INTO notes (", note_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6)"))
-                    .bind(n.id.to_string())
-                    .bind(c.id.to_string())
-                    .bind(n.assessment.map(|a| a.to_string()))
-                    .bind(n.author.to_string())
+                    .bind(n.id)
+                    .bind(c.id)
+                    .bind(n.assessment)
+                    .bind(n.author)
                     .bind(&n.body)
                     .bind(n.created_at.0)
                     .execute(&mut *tx)
@@ -326,7 +322,7 @@ macro_rules! queries {
                     desk_cols!(),
                     ", updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
                 ))
-                .bind(c.id.to_string())
+                .bind(c.id)
                 .bind(&day.day)
                 .bind(day.sitting_ms)
                 .bind(day.longest_bout_ms)
@@ -342,7 +338,7 @@ macro_rules! queries {
             }
             for t in &r.exercise_ticks {
                 sqlx::query("INSERT INTO exercise_ticks (client_id, day, exercise_id, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(c.id.to_string())
+                    .bind(c.id)
                     .bind(&t.day)
                     .bind(&t.exercise)
                     .bind(c.updated_at.0)
@@ -351,7 +347,7 @@ macro_rules! queries {
             }
             for p in &r.pain_checkins {
                 sqlx::query("INSERT INTO pain_checkins (client_id, week, nprs, updated_at) VALUES ($1, $2, $3, $4)")
-                    .bind(c.id.to_string())
+                    .bind(c.id)
                     .bind(&p.week)
                     .bind(p.nprs)
                     .bind(c.updated_at.0)
@@ -363,11 +359,10 @@ macro_rules! queries {
         }
 
         pub(crate) async fn erase_client(db: &$store, id: ClientId) -> Result<Erasure, StoreError> {
-            let key = id.to_string();
             let mut tx = db.pool.begin().await?;
             let linked: Option<Option<String>> = sqlx::query_scalar("UPDATE clients SET updated_at = $1 WHERE id = $2 RETURNING user_id")
                 .bind(Timestamp::now().0)
-                .bind(&key)
+                .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
             let linked_user = linked.ok_or(StoreError::NotFound)?;
@@ -375,14 +370,14 @@ macro_rules! queries {
                 "SELECT DISTINCT content_hash, rel_path FROM photos WHERE assessment_id IN \
                  (SELECT id FROM assessments WHERE client_id = $1)",
             )
-            .bind(&key)
+            .bind(id)
             .fetch_all(&mut *tx)
             .await?;
             let assessments: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM assessments WHERE client_id = $1").bind(&key).fetch_one(&mut *tx).await?;
+                sqlx::query_scalar("SELECT COUNT(*) FROM assessments WHERE client_id = $1").bind(id).fetch_one(&mut *tx).await?;
             // Foreign keys cascade to assessments, photos, landmarks, reports, plans, notes
             // and share links.
-            sqlx::query("DELETE FROM clients WHERE id = $1").bind(&key).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM clients WHERE id = $1").bind(id).execute(&mut *tx).await?;
             if let Some(user) = &linked_user {
                 sqlx::query("DELETE FROM users WHERE id = $1").bind(user).execute(&mut *tx).await?;
             }

@@ -16,7 +16,7 @@ macro_rules! upsert_details {
              phone = excluded.phone, email = excluded.email, consent_version = excluded.consent_version, \
              consent_items = excluded.consent_items, consent_on = excluded.consent_on, updated_at = excluded.updated_at",
         )
-        .bind($client.to_string())
+        .bind($client)
         .bind(&d.date_of_birth)
         .bind(&d.phone)
         .bind(&d.email)
@@ -98,7 +98,7 @@ macro_rules! queries {
             let row: Option<DetailsRow> = sqlx::query_as(
                 "SELECT date_of_birth, phone, email, consent_version, consent_items, consent_on FROM client_details WHERE client_id = $1",
             )
-            .bind(client.to_string())
+            .bind(client)
             .fetch_optional(&db.pool)
             .await?;
             Ok(row.map(ClientDetails::from).unwrap_or_default())
@@ -143,13 +143,13 @@ macro_rules! queries {
                     "INSERT INTO exercise_ticks (client_id, day, exercise_id, created_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (client_id, day, exercise_id) DO NOTHING",
                 )
-                .bind(client.to_string())
+                .bind(client)
                 .bind(&tick.day)
                 .bind(&tick.exercise)
                 .bind(Timestamp::now().0)
             } else {
                 sqlx::query("DELETE FROM exercise_ticks WHERE client_id = $1 AND day = $2 AND exercise_id = $3")
-                    .bind(client.to_string())
+                    .bind(client)
                     .bind(&tick.day)
                     .bind(&tick.exercise)
             };
@@ -160,7 +160,7 @@ macro_rules! queries {
         pub(crate) async fn exercise_ticks(db: &$store, client: ClientId, since: &str) -> Result<Vec<ExerciseTick>, StoreError> {
             let rows: Vec<TickRow> =
                 sqlx::query_as("SELECT day, exercise_id FROM exercise_ticks WHERE client_id = $1 AND day >= $2 ORDER BY day, exercise_id")
-                    .bind(client.to_string())
+                    .bind(client)
                     .bind(since)
                     .fetch_all(&db.pool)
                     .await?;
@@ -173,7 +173,7 @@ macro_rules! queries {
                 "INSERT INTO pain_checkins (client_id, week, nprs, updated_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (client_id, week) DO UPDATE SET nprs = excluded.nprs, updated_at = excluded.updated_at",
             )
-            .bind(client.to_string())
+            .bind(client)
             .bind(&checkin.week)
             .bind(checkin.nprs)
             .bind(Timestamp::now().0)
@@ -185,7 +185,7 @@ macro_rules! queries {
         pub(crate) async fn pain_checkins(db: &$store, client: ClientId, since: &str) -> Result<Vec<PainCheckIn>, StoreError> {
             let rows: Vec<CheckInRow> =
                 sqlx::query_as("SELECT week, nprs FROM pain_checkins WHERE client_id = $1 AND week >= $2 ORDER BY week")
-                    .bind(client.to_string())
+                    .bind(client)
                     .bind(since)
                     .fetch_all(&db.pool)
                     .await?;

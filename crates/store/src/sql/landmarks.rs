@@ -4,9 +4,8 @@
 //! The landmark file itself is JSON the store never reads; which set is the effective one (the
 //! latest correction of each) is the web layer's choice.
 
-use crate::ids::parse_id;
 use crate::sql::from_json;
-use crate::{LandmarkSet, LandmarkSource, StoreError, Timestamp, View};
+use crate::{AssessmentId, LandmarkSet, LandmarkSetId, LandmarkSource, PhotoId, StoreError, Timestamp, UserId, View};
 
 /// The stored view of a landmark set whose file names none (the engine detects it).
 pub(crate) const DETECTED: &str = "detected";
@@ -25,27 +24,27 @@ pub(crate) use landmark_cols;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct LandmarkRow {
-    id: String,
-    assessment_id: String,
-    photo_id: Option<String>,
+    id: LandmarkSetId,
+    assessment_id: AssessmentId,
+    photo_id: Option<PhotoId>,
     view: String,
     landmarks_json: String,
     model: String,
     model_version: String,
     source: String,
     moved_points_json: String,
-    corrects_id: Option<String>,
-    created_by: Option<String>,
-    created_at: i64,
+    corrects_id: Option<LandmarkSetId>,
+    created_by: Option<UserId>,
+    created_at: Timestamp,
 }
 
 impl TryFrom<LandmarkRow> for LandmarkSet {
     type Error = StoreError;
     fn try_from(row: LandmarkRow) -> Result<Self, StoreError> {
         Ok(LandmarkSet {
-            id: parse_id(&row.id)?,
-            assessment: parse_id(&row.assessment_id)?,
-            photo: row.photo_id.as_deref().map(parse_id).transpose()?,
+            id: row.id,
+            assessment: row.assessment_id,
+            photo: row.photo_id,
             view: match row.view.as_str() {
                 DETECTED => None,
                 other => Some(
@@ -58,9 +57,9 @@ impl TryFrom<LandmarkRow> for LandmarkSet {
             source: LandmarkSource::parse(&row.source)
                 .ok_or_else(|| StoreError::Invalid(format!("landmark set {}: unknown source {:?}", row.id, row.source)))?,
             moved_points: serde_json::from_str(&row.moved_points_json)?,
-            corrects: row.corrects_id.as_deref().map(parse_id).transpose()?,
-            created_by: row.created_by.as_deref().map(parse_id).transpose()?,
-            created_at: Timestamp(row.created_at),
+            corrects: row.corrects_id,
+            created_by: row.created_by,
+            created_at: row.created_at,
         })
     }
 }
@@ -73,11 +72,11 @@ macro_rules! queries {
 
         pub(crate) async fn add_landmark_set(db: &$store, new: NewLandmarkSet) -> Result<LandmarkSet, StoreError> {
             if let Some(corrected) = new.corrects {
-                let owner: Option<(String,)> = sqlx::query_as("SELECT assessment_id FROM landmark_sets WHERE id = $1")
-                    .bind(corrected.to_string())
+                let owner: Option<(AssessmentId,)> = sqlx::query_as("SELECT assessment_id FROM landmark_sets WHERE id = $1")
+                    .bind(corrected)
                     .fetch_optional(&db.pool)
                     .await?;
-                if owner.map(|(a,)| a) != Some(new.assessment.to_string()) {
+                if owner.map(|(a,)| a) != Some(new.assessment) {
                     return Err(StoreError::Invalid(format!("landmark set {corrected} is not a set of assessment {}", new.assessment)));
                 }
             }
@@ -87,17 +86,17 @@ macro_rules! queries {
                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ",
                 landmark_cols!()
             ))
-            .bind(LandmarkSetId::new().to_string())
-            .bind(new.assessment.to_string())
-            .bind(new.photo.map(|p| p.to_string()))
+            .bind(LandmarkSetId::new())
+            .bind(new.assessment)
+            .bind(new.photo)
             .bind(landmark_view(new.view))
             .bind(to_json(&new.landmarks)?)
             .bind(&new.model)
             .bind(&new.model_version)
             .bind(new.source.as_str())
             .bind(serde_json::to_string(&new.moved_points)?)
-            .bind(new.corrects.map(|c| c.to_string()))
-            .bind(new.created_by.map(|u| u.to_string()))
+            .bind(new.corrects)
+            .bind(new.created_by)
             .bind(Timestamp::now().0)
             .fetch_all(&db.pool)
             .await
@@ -111,7 +110,7 @@ macro_rules! queries {
                 landmark_cols!(),
                 " FROM landmark_sets WHERE assessment_id = $1 ORDER BY created_at, id"
             ))
-            .bind(assessment.to_string())
+            .bind(assessment)
             .fetch_all(&db.pool)
             .await?;
             $crate::sql::convert(rows)

@@ -4,7 +4,7 @@
 //! The schema is written so one dialect subset serves SQLite and PostgreSQL alike (`$n`
 //! parameters, `RETURNING`, `ON CONFLICT`, text ids and JSON, `BIGINT` milliseconds), so each
 //! statement is written once, in the module of the aggregate it reads or writes, beside that
-//! aggregate's column list, private row type and input checks: `users` (accounts, first-run
+//! aggregate's column list, input checks and, where a column is JSON text or a core vocabulary, a private row type: `users` (accounts, first-run
 //! setup, sessions), `clients`, `assessments`, `photos`, `landmarks`, `reports` (reports and
 //! plans), `notes`, `desk` (the desk page's days), `home` (the client's ticks and pain check-ins), `share`, `audit` and `export` (export and erasure of a whole record). Each
 //! module's `queries!` macro writes that aggregate's functions for one store type;

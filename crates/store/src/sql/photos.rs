@@ -4,8 +4,7 @@
 //! Decoding, orientation and landmark detection are not here: the store keeps the bytes it is
 //! given, checking only that they are not empty and that the media type is one it accepts.
 
-use crate::ids::parse_id;
-use crate::{Photo, StoreError, Timestamp, View};
+use crate::{AssessmentId, Photo, PhotoId, StoreError, Timestamp, View};
 
 macro_rules! photo_cols {
     () => {
@@ -16,28 +15,28 @@ pub(crate) use photo_cols;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PhotoRow {
-    id: String,
-    assessment_id: String,
+    id: PhotoId,
+    assessment_id: AssessmentId,
     content_hash: String,
     rel_path: String,
     media_type: String,
     view: String,
     byte_len: i64,
-    created_at: i64,
+    created_at: Timestamp,
 }
 
 impl TryFrom<PhotoRow> for Photo {
     type Error = StoreError;
     fn try_from(row: PhotoRow) -> Result<Self, StoreError> {
         Ok(Photo {
-            id: parse_id(&row.id)?,
-            assessment: parse_id(&row.assessment_id)?,
+            id: row.id,
+            assessment: row.assessment_id,
             content_hash: row.content_hash,
             rel_path: row.rel_path,
             media_type: row.media_type,
             view: View::parse(&row.view).ok_or_else(|| StoreError::Invalid(format!("photo {}: unknown view {:?}", row.id, row.view)))?,
             byte_len: row.byte_len,
-            created_at: Timestamp(row.created_at),
+            created_at: row.created_at,
         })
     }
 }
@@ -63,7 +62,7 @@ macro_rules! queries {
                 " FROM photos WHERE assessment_id = $1 AND content_hash = $2 AND view = $3 ",
                 "ORDER BY created_at, id LIMIT 1"
             ))
-            .bind(new.assessment.to_string())
+            .bind(new.assessment)
             .bind(&stored.content_hash)
             .bind(new.view.as_str())
             .fetch_optional(&db.pool)
@@ -76,8 +75,8 @@ macro_rules! queries {
                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
                 photo_cols!()
             ))
-            .bind(PhotoId::new().to_string())
-            .bind(new.assessment.to_string())
+            .bind(PhotoId::new())
+            .bind(new.assessment)
             .bind(&stored.content_hash)
             .bind(&stored.rel_path)
             .bind(&new.media_type)
@@ -106,10 +105,8 @@ macro_rules! queries {
         }
 
         pub(crate) async fn photo(db: &$store, id: PhotoId) -> Result<Photo, StoreError> {
-            let row: Option<PhotoRow> = sqlx::query_as(concat!("SELECT ", photo_cols!(), " FROM photos WHERE id = $1"))
-                .bind(id.to_string())
-                .fetch_optional(&db.pool)
-                .await?;
+            let row: Option<PhotoRow> =
+                sqlx::query_as(concat!("SELECT ", photo_cols!(), " FROM photos WHERE id = $1")).bind(id).fetch_optional(&db.pool).await?;
             row.ok_or(StoreError::NotFound)?.try_into()
         }
 
@@ -122,7 +119,7 @@ macro_rules! queries {
         pub(crate) async fn photos_for(db: &$store, assessment: AssessmentId) -> Result<Vec<Photo>, StoreError> {
             let rows: Vec<PhotoRow> =
                 sqlx::query_as(concat!("SELECT ", photo_cols!(), " FROM photos WHERE assessment_id = $1 ORDER BY created_at, id"))
-                    .bind(assessment.to_string())
+                    .bind(assessment)
                     .fetch_all(&db.pool)
                     .await?;
             $crate::sql::convert(rows)
@@ -143,15 +140,14 @@ macro_rules! queries {
         }
 
         pub(crate) async fn delete_draft(db: &$store, id: AssessmentId) -> Result<u64, StoreError> {
-            let key = id.to_string();
             let mut tx = db.pool.begin().await?;
             let files: Vec<(String, String)> =
                 sqlx::query_as("SELECT DISTINCT content_hash, rel_path FROM photos WHERE assessment_id = $1")
-                    .bind(&key)
+                    .bind(id)
                     .fetch_all(&mut *tx)
                     .await?;
             // Photos and landmark sets go with the assessment (foreign keys cascade).
-            let deleted = sqlx::query("DELETE FROM assessments WHERE id = $1 AND status = 'draft'").bind(&key).execute(&mut *tx).await?;
+            let deleted = sqlx::query("DELETE FROM assessments WHERE id = $1 AND status = 'draft'").bind(id).execute(&mut *tx).await?;
             if deleted.rows_affected() == 0 {
                 drop(tx);
                 super::assessments::assessment(db, id).await?;
@@ -162,13 +158,12 @@ macro_rules! queries {
         }
 
         pub(crate) async fn delete_photo(db: &$store, id: PhotoId) -> Result<bool, StoreError> {
-            let key = id.to_string();
             let mut tx = db.pool.begin().await?;
             let file: Option<(String, String)> = sqlx::query_as(concat!(
                 "SELECT p.content_hash, p.rel_path FROM photos p JOIN assessments a ON a.id = p.assessment_id ",
                 "WHERE p.id = $1 AND a.status = 'draft'"
             ))
-            .bind(&key)
+            .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
             let Some(file) = file else {
@@ -177,8 +172,8 @@ macro_rules! queries {
                 return Err(StoreError::Conflict);
             };
             // The landmarks found on it (and their corrections, by cascade) go with it.
-            sqlx::query("DELETE FROM landmark_sets WHERE photo_id = $1").bind(&key).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM photos WHERE id = $1").bind(&key).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM landmark_sets WHERE photo_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM photos WHERE id = $1").bind(id).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(remove_unshared(db, vec![file]).await? == 1)
         }

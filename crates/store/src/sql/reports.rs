@@ -4,9 +4,8 @@
 //! Reports are only ever added (the newest wins); a plan keeps the engine's version beside the
 //! therapist's edit. The first report and plan are written by completion (`assessments.rs`).
 
-use crate::ids::parse_id;
 use crate::sql::from_json;
-use crate::{Plan, Report, StoreError, Timestamp};
+use crate::{AssessmentId, Plan, PlanId, Report, ReportId, StoreError, Timestamp, UserId};
 
 macro_rules! report_cols {
     () => {
@@ -22,52 +21,52 @@ pub(crate) use {plan_cols, report_cols};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ReportRow {
-    id: String,
-    assessment_id: String,
+    id: ReportId,
+    assessment_id: AssessmentId,
     report_json: String,
     engine_version: String,
-    created_at: i64,
+    created_at: Timestamp,
 }
 
 impl TryFrom<ReportRow> for Report {
     type Error = StoreError;
     fn try_from(row: ReportRow) -> Result<Self, StoreError> {
         Ok(Report {
-            id: parse_id(&row.id)?,
-            assessment: parse_id(&row.assessment_id)?,
+            id: row.id,
+            assessment: row.assessment_id,
             report: from_json(&row.report_json)?,
             engine_version: row.engine_version,
-            created_at: Timestamp(row.created_at),
+            created_at: row.created_at,
         })
     }
 }
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PlanRow {
-    id: String,
-    assessment_id: String,
+    id: PlanId,
+    assessment_id: AssessmentId,
     engine_plan_json: String,
     edited_plan_json: Option<String>,
-    edited_by: Option<String>,
-    edited_at: Option<i64>,
-    carried_from: Option<String>,
+    edited_by: Option<UserId>,
+    edited_at: Option<Timestamp>,
+    carried_from: Option<AssessmentId>,
     review_pending: bool,
-    created_at: i64,
+    created_at: Timestamp,
 }
 
 impl TryFrom<PlanRow> for Plan {
     type Error = StoreError;
     fn try_from(row: PlanRow) -> Result<Self, StoreError> {
         Ok(Plan {
-            id: parse_id(&row.id)?,
-            assessment: parse_id(&row.assessment_id)?,
+            id: row.id,
+            assessment: row.assessment_id,
             engine_plan: from_json(&row.engine_plan_json)?,
             edited_plan: row.edited_plan_json.as_deref().map(from_json).transpose()?,
-            edited_by: row.edited_by.as_deref().map(parse_id).transpose()?,
-            edited_at: row.edited_at.map(Timestamp),
-            carried_from: row.carried_from.as_deref().map(parse_id).transpose()?,
+            edited_by: row.edited_by,
+            edited_at: row.edited_at,
+            carried_from: row.carried_from,
             review_pending: row.review_pending,
-            created_at: Timestamp(row.created_at),
+            created_at: row.created_at,
         })
     }
 }
@@ -89,8 +88,8 @@ macro_rules! queries {
                 "VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
                 report_cols!()
             ))
-            .bind(ReportId::new().to_string())
-            .bind(assessment.to_string())
+            .bind(ReportId::new())
+            .bind(assessment)
             .bind(to_json(&report)?)
             .bind(&version.engine)
             .bind(i64::from(version.format))
@@ -102,12 +101,10 @@ macro_rules! queries {
         }
 
         pub(crate) async fn assessments_with_reports_below(db: &$store, format: u32) -> Result<Vec<AssessmentId>, StoreError> {
-            let ids: Vec<String> =
-                sqlx::query_scalar("SELECT DISTINCT assessment_id FROM reports WHERE report_format < $1 ORDER BY assessment_id")
-                    .bind(i64::from(format))
-                    .fetch_all(&db.pool)
-                    .await?;
-            ids.iter().map(|id| $crate::ids::parse_id(id)).collect()
+            Ok(sqlx::query_scalar("SELECT DISTINCT assessment_id FROM reports WHERE report_format < $1 ORDER BY assessment_id")
+                .bind(i64::from(format))
+                .fetch_all(&db.pool)
+                .await?)
         }
 
         pub(crate) async fn latest_report(db: &$store, assessment: AssessmentId) -> Result<Option<Report>, StoreError> {
@@ -117,14 +114,14 @@ macro_rules! queries {
                 " FROM reports WHERE assessment_id = $1 ",
                 "ORDER BY created_at DESC, id DESC LIMIT 1"
             ))
-            .bind(assessment.to_string())
+            .bind(assessment)
             .fetch_optional(&db.pool)
             .await?;
             row.map(Report::try_from).transpose()
         }
 
         pub(crate) async fn report_stamp(db: &$store, assessment: AssessmentId) -> Result<Option<ReportStamp>, StoreError> {
-            let row: Option<(String, i64, i64, Option<String>, Option<i64>)> = sqlx::query_as(concat!(
+            let row: Option<(ReportId, i64, i64, Option<UserId>, Option<Timestamp>)> = sqlx::query_as(concat!(
                 "SELECT r.id, ",
                 "(SELECT COUNT(*) FROM landmark_sets l WHERE l.assessment_id = $1), ",
                 "(SELECT COUNT(*) FROM photos p WHERE p.assessment_id = $1), ",
@@ -132,24 +129,21 @@ macro_rules! queries {
                 "(SELECT edited_at FROM plans WHERE assessment_id = $1) ",
                 "FROM reports r WHERE r.assessment_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT 1"
             ))
-            .bind(assessment.to_string())
+            .bind(assessment)
             .fetch_optional(&db.pool)
             .await?;
-            row.map(|(report, landmark_sets, photos, edited_by, edited_at)| {
-                Ok(ReportStamp {
-                    report: $crate::ids::parse_id(&report)?,
-                    landmark_sets,
-                    photos,
-                    plan_edited_by: edited_by.as_deref().map($crate::ids::parse_id).transpose()?,
-                    plan_edited_at: edited_at.map(Timestamp),
-                })
-            })
-            .transpose()
+            Ok(row.map(|(report, landmark_sets, photos, plan_edited_by, plan_edited_at)| ReportStamp {
+                report,
+                landmark_sets,
+                photos,
+                plan_edited_by,
+                plan_edited_at,
+            }))
         }
 
         pub(crate) async fn plan_for(db: &$store, assessment: AssessmentId) -> Result<Option<Plan>, StoreError> {
             let row: Option<PlanRow> = sqlx::query_as(concat!("SELECT ", plan_cols!(), " FROM plans WHERE assessment_id = $1"))
-                .bind(assessment.to_string())
+                .bind(assessment)
                 .fetch_optional(&db.pool)
                 .await?;
             row.map(Plan::try_from).transpose()
@@ -167,9 +161,9 @@ macro_rules! queries {
                 plan_cols!()
             ))
             .bind(to_json(&edited)?)
-            .bind(editor.to_string())
+            .bind(editor)
             .bind(Timestamp::now().0)
-            .bind(assessment.to_string())
+            .bind(assessment)
             .fetch_all(&db.pool)
             .await
             .map($crate::sql::at_most_one)?;
@@ -183,10 +177,10 @@ macro_rules! queries {
                 plan_cols!()
             ))
             .bind(to_json(&carried.plan)?)
-            .bind(carried.editor.to_string())
+            .bind(carried.editor)
             .bind(Timestamp::now().0)
-            .bind(carried.from.to_string())
-            .bind(assessment.to_string())
+            .bind(carried.from)
+            .bind(assessment)
             .fetch_all(&db.pool)
             .await
             .map($crate::sql::at_most_one)?;

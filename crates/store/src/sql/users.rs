@@ -1,10 +1,9 @@
-//! Accounts, the first-run setup token and sessions: their SQL, row types and input checks.
+//! Accounts, the first-run setup token and sessions: their SQL and input checks (rows are read as `User`, `Credentials` and `Session`).
 //!
 //! The store keeps the password hash it is given and never sees a password; the login
 //! limiter's counters live in `login.rs`, and who may manage accounts is the web layer's call.
 
-use crate::ids::parse_id;
-use crate::{Credentials, NewUser, Session, StoreError, Timestamp, User};
+use crate::{NewUser, StoreError};
 
 macro_rules! user_cols {
     () => {
@@ -12,55 +11,6 @@ macro_rules! user_cols {
     };
 }
 pub(crate) use user_cols;
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct UserRow {
-    id: String,
-    login: String,
-    display_name: String,
-    role: String,
-    password_hash: String,
-    disabled: bool,
-    must_change_password: bool,
-    created_at: i64,
-}
-
-impl UserRow {
-    pub(crate) fn into_credentials(self) -> Result<Credentials, StoreError> {
-        let password_hash = self.password_hash.clone();
-        Ok(Credentials { user: self.try_into()?, password_hash })
-    }
-}
-
-impl TryFrom<UserRow> for User {
-    type Error = StoreError;
-    fn try_from(row: UserRow) -> Result<Self, StoreError> {
-        Ok(User {
-            id: parse_id(&row.id)?,
-            login: row.login,
-            display_name: row.display_name,
-            role: row.role.parse()?,
-            disabled: row.disabled,
-            must_change_password: row.must_change_password,
-            created_at: Timestamp(row.created_at),
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct SessionRow {
-    csrf_token: String,
-    session_expires_at: i64,
-    #[sqlx(flatten)]
-    user: UserRow,
-}
-
-impl TryFrom<SessionRow> for Session {
-    type Error = StoreError;
-    fn try_from(row: SessionRow) -> Result<Self, StoreError> {
-        Ok(Session { user: row.user.try_into()?, csrf_token: row.csrf_token, expires_at: Timestamp(row.session_expires_at) })
-    }
-}
 
 pub(crate) fn check_new_user(new: &NewUser) -> Result<(), StoreError> {
     super::non_empty("login", &new.login)?;
@@ -71,7 +21,7 @@ pub(crate) fn check_new_user(new: &NewUser) -> Result<(), StoreError> {
 /// Writes the account, setup and session functions for one store type.
 macro_rules! queries {
     ($store:ty) => {
-        use $crate::sql::users::{SessionRow, UserRow, check_new_user, user_cols};
+        use $crate::sql::users::{check_new_user, user_cols};
 
         pub(crate) async fn count_users(db: &$store) -> Result<i64, StoreError> {
             Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await?)
@@ -79,12 +29,12 @@ macro_rules! queries {
 
         pub(crate) async fn create_user(db: &$store, new: NewUser) -> Result<User, StoreError> {
             check_new_user(&new)?;
-            let row: UserRow = sqlx::query_as(concat!(
+            let row: User = sqlx::query_as(concat!(
                 "INSERT INTO users (id, login, display_name, role, password_hash, disabled, must_change_password, created_at) ",
                 "VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7) RETURNING ",
                 user_cols!()
             ))
-            .bind(UserId::new().to_string())
+            .bind(UserId::new())
             .bind(&new.login)
             .bind(&new.display_name)
             .bind(new.role.as_str())
@@ -94,29 +44,26 @@ macro_rules! queries {
             .fetch_all(&db.pool)
             .await
             .map($crate::sql::one)??;
-            row.try_into()
+            Ok(row)
         }
 
         pub(crate) async fn user(db: &$store, id: UserId) -> Result<User, StoreError> {
-            let row: Option<UserRow> = sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users WHERE id = $1"))
-                .bind(id.to_string())
+            sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users WHERE id = $1"))
+                .bind(id)
                 .fetch_optional(&db.pool)
-                .await?;
-            row.ok_or(StoreError::NotFound)?.try_into()
+                .await?
+                .ok_or(StoreError::NotFound)
         }
 
         pub(crate) async fn credentials(db: &$store, login: &str) -> Result<Option<Credentials>, StoreError> {
-            let row: Option<UserRow> = sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users WHERE login = $1"))
+            Ok(sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users WHERE login = $1"))
                 .bind(login)
                 .fetch_optional(&db.pool)
-                .await?;
-            row.map(UserRow::into_credentials).transpose()
+                .await?)
         }
 
         pub(crate) async fn users(db: &$store) -> Result<Vec<User>, StoreError> {
-            let rows: Vec<UserRow> =
-                sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users ORDER BY login")).fetch_all(&db.pool).await?;
-            $crate::sql::convert(rows)
+            Ok(sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users ORDER BY login")).fetch_all(&db.pool).await?)
         }
 
         pub(crate) async fn set_password_hash(db: &$store, id: UserId, password_hash: &str, must_change: bool) -> Result<(), StoreError> {
@@ -127,26 +74,25 @@ macro_rules! queries {
             let done = sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
                 .bind(password_hash)
                 .bind(must_change)
-                .bind(id.to_string())
+                .bind(id)
                 .execute(&mut *tx)
                 .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
         }
 
         pub(crate) async fn set_user_disabled(db: &$store, id: UserId, disabled: bool) -> Result<(), StoreError> {
             let mut tx = db.pool.begin().await?;
-            let done =
-                sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2").bind(disabled).bind(id.to_string()).execute(&mut *tx).await?;
+            let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2").bind(disabled).bind(id).execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
             if disabled {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(())
@@ -192,12 +138,12 @@ macro_rules! queries {
             if users > 0 {
                 return Err(StoreError::Conflict);
             }
-            let row: UserRow = sqlx::query_as(concat!(
+            let row: User = sqlx::query_as(concat!(
                 "INSERT INTO users (id, login, display_name, role, password_hash, disabled, must_change_password, created_at) ",
                 "VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7) RETURNING ",
                 user_cols!()
             ))
-            .bind(UserId::new().to_string())
+            .bind(UserId::new())
             .bind(&first_user.login)
             .bind(&first_user.display_name)
             .bind(first_user.role.as_str())
@@ -207,13 +153,13 @@ macro_rules! queries {
             .fetch_one(&mut *tx)
             .await?;
             tx.commit().await?;
-            row.try_into()
+            Ok(row)
         }
 
         pub(crate) async fn create_session(db: &$store, new: NewSession) -> Result<(), StoreError> {
             sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(&new.token_hash)
-                .bind(new.user.to_string())
+                .bind(new.user)
                 .bind(&new.csrf_token)
                 .bind(Timestamp::now().0)
                 .bind(new.expires_at.0)
@@ -223,7 +169,7 @@ macro_rules! queries {
         }
 
         pub(crate) async fn session(db: &$store, token_hash: &str, now: Timestamp) -> Result<Option<Session>, StoreError> {
-            let row: Option<SessionRow> = sqlx::query_as(
+            Ok(sqlx::query_as(
                 "SELECT s.csrf_token, s.expires_at AS session_expires_at, u.id, u.login, u.display_name, \
                  u.role, u.password_hash, u.disabled, u.must_change_password, u.created_at \
                  FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -232,8 +178,7 @@ macro_rules! queries {
             .bind(token_hash)
             .bind(now.0)
             .fetch_optional(&db.pool)
-            .await?;
-            row.map(Session::try_from).transpose()
+            .await?)
         }
 
         pub(crate) async fn delete_session(db: &$store, token_hash: &str) -> Result<(), StoreError> {
