@@ -31,7 +31,9 @@ pub struct Frame<'a> {
 }
 
 /// Why a frame cannot be read. A frame that fails a gate still tells whether someone is there.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// It serialises as the desk page's quality document: `{"status": "too_dark", …}`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
 pub enum Unreadable {
     /// No person in the frame: the person has left (a break) or the camera sees no one.
     NoPerson,
@@ -77,7 +79,8 @@ pub enum Unreadable {
 }
 
 /// The raw geometry of one readable frame. Lengths in shoulder widths, angles in degrees.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// It serialises as the desk page's geometry document, under these field names.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Geometry {
     /// The height of the eyes' midpoint in the frame, from the top, in shoulder widths.
     pub eye_level: f64,

@@ -69,7 +69,7 @@ fn folder(session: &mut Session, dir: &str) -> anyhow::Result<Vec<Geometry>> {
             println!("  {}: {:?}", path.display(), report.quality);
         }
         if let Some(g) = report.geometry {
-            geometries.push(Geometry::from(&g));
+            geometries.push(g);
         }
     }
     Ok(geometries)

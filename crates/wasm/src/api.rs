@@ -39,7 +39,7 @@ pub struct FrameReport {
     /// Whether the frame can be read, or why not.
     pub quality: Quality,
     /// The frame's raw geometry, when readable.
-    pub geometry: Option<GeometryDoc>,
+    pub geometry: Option<Geometry>,
     /// Drift from the baseline, one per metric, when the frame is readable and a baseline is
     /// set; empty otherwise.
     pub drift: Vec<DriftDoc>,
@@ -47,114 +47,21 @@ pub struct FrameReport {
     pub calibration_frames: Option<usize>,
 }
 
-/// A frame's quality gate outcome.
+/// A frame's quality gate outcome: `{"status": "readable"}`, or why not (core's [`Unreadable`],
+/// under the same `status` tag).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Quality {
     /// The frame passed every gate.
     Readable,
-    /// Nobody in the frame.
-    NoPerson,
-    /// The landmarks were malformed.
-    BadLandmarks,
-    /// Too dark.
-    TooDark {
-        /// Mean luma.
-        brightness: f64,
-        /// The gate.
-        minimum: f64,
-    },
-    /// A needed landmark is outside the frame.
-    OutOfFrame {
-        /// Its name.
-        landmark: &'static str,
-    },
-    /// A needed landmark is not visible enough.
-    LowVisibility {
-        /// Its name.
-        landmark: &'static str,
-        /// Its visibility.
-        visibility: f64,
-        /// The gate.
-        minimum: f64,
-    },
-    /// The head is turned away.
-    TurnedAway {
-        /// Nose offset, fraction of the eye span.
-        yaw: f64,
-        /// The gate.
-        limit: f64,
-    },
-    /// The person is too far from the camera (or sideways to it).
-    TooFar {
-        /// Shoulder width, fraction of the frame width.
-        shoulder_width: f64,
-        /// The gate.
-        minimum: f64,
-    },
+    /// Why the frame cannot be read.
+    #[serde(untagged)]
+    Unreadable(Unreadable),
 }
 
 impl From<Result<&Geometry, &Unreadable>> for Quality {
     fn from(r: Result<&Geometry, &Unreadable>) -> Quality {
-        match r {
-            Ok(_) => Quality::Readable,
-            Err(u) => match *u {
-                Unreadable::NoPerson => Quality::NoPerson,
-                Unreadable::BadLandmarks => Quality::BadLandmarks,
-                Unreadable::TooDark { brightness, minimum } => Quality::TooDark { brightness, minimum },
-                Unreadable::OutOfFrame { landmark } => Quality::OutOfFrame { landmark },
-                Unreadable::LowVisibility { landmark, visibility, minimum } => Quality::LowVisibility { landmark, visibility, minimum },
-                Unreadable::TurnedAway { yaw, limit } => Quality::TurnedAway { yaw, limit },
-                Unreadable::TooFar { shoulder_width, minimum } => Quality::TooFar { shoulder_width, minimum },
-            },
-        }
-    }
-}
-
-/// [`Geometry`] as a document.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct GeometryDoc {
-    /// Eye level from the top of the frame, shoulder widths.
-    pub eye_level: f64,
-    /// Outer eye corners' distance, shoulder widths.
-    pub face_width: f64,
-    /// Left ear above left shoulder, shoulder widths.
-    pub ear_shoulder_left: Option<f64>,
-    /// Right ear above right shoulder, shoulder widths.
-    pub ear_shoulder_right: Option<f64>,
-    /// Head tilt, degrees, positive toward the person's right.
-    pub head_tilt: f64,
-    /// Shoulder line, degrees, positive when the right shoulder is lower.
-    pub shoulder_tilt: f64,
-    /// Shoulder width, pixels.
-    pub shoulder_width_px: f64,
-}
-
-impl From<&Geometry> for GeometryDoc {
-    fn from(g: &Geometry) -> GeometryDoc {
-        GeometryDoc {
-            eye_level: g.eye_level,
-            face_width: g.face_width,
-            ear_shoulder_left: g.ear_shoulder_left,
-            ear_shoulder_right: g.ear_shoulder_right,
-            head_tilt: g.head_tilt,
-            shoulder_tilt: g.shoulder_tilt,
-            shoulder_width_px: g.shoulder_width_px,
-        }
-    }
-}
-
-impl From<&GeometryDoc> for Geometry {
-    fn from(g: &GeometryDoc) -> Geometry {
-        Geometry {
-            eye_level: g.eye_level,
-            face_width: g.face_width,
-            ear_shoulder_left: g.ear_shoulder_left,
-            ear_shoulder_right: g.ear_shoulder_right,
-            head_tilt: g.head_tilt,
-            shoulder_tilt: g.shoulder_tilt,
-            shoulder_width_px: g.shoulder_width_px,
-        }
+        r.map_or_else(|u| Quality::Unreadable(*u), |_| Quality::Readable)
     }
 }
 
@@ -269,4 +176,26 @@ pub struct MetricInfo {
     pub real_change: f64,
     /// Certainty.
     pub certainty: Certainty,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quality document keeps one `status` tag whether the frame is readable or not, and
+    /// an unreadable frame's fields beside it (core's `Unreadable` serialises itself).
+    #[test]
+    fn quality_documents_are_flat_and_tagged() {
+        let json = |q: Quality| serde_json::to_string(&q).unwrap();
+        assert_eq!(json(Quality::Readable), r#"{"status":"readable"}"#);
+        assert_eq!(json(Quality::Unreadable(Unreadable::NoPerson)), r#"{"status":"no_person"}"#);
+        assert_eq!(
+            json(Quality::Unreadable(Unreadable::LowVisibility { landmark: "left_ear", visibility: 0.25, minimum: 0.5 })),
+            r#"{"status":"low_visibility","landmark":"left_ear","visibility":0.25,"minimum":0.5}"#
+        );
+        assert_eq!(
+            json(Quality::Unreadable(Unreadable::TooFar { shoulder_width: 0.125, minimum: 0.2 })),
+            r#"{"status":"too_far","shoulder_width":0.125,"minimum":0.2}"#
+        );
+    }
 }

@@ -10,7 +10,7 @@ use tonus_core::landmarks::{Landmark, Posture};
 use tonus_core::webcam::{self, Baseline, Frame, Geometry};
 use tonus_pose::{DecodedImage, Limits, ModelKind, PoseEstimator, PoseTracker};
 
-use crate::api::{BaselineDoc, DriftDoc, ErrorDoc, FrameReport, GeometryDoc, Loaded, MetricInfo, Quality};
+use crate::api::{BaselineDoc, DriftDoc, ErrorDoc, FrameReport, Loaded, MetricInfo, Quality};
 
 /// Frames wider or taller than this are refused: a webcam frame is at most 4K.
 const MAX_FRAME_SIDE: u32 = 4096;
@@ -158,7 +158,7 @@ impl Session {
                 .map(|lms| lms.iter().map(|l| [l.x, l.y, l.z, l.visibility, l.presence]).collect()),
             brightness,
             quality: Quality::from(reading.geometry.as_ref()),
-            geometry: reading.geometry.as_ref().ok().map(GeometryDoc::from),
+            geometry: reading.geometry.ok(),
             drift,
             calibration_frames: self.calibration.as_ref().map(Vec::len),
         })

@@ -35,8 +35,7 @@ fn read(session: &mut Session, dir: &Path) -> Vec<Geometry> {
             let (w, h) = img.dimensions();
             let rgba: Vec<u8> = img.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
             let report = session.track_frame(&rgba, w, h).unwrap();
-            let g = report.geometry.unwrap_or_else(|| panic!("{}: {:?}", path.display(), report.quality));
-            Geometry::from(&g)
+            report.geometry.unwrap_or_else(|| panic!("{}: {:?}", path.display(), report.quality))
         })
         .collect()
 }

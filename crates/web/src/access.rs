@@ -44,6 +44,21 @@ pub(crate) async fn client(state: &AppState, user: &CurrentUser, id: ClientId, n
     }
 }
 
+/// Loads a client the user may read and records that it was shown: the one step of every
+/// page or API call that discloses a client's record (`kind` says which view of it, `detail`
+/// where it was shown). Nothing is shown when the audit line cannot be written.
+pub(crate) async fn view_client(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    kind: tonus_clinic::RecordKind,
+    detail: &str,
+) -> Result<Client, WebError> {
+    let client = client(state, user, parse_id(id)?, Access::Read).await?;
+    crate::audit::record(state, Some(user.user.id), tonus_clinic::Action::View, kind, &client.id.to_string(), detail).await?;
+    Ok(client)
+}
+
 /// Loads an assessment (and its client) the user may access at least at `need`. Clients
 /// never see drafts.
 pub(crate) async fn assessment(

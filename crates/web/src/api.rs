@@ -60,6 +60,64 @@ pub(crate) struct ErrorBody {
     pub(crate) error: String,
 }
 
+/// Answers many operations share, named once for the OpenAPI document. An operation lists the
+/// sets it can answer before its own answers, and its own answer for a status replaces the
+/// set's wording. Never built: the handlers answer [`ApiError`], these only describe it.
+#[allow(dead_code, reason = "read by utoipa's IntoResponses derive, never constructed")]
+mod answers {
+    use super::ErrorBody;
+    use utoipa::IntoResponses;
+
+    /// Every operation behind the login.
+    #[derive(IntoResponses)]
+    #[response(status = 401, description = "Not logged in")]
+    pub(super) struct NotLoggedIn(ErrorBody);
+
+    /// A read of one record by its id.
+    #[derive(IntoResponses)]
+    pub(super) enum Reading {
+        #[response(status = 401, description = "Not logged in")]
+        NotLoggedIn(ErrorBody),
+        #[response(status = 403, description = "The password must be changed first")]
+        PasswordToChange(ErrorBody),
+        #[response(status = 422, description = "The id is not an id")]
+        BadId(ErrorBody),
+    }
+
+    /// A read that is audited: nothing is shown unless the access is recorded.
+    #[derive(IntoResponses)]
+    #[response(status = 507, description = "The clinic's storage is full: the access could not be recorded, so nothing was shown")]
+    pub(super) struct Audited(ErrorBody);
+
+    /// A write of a JSON body by staff who may change the record.
+    #[derive(IntoResponses)]
+    pub(super) enum JsonWriting {
+        #[response(status = 400, description = "The body is not JSON")]
+        NotJson(ErrorBody),
+        #[response(status = 401, description = "Not logged in")]
+        NotLoggedIn(ErrorBody),
+        #[response(status = 403, description = "Staff who may change the record only; or the CSRF token did not match")]
+        Refused(ErrorBody),
+        #[response(status = 413, description = "The body is over the upload limit")]
+        TooLarge(ErrorBody),
+        #[response(status = 415, description = "The body is not sent as application/json")]
+        NotSentAsJson(ErrorBody),
+        #[response(status = 507, description = "The clinic's storage is full: nothing was saved")]
+        StorageFull(ErrorBody),
+    }
+
+    /// An operation on a client named in the path.
+    #[derive(IntoResponses)]
+    #[response(status = 404, description = "No such client, or not one you may see")]
+    pub(super) struct NoSuchClient(ErrorBody);
+
+    /// An operation on an assessment named in the path.
+    #[derive(IntoResponses)]
+    #[response(status = 404, description = "No such assessment, or not one you may see")]
+    pub(super) struct NoSuchAssessment(ErrorBody);
+}
+use answers::{Audited, JsonWriting, NoSuchAssessment, NoSuchClient, NotLoggedIn, Reading};
+
 /// An API path that does not exist.
 async fn not_found() -> ApiError {
     ApiError(WebError::NotFound)
@@ -98,16 +156,16 @@ pub(crate) struct SessionReply {
 }
 
 #[utoipa::path(get, path = "/api/session", security(("session" = [])), tag = "session", responses(
+    NotLoggedIn,
     (status = 200, description = "The logged-in account and its CSRF token", body = SessionReply),
-    (status = 401, description = "Not logged in", body = ErrorBody),
 ))]
 async fn session(me: CurrentUser) -> Json<SessionReply> {
     Json(SessionReply { user: me.user, csrf_token: me.csrf })
 }
 
 #[utoipa::path(post, path = "/api/logout", tag = "session", responses(
+    NotLoggedIn,
     (status = 204, description = "Logged out; the session cookie is cleared"),
-    (status = 401, description = "Not logged in", body = ErrorBody),
     (status = 403, description = "The CSRF token or the Origin did not match", body = ErrorBody),
     (status = 507, description = "The clinic's storage is full: the logout could not be recorded", body = ErrorBody),
 ))]
@@ -153,9 +211,9 @@ struct ClientList {
 }
 
 #[utoipa::path(get, path = "/api/clients", security(("session" = [])), tag = "clients", params(SearchQuery), responses(
+    NotLoggedIn,
     (status = 200, description = "One page of the clients you may see", body = ClientList),
     (status = 400, description = "The query string does not read (a page that is not a number)", body = ErrorBody),
-    (status = 401, description = "Not logged in", body = ErrorBody),
     (status = 403, description = "Clients see their own record only; or the password must be changed first", body = ErrorBody),
     (status = 422, description = "A page or page size out of range", body = ErrorBody),
 ))]
@@ -201,14 +259,10 @@ struct ClientReply {
 }
 
 #[utoipa::path(post, path = "/api/clients", tag = "clients", request_body = NewClientBody, responses(
+    JsonWriting,
     (status = 201, description = "The client, owned by the caller", body = ClientReply),
-    (status = 400, description = "The body is not JSON", body = ErrorBody),
-    (status = 401, description = "Not logged in", body = ErrorBody),
     (status = 403, description = "Staff only; or the CSRF token did not match", body = ErrorBody),
-    (status = 413, description = "The body is over the upload limit", body = ErrorBody),
-    (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
     (status = 422, description = "A field is missing or wrong; the message names it", body = ErrorBody),
-    (status = 507, description = "The clinic's storage is full: nothing was saved", body = ErrorBody),
 ))]
 async fn create_client(
     State(state): State<AppState>,
@@ -230,16 +284,11 @@ async fn create_client(
 }
 
 #[utoipa::path(get, path = "/api/clients/{id}", security(("session" = [])), tag = "clients", params(("id" = ClientId, Path, description = "The client's id")), responses(
+    Reading, Audited, NoSuchClient,
     (status = 200, description = "The client", body = ClientReply),
-    (status = 401, description = "Not logged in", body = ErrorBody),
-    (status = 403, description = "The password must be changed first", body = ErrorBody),
-    (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
-    (status = 422, description = "The id is not an id", body = ErrorBody),
-    (status = 507, description = "The clinic's storage is full: the access could not be recorded, so nothing was shown", body = ErrorBody),
 ))]
 async fn get_client(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<ClientReply>, ApiError> {
-    let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
-    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Client, &client.id.to_string(), "api").await?;
+    let client = access::view_client(&state, &me, &id, RecordKind::Client, "api").await?;
     Ok(Json(ClientReply { client }))
 }
 
@@ -253,17 +302,14 @@ struct ExportQuery {
 }
 
 #[utoipa::path(get, path = "/api/clients/{id}/export", security(("session" = [])), tag = "clients", params(("id" = ClientId, Path, description = "The client's id"), ExportQuery), responses(
+    Reading, Audited, NoSuchClient,
     (status = 200, description = "The whole record: Tonus's own (application/json, tonus-client-export/1), a FHIR R4 Bundle (application/fhir+json, docs/fhir.md) or the ZIP archive", content(
         (Object = "application/json"),
         (Object = "application/fhir+json"),
         (Vec<u8> = "application/zip")
     )),
     (status = 400, description = "The format is not json, fhir or zip", body = ErrorBody),
-    (status = 401, description = "Not logged in", body = ErrorBody),
     (status = 403, description = "Staff who may change the record only", body = ErrorBody),
-    (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
-    (status = 422, description = "The id is not an id", body = ErrorBody),
-    (status = 507, description = "The clinic's storage is full: the access could not be recorded, so nothing was shown", body = ErrorBody),
 ))]
 async fn export_client(
     State(state): State<AppState>,
@@ -296,8 +342,8 @@ struct ImportReply {
 #[utoipa::path(post, path = "/api/clients/import", tag = "clients",
     request_body(content = Object, content_type = "application/fhir+json", description = "A FHIR R4 Bundle (docs/fhir.md): another Tonus's export, or another system's Bundle with one Patient"),
     responses(
+        NotLoggedIn,
         (status = 201, description = "The client was stored; what was not read is listed", body = ImportReply),
-        (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 403, description = "Staff only; or the CSRF token did not match", body = ErrorBody),
         (status = 409, description = "A client with the Bundle's id is already in this clinic", body = ErrorBody),
         (status = 413, description = "The body is over the upload limit", body = ErrorBody),
@@ -321,11 +367,9 @@ struct ErasedReply {
 }
 
 #[utoipa::path(delete, path = "/api/clients/{id}", tag = "clients", params(("id" = ClientId, Path, description = "The client's id")), responses(
+    Reading, NoSuchClient,
     (status = 200, description = "The record, its photos and the client's login are erased", body = ErasedReply),
-    (status = 401, description = "Not logged in", body = ErrorBody),
     (status = 403, description = "Staff who may change the record only; or the CSRF token did not match", body = ErrorBody),
-    (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
-    (status = 422, description = "The id is not an id", body = ErrorBody),
     (status = 507, description = "The clinic's storage is full: nothing was erased", body = ErrorBody),
 ))]
 async fn erase_client(
@@ -346,12 +390,8 @@ struct AssessmentList {
 }
 
 #[utoipa::path(get, path = "/api/clients/{id}/assessments", security(("session" = [])), tag = "assessments", params(("id" = ClientId, Path, description = "The client's id")), responses(
+    Reading, Audited, NoSuchClient,
     (status = 200, description = "The client's assessments, oldest first (a client sees completed ones only)", body = AssessmentList),
-    (status = 401, description = "Not logged in", body = ErrorBody),
-    (status = 403, description = "The password must be changed first", body = ErrorBody),
-    (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
-    (status = 422, description = "The id is not an id", body = ErrorBody),
-    (status = 507, description = "The clinic's storage is full: the access could not be recorded, so nothing was shown", body = ErrorBody),
 ))]
 async fn list_assessments(
     State(state): State<AppState>,
@@ -413,15 +453,9 @@ fn yes() -> bool {
 
 #[utoipa::path(post, path = "/api/clients/{id}/assessments", tag = "assessments", params(("id" = ClientId, Path, description = "The client's id")),
     request_body = NewAssessmentBody, responses(
+    JsonWriting, NoSuchClient,
     (status = 201, description = "The assessment, assessed by the engine unless kept as a draft", body = AssessmentReply),
-    (status = 400, description = "The body is not JSON", body = ErrorBody),
-    (status = 401, description = "Not logged in", body = ErrorBody),
-    (status = 403, description = "Staff who may change the record only; or the CSRF token did not match", body = ErrorBody),
-    (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
-    (status = 413, description = "The body is over the upload limit", body = ErrorBody),
-    (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
     (status = 422, description = "The intake or a landmark file is wrong; the message names the field", body = ErrorBody),
-    (status = 507, description = "The clinic's storage is full: nothing was saved", body = ErrorBody),
 ))]
 async fn create_assessment(
     State(state): State<AppState>,
@@ -511,12 +545,9 @@ struct AssessmentDetail {
 }
 
 #[utoipa::path(get, path = "/api/assessments/{id}", security(("session" = [])), tag = "assessments", params(("id" = AssessmentId, Path, description = "The assessment's id")), responses(
+    Reading, Audited,
     (status = 200, description = "The assessment with its report, plan, landmark sets and photos", body = AssessmentDetail),
-    (status = 401, description = "Not logged in", body = ErrorBody),
-    (status = 403, description = "The password must be changed first", body = ErrorBody),
     (status = 404, description = "No such assessment, or not one you may see (a client sees completed ones only)", body = ErrorBody),
-    (status = 422, description = "The id is not an id", body = ErrorBody),
-    (status = 507, description = "The clinic's storage is full: the access could not be recorded, so nothing was shown", body = ErrorBody),
 ))]
 async fn get_assessment(
     State(state): State<AppState>,
@@ -548,11 +579,9 @@ struct PlanGet {
 }
 
 #[utoipa::path(get, path = "/api/assessments/{id}/plan", security(("session" = [])), tag = "assessments", params(("id" = AssessmentId, Path, description = "The assessment's id")), responses(
+    Reading,
     (status = 200, description = "The plan: the engine's, the therapist's edit and the current one", body = PlanGet),
-    (status = 401, description = "Not logged in", body = ErrorBody),
-    (status = 403, description = "The password must be changed first", body = ErrorBody),
     (status = 404, description = "No such assessment or no plan yet (a draft)", body = ErrorBody),
-    (status = 422, description = "The id is not an id", body = ErrorBody),
 ))]
 async fn get_plan(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<PlanGet>, ApiError> {
     let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Read).await?;
@@ -577,16 +606,10 @@ struct PlanPut {
 
 #[utoipa::path(put, path = "/api/assessments/{id}/plan", tag = "assessments", params(("id" = AssessmentId, Path, description = "The assessment's id")),
     request_body = PlanBody, responses(
+    JsonWriting, NoSuchAssessment,
     (status = 200, description = "The edit is stored as the therapist's, beside the engine's plan", body = PlanPut),
-    (status = 400, description = "The body is not JSON", body = ErrorBody),
-    (status = 401, description = "Not logged in", body = ErrorBody),
-    (status = 403, description = "Staff who may change the record only; or the CSRF token did not match", body = ErrorBody),
-    (status = 404, description = "No such assessment, or not one you may see", body = ErrorBody),
     (status = 409, description = "A red flag blocks the plan, or the assessment is a draft", body = ErrorBody),
-    (status = 413, description = "The body is over the upload limit", body = ErrorBody),
-    (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
     (status = 422, description = "The plan does not read, or names what the library lacks", body = ErrorBody),
-    (status = 507, description = "The clinic's storage is full: nothing was saved", body = ErrorBody),
 ))]
 async fn put_plan(
     State(state): State<AppState>,
@@ -619,11 +642,10 @@ struct PhotoReply {
     request_body(content = Vec<u8>, description = "The photo's bytes", content(
         (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp")
     )), responses(
+    NotLoggedIn, NoSuchAssessment,
     (status = 201, description = "The photo is stored (the same bytes sent again are the photo already stored)", body = PhotoReply),
     (status = 400, description = "The view is missing or not a view", body = ErrorBody),
-    (status = 401, description = "Not logged in", body = ErrorBody),
     (status = 403, description = "Staff who may change the record only; or the CSRF token did not match", body = ErrorBody),
-    (status = 404, description = "No such assessment, or not one you may see", body = ErrorBody),
     (status = 409, description = "The assessment is complete; start a new one", body = ErrorBody),
     (status = 413, description = "The photo is over the upload limit", body = ErrorBody),
     (status = 422, description = "Not a JPEG, PNG or WebP photo", body = ErrorBody),
@@ -650,17 +672,13 @@ struct NoteList {
 }
 
 #[utoipa::path(get, path = "/api/clients/{id}/notes", security(("session" = [])), tag = "clients", params(("id" = ClientId, Path, description = "The client's id")), responses(
+    Reading, Audited, NoSuchClient,
     (status = 200, description = "The client's notes, oldest first", body = NoteList),
-    (status = 401, description = "Not logged in", body = ErrorBody),
     (status = 403, description = "Staff only", body = ErrorBody),
-    (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
-    (status = 422, description = "The id is not an id", body = ErrorBody),
-    (status = 507, description = "The clinic's storage is full: the access could not be recorded, so nothing was shown", body = ErrorBody),
 ))]
 async fn list_notes(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<NoteList>, ApiError> {
     me.require_staff()?;
-    let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
-    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Client, &client.id.to_string(), "api notes").await?;
+    let client = access::view_client(&state, &me, &id, RecordKind::Client, "api notes").await?;
     Ok(Json(NoteList { notes: state.store.notes_for(client.id).await? }))
 }
 
@@ -684,16 +702,10 @@ struct NoteReply {
 
 #[utoipa::path(post, path = "/api/clients/{id}/notes", tag = "clients", params(("id" = ClientId, Path, description = "The client's id")),
     request_body = NoteBody, responses(
+    JsonWriting, NoSuchClient,
     (status = 201, description = "The note", body = NoteReply),
-    (status = 400, description = "The body is not JSON", body = ErrorBody),
-    (status = 401, description = "Not logged in", body = ErrorBody),
-    (status = 403, description = "Staff who may change the record only; or the CSRF token did not match", body = ErrorBody),
-    (status = 404, description = "No such client, or not one you may see", body = ErrorBody),
     (status = 409, description = "The assessment named is not one of this client's", body = ErrorBody),
-    (status = 413, description = "The body is over the upload limit", body = ErrorBody),
-    (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
     (status = 422, description = "A field is missing or wrong; the message names it", body = ErrorBody),
-    (status = 507, description = "The clinic's storage is full: nothing was saved", body = ErrorBody),
 ))]
 async fn add_note(
     State(state): State<AppState>,
@@ -816,15 +828,11 @@ struct StoredReply {
 }
 
 #[utoipa::path(post, path = "/api/desk/days", tag = "desk", request_body = DeskDaysBody, responses(
+    JsonWriting,
     (status = 200, description = "Stored; each field keeps the larger of the stored and the sent value, so sending again changes nothing", body = StoredReply),
-    (status = 400, description = "The body is not JSON", body = ErrorBody),
-    (status = 401, description = "Not logged in", body = ErrorBody),
     (status = 403, description = "A client's own desk page only; or the CSRF token did not match", body = ErrorBody),
     (status = 404, description = "The account has no client record", body = ErrorBody),
-    (status = 413, description = "The body is over the upload limit", body = ErrorBody),
-    (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
     (status = 422, description = "A day or a total is out of range; the message names it", body = ErrorBody),
-    (status = 507, description = "The clinic's storage is full: nothing was saved", body = ErrorBody),
 ))]
 async fn put_desk_days(
     State(state): State<AppState>,
@@ -844,14 +852,11 @@ async fn put_desk_days(
 }
 
 #[utoipa::path(get, path = "/api/photos/{id}", security(("session" = [])), tag = "assessments", params(("id" = tonus_store::PhotoId, Path, description = "The photo's id")), responses(
+    Reading, Audited,
     (status = 200, description = "The photo's bytes", content(
         (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp")
     )),
-    (status = 401, description = "Not logged in", body = ErrorBody),
-    (status = 403, description = "The password must be changed first", body = ErrorBody),
     (status = 404, description = "No such photo, or not one you may see", body = ErrorBody),
-    (status = 422, description = "The id is not an id", body = ErrorBody),
-    (status = 507, description = "The clinic's storage is full: the access could not be recorded, so nothing was shown", body = ErrorBody),
 ))]
 async fn get_photo(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Response, ApiError> {
     Ok(crate::assessments::photo_response(&state, &me, &id).await?)

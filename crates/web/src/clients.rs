@@ -411,8 +411,7 @@ pub(crate) async fn client_page(
 
 pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Html<String>, WebError> {
     me.require_staff()?;
-    let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
-    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Client, &client.id.to_string(), "").await?;
+    let client = access::view_client(&state, &me, &id, RecordKind::Client, "").await?;
     client_page(&state, &me, client, None).await
 }
 

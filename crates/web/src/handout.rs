@@ -12,7 +12,7 @@ use axum::response::Html;
 use tonus_clinic::{Action, RecordKind};
 use tonus_store::{AssessmentStatus, Client, Timestamp, token};
 
-use crate::access::{self, Access, parse_id};
+use crate::access;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
 use crate::format;
@@ -50,8 +50,7 @@ async fn handout_page(state: &AppState, layout: Layout, client: &Client) -> Resu
 
 /// `/clients/{id}/handout`: for staff with access and for the client themself.
 pub(crate) async fn for_client(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Html<String>, WebError> {
-    let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
-    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Handout, &client.id.to_string(), "").await?;
+    let client = access::view_client(&state, &me, &id, RecordKind::Handout, "").await?;
     handout_page(&state, Layout::for_user("Your plan", &me), &client).await
 }
 

@@ -9,9 +9,9 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
-use tonus_clinic::{Action, RecordKind};
+use tonus_clinic::RecordKind;
 
-use crate::access::{self, Access, parse_id};
+use crate::access;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
 use crate::pages::Layout;
@@ -29,8 +29,7 @@ struct ProgressPage {
 }
 
 pub(crate) async fn show(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Html<String>, WebError> {
-    let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
-    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Progress, &client.id.to_string(), "").await?;
+    let client = access::view_client(&state, &me, &id, RecordKind::Progress, "").await?;
     let reports: Vec<tonus_app::report::Report> = state.clinic.reports_of(client.id).await?.into_iter().map(|(_, r)| r.report).collect();
     let charts = if reports.is_empty() {
         String::new()

@@ -21,7 +21,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tonus_app::landmarks::LandmarkFile;
 use tonus_app::report::{MetricView, PhotoView, PhotoWarningView, Reading};
-use tonus_clinic::{Action, Actor, EffectiveSet, MovedPoint, RecordKind, ReportRecord};
+use tonus_clinic::{Actor, EffectiveSet, MovedPoint, RecordKind, ReportRecord};
 use tonus_store::{AssessmentId, AssessmentStatus, LandmarkSetId, View};
 
 use crate::access::{self, Access, parse_id};
@@ -517,8 +517,7 @@ pub(crate) async fn compare(
     Path(id): Path<String>,
     Query(q): Query<CompareQuery>,
 ) -> Result<Html<String>, WebError> {
-    let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
-    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Comparison, &client.id.to_string(), "").await?;
+    let client = access::view_client(&state, &me, &id, RecordKind::Comparison, "").await?;
     let done: Vec<tonus_store::Assessment> =
         state.store.assessments_for(client.id).await?.into_iter().filter(|a| a.status == AssessmentStatus::Complete).collect();
     let label = |a: &tonus_store::Assessment| {
@@ -665,8 +664,7 @@ pub(crate) async fn what_if(
     Path(id): Path<String>,
     Query(q): Query<WhatIfQuery>,
 ) -> Result<Html<String>, WebError> {
-    let client = access::client(&state, &me, parse_id(&id)?, Access::Read).await?;
-    crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::WhatIf, &client.id.to_string(), "").await?;
+    let client = access::view_client(&state, &me, &id, RecordKind::WhatIf, "").await?;
     let chart = what_if_chart(&state, client.id, &q).await?;
     let measured = measured_adherence(&state, client.id).await?;
     let page = WhatIfPage {

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use tonus_app::report::{
-    Finding, MetricView, MuscleView, NdiView, NotMeasurableView, PhotoView, PlanView, Reading, ReasonView, Report, StatusView, TestReading,
-    TestResult, TestView,
+    ChangeView, ExerciseView, Finding, MassageView, MetricView, MuscleView, NdiView, NotMeasurableView, PhaseView, PhotoView, PlanView,
+    Reading, ReasonView, Report, StatusView, TestReading, TestResult, TestView,
 };
 use tonus_core::knowledge::{Certainty, MeasureKind};
 use tonus_core::vocab::{EvidenceKind, LandmarkSource, Laterality, MuscleState, Sex, Side, View};
@@ -842,17 +842,9 @@ impl Builder<'_> {
         // out is not on record.
         let status = if newest { "active" } else { "unknown" };
         let engine_author = self.engine_ref(engine);
-        let proposal = self.care_plan(
-            ctx,
-            &proposal_id,
-            engine_plan,
-            if edited.is_some() { "revoked" } else { status },
-            engine_author,
-            &goals,
-            muscles,
-            newest,
-        );
-        let mut proposal = proposal;
+        let links = PlanLinks { goals: &goals, muscles, activity_status: if newest { "scheduled" } else { "unknown" } };
+        let mut proposal =
+            self.care_plan(ctx, &proposal_id, engine_plan, if edited.is_some() { "revoked" } else { status }, engine_author, &links);
         proposal.intent = if edited.is_some() { "proposal".into() } else { "plan".into() };
         proposal.created = Some(iso8601(plan.created_at));
         if let Some(from) = plan.carried_from {
@@ -864,7 +856,7 @@ impl Builder<'_> {
                 .edited_by
                 .map_or_else(|| Reference { reference: None, display: Some("not recorded".into()) }, |u| self.practitioner_ref(u));
             let id = derived_id(&format!("plan-edit:{}", plan.id));
-            let mut cp = self.care_plan(ctx, &id, edited, status, editor.clone(), &goals, muscles, newest);
+            let mut cp = self.care_plan(ctx, &id, edited, status, editor.clone(), &links);
             cp.replaces = vec![reference(&proposal_id, None)];
             cp.created = plan.edited_at.map(iso8601);
             self.push(Resource::CarePlan(cp));
@@ -941,152 +933,33 @@ impl Builder<'_> {
         goals
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn care_plan(
-        &mut self,
-        ctx: &Ctx<'_>,
-        id: &str,
-        plan: &PlanView,
-        status: &str,
-        author: Reference,
-        goals: &[Reference],
-        muscles: &[(String, Side, Reference)],
-        newest: bool,
-    ) -> CarePlan {
-        let activity_status = if newest { "scheduled" } else { "unknown" };
+    /// One plan as a CarePlan: an activity per massage, exercise, exposure change and test to
+    /// do, each linked to the goals and the muscles it treats.
+    fn care_plan(&mut self, ctx: &Ctx<'_>, id: &str, plan: &PlanView, status: &str, author: Reference, links: &PlanLinks<'_>) -> CarePlan {
         let start = plan.phases.first().map(|p| p.starts.clone()).unwrap_or_else(|| ctx.date.clone());
         let end = plan.phases.last().map(|p| p.ends.clone());
         let mut activity = Vec::new();
         if let Some(massage) = &plan.massage {
-            let targets: Vec<String> = massage
-                .targets
-                .iter()
-                .map(|t| format!("{} ({}): {}", t.muscle_name, t.laterality.as_str(), t.techniques.join(", ")))
-                .collect();
-            let reasons = massage.targets.iter().flat_map(|t| muscle_refs(muscles, &t.muscle, t.laterality)).collect();
-            let (frequency, period) = per_weeks(massage.sessions_per_week);
-            let code = self.tonus_concept("massage", "Massage therapy");
-            activity.push(CarePlanActivity {
-                detail: Some(CarePlanActivityDetail {
-                    kind: Some("ServiceRequest".into()),
-                    code: Some(code),
-                    reason_reference: reasons,
-                    reason_code: Vec::new(),
-                    goal: goals.to_vec(),
-                    status: activity_status.into(),
-                    scheduled_timing: Some(Timing {
-                        repeat: Some(TimingRepeat {
-                            bounds_period: Some(Period { start: Some(start.clone()), end: None }),
-                            frequency: Some(frequency),
-                            period: Some(period),
-                            period_unit: Some("wk".into()),
-                        }),
-                        code: Some(CodeableConcept::text(format!(
-                            "{} minutes, {} a week for {} weeks",
-                            massage.session_min, massage.sessions_per_week, massage.weeks
-                        ))),
-                    }),
-                    performer: Vec::new(),
-                    description: Some(with_cautions(
-                        format!(
-                            "Massage of {}. {} {}",
-                            targets.join("; "),
-                            massage.rationale,
-                            evidence(massage.certainty, &massage.sources)
-                        ),
-                        massage.targets.iter().flat_map(|t| t.cautions.iter()),
-                    )),
-                }),
-                progress: Vec::new(),
-            });
+            activity.push(self.massage_activity(massage, &start, links));
         }
         for phase in &plan.phases {
             for ex in &phase.exercises {
-                let mut code = self.tonus_concept(&format!("exercise-{}", ex.id), &ex.name);
-                code.coding.push(Coding::new(SNOMED, EXERCISE_THERAPY.0, EXERCISE_THERAPY.1));
-                let (reasons, reason_code) = match &ex.reason {
-                    ReasonView::Finding { muscles: for_muscles } => {
-                        (for_muscles.iter().flat_map(|f| muscle_refs(muscles, &f.muscle, f.laterality)).collect(), Vec::new())
-                    }
-                    ReasonView::Always => (Vec::new(), vec![CodeableConcept::text("Part of every plan in this phase")]),
-                    ReasonView::Noted { text } => (Vec::new(), vec![CodeableConcept::text(text.clone())]),
-                };
-                activity.push(CarePlanActivity {
-                    detail: Some(CarePlanActivityDetail {
-                        kind: Some("ServiceRequest".into()),
-                        code: Some(code),
-                        reason_reference: reasons,
-                        reason_code,
-                        goal: goals.to_vec(),
-                        status: activity_status.into(),
-                        scheduled_timing: Some(Timing {
-                            repeat: Some(TimingRepeat {
-                                bounds_period: Some(Period { start: Some(phase.starts.clone()), end: Some(phase.ends.clone()) }),
-                                ..TimingRepeat::default()
-                            }),
-                            code: Some(CodeableConcept::text(ex.dosage.clone())),
-                        }),
-                        performer: vec![self.patient_ref()],
-                        description: Some(with_cautions(
-                            format!(
-                                "{} ({}, {}): {}. {} Progression: {} {}",
-                                ex.name,
-                                phase.name,
-                                ex.laterality.as_str(),
-                                ex.dosage,
-                                ex.instructions.join(" "),
-                                ex.progression,
-                                evidence(ex.certainty, &ex.sources)
-                            ),
-                            ex.cautions.iter(),
-                        )),
-                    }),
-                    progress: Vec::new(),
-                });
+                activity.push(self.exercise_activity(phase, ex, links));
             }
         }
         for change in &plan.exposure_changes {
-            let mut code =
-                self.tonus_concept(&format!("exposure-{}", change.id), if change.breaks { "Break advice" } else { "Exposure advice" });
-            if change.breaks {
-                code.coding.push(Coding::new(SNOMED, ACTIVITY_COUNSELING.0, ACTIVITY_COUNSELING.1));
-            }
-            activity.push(CarePlanActivity {
-                detail: Some(CarePlanActivityDetail {
-                    kind: None,
-                    code: Some(code),
-                    status: activity_status.into(),
-                    performer: vec![self.patient_ref()],
-                    description: Some(format!("{} {}", change.advice, evidence(change.certainty, &change.sources))),
-                    ..CarePlanActivityDetail::default()
-                }),
-                progress: Vec::new(),
-            });
+            activity.push(self.exposure_activity(change, links));
         }
         for test in &plan.tests_to_do {
             let code = self.tonus_concept("test-to-do", "A test to do at the next visit, to settle a muscle's state");
-            activity.push(CarePlanActivity {
-                detail: Some(CarePlanActivityDetail {
-                    code: Some(code),
-                    status: activity_status.into(),
-                    performer: vec![ctx.assessor.clone()],
-                    description: Some(format!("{}: would settle {}", test.name, test.muscles.join(", "))),
-                    ..CarePlanActivityDetail::default()
-                }),
-                progress: Vec::new(),
-            });
+            activity.push(activity_of(CarePlanActivityDetail {
+                code: Some(code),
+                status: links.activity_status.into(),
+                performer: vec![ctx.assessor.clone()],
+                description: Some(format!("{}: would settle {}", test.name, test.muscles.join(", "))),
+                ..CarePlanActivityDetail::default()
+            }));
         }
-        let mut note = Vec::new();
-        if let Some(n) = plan.note.as_ref().filter(|n| !n.is_empty()) {
-            note.push(Annotation { text: n.clone(), ..Annotation::default() });
-        }
-        if let Some(n) = &plan.maintenance_note {
-            note.push(Annotation { text: n.clone(), ..Annotation::default() });
-        }
-        note.push(Annotation {
-            text: format!("Re-score the outcome measures on {}; retake the photos on {}.", plan.review_outcomes_on, plan.review_photos_on),
-            ..Annotation::default()
-        });
         let (kind, kind_words) = match plan.kind {
             tonus_core::plan::PlanKind::Corrective => ("plan-corrective", "Corrective plan: massage and exercises for the muscles found"),
             tonus_core::plan::PlanKind::ExposureOnly => {
@@ -1108,11 +981,102 @@ impl Builder<'_> {
             period: Some(Period { start: Some(start), end }),
             created: None,
             author: Some(author),
-            supporting_info: muscles.iter().map(|(_, _, r)| r.clone()).collect(),
-            goal: goals.to_vec(),
+            supporting_info: links.muscles.iter().map(|(_, _, r)| r.clone()).collect(),
+            goal: links.goals.to_vec(),
             activity,
-            note,
+            note: plan_notes(plan),
         }
+    }
+
+    /// The massage: a service request per week count, from the plan's start.
+    fn massage_activity(&mut self, massage: &MassageView, start: &str, links: &PlanLinks<'_>) -> CarePlanActivity {
+        let targets: Vec<String> =
+            massage.targets.iter().map(|t| format!("{} ({}): {}", t.muscle_name, t.laterality.as_str(), t.techniques.join(", "))).collect();
+        let (frequency, period) = per_weeks(massage.sessions_per_week);
+        activity_of(CarePlanActivityDetail {
+            kind: Some("ServiceRequest".into()),
+            code: Some(self.tonus_concept("massage", "Massage therapy")),
+            reason_reference: massage.targets.iter().flat_map(|t| muscle_refs(links.muscles, &t.muscle, t.laterality)).collect(),
+            reason_code: Vec::new(),
+            goal: links.goals.to_vec(),
+            status: links.activity_status.into(),
+            scheduled_timing: Some(Timing {
+                repeat: Some(TimingRepeat {
+                    bounds_period: Some(Period { start: Some(start.to_owned()), end: None }),
+                    frequency: Some(frequency),
+                    period: Some(period),
+                    period_unit: Some("wk".into()),
+                }),
+                code: Some(CodeableConcept::text(format!(
+                    "{} minutes, {} a week for {} weeks",
+                    massage.session_min, massage.sessions_per_week, massage.weeks
+                ))),
+            }),
+            performer: Vec::new(),
+            description: Some(with_cautions(
+                format!("Massage of {}. {} {}", targets.join("; "), massage.rationale, evidence(massage.certainty, &massage.sources)),
+                massage.targets.iter().flat_map(|t| t.cautions.iter()),
+            )),
+        })
+    }
+
+    /// One exercise of a phase: the client does it, over the phase's dates.
+    fn exercise_activity(&mut self, phase: &PhaseView, ex: &ExerciseView, links: &PlanLinks<'_>) -> CarePlanActivity {
+        let mut code = self.tonus_concept(&format!("exercise-{}", ex.id), &ex.name);
+        code.coding.push(Coding::new(SNOMED, EXERCISE_THERAPY.0, EXERCISE_THERAPY.1));
+        let (reason_reference, reason_code) = match &ex.reason {
+            ReasonView::Finding { muscles: for_muscles } => {
+                (for_muscles.iter().flat_map(|f| muscle_refs(links.muscles, &f.muscle, f.laterality)).collect(), Vec::new())
+            }
+            ReasonView::Always => (Vec::new(), vec![CodeableConcept::text("Part of every plan in this phase")]),
+            ReasonView::Noted { text } => (Vec::new(), vec![CodeableConcept::text(text.clone())]),
+        };
+        activity_of(CarePlanActivityDetail {
+            kind: Some("ServiceRequest".into()),
+            code: Some(code),
+            reason_reference,
+            reason_code,
+            goal: links.goals.to_vec(),
+            status: links.activity_status.into(),
+            scheduled_timing: Some(Timing {
+                repeat: Some(TimingRepeat {
+                    bounds_period: Some(Period { start: Some(phase.starts.clone()), end: Some(phase.ends.clone()) }),
+                    ..TimingRepeat::default()
+                }),
+                code: Some(CodeableConcept::text(ex.dosage.clone())),
+            }),
+            performer: vec![self.patient_ref()],
+            description: Some(with_cautions(
+                format!(
+                    "{} ({}, {}): {}. {} Progression: {} {}",
+                    ex.name,
+                    phase.name,
+                    ex.laterality.as_str(),
+                    ex.dosage,
+                    ex.instructions.join(" "),
+                    ex.progression,
+                    evidence(ex.certainty, &ex.sources)
+                ),
+                ex.cautions.iter(),
+            )),
+        })
+    }
+
+    /// A change to the client's exposure (breaks carry the activity-counselling code).
+    fn exposure_activity(&mut self, change: &ChangeView, links: &PlanLinks<'_>) -> CarePlanActivity {
+        let mut code =
+            self.tonus_concept(&format!("exposure-{}", change.id), if change.breaks { "Break advice" } else { "Exposure advice" });
+        if change.breaks {
+            code.coding.push(Coding::new(SNOMED, ACTIVITY_COUNSELING.0, ACTIVITY_COUNSELING.1));
+        }
+        activity_of(CarePlanActivityDetail {
+            kind: None,
+            code: Some(code),
+            status: links.activity_status.into(),
+            performer: vec![self.patient_ref()],
+            description: Some(format!("{} {}", change.advice, evidence(change.certainty, &change.sources))),
+            ..CarePlanActivityDetail::default()
+        })
     }
 
     fn checkins(&mut self) {
@@ -1197,6 +1161,32 @@ fn encounter_period(a: &Assessment, assessed_on: Option<&str>) -> Period {
 }
 
 /// A description with its cautions after it.
+/// What a plan's activities link to: the goals, the muscles they treat and whether they are
+/// still to be done (the newest plan's) or of unknown status (an earlier plan's).
+struct PlanLinks<'a> {
+    goals: &'a [Reference],
+    muscles: &'a [(String, Side, Reference)],
+    activity_status: &'static str,
+}
+
+fn activity_of(detail: CarePlanActivityDetail) -> CarePlanActivity {
+    CarePlanActivity { detail: Some(detail), progress: Vec::new() }
+}
+
+/// The therapist's note to the client, a maintenance plan's reason and the review dates.
+fn plan_notes(plan: &PlanView) -> Vec<Annotation> {
+    let mut note: Vec<Annotation> = [plan.note.as_ref().filter(|n| !n.is_empty()), plan.maintenance_note.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|n| Annotation { text: n.clone(), ..Annotation::default() })
+        .collect();
+    note.push(Annotation {
+        text: format!("Re-score the outcome measures on {}; retake the photos on {}.", plan.review_outcomes_on, plan.review_photos_on),
+        ..Annotation::default()
+    });
+    note
+}
+
 fn with_cautions<'c>(description: String, cautions: impl Iterator<Item = &'c String>) -> String {
     cautions.fold(description, |text, c| format!("{text} Caution: {c}"))
 }
