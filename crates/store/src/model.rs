@@ -795,8 +795,9 @@ pub struct ImportRecord {
 impl ImportRecord {
     /// Every row belongs to this record: each assessment and note is the client's, and each
     /// photo, landmark set, report, plan and note names only the record's own assessments,
-    /// photos and sets; each id appears once; each photo's bytes are as long as it says. So an
-    /// import cannot add anything to another client's record.
+    /// photos and sets; each row appears once (an id, an assessment's plan, a day, a week);
+    /// each photo's bytes are as long as it says. So an import cannot add anything to another
+    /// client's record, and the only conflict left is a record already here.
     pub fn check(&self) -> Result<(), StoreError> {
         use std::collections::HashSet;
         let bad = |what: String| Err(StoreError::Invalid(what));
@@ -808,6 +809,18 @@ impl ImportRecord {
         if assessments.len() != self.assessments.len() || photos.len() != self.photos.len() || sets.len() != self.landmark_sets.len() {
             return bad("the record names an assessment, photo or landmark set twice".into());
         }
+        // Each row once: a repeated one would fail the insert as if the record were here already.
+        let once = |what: &str, keys: Vec<String>| {
+            let n = keys.len();
+            if keys.into_iter().collect::<HashSet<_>>().len() == n { Ok(()) } else { bad(format!("the record names a {what} twice")) }
+        };
+        once("report", self.reports.iter().map(|r| r.id.to_string()).collect())?;
+        once("plan", self.plans.iter().map(|p| p.id.to_string()).collect())?;
+        once("plan of one assessment", self.plans.iter().map(|p| p.assessment.to_string()).collect())?;
+        once("note", self.notes.iter().map(|n| n.id.to_string()).collect())?;
+        once("desk day", self.desk_days.iter().map(|d| d.day.clone()).collect())?;
+        once("exercise tick", self.exercise_ticks.iter().map(|t| format!("{} {}", t.day, t.exercise)).collect())?;
+        once("weekly pain check-in", self.pain_checkins.iter().map(|c| c.week.clone()).collect())?;
         if let Some(a) = self.assessments.iter().find(|a| a.client != client) {
             return bad(format!("assessment {}: it belongs to client {}, not to {client}", a.id, a.client));
         }

@@ -196,6 +196,6 @@ pub trait Store: LoginGuardStore + Send + Sync + std::fmt::Debug {
     /// photo files no other record uses.
     async fn erase_client(&self, id: ClientId) -> Result<Erasure, StoreError>;
     /// Stores a whole record from another Tonus as it is (ids and times kept) in one
-    /// transaction, with its photo files; `Conflict` when a client with its id exists.
+    /// transaction, with its photo files; `Conflict` when the client or any row of the record is here already.
     async fn import_client(&self, record: ImportRecord) -> Result<(), StoreError>;
 }

@@ -1035,6 +1035,15 @@ async fn import_restores_a_record_with_its_ids_times_and_photo_files(t: TestStor
     assert!(matches!(store.import_client(foreign).await, Err(StoreError::Invalid(_))));
     assert!(matches!(store.client(alice.id).await, Err(StoreError::NotFound)));
 
+    // A row twice (which the insert would take for a record already here) is named.
+    let mut doubled = record(photos.clone());
+    doubled.reports.push(doubled.reports[0].clone());
+    assert!(matches!(store.import_client(doubled).await, Err(StoreError::Invalid(m)) if m.contains("a report twice")));
+    let mut doubled = record(photos.clone());
+    doubled.desk_days = vec![desk_day("2026-11-30", 60, 1), desk_day("2026-11-30", 90, 2)];
+    assert!(matches!(store.import_client(doubled).await, Err(StoreError::Invalid(m)) if m.contains("a desk day twice")));
+    assert!(matches!(store.client(alice.id).await, Err(StoreError::NotFound)));
+
     // Bytes that do not match their hash: refused, nothing stored, no file left behind.
     let mut wrong = photos.clone();
     wrong[0].1.push(b'!');

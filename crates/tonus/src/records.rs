@@ -144,10 +144,11 @@ fn import_text(o: &tonus_clinic::fhir::ImportOutcome) -> String {
     }
     out.push('.');
     if !o.not_read.is_empty() {
-        out.push_str(&format!("\nNot read ({}):", o.not_read.len()));
+        out.push_str(&format!("\nNot read ({}):", o.not_read_total));
         for p in &o.not_read {
             let at = if p.path.is_empty() { String::new() } else { format!(" {}", p.path) };
-            out.push_str(&format!("\n  {}{at}: {}", p.resource, p.message));
+            let what = if p.resource.is_empty() { String::new() } else { format!("{}{at}: ", p.resource) };
+            out.push_str(&format!("\n  {what}{}", p.message));
         }
     }
     out

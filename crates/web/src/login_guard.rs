@@ -5,11 +5,15 @@
 //! failures each key is blocked for a delay that doubles with every further failure, up to
 //! [`MAX_DELAY_SECS`]; a run of failures ends after [`RESTART_AFTER_SECS`] without one.
 //!
-//! A correct password from one of the account's *usual origins* (an address or a browser it
-//! logged in from in the last [`ORIGIN_MEMORY_DAYS`] days, the browser known by a device
-//! cookie) is never refused: so a flood of wrong guesses, from anywhere, cannot lock the clinic
-//! out, and behind a reverse proxy (where every user shares the proxy's address unless
-//! `trusted_proxies` names it) the device cookie still tells the user's own browser apart.
+//! The account's *usual origins* (a browser or an address it logged in from in the last
+//! [`ORIGIN_MEMORY_DAYS`] days, the browser known by a device cookie) are not held up by
+//! failures from elsewhere, so a flood of wrong guesses cannot lock the clinic out: the usual
+//! browser is never refused, and behind a reverse proxy (where every user shares the proxy's
+//! address unless `trusted_proxies` names it) the device cookie still tells the user's own
+//! browser apart. A usual *address* is shared (an office, a NAT, that proxy), so it has an
+//! allowance of its own instead: failures are also counted for the account at that address,
+//! and past [`ACCOUNT_FREE_FAILURES`] of them it is slowed down like anyone else. Guessing
+//! from the account's own address is therefore limited too.
 //!
 //! Nothing typed is kept: keys are hashes, the unknown login name in the audit log is a 16-bit
 //! hash prefix, and addresses are hashed. Left out: CAPTCHAs and e-mail alerts.
@@ -58,11 +62,19 @@ impl Origin {
 
     /// The origins a successful login is remembered under.
     fn origins(&self) -> Vec<String> {
-        let mut origins: Vec<String> = self.address_key().into_iter().collect();
-        if let Some(device) = &self.device {
-            origins.push(format!("device:{}", short_hash(device, 32)));
-        }
+        let mut origins = self.address_origins();
+        origins.extend(self.device_origins());
         origins
+    }
+
+    /// The address, as an origin.
+    fn address_origins(&self) -> Vec<String> {
+        self.address_key().into_iter().collect()
+    }
+
+    /// The browser's device cookie, as an origin.
+    fn device_origins(&self) -> Vec<String> {
+        self.device.iter().map(|device| format!("device:{}", short_hash(device, 32))).collect()
     }
 }
 
@@ -117,8 +129,12 @@ fn blocked_until(counter: &LoginFailures) -> Timestamp {
 /// One login attempt's view of the limiter.
 #[derive(Debug)]
 pub(crate) struct Attempt {
+    /// The account's and the address's keys, which block.
     keys: Vec<String>,
     account_key: String,
+    /// The account at this address: the allowance of a usual address while the account is
+    /// blocked (absent for an unknown name or address).
+    pair_key: Option<String>,
     origin: Origin,
 }
 
@@ -126,20 +142,28 @@ impl Attempt {
     pub(crate) fn new(user: Option<UserId>, login: &str, origin: Origin) -> Self {
         let account_key = account_key(user, login);
         let keys = std::iter::once(account_key.clone()).chain(origin.address_key()).collect();
-        Self { keys, account_key, origin }
+        let pair_key = user.zip(origin.address.map(network)).map(|(id, net)| format!("pair:{id}:{}", short_hash(&net, 32)));
+        Self { keys, account_key, pair_key, origin }
     }
 
-    /// `Err(TooManyAttempts)` when a key is blocked and the attempt is not from one of the
-    /// account's usual origins.
+    /// `Err(TooManyAttempts)` when the account or the address is blocked, unless the attempt
+    /// comes from the account's usual browser, or from its usual address while that address's
+    /// own failures for the account are within their allowance.
     pub(crate) async fn check(&self, state: &AppState, user: Option<UserId>, now: Timestamp) -> Result<(), WebError> {
-        let counters = state.store.login_failures(&self.keys, now.plus_seconds(-RESTART_AFTER_SECS)).await?;
-        let until = counters.iter().map(blocked_until).filter(|until| *until > now).max();
-        let Some(until) = until else {
+        let keys: Vec<String> = self.keys.iter().chain(&self.pair_key).cloned().collect();
+        let counters = state.store.login_failures(&keys, now.plus_seconds(-RESTART_AFTER_SECS)).await?;
+        let blocked = |key: &str| counters.iter().filter(|c| c.key == key).map(blocked_until).find(|until| *until > now);
+        let Some(until) = self.keys.iter().filter_map(|k| blocked(k)).max() else {
             return Ok(());
         };
         if let Some(user) = user {
             let since = now.plus_seconds(-ORIGIN_MEMORY_DAYS * 86_400);
-            if state.store.is_login_origin(user, &self.origin.origins(), since).await? {
+            if state.store.is_login_origin(user, &self.origin.device_origins(), since).await? {
+                return Ok(());
+            }
+            let address = self.origin.address_origins();
+            let pair_blocked = self.pair_key.as_deref().and_then(blocked);
+            if pair_blocked.is_none() && !address.is_empty() && state.store.is_login_origin(user, &address, since).await? {
                 return Ok(());
             }
         }
@@ -147,15 +171,20 @@ impl Attempt {
         Err(WebError::TooManyAttempts { retry_after_secs })
     }
 
-    /// Counts a failure under the account and the address.
+    /// Counts a failure under the account, the address and the account at the address.
     pub(crate) async fn failed(&self, state: &AppState, now: Timestamp) -> Result<(), WebError> {
-        state.store.record_login_failure(&self.keys, now, now.plus_seconds(-RESTART_AFTER_SECS)).await?;
+        let keys: Vec<String> = self.keys.iter().chain(&self.pair_key).cloned().collect();
+        state.store.record_login_failure(&keys, now, now.plus_seconds(-RESTART_AFTER_SECS)).await?;
         Ok(())
     }
 
-    /// Clears the account's failures and remembers the origin as usual for the account.
+    /// Clears the account's failures (also at this address) and remembers the origin as usual
+    /// for the account.
     pub(crate) async fn succeeded(&self, state: &AppState, user: UserId, now: Timestamp) -> Result<(), WebError> {
         state.store.clear_login_failures(&self.account_key).await?;
+        if let Some(pair) = &self.pair_key {
+            state.store.clear_login_failures(pair).await?;
+        }
         for origin in self.origin.origins() {
             state.store.remember_login_origin(user, &origin, now).await?;
         }

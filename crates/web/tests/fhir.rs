@@ -347,14 +347,16 @@ fn without_owner(bundle: &Bundle) -> Vec<Value> {
                 v["content"][0]["attachment"]["data"] = record;
                 v["content"][0]["attachment"].as_object_mut().unwrap().remove("size");
             }
-            v
+            // The record's authors are named here as imported.
+            serde_json::from_str(&serde_json::to_string(&v).unwrap().replace(" (imported)", "")).unwrap()
         })
         .collect()
 }
 
 /// A Tonus Bundle imports into another Tonus without loss: the second export holds the same
-/// resources (the client now belongs to the importing practitioner), and exporting, erasing and
-/// importing again gives the same bytes. The record's authors become disabled accounts.
+/// resources (the client now belongs to the importing practitioner, its authors are named as
+/// imported), and exporting, erasing and importing again gives the same bytes. The record's
+/// authors become disabled accounts.
 #[tokio::test]
 async fn a_tonus_bundle_imports_into_another_tonus_without_loss() {
     let a = TestApp::new().await;
@@ -431,6 +433,7 @@ async fn a_tonus_bundle_imports_into_another_tonus_without_loss() {
     let pat_id = a.store.users().await.unwrap().into_iter().find(|u| u.login == "pat").unwrap().id;
     let imported = b.store.user(pat_id).await.unwrap();
     assert!(imported.disabled && imported.login.starts_with("imported-"), "{imported:?}");
+    assert_eq!(imported.display_name, "pat (imported)");
 }
 
 /// Another system's Bundle gives a client from its Patient; everything else is named, by
@@ -555,4 +558,70 @@ async fn an_import_cannot_write_into_other_records_or_borrow_staff_names() {
     assert_eq!(count().await, before, "nothing stored");
     let restored = b.api_raw("POST", "/api/clients/import", Some(&admin), borrowed).await;
     assert_eq!(restored.status, StatusCode::CREATED, "an administrator restores a record of this clinic: {}", restored.text());
+}
+
+/// An import's answer and its work stay in proportion to the Bundle: what is not read is
+/// listed up to a bound and then counted, a resource is named by an id FHIR allows (not a
+/// megabyte of text), a photo named many times is refused before any image is decoded, the
+/// record's authors are labelled as imported, and a record already here is refused without
+/// saying which of its ids was found.
+#[tokio::test]
+async fn an_import_stays_in_proportion_to_its_bundle() {
+    let a = TestApp::new().await;
+    let a_admin = a.setup_admin().await;
+    let pat = a.staff(&a_admin, "pat", "practitioner").await;
+    let photographed = photo_client(&a, &pat).await;
+    let export = fhir_export(&a, &pat, &photographed).await;
+
+    let b = TestApp::new().await;
+    let admin = b.setup_admin().await;
+    let sam = b.staff(&admin, "sam", "practitioner").await;
+
+    // Another system's Patient with a 20 kB id and 5,000 elements Tonus has no place for.
+    let long_id = "A".repeat(20_000);
+    let mut patient = serde_json::json!({"resourceType": "Patient", "id": long_id, "name": [{"text": "Noor Haddad"}]});
+    for i in 0..5_000 {
+        patient[format!("k{i}")] = Value::from(i);
+    }
+    let bundle = serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": patient}]});
+    let reply = b.api_raw("POST", "/api/clients/import", Some(&sam), serde_json::to_vec(&bundle).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", &reply.text()[..300.min(reply.text().len())]);
+    assert!(reply.text().len() < 64 * 1024, "the answer is {} bytes", reply.text().len());
+    let not_read = reply.json()["import"]["not_read"].as_array().unwrap().clone();
+    assert_eq!(not_read.len(), tonus_clinic::fhir::MAX_PROBLEMS + 1);
+    assert_eq!(reply.json()["import"]["not_read_total"], 5_000);
+    assert!(not_read.iter().all(|p| p["resource"].as_str().unwrap().len() < 80), "{}", not_read[0]);
+    let last = not_read.last().unwrap()["message"].as_str().unwrap();
+    assert!(last.contains(&format!("{} more", 5_000 - tonus_clinic::fhir::MAX_PROBLEMS)), "{last}");
+
+    // The record's one photo named fifty times.
+    let repeated = with_record(&export, |r| {
+        let photo = r["photos"][0].clone();
+        r["photos"] = Value::Array(vec![photo; 50]);
+    });
+    let before = b.store.clients(&tonus_store::ClientQuery::default()).await.unwrap().len();
+    let refused = b.api_raw("POST", "/api/clients/import", Some(&sam), repeated).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+    assert!(refused.text().contains("names photo"), "refused before the images are decoded: {}", refused.text());
+    assert_eq!(b.store.clients(&tonus_store::ClientQuery::default()).await.unwrap().len(), before, "nothing stored");
+
+    // The record's authors under another clinic's name: labelled as imported.
+    let renamed = {
+        let mut bundle: Value = serde_json::from_slice(&export).unwrap();
+        for e in bundle["entry"].as_array_mut().unwrap() {
+            if e["resource"]["resourceType"] == "Practitioner" {
+                e["resource"]["name"] = serde_json::json!([{"text": "Demo practitioner"}]);
+            }
+        }
+        serde_json::to_vec(&bundle).unwrap()
+    };
+    let stored = b.api_raw("POST", "/api/clients/import", Some(&sam), renamed.clone()).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.text());
+    let names: Vec<String> = b.store.users().await.unwrap().into_iter().filter(|u| u.disabled).map(|u| u.display_name).collect();
+    assert!(!names.is_empty() && names.iter().all(|n| n == "Demo practitioner (imported)"), "{names:?}");
+
+    // Again: refused, without naming the client or the row found.
+    let again = b.api_raw("POST", "/api/clients/import", Some(&sam), renamed).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text());
+    assert!(!again.text().contains(&photographed), "{}", again.text());
 }

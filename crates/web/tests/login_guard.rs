@@ -1,5 +1,6 @@
 //! Logins under attack: nothing typed reaches the audit log or the disk, a flood of wrong
-//! guesses never locks out a correct password from the account's usual browser or address,
+//! guesses never locks out a correct password from the account's usual browser or address
+//! (though guesses from that address are limited),
 //! limits hold across two server processes, and `next` never leaves the site.
 
 mod support;
@@ -96,6 +97,31 @@ async fn wrong_guesses_slow_the_account_but_not_its_own_browser() {
     }
     let usual_address = login_from(&app.router, "admin", PASSWORD, "192.0.2.10:6000", None).await;
     assert_eq!(usual_address.status, StatusCode::SEE_OTHER, "{}", usual_address.text());
+}
+
+#[tokio::test]
+async fn guessing_from_the_accounts_usual_address_is_slowed_down_too() {
+    let app = TestApp::new().await;
+    app.setup_admin().await;
+    // The admin logged in from her browser at the office's shared address; someone else in the
+    // office guesses her password.
+    let office = "192.0.2.10:5000";
+    let ok = login_from(&app.router, "admin", PASSWORD, office, None).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let device = device_of(&ok);
+    for _ in 0..5 {
+        let reply = login_from(&app.router, "admin", "wrong password!", office, None).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    for _ in 0..3 {
+        let reply = login_from(&app.router, "admin", "wrong password!", office, None).await;
+        assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "the usual address has no unlimited guesses");
+    }
+    let right = login_from(&app.router, "admin", PASSWORD, office, None).await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS, "another browser at that address waits like anyone");
+    // Her own browser is not held up by the guesses.
+    let mine = login_from(&app.router, "admin", PASSWORD, office, Some(&device)).await;
+    assert_eq!(mine.status, StatusCode::SEE_OTHER, "{}", mine.text());
 }
 
 #[tokio::test]

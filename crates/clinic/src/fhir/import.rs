@@ -52,8 +52,11 @@ pub struct ImportOutcome {
     pub photos: usize,
     /// Staff accounts created (disabled) for the record's authors.
     pub accounts_created: usize,
-    /// What was not read.
+    /// What was not read: the first [`MAX_PROBLEMS`] one by one, then a line that counts the
+    /// rest.
     pub not_read: Vec<Problem>,
+    /// How many things were not read in all.
+    pub not_read_total: usize,
 }
 
 fn b64(data: &str, resource: &str, path: &str) -> Result<Vec<u8>, ClinicError> {
@@ -62,8 +65,63 @@ fn b64(data: &str, resource: &str, path: &str) -> Result<Vec<u8>, ClinicError> {
         .map_err(|e| ClinicError::field(format!("{resource}.{path}"), format!("{resource}: {path} is not base64 ({e})")))
 }
 
+/// The most problems an import reports one by one; the rest are counted in one more line.
+/// A Bundle can hold any number of elements Tonus does not read, and the answer lists them.
+pub const MAX_PROBLEMS: usize = 200;
+/// The longest message of a problem, in characters (an error can quote the value it refused).
+const MAX_PROBLEM_MESSAGE: usize = 300;
+
+/// The problems of an import, one by one up to [`MAX_PROBLEMS`], then counted.
+#[derive(Default)]
+struct Problems {
+    listed: Vec<Problem>,
+    more: usize,
+}
+
+impl Problems {
+    fn push(&mut self, resource: &str, path: impl Into<String>, message: impl Into<String>) {
+        if self.listed.len() >= MAX_PROBLEMS {
+            self.more += 1;
+            return;
+        }
+        let message: String = message.into();
+        let message = match message.char_indices().nth(MAX_PROBLEM_MESSAGE) {
+            Some((cut, _)) => format!("{}…", &message[..cut]),
+            None => message,
+        };
+        self.listed.push(Problem { resource: resource.to_owned(), path: path.into(), message });
+    }
+
+    fn total(&self) -> usize {
+        self.listed.len() + self.more
+    }
+
+    fn into_list(mut self) -> Vec<Problem> {
+        if self.more > 0 {
+            self.listed.push(Problem {
+                resource: String::new(),
+                path: String::new(),
+                message: format!("… and {} more not read, not listed one by one", self.more),
+            });
+        }
+        self.listed
+    }
+}
+
+/// How a Bundle entry is named in problems: `Type/id` when both are what FHIR allows (a
+/// type name, an id of at most 64 letters, digits, `-` and `.`), else by its place.
+fn entry_name(i: usize, kind: Option<&str>, id: Option<&str>) -> String {
+    let kind = kind.filter(|k| !k.is_empty() && k.len() <= 64 && k.chars().all(|c| c.is_ascii_alphabetic()));
+    let id = id.filter(|id| !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'));
+    match (kind, id) {
+        (Some(kind), Some(id)) => format!("{kind}/{id}"),
+        (Some(kind), None) => format!("entry[{i}] ({kind})"),
+        _ => format!("entry[{i}]"),
+    }
+}
+
 /// The entries of a Bundle, each read as a resource Tonus knows or reported.
-fn read_bundle(bytes: &[u8]) -> Result<(Vec<Resource>, Vec<Problem>), ClinicError> {
+fn read_bundle(bytes: &[u8]) -> Result<(Vec<Resource>, Problems), ClinicError> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| ClinicError::invalid(format!("the file is not JSON: {e}")))?;
     match value.get("resourceType").and_then(Value::as_str) {
         Some("Bundle") => {}
@@ -76,38 +134,30 @@ fn read_bundle(bytes: &[u8]) -> Result<(Vec<Resource>, Vec<Problem>), ClinicErro
         None => &[],
     };
     let mut resources = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     for (i, entry) in entries.iter().enumerate() {
         let Some(resource) = entry.get("resource") else {
-            problems.push(Problem { resource: format!("entry[{i}]"), path: String::new(), message: "no resource: not read".into() });
+            problems.push(&format!("entry[{i}]"), "", "no resource: not read");
             continue;
         };
-        let kind = resource.get("resourceType").and_then(Value::as_str).unwrap_or("");
-        let name = match resource.get("id").and_then(Value::as_str) {
-            Some(id) if !kind.is_empty() => format!("{kind}/{id}"),
-            _ if !kind.is_empty() => format!("entry[{i}] ({kind})"),
-            _ => format!("entry[{i}]"),
-        };
+        let kind = resource.get("resourceType").and_then(Value::as_str);
+        let name = entry_name(i, kind, resource.get("id").and_then(Value::as_str));
         match serde_path_to_error::deserialize::<_, Resource>(resource) {
             Ok(r) => {
                 // What Tonus has no element for is read past by serde: name it.
                 if let Ok(back) = serde_json::to_value(&r) {
                     let mut lost = Vec::new();
                     lost_paths(resource, &back, "", &mut lost);
-                    problems.extend(lost.into_iter().map(|path| Problem {
-                        resource: name.clone(),
-                        path,
-                        message: "not read: Tonus has no place for it".into(),
-                    }));
+                    for path in lost {
+                        problems.push(&name, path, "not read: Tonus has no place for it");
+                    }
                 }
                 resources.push(r);
             }
-            Err(e) if e.inner().to_string().contains("unknown variant") => problems.push(Problem {
-                resource: name,
-                path: String::new(),
-                message: format!("{kind}: not read; Tonus imports a Patient, and everything else only from its own Bundles"),
-            }),
-            Err(e) => problems.push(Problem { resource: name, path: error_path(&e), message: format!("not read: {}", e.inner()) }),
+            Err(e) if e.inner().to_string().contains("unknown variant") => {
+                problems.push(&name, "", "not read; Tonus imports a Patient, and everything else only from its own Bundles")
+            }
+            Err(e) => problems.push(&name, error_path(&e), format!("not read: {}", e.inner())),
         }
     }
     Ok((resources, problems))
@@ -149,6 +199,18 @@ fn lost_paths(input: &Value, kept: &Value, at: &str, out: &mut Vec<String>) {
     }
 }
 
+/// The longest name an imported author keeps, in characters, before its label.
+const MAX_IMPORTED_NAME: usize = 100;
+
+/// How an author from another clinic is named here: the Bundle's name, shortened and labelled
+/// as imported, so it cannot pass for one of this clinic's own staff.
+fn imported_name(name: Option<&String>) -> String {
+    match name.map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        Some(n) => format!("{} (imported)", n.chars().take(MAX_IMPORTED_NAME).collect::<String>()),
+        None => "Imported practitioner".into(),
+    }
+}
+
 /// A person's name as one line.
 fn name_of(names: &[HumanName]) -> Option<String> {
     names.iter().find_map(|n| {
@@ -185,7 +247,7 @@ impl Clinic {
             }
             _ => None,
         });
-        let outcome = match record {
+        let mut outcome = match record {
             Some(doc) => {
                 let resource = format!("DocumentReference/{}", doc.id);
                 let data = doc.content.first().and_then(|c| c.attachment.data.as_deref()).ok_or_else(|| {
@@ -205,19 +267,21 @@ impl Clinic {
                         format!("a Tonus record of format {:?}; this Tonus reads {RECORD_FORMAT}", record.format),
                     ));
                 }
-                self.import_record(actor, owner, record, &resources, &mut not_read).await?
+                self.import_record(actor, owner, record, &resources).await?
             }
             None => {
                 for r in resources.iter().filter(|r| !matches!(r, Resource::Patient(_))) {
-                    not_read.push(Problem {
-                        resource: format!("{}/{}", r.type_name(), r.id()),
-                        path: String::new(),
-                        message: "not read: from another system's Bundle Tonus takes the Patient only".into(),
-                    });
+                    not_read.push(
+                        &entry_name(0, Some(r.type_name()), Some(r.id())),
+                        "",
+                        "not read: from another system's Bundle Tonus takes the Patient only",
+                    );
                 }
                 self.import_patient(owner, patient, &mut not_read).await?
             }
         };
+        outcome.not_read_total = not_read.total();
+        outcome.not_read = not_read.into_list();
         let detail = if outcome.from_tonus { "fhir import, tonus record" } else { "fhir import, patient" };
         self.audit(actor, Event::new(Action::Create, RecordKind::Client, outcome.client).detail(detail)).await?;
         Ok(outcome)
@@ -246,14 +310,7 @@ impl Clinic {
         let mut accounts = Vec::new();
         for id in named {
             match users.iter().find(|u| u.id == id) {
-                None => accounts.push(ImportedAccount {
-                    id,
-                    display_name: names
-                        .get(&id.to_string())
-                        .filter(|n| !n.is_empty())
-                        .cloned()
-                        .unwrap_or_else(|| "Imported practitioner".into()),
-                }),
+                None => accounts.push(ImportedAccount { id, display_name: imported_name(names.get(&id.to_string())) }),
                 Some(u) if Some(u.id) == actor.0 => {}
                 Some(u) if u.disabled && u.login.starts_with("imported-") => {}
                 Some(u) if u.role == Role::Client => {
@@ -279,8 +336,14 @@ impl Clinic {
         owner: UserId,
         record: RecordDocument,
         resources: &[Resource],
-        not_read: &mut Vec<Problem>,
     ) -> Result<ImportOutcome, ClinicError> {
+        // Each photo once, checked before any image is decoded: a record naming one Media many
+        // times must not decode it many times. So the images decoded are at most the Bundle's
+        // own bytes.
+        let mut seen = BTreeSet::new();
+        if let Some(twice) = record.photos.iter().find(|p| !seen.insert(p.id)) {
+            return Err(ClinicError::field(format!("Media/{}", twice.id), format!("the record names photo {} twice", twice.id)));
+        }
         let mut photos = Vec::new();
         for photo in &record.photos {
             let media = resources.iter().find_map(|r| match r {
@@ -309,7 +372,8 @@ impl Clinic {
             assessments: record.assessments.len(),
             photos: photos.len(),
             accounts_created: accounts.len(),
-            not_read: std::mem::take(not_read),
+            not_read: Vec::new(),
+            not_read_total: 0,
         };
         let import = ImportRecord {
             client,
@@ -325,18 +389,20 @@ impl Clinic {
             exercise_ticks: record.exercise_ticks,
             pain_checkins: record.pain_checkins,
         };
-        // The store answers Conflict only when the client's id is already here.
+        // The store answers Conflict when an id of the record is already here: the record was
+        // imported before (or copied from one here). The answer does not say which id, so an
+        // import cannot probe for records its importer may not see.
         self.store.import_client(import).await.map_err(|e| match ClinicError::from(e) {
-            e if e.kind == ErrorKind::Conflict => {
-                ClinicError::conflict(format!("client {} is already in this clinic; erase it first to import it again", outcome.client))
-            }
+            e if e.kind == ErrorKind::Conflict => ClinicError::conflict(
+                "the record's ids are already in this clinic: it was imported before; erase that record first to import it again",
+            ),
             other => other,
         })?;
         Ok(outcome)
     }
 
-    async fn import_patient(&self, owner: UserId, p: &Patient, not_read: &mut Vec<Problem>) -> Result<ImportOutcome, ClinicError> {
-        let resource = format!("Patient/{}", p.id);
+    async fn import_patient(&self, owner: UserId, p: &Patient, not_read: &mut Problems) -> Result<ImportOutcome, ClinicError> {
+        let resource = entry_name(0, Some("Patient"), Some(&p.id));
         let name = name_of(&p.name).ok_or_else(|| ClinicError::field(format!("{resource}.name"), format!("{resource} has no name")))?;
         // The first identifier with a value (other than a bare URI) becomes the clinic's
         // reference; the others are reported.
@@ -346,61 +412,33 @@ impl Clinic {
             .position(|i| i.system.as_deref() != Some("urn:ietf:rfc:3986") && i.value.as_deref().is_some_and(|v| !v.trim().is_empty()));
         let reference = kept.and_then(|i| p.identifier[i].value.clone());
         for i in (0..p.identifier.len()).filter(|i| Some(*i) != kept) {
-            not_read.push(Problem {
-                resource: resource.clone(),
-                path: format!("identifier[{i}]"),
-                message: "not kept: Tonus keeps one reference per client".into(),
-            });
+            not_read.push(&resource, format!("identifier[{i}]"), "not kept: Tonus keeps one reference per client");
         }
         let used_name = p.name.iter().position(|n| name_of(std::slice::from_ref(n)).is_some());
         for i in (0..p.name.len()).filter(|i| Some(*i) != used_name) {
-            not_read.push(Problem {
-                resource: resource.clone(),
-                path: format!("name[{i}]"),
-                message: "not kept: Tonus keeps one name".into(),
-            });
+            not_read.push(&resource, format!("name[{i}]"), "not kept: Tonus keeps one name");
         }
         if p.active.is_some() {
-            not_read.push(Problem {
-                resource: resource.clone(),
-                path: "active".into(),
-                message: "not kept: an imported client is an active client".into(),
-            });
+            not_read.push(&resource, "active", "not kept: an imported client is an active client");
         }
         let mut details = ClientDetails { date_of_birth: p.birth_date.clone(), ..ClientDetails::default() };
         for (i, t) in p.telecom.iter().enumerate() {
             match (t.system.as_deref(), &t.value) {
                 (Some("phone"), Some(v)) if details.phone.is_empty() => details.phone = v.clone(),
                 (Some("email"), Some(v)) if details.email.is_empty() => details.email = v.clone(),
-                _ => not_read.push(Problem {
-                    resource: resource.clone(),
-                    path: format!("telecom[{i}]"),
-                    message: "not kept: Tonus keeps one phone number and one e-mail address".into(),
-                }),
+                _ => not_read.push(&resource, format!("telecom[{i}]"), "not kept: Tonus keeps one phone number and one e-mail address"),
             }
         }
         if details.check().is_err() {
             let problem = details.check().err().map(|e| e.to_string()).unwrap_or_default();
-            not_read.push(Problem {
-                resource: resource.clone(),
-                path: "birthDate/telecom".into(),
-                message: format!("not kept: {problem}"),
-            });
+            not_read.push(&resource, "birthDate/telecom", format!("not kept: {problem}"));
             details = ClientDetails::default();
         }
         if p.gender.is_some() {
-            not_read.push(Problem {
-                resource: resource.clone(),
-                path: "gender".into(),
-                message: "not kept: Tonus records sex on each assessment's intake, where norms use it".into(),
-            });
+            not_read.push(&resource, "gender", "not kept: Tonus records sex on each assessment's intake, where norms use it");
         }
         if !p.general_practitioner.is_empty() {
-            not_read.push(Problem {
-                resource: resource.clone(),
-                path: "generalPractitioner".into(),
-                message: "not kept: the client belongs to whoever imports it".into(),
-            });
+            not_read.push(&resource, "generalPractitioner", "not kept: the client belongs to whoever imports it");
         }
         let client = self
             .store
@@ -420,7 +458,8 @@ impl Clinic {
             assessments: 0,
             photos: 0,
             accounts_created: 0,
-            not_read: std::mem::take(not_read),
+            not_read: Vec::new(),
+            not_read_total: 0,
         })
     }
 }

@@ -34,7 +34,7 @@ pub mod r4;
 pub mod record;
 
 pub use export::{Inputs, bundle, derived_id};
-pub use import::{ImportOutcome, Problem};
+pub use import::{ImportOutcome, MAX_PROBLEMS, Problem};
 
 /// Base of Tonus's FHIR names: a stable name, not an address (`.invalid` never resolves).
 pub const TONUS_BASE: &str = "https://tonus.invalid/fhir";

@@ -153,13 +153,14 @@ macro_rules! queries {
             if exists.is_some() {
                 return Err(StoreError::Conflict);
             }
-            // No row of the record may already be here (under another client).
+            // No row of the record may already be here (under another client): a conflict, as
+            // for the client, which does not say which row (the importer may not see it).
             let taken = |table: &'static str, ids: Vec<String>| async move {
                 for id in ids {
                     let found: Option<(String,)> =
                         sqlx::query_as(&format!("SELECT id FROM {table} WHERE id = $1")).bind(&id).fetch_optional(&db.pool).await?;
                     if found.is_some() {
-                        return Err(StoreError::Invalid(format!("{table}: {id} is already in this clinic, in another record")));
+                        return Err(StoreError::Conflict);
                     }
                 }
                 Ok::<_, StoreError>(())
