@@ -1,8 +1,9 @@
 //! UUIDv7 identifier newtypes, one per record kind, so ids cannot be mixed up.
 //!
 //! Stored as canonical hyphenated text in both backends; v7 ids sort by creation time. Each id
-//! binds and reads as itself in any sqlx backend whose text type it is stored as, so the SQL
-//! never handles an id as a string.
+//! binds and reads as itself in any sqlx backend whose text type it is stored as, so queries
+//! bind ids and read them back typed (a few generic statements, such as the import's "is this
+//! id here" over several tables, still bind their text).
 
 use std::fmt;
 use std::str::FromStr;

@@ -796,8 +796,9 @@ impl ImportRecord {
     /// Every row belongs to this record: each assessment and note is the client's, and each
     /// photo, landmark set, report, plan and note names only the record's own assessments,
     /// photos and sets; each row appears once (an id, an assessment's plan, a day, a week);
-    /// each photo's bytes are as long as it says. So an import cannot add anything to another
-    /// client's record, and the only conflict left is a record already here.
+    /// each correction corrects an original set; each photo's bytes are as long as it says. So
+    /// an import cannot add anything to another client's record, and its inserts cannot
+    /// conflict with each other.
     pub fn check(&self) -> Result<(), StoreError> {
         use std::collections::HashSet;
         let bad = |what: String| Err(StoreError::Invalid(what));
@@ -838,6 +839,13 @@ impl ImportRecord {
             }
             if s.photo.is_some_and(|p| !photos.contains(&p)) || s.corrects.is_some_and(|c| !sets.contains(&c)) {
                 return bad(format!("landmark set {}: it names a photo or a set that is not in the record", s.id));
+            }
+            // A correction corrects an original (never itself or another correction), so the
+            // originals go in first.
+            if let Some(c) = s.corrects
+                && self.landmark_sets.iter().any(|o| o.id == c && (o.corrects.is_some() || o.id == s.id))
+            {
+                return bad(format!("landmark set {}: it corrects {c}, which is not an original set", s.id));
             }
         }
         if let Some(r) = self.reports.iter().find(|r| !own(r.assessment)) {

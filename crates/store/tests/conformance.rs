@@ -1044,6 +1044,12 @@ async fn import_restores_a_record_with_its_ids_times_and_photo_files(t: TestStor
     assert!(matches!(store.import_client(doubled).await, Err(StoreError::Invalid(m)) if m.contains("a desk day twice")));
     assert!(matches!(store.client(alice.id).await, Err(StoreError::NotFound)));
 
+    // A landmark set that corrects itself (or a correction) is refused before any insert.
+    let mut looped = record(photos.clone());
+    let set = looped.landmark_sets.first_mut().expect("the record has landmark sets");
+    set.corrects = Some(set.id);
+    assert!(matches!(store.import_client(looped).await, Err(StoreError::Invalid(m)) if m.contains("not an original set")));
+
     // Bytes that do not match their hash: refused, nothing stored, no file left behind.
     let mut wrong = photos.clone();
     wrong[0].1.push(b'!');

@@ -279,7 +279,9 @@ impl From<anyhow::Error> for Failure {
             }
             Some(AppError::Knowledge(_)) => 4,
             _ => match error.downcast_ref::<tonus_clinic::ClinicError>().map(|e| e.kind) {
-                Some(tonus_clinic::ErrorKind::Invalid | tonus_clinic::ErrorKind::NotFound) => 3,
+                // Input the clinic refuses as it stands: a bad field, an unknown id, or a
+                // record already here (an import to erase first).
+                Some(tonus_clinic::ErrorKind::Invalid | tonus_clinic::ErrorKind::NotFound | tonus_clinic::ErrorKind::Conflict) => 3,
                 _ => 1,
             },
         };

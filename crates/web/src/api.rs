@@ -345,7 +345,7 @@ struct ImportReply {
         NotLoggedIn,
         (status = 201, description = "The client was stored; what was not read is listed", body = ImportReply),
         (status = 403, description = "Staff only; or the CSRF token did not match", body = ErrorBody),
-        (status = 409, description = "A client with the Bundle's id is already in this clinic", body = ErrorBody),
+        (status = 409, description = "The record is already in this clinic (some of its ids are here): erase it first to import it again", body = ErrorBody),
         (status = 413, description = "The body is over the upload limit", body = ErrorBody),
         (status = 422, description = "Not a readable Bundle: no Patient, several, no name, not JSON; the message names where", body = ErrorBody),
         (status = 507, description = "The clinic's storage is full: nothing was saved", body = ErrorBody),

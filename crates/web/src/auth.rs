@@ -234,12 +234,13 @@ pub(crate) struct LoggedIn {
 /// Checks the password under the login limiter (`login_guard.rs`) and opens a session.
 pub(crate) async fn authenticate(state: &AppState, login: &str, password: &str, mut origin: Origin) -> Result<LoggedIn, WebError> {
     let login = normalise_login(login);
-    let now = Timestamp::now();
     // A name longer than any account's is not looked up; it is limited and audited like any
     // other unknown name, by its hash.
     let credentials = if login.chars().count() <= MAX_LOGIN_LEN { state.store.credentials(&login).await? } else { None };
     let account = credentials.as_ref().map(|c| c.user.id);
     let attempt = Attempt::new(account, &login, origin.clone());
+    let turn = attempt.turn(state).await;
+    let now = Timestamp::now();
     attempt.check(state, credentials.as_ref().filter(|c| !c.user.disabled).map(|c| c.user.id), now).await?;
     let verified = match credentials {
         Some(c) if !c.user.disabled => verify_password(c.password_hash, password).await.then_some(c.user),
@@ -251,6 +252,7 @@ pub(crate) async fn authenticate(state: &AppState, login: &str, password: &str, 
     };
     let Some(user) = verified else {
         attempt.failed(state, now).await?;
+        drop(turn);
         crate::audit::record(state, None, Action::LoginFailed, RecordKind::User, &login_guard::audit_target(account, &login), "").await?;
         return Err(WebError::BadRequest("unknown login or wrong password".into()));
     };
@@ -260,6 +262,7 @@ pub(crate) async fn authenticate(state: &AppState, login: &str, password: &str, 
     };
     origin.device = origin.device.or_else(|| new_device.clone());
     Attempt::new(Some(user.id), &login, origin).succeeded(state, user.id, now).await?;
+    drop(turn);
     let session_token = token::generate()?;
     let csrf = token::generate()?;
     state

@@ -12,8 +12,11 @@
 //! address unless `trusted_proxies` names it) the device cookie still tells the user's own
 //! browser apart. A usual *address* is shared (an office, a NAT, that proxy), so it has an
 //! allowance of its own instead: failures are also counted for the account at that address,
-//! and past [`ACCOUNT_FREE_FAILURES`] of them it is slowed down like anyone else. Guessing
-//! from the account's own address is therefore limited too.
+//! with the account's limits, and while that count blocks, the address is refused like any
+//! other. Someone at the office therefore gets an account's few free guesses (and its
+//! doubling delays), not unlimited ones, while guesses from elsewhere cannot lock the office
+//! out. Attempts on one account take turns within a process ([`LoginTurns`]), so guesses sent
+//! at once are counted one by one.
 //!
 //! Nothing typed is kept: keys are hashes, the unknown login name in the audit log is a 16-bit
 //! hash prefix, and addresses are hashed. Left out: CAPTCHAs and e-mail alerts.
@@ -126,6 +129,31 @@ fn blocked_until(counter: &LoginFailures) -> Timestamp {
     counter.last_failed_at.plus_seconds(delay_secs(counter.failures, free))
 }
 
+/// Stripes of [`LoginTurns`].
+const TURN_STRIPES: usize = 64;
+
+/// Logins of one account (or unknown name) take turns within a process: the limiter's check,
+/// the password's verification and the failure's count are one step, so guesses sent at once
+/// cannot all pass the check before the first is counted. The turns are striped by the key's
+/// hash, so they cannot grow with the names an attacker types; two keys on one stripe only
+/// wait for each other. (Processes sharing one database each take their own turns.)
+#[derive(Debug)]
+pub(crate) struct LoginTurns(Vec<tokio::sync::Mutex<()>>);
+
+impl Default for LoginTurns {
+    fn default() -> Self {
+        Self((0..TURN_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect())
+    }
+}
+
+impl LoginTurns {
+    /// Waits for the account's turn.
+    async fn take(&self, account_key: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        let stripe = usize::from_str_radix(&short_hash(account_key, 4), 16).unwrap_or(0) % self.0.len();
+        self.0[stripe].lock().await
+    }
+}
+
 /// One login attempt's view of the limiter.
 #[derive(Debug)]
 pub(crate) struct Attempt {
@@ -139,6 +167,11 @@ pub(crate) struct Attempt {
 }
 
 impl Attempt {
+    /// Waits for this account's turn (see [`LoginTurns`]); hold it until the attempt is counted.
+    pub(crate) async fn turn<'a>(&self, state: &'a AppState) -> tokio::sync::MutexGuard<'a, ()> {
+        state.login_turns.take(&self.account_key).await
+    }
+
     pub(crate) fn new(user: Option<UserId>, login: &str, origin: Origin) -> Self {
         let account_key = account_key(user, login);
         let keys = std::iter::once(account_key.clone()).chain(origin.address_key()).collect();

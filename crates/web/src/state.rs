@@ -60,6 +60,8 @@ pub struct App {
     pub(crate) reports: crate::report_cache::ReportCache,
     /// Verified against for unknown logins (see `auth::decoy_hash`).
     pub(crate) decoy_hash: String,
+    /// Each account's logins one at a time (`login_guard::LoginTurns`).
+    pub(crate) login_turns: crate::login_guard::LoginTurns,
 }
 
 /// The router's state: a cheap handle on the shared app (store, engine, settings).
@@ -84,6 +86,7 @@ impl AppState {
             sessions: crate::auth::SessionCache::default(),
             reports: crate::report_cache::ReportCache::default(),
             decoy_hash,
+            login_turns: crate::login_guard::LoginTurns::default(),
         })))
     }
 

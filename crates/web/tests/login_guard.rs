@@ -124,6 +124,22 @@ async fn guessing_from_the_accounts_usual_address_is_slowed_down_too() {
     assert_eq!(mine.status, StatusCode::SEE_OTHER, "{}", mine.text());
 }
 
+/// Guesses sent at once are counted one by one: they cannot all pass the limiter's check
+/// before the first wrong one is counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn guesses_sent_at_once_are_limited_like_guesses_in_a_row() {
+    let app = TestApp::new().await;
+    app.setup_admin().await;
+    let guesses = (0..20).map(|i| {
+        let router = app.router.clone();
+        async move { login_from(&router, "admin", &format!("wrong guess {i}"), "198.51.100.66:4000", None).await.status }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let tried = statuses.iter().filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY).count();
+    assert_eq!(tried, 5, "five guesses were checked, the rest refused: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 15);
+}
+
 #[tokio::test]
 async fn a_flood_of_names_from_one_address_locks_nobody_out() {
     let app = TestApp::new().await;

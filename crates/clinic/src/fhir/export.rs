@@ -1160,7 +1160,6 @@ fn encounter_period(a: &Assessment, assessed_on: Option<&str>) -> Period {
     Period { start: Some(start), end }
 }
 
-/// A description with its cautions after it.
 /// What a plan's activities link to: the goals, the muscles they treat and whether they are
 /// still to be done (the newest plan's) or of unknown status (an earlier plan's).
 struct PlanLinks<'a> {
@@ -1169,6 +1168,7 @@ struct PlanLinks<'a> {
     activity_status: &'static str,
 }
 
+/// A CarePlan activity of its detail alone.
 fn activity_of(detail: CarePlanActivityDetail) -> CarePlanActivity {
     CarePlanActivity { detail: Some(detail), progress: Vec::new() }
 }
@@ -1187,6 +1187,7 @@ fn plan_notes(plan: &PlanView) -> Vec<Annotation> {
     note
 }
 
+/// A description with its cautions after it.
 fn with_cautions<'c>(description: String, cautions: impl Iterator<Item = &'c String>) -> String {
     cautions.fold(description, |text, c| format!("{text} Caution: {c}"))
 }

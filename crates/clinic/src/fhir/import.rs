@@ -28,7 +28,8 @@ use crate::{Actor, Clinic};
 /// Something in the Bundle that was not read, by resource and path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Problem {
-    /// The resource: `Observation/…`, or `entry[3]` when it has no type or id.
+    /// The resource: `Observation/…`; `entry[3]` (or `entry[3] (Observation)`) when its type or
+    /// id is missing or not what FHIR allows; empty on the line that counts what was not listed.
     pub resource: String,
     /// The element inside it, such as `code.coding[0]`, or empty for the whole resource.
     pub path: String,
@@ -84,12 +85,11 @@ impl Problems {
             self.more += 1;
             return;
         }
-        let message: String = message.into();
-        let message = match message.char_indices().nth(MAX_PROBLEM_MESSAGE) {
-            Some((cut, _)) => format!("{}…", &message[..cut]),
-            None => message,
+        let cut = |text: String| match text.char_indices().nth(MAX_PROBLEM_MESSAGE) {
+            Some((at, _)) => format!("{}…", &text[..at]),
+            None => text,
         };
-        self.listed.push(Problem { resource: resource.to_owned(), path: path.into(), message });
+        self.listed.push(Problem { resource: resource.to_owned(), path: cut(path.into()), message: cut(message.into()) });
     }
 
     fn total(&self) -> usize {
@@ -109,14 +109,17 @@ impl Problems {
 }
 
 /// How a Bundle entry is named in problems: `Type/id` when both are what FHIR allows (a
-/// type name, an id of at most 64 letters, digits, `-` and `.`), else by its place.
-fn entry_name(i: usize, kind: Option<&str>, id: Option<&str>) -> String {
+/// type name, an id of at most 64 letters, digits, `-` and `.`), else by its place in the
+/// Bundle when known, else by its type.
+fn entry_name(i: Option<usize>, kind: Option<&str>, id: Option<&str>) -> String {
     let kind = kind.filter(|k| !k.is_empty() && k.len() <= 64 && k.chars().all(|c| c.is_ascii_alphabetic()));
     let id = id.filter(|id| !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'));
-    match (kind, id) {
-        (Some(kind), Some(id)) => format!("{kind}/{id}"),
-        (Some(kind), None) => format!("entry[{i}] ({kind})"),
-        _ => format!("entry[{i}]"),
+    match (kind, id, i) {
+        (Some(kind), Some(id), _) => format!("{kind}/{id}"),
+        (Some(kind), None, Some(i)) => format!("entry[{i}] ({kind})"),
+        (Some(kind), None, None) => format!("{kind} (an id FHIR does not allow)"),
+        (None, _, Some(i)) => format!("entry[{i}]"),
+        (None, _, None) => "a resource".into(),
     }
 }
 
@@ -141,7 +144,7 @@ fn read_bundle(bytes: &[u8]) -> Result<(Vec<Resource>, Problems), ClinicError> {
             continue;
         };
         let kind = resource.get("resourceType").and_then(Value::as_str);
-        let name = entry_name(i, kind, resource.get("id").and_then(Value::as_str));
+        let name = entry_name(Some(i), kind, resource.get("id").and_then(Value::as_str));
         match serde_path_to_error::deserialize::<_, Resource>(resource) {
             Ok(r) => {
                 // What Tonus has no element for is read past by serde: name it.
@@ -202,13 +205,27 @@ fn lost_paths(input: &Value, kept: &Value, at: &str, out: &mut Vec<String>) {
 /// The longest name an imported author keeps, in characters, before its label.
 const MAX_IMPORTED_NAME: usize = 100;
 
-/// How an author from another clinic is named here: the Bundle's name, shortened and labelled
-/// as imported, so it cannot pass for one of this clinic's own staff.
+/// The most authors without an account here that one record may name.
+pub const MAX_IMPORTED_AUTHORS: usize = 100;
+
+/// How an author from another clinic is named here: the Bundle's name without control or
+/// direction-changing characters, shortened and labelled as imported (once), so it cannot
+/// pass for one of this clinic's own staff.
 fn imported_name(name: Option<&String>) -> String {
-    match name.map(|n| n.trim()).filter(|n| !n.is_empty()) {
-        Some(n) => format!("{} (imported)", n.chars().take(MAX_IMPORTED_NAME).collect::<String>()),
-        None => "Imported practitioner".into(),
+    const LABEL: &str = " (imported)";
+    // Control characters, and the format characters that hide or reorder text (soft hyphen,
+    // zero-width characters, bidirectional marks and overrides, word joiner, BOM).
+    let shown = |c: &char| {
+        !c.is_control()
+            && !matches!(*c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    };
+    let clean: String = name.map(|n| n.chars().filter(shown).collect()).unwrap_or_default();
+    let clean = clean.trim();
+    let clean = clean.strip_suffix(LABEL).unwrap_or(clean).trim();
+    if clean.is_empty() {
+        return "Imported practitioner".into();
     }
+    format!("{}{LABEL}", clean.chars().take(MAX_IMPORTED_NAME).collect::<String>().trim_end())
 }
 
 /// A person's name as one line.
@@ -272,7 +289,7 @@ impl Clinic {
             None => {
                 for r in resources.iter().filter(|r| !matches!(r, Resource::Patient(_))) {
                     not_read.push(
-                        &entry_name(0, Some(r.type_name()), Some(r.id())),
+                        &entry_name(None, Some(r.type_name()), Some(r.id())),
                         "",
                         "not read: from another system's Bundle Tonus takes the Patient only",
                     );
@@ -307,6 +324,12 @@ impl Clinic {
             None => true,
             Some(id) => users.iter().any(|u| u.id == id && u.role == Role::Admin),
         };
+        let unknown = named.iter().filter(|id| !users.iter().any(|u| u.id == **id)).count();
+        if unknown > MAX_IMPORTED_AUTHORS {
+            return Err(ClinicError::invalid(format!(
+                "the record names {unknown} authors without an account here; an import creates at most {MAX_IMPORTED_AUTHORS}"
+            )));
+        }
         let mut accounts = Vec::new();
         for id in named {
             match users.iter().find(|u| u.id == id) {
@@ -344,12 +367,15 @@ impl Clinic {
         if let Some(twice) = record.photos.iter().find(|p| !seen.insert(p.id)) {
             return Err(ClinicError::field(format!("Media/{}", twice.id), format!("the record names photo {} twice", twice.id)));
         }
+        let mut medias = HashMap::new();
+        for r in resources {
+            if let Resource::Media(m) = r {
+                medias.entry(m.id.as_str()).or_insert(m);
+            }
+        }
         let mut photos = Vec::new();
         for photo in &record.photos {
-            let media = resources.iter().find_map(|r| match r {
-                Resource::Media(m) if m.id == photo.id.to_string() => Some(m),
-                _ => None,
-            });
+            let media = medias.get(photo.id.to_string().as_str());
             let resource = format!("Media/{}", photo.id);
             let data = media.and_then(|m| m.content.data.as_deref()).ok_or_else(|| {
                 ClinicError::field(resource.clone(), format!("the record's photo {} has no Media with its image", photo.id))
@@ -390,11 +416,11 @@ impl Clinic {
             pain_checkins: record.pain_checkins,
         };
         // The store answers Conflict when an id of the record is already here: the record was
-        // imported before (or copied from one here). The answer does not say which id, so an
-        // import cannot probe for records its importer may not see.
+        // imported before (or copied from one here). The answer does not say which id or whose
+        // record holds it (the importer may not see that record).
         self.store.import_client(import).await.map_err(|e| match ClinicError::from(e) {
             e if e.kind == ErrorKind::Conflict => ClinicError::conflict(
-                "the record's ids are already in this clinic: it was imported before; erase that record first to import it again",
+                "some of the record's ids are already in this clinic, so it was imported here before (or copied from a record here); erase that record first to import it again",
             ),
             other => other,
         })?;
@@ -402,7 +428,7 @@ impl Clinic {
     }
 
     async fn import_patient(&self, owner: UserId, p: &Patient, not_read: &mut Problems) -> Result<ImportOutcome, ClinicError> {
-        let resource = entry_name(0, Some("Patient"), Some(&p.id));
+        let resource = entry_name(None, Some("Patient"), Some(&p.id));
         let name = name_of(&p.name).ok_or_else(|| ClinicError::field(format!("{resource}.name"), format!("{resource} has no name")))?;
         // The first identifier with a value (other than a bare URI) becomes the clinic's
         // reference; the others are reported.
@@ -461,5 +487,43 @@ impl Clinic {
             not_read: Vec::new(),
             not_read_total: 0,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imported_names_are_plain_text_labelled_once() {
+        let name = |n: &str| imported_name(Some(&n.to_owned()));
+        assert_eq!(name("Dr Ann Lee"), "Dr Ann Lee (imported)");
+        assert_eq!(name("Dr Ann Lee (imported)"), "Dr Ann Lee (imported)", "a record imported twice");
+        assert_eq!(name("Demo\u{202e}rotcod\u{200b} \u{7}practitioner"), "Demorotcod practitioner (imported)");
+        assert_eq!(name(" \u{feff} "), "Imported practitioner");
+        assert_eq!(imported_name(None), "Imported practitioner");
+        assert_eq!(name(&"x".repeat(500)).chars().count(), MAX_IMPORTED_NAME + " (imported)".len());
+    }
+
+    #[test]
+    fn entries_are_named_by_a_fhir_id_or_their_place() {
+        assert_eq!(entry_name(Some(3), Some("Observation"), Some("o-1.2")), "Observation/o-1.2");
+        assert_eq!(entry_name(Some(3), Some("Observation"), Some(&"a".repeat(65))), "entry[3] (Observation)");
+        assert_eq!(entry_name(Some(3), Some("Obs/ervation"), Some("o1")), "entry[3]");
+        assert_eq!(entry_name(None, Some("Patient"), Some("has space")), "Patient (an id FHIR does not allow)");
+        assert_eq!(entry_name(None, None, None), "a resource");
+    }
+
+    #[test]
+    fn problems_are_listed_up_to_the_bound_then_counted() {
+        let mut problems = Problems::default();
+        for i in 0..MAX_PROBLEMS + 7 {
+            problems.push("Patient/p", format!("k{i}"), "x".repeat(1_000));
+        }
+        assert_eq!(problems.total(), MAX_PROBLEMS + 7);
+        let list = problems.into_list();
+        assert_eq!(list.len(), MAX_PROBLEMS + 1);
+        assert_eq!(list[0].message.chars().count(), MAX_PROBLEM_MESSAGE + 1, "cut, with an ellipsis");
+        assert_eq!(list[MAX_PROBLEMS].message, "… and 7 more not read, not listed one by one");
     }
 }
