@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The desk worker's example, side photo and all, assessed as the report's JSON.
+const DESK_WORKER_JSON: [&str; 7] =
+    ["assess", "--intake", "examples/desk-worker.toml", "--landmarks", "examples/landmarks/desk-worker-side.json", "--format", "json"];
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -78,17 +81,7 @@ fn exit_codes() {
     assert!(stderr(&o).contains("measures.toml: measure \"ear_shoulder_angle\": field \"cutoff_below\""), "{}", stderr(&o));
     // A good override changes a threshold without rebuilding.
     std::fs::write(kdir.join("measures.toml"), "[[measure]]\nid = \"ear_shoulder_angle\"\ncutoff_below = 20.0\n").unwrap();
-    let o = tonus(&[
-        "--knowledge",
-        kdir.to_str().unwrap(),
-        "assess",
-        "--intake",
-        "examples/desk-worker.toml",
-        "--landmarks",
-        "examples/landmarks/desk-worker-side.json",
-        "--format",
-        "json",
-    ]);
+    let o = tonus(&[&["--knowledge", kdir.to_str().unwrap()][..], &DESK_WORKER_JSON].concat());
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let esa = v["photos"][0]["metrics"].as_array().unwrap().iter().find(|m| m["id"] == "ear_shoulder_angle").unwrap().clone();
@@ -137,15 +130,7 @@ fn tempdir() -> PathBuf {
 fn progress_over_two_reports() {
     let dir = tempdir().join("progress");
     std::fs::create_dir_all(&dir).unwrap();
-    let base = stdout(&tonus(&[
-        "assess",
-        "--intake",
-        "examples/desk-worker.toml",
-        "--landmarks",
-        "examples/landmarks/desk-worker-side.json",
-        "--format",
-        "json",
-    ]));
+    let base = stdout(&tonus(&DESK_WORKER_JSON));
     std::fs::write(dir.join("a.json"), &base).unwrap();
     // Six weeks later: better endurance, less disability, same photo.
     let later = std::fs::read_to_string(root().join("examples/desk-worker.toml"))

@@ -51,3 +51,20 @@ export async function withCamera(base, camera) {
   page.on("pageerror", (err) => errors.push(String(err)));
   return { browser, context, page, errors };
 }
+
+// `deskTestHooks`: for page.addInitScript, so it runs before the desk page's own script. Sets
+// the page's clock speed-up and `globalThis.idb(store, key)`, which reads one record of the
+// page's IndexedDB store as the page keeps it. Uses only the page's globals: Playwright sends
+// the function's source.
+export function deskTestHooks(speed) {
+  globalThis.__tonusDeskSpeed = speed;
+  globalThis.idb = (store, key) => new Promise((ok, fail) => {
+    const open = indexedDB.open("tonus-desk", 1);
+    open.onerror = () => fail(open.error);
+    open.onsuccess = () => {
+      const get = open.result.transaction(store, "readonly").objectStore(store).get(key);
+      get.onsuccess = () => ok(get.result);
+      get.onerror = () => fail(get.error);
+    };
+  });
+}

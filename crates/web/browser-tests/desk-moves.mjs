@@ -12,7 +12,7 @@
 //    poking chin seen beyond the threshold within 60 s and nudged once it has lasted its minute.
 
 import { check, finish } from "./checks.mjs";
-import { clientLogsIn, withCamera } from "./desk-client.mjs";
+import { clientLogsIn, deskTestHooks, withCamera } from "./desk-client.mjs";
 
 const [base, staff, password, moving, slouch, uprightArg] = process.argv.slice(2);
 if (!base || !staff || !password || !moving || !slouch || !uprightArg) {
@@ -26,18 +26,7 @@ const waitState = (page, s, timeout = 30000) =>
 
 async function launch(camera, speed) {
   const { browser, context, page, errors } = await withCamera(base, camera);
-  await page.addInitScript((speed) => {
-    globalThis.__tonusDeskSpeed = speed;
-    globalThis.idb = (store, key) => new Promise((ok, fail) => {
-      const open = indexedDB.open("tonus-desk", 1);
-      open.onerror = () => fail(open.error);
-      open.onsuccess = () => {
-        const get = open.result.transaction(store, "readonly").objectStore(store).get(key);
-        get.onsuccess = () => ok(get.result);
-        get.onerror = () => fail(get.error);
-      };
-    });
-  }, speed);
+  await page.addInitScript(deskTestHooks, speed);
   return { browser, context, page, errors };
 }
 

@@ -9,7 +9,7 @@
 // practitioner then sees the measured day on the client's page.
 
 import { check, finish } from "./checks.mjs";
-import { clientLogsIn, withCamera } from "./desk-client.mjs";
+import { clientLogsIn, deskTestHooks, withCamera } from "./desk-client.mjs";
 
 const [base, staff, password, camera] = process.argv.slice(2);
 if (!base || !staff || !password || !camera) {
@@ -23,19 +23,7 @@ try {
 
   // A practitioner gives the first demo client a login; the client logs in.
   const client = await clientLogsIn(page, base, staff, password, clientPassword);
-  await page.addInitScript(() => {
-    globalThis.__tonusDeskSpeed = 600;
-    // Reads one record of the page's IndexedDB store, as the page keeps it.
-    globalThis.idb = (store, key) => new Promise((ok, fail) => {
-      const open = indexedDB.open("tonus-desk", 1);
-      open.onerror = () => fail(open.error);
-      open.onsuccess = () => {
-        const get = open.result.transaction(store, "readonly").objectStore(store).get(key);
-        get.onsuccess = () => ok(get.result);
-        get.onerror = () => fail(get.error);
-      };
-    });
-  });
+  await page.addInitScript(deskTestHooks, 600);
   await page.goto(`${base}/desk`);
   check(await page.locator("#desk").getAttribute("data-state") === "off", "the desk page opens with the camera off");
   check(await page.locator("#camera-on").isHidden(), "no camera indicator while the camera is off");

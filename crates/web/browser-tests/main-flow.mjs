@@ -12,6 +12,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { check, finish } from "./checks.mjs";
 
 const [base, setupUrl, photo, landmarks, intakeFile, shots] = process.argv.slice(2);
 if (!base || !setupUrl || !photo || !landmarks || !intakeFile || !shots) {
@@ -25,12 +26,6 @@ const CLIENT_PASSWORD = "client login password";
 const CLIENT_OWN_PASSWORD = "a quiet garden of plums";
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
-
-const failures = [];
-function check(condition, message) {
-  if (!condition) failures.push(message);
-  console.log(`${condition ? "ok  " : "FAIL"} ${message}`);
-}
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -228,8 +223,5 @@ try {
   await browser.close();
 }
 
-if (failures.length) {
-  console.error(`${failures.length} main-flow check(s) failed`);
-  process.exit(1);
-}
-console.log(`all main-flow checks passed; screenshots in ${shots}`);
+console.log(`screenshots in ${shots}`);
+finish();

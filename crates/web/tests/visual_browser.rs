@@ -14,7 +14,10 @@ use std::ffi::OsStr;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use tonus_store::{AssessmentStatus, ClientQuery, CompleteAssessment, LandmarkSource, NewAssessment, NewLandmarkSet, NewPhoto};
+use tonus_store::{
+    AssessmentId, AssessmentStatus, ClientQuery, CompleteAssessment, LandmarkSet, LandmarkSource, NewAssessment, NewLandmarkSet, NewPhoto,
+    PhotoId,
+};
 use tonus_web::WebConfig;
 
 /// The driver persona seen again six weeks later: less pain, better endurance, the ear moved
@@ -57,21 +60,7 @@ async fn add_reassessment(config: &WebConfig) -> bool {
                 photo = Some(p.id);
             }
         }
-        let added = store
-            .add_landmark_set(NewLandmarkSet {
-                assessment: draft.id,
-                photo,
-                view: set.view,
-                landmarks: landmarks.clone(),
-                model: set.model.clone(),
-                model_version: set.model_version.clone(),
-                source: LandmarkSource::Automatic,
-                moved_points: Vec::new(),
-                corrects: None,
-                created_by: None,
-            })
-            .await
-            .unwrap();
+        let added = store.add_landmark_set(moved_copy(&set, draft.id, photo, landmarks.clone())).await.unwrap();
         files.push((
             format!("{:?} landmarks ({})", added.view, added.id),
             serde_json::from_value::<tonus_app::landmarks::LandmarkFile>(landmarks).unwrap(),
@@ -95,6 +84,23 @@ async fn add_reassessment(config: &WebConfig) -> bool {
     photo_bytes.is_some()
 }
 
+/// A set like `set` (the same view and model) with its points moved by the test, as if the
+/// model had placed them there, for `assessment`.
+fn moved_copy(set: &LandmarkSet, assessment: AssessmentId, photo: Option<PhotoId>, landmarks: Value) -> NewLandmarkSet {
+    NewLandmarkSet {
+        assessment,
+        photo,
+        view: set.view,
+        landmarks,
+        model: set.model.clone(),
+        model_version: set.model_version.clone(),
+        source: LandmarkSource::Automatic,
+        moved_points: Vec::new(),
+        corrects: None,
+        created_by: None,
+    }
+}
+
 /// A second photo for the desk worker in which the body is turned toward the camera, so that
 /// the quality gate fails and the page must say why on the photo.
 async fn add_rotated_photo(config: &WebConfig) {
@@ -106,21 +112,7 @@ async fn add_rotated_photo(config: &WebConfig) {
     let mut rotated = first.landmarks.clone();
     let left = rotated["landmarks"][11][0].as_f64().unwrap();
     rotated["landmarks"][12][0] = json!(if left + 0.2 <= 1.0 { left + 0.2 } else { left - 0.2 });
-    let added = store
-        .add_landmark_set(NewLandmarkSet {
-            assessment: assessment.id,
-            photo: None,
-            view: first.view,
-            landmarks: rotated,
-            model: first.model.clone(),
-            model_version: first.model_version.clone(),
-            source: LandmarkSource::Automatic,
-            moved_points: Vec::new(),
-            corrects: None,
-            created_by: None,
-        })
-        .await
-        .unwrap();
+    let added = store.add_landmark_set(moved_copy(&first, assessment.id, None, rotated)).await.unwrap();
     let files: Vec<(String, tonus_app::landmarks::LandmarkFile)> = [&first, &added]
         .iter()
         .map(|s| (format!("{:?} landmarks ({})", s.view, s.id), serde_json::from_value(s.landmarks.clone()).unwrap()))
