@@ -198,4 +198,23 @@ mod tests {
             r#"{"status":"too_far","shoulder_width":0.125,"minimum":0.2}"#
         );
     }
+
+    /// The geometry document keeps core's field names, which the desk page and `pose.mjs`'s
+    /// callers read (`shoulder_width_px` for the "moved" check).
+    #[test]
+    fn the_geometry_document_has_its_documented_fields() {
+        let g = Geometry {
+            eye_level: 1.5,
+            face_width: 0.25,
+            ear_shoulder_left: Some(0.75),
+            ear_shoulder_right: None,
+            head_tilt: -2.0,
+            shoulder_tilt: 1.0,
+            shoulder_width_px: 320.0,
+        };
+        assert_eq!(
+            serde_json::to_string(&g).unwrap(),
+            r#"{"eye_level":1.5,"face_width":0.25,"ear_shoulder_left":0.75,"ear_shoulder_right":null,"head_tilt":-2.0,"shoulder_tilt":1.0,"shoulder_width_px":320.0}"#
+        );
+    }
 }
