@@ -806,22 +806,29 @@ impl ImportRecord {
         let assessments: HashSet<AssessmentId> = self.assessments.iter().map(|a| a.id).collect();
         let photos: HashSet<PhotoId> = self.photos.iter().map(|(p, _)| p.id).collect();
         let sets: HashSet<LandmarkSetId> = self.landmark_sets.iter().map(|s| s.id).collect();
+        let originals: HashSet<LandmarkSetId> = self.landmark_sets.iter().filter(|s| s.corrects.is_none()).map(|s| s.id).collect();
         let own = |a: AssessmentId| assessments.contains(&a);
         if assessments.len() != self.assessments.len() || photos.len() != self.photos.len() || sets.len() != self.landmark_sets.len() {
             return bad("the record names an assessment, photo or landmark set twice".into());
         }
         // Each row once: a repeated one would fail the insert as if the record were here already.
-        let once = |what: &str, keys: Vec<String>| {
+        fn repeats<K: std::hash::Hash + Eq>(keys: impl ExactSizeIterator<Item = K>) -> bool {
             let n = keys.len();
-            if keys.into_iter().collect::<HashSet<_>>().len() == n { Ok(()) } else { bad(format!("the record names a {what} twice")) }
-        };
-        once("report", self.reports.iter().map(|r| r.id.to_string()).collect())?;
-        once("plan", self.plans.iter().map(|p| p.id.to_string()).collect())?;
-        once("plan of one assessment", self.plans.iter().map(|p| p.assessment.to_string()).collect())?;
-        once("note", self.notes.iter().map(|n| n.id.to_string()).collect())?;
-        once("desk day", self.desk_days.iter().map(|d| d.day.clone()).collect())?;
-        once("exercise tick", self.exercise_ticks.iter().map(|t| format!("{} {}", t.day, t.exercise)).collect())?;
-        once("weekly pain check-in", self.pain_checkins.iter().map(|c| c.week.clone()).collect())?;
+            keys.collect::<HashSet<K>>().len() != n
+        }
+        for (what, repeated) in [
+            ("report", repeats(self.reports.iter().map(|r| r.id))),
+            ("plan", repeats(self.plans.iter().map(|p| p.id))),
+            ("plan of one assessment", repeats(self.plans.iter().map(|p| p.assessment))),
+            ("note", repeats(self.notes.iter().map(|n| n.id))),
+            ("desk day", repeats(self.desk_days.iter().map(|d| &d.day))),
+            ("exercise tick", repeats(self.exercise_ticks.iter().map(|t| (&t.day, &t.exercise)))),
+            ("weekly pain check-in", repeats(self.pain_checkins.iter().map(|c| &c.week))),
+        ] {
+            if repeated {
+                return bad(format!("the record names a {what} twice"));
+            }
+        }
         if let Some(a) = self.assessments.iter().find(|a| a.client != client) {
             return bad(format!("assessment {}: it belongs to client {}, not to {client}", a.id, a.client));
         }
@@ -843,7 +850,7 @@ impl ImportRecord {
             // A correction corrects an original (never itself or another correction), so the
             // originals go in first.
             if let Some(c) = s.corrects
-                && self.landmark_sets.iter().any(|o| o.id == c && (o.corrects.is_some() || o.id == s.id))
+                && !originals.contains(&c)
             {
                 return bad(format!("landmark set {}: it corrects {c}, which is not an original set", s.id));
             }

@@ -140,6 +140,27 @@ async fn assessed_personas(app: &TestApp, pat: &Session, n: usize) -> Vec<(Strin
     clients
 }
 
+/// The exporting clinic of the import tests: an administrator, practitioner pat and the FHIR
+/// exports of pat's first `n` demo clients, assessed.
+async fn exporting_clinic(n: usize) -> (TestApp, Session, Vec<Vec<u8>>) {
+    let a = TestApp::new().await;
+    let admin = a.setup_admin().await;
+    let pat = a.staff(&admin, "pat", "practitioner").await;
+    let mut exports = Vec::new();
+    for (_, client) in assessed_personas(&a, &pat, n).await {
+        exports.push(fhir_export(&a, &pat, &client).await);
+    }
+    (a, pat, exports)
+}
+
+/// The importing clinic of the import tests: its administrator and practitioner sam.
+async fn importing_clinic() -> (TestApp, Session, Session) {
+    let b = TestApp::new().await;
+    let admin = b.setup_admin().await;
+    let sam = b.staff(&admin, "sam", "practitioner").await;
+    (b, admin, sam)
+}
+
 /// A client's FHIR export, as the client page downloads it.
 async fn fhir_export(app: &TestApp, who: &Session, client: &str) -> Vec<u8> {
     app.get(&format!("/clients/{client}/export.fhir.json"), Some(who)).await.body
@@ -359,13 +380,7 @@ fn without_owner(bundle: &Bundle) -> Vec<Value> {
 /// authors become disabled accounts.
 #[tokio::test]
 async fn a_tonus_bundle_imports_into_another_tonus_without_loss() {
-    let a = TestApp::new().await;
-    let admin = a.setup_admin().await;
-    let pat = a.staff(&admin, "pat", "practitioner").await;
-    let mut exports = Vec::new();
-    for (_, client) in assessed_personas(&a, &pat, 3).await {
-        exports.push(fhir_export(&a, &pat, &client).await);
-    }
+    let (a, pat, mut exports) = exporting_clinic(3).await;
     let photographed = photo_client(&a, &pat).await;
     a.post(&format!("/clients/{photographed}/notes"), Some(&pat), &[("body", "Works at a standing desk from Monday.")]).await;
     // What the client's home and desk page record travels too.
@@ -524,17 +539,8 @@ fn with_record(bundle: &[u8], change: impl FnOnce(&mut Value)) -> Vec<u8> {
 /// nothing is stored when refused.
 #[tokio::test]
 async fn an_import_cannot_write_into_other_records_or_borrow_staff_names() {
-    let a = TestApp::new().await;
-    let a_admin = a.setup_admin().await;
-    let pat = a.staff(&a_admin, "pat", "practitioner").await;
-    let mut exports = Vec::new();
-    for (_, client) in assessed_personas(&a, &pat, 2).await {
-        exports.push(fhir_export(&a, &pat, &client).await);
-    }
-
-    let b = TestApp::new().await;
-    let admin = b.setup_admin().await;
-    let sam = b.staff(&admin, "sam", "practitioner").await;
+    let (_a, _, exports) = exporting_clinic(2).await;
+    let (b, admin, sam) = importing_clinic().await;
     let first = b.api_raw("POST", "/api/clients/import", Some(&sam), exports[0].clone()).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
     let theirs = b.latest_assessment(first.json()["import"]["client"].as_str().unwrap()).await;
@@ -567,15 +573,10 @@ async fn an_import_cannot_write_into_other_records_or_borrow_staff_names() {
 /// saying which of its ids was found.
 #[tokio::test]
 async fn an_import_stays_in_proportion_to_its_bundle() {
-    let a = TestApp::new().await;
-    let a_admin = a.setup_admin().await;
-    let pat = a.staff(&a_admin, "pat", "practitioner").await;
+    let (a, pat, _) = exporting_clinic(0).await;
     let photographed = photo_client(&a, &pat).await;
     let export = fhir_export(&a, &pat, &photographed).await;
-
-    let b = TestApp::new().await;
-    let admin = b.setup_admin().await;
-    let sam = b.staff(&admin, "sam", "practitioner").await;
+    let (b, _, sam) = importing_clinic().await;
 
     // Another system's Patient with a 20 kB id and 5,000 elements Tonus has no place for.
     let long_id = "A".repeat(20_000);

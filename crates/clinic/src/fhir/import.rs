@@ -206,7 +206,7 @@ fn lost_paths(input: &Value, kept: &Value, at: &str, out: &mut Vec<String>) {
 const MAX_IMPORTED_NAME: usize = 100;
 
 /// The most authors without an account here that one record may name.
-pub const MAX_IMPORTED_AUTHORS: usize = 100;
+const MAX_IMPORTED_AUTHORS: usize = 100;
 
 /// How an author from another clinic is named here: the Bundle's name without control or
 /// direction-changing characters, shortened and labelled as imported (once), so it cannot
@@ -324,12 +324,6 @@ impl Clinic {
             None => true,
             Some(id) => users.iter().any(|u| u.id == id && u.role == Role::Admin),
         };
-        let unknown = named.iter().filter(|id| !users.iter().any(|u| u.id == **id)).count();
-        if unknown > MAX_IMPORTED_AUTHORS {
-            return Err(ClinicError::invalid(format!(
-                "the record names {unknown} authors without an account here; an import creates at most {MAX_IMPORTED_AUTHORS}"
-            )));
-        }
         let mut accounts = Vec::new();
         for id in named {
             match users.iter().find(|u| u.id == id) {
@@ -349,6 +343,12 @@ impl Clinic {
                 }
                 Some(_) => {}
             }
+        }
+        if accounts.len() > MAX_IMPORTED_AUTHORS {
+            return Err(ClinicError::invalid(format!(
+                "the record names {} authors without an account here; an import creates at most {MAX_IMPORTED_AUTHORS}",
+                accounts.len()
+            )));
         }
         Ok(accounts)
     }
@@ -455,8 +455,7 @@ impl Clinic {
                 _ => not_read.push(&resource, format!("telecom[{i}]"), "not kept: Tonus keeps one phone number and one e-mail address"),
             }
         }
-        if details.check().is_err() {
-            let problem = details.check().err().map(|e| e.to_string()).unwrap_or_default();
+        if let Err(problem) = details.check() {
             not_read.push(&resource, "birthDate/telecom", format!("not kept: {problem}"));
             details = ClientDetails::default();
         }
