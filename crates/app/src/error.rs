@@ -61,6 +61,17 @@ impl InputError {
         InputError { file: file.to_string(), line, column, field, message: e.message().trim().to_string() }
     }
 
+    /// Reads JSON text as `T`; an error names the file, line and column, and the field by its
+    /// path (`client.age`, `landmarks[3]`) where the text got that far.
+    pub fn from_json<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<T, InputError> {
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text)).map_err(|e| {
+            let path = e.path().to_string();
+            let mut err = InputError::json(file, e.inner());
+            err.field = (path != ".").then_some(path);
+            err
+        })
+    }
+
     /// A JSON syntax or type error, with its line and column.
     pub fn json(file: &str, e: &serde_json::Error) -> InputError {
         let message = e.to_string();

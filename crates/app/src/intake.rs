@@ -251,7 +251,7 @@ pub struct Symptoms {
 }
 
 /// The answer to a red-flag question: `true`/`false`, or `{ present = true, onset = "long_standing" }`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum RedFlag {
     /// Yes or no (the onset of a yes is then unknown and counts as new).
@@ -264,6 +264,38 @@ pub enum RedFlag {
         #[serde(default)]
         onset: Option<Onset>,
     },
+}
+
+/// Read by hand rather than `untagged`, so a wrong answer says what an answer looks like
+/// instead of "did not match any variant".
+impl<'de> Deserialize<'de> for RedFlag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Answer;
+        impl<'de> serde::de::Visitor<'de> for Answer {
+            type Value = RedFlag;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(r#"true, false, or { present = true, onset = "new" or "long_standing" }"#)
+            }
+
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<RedFlag, E> {
+                Ok(RedFlag::Answer(v))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RedFlag, A::Error> {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Detailed {
+                    present: bool,
+                    #[serde(default)]
+                    onset: Option<Onset>,
+                }
+                let d = Detailed::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RedFlag::Detailed { present: d.present, onset: d.onset })
+            }
+        }
+        d.deserialize_any(Answer)
+    }
 }
 
 /// A documented medical clearance of a positive red-flag item.
@@ -414,8 +446,14 @@ pub struct Palpation {
 pub fn parse(text: &str, format: Format, file_name: &str) -> Result<Intake, InputError> {
     match format {
         Format::Toml => toml::from_str(text).map_err(|e| InputError::syntax(file_name, text, &e)),
-        Format::Json => serde_json::from_str(text).map_err(|e| InputError::json(file_name, &e)),
+        Format::Json => InputError::from_json(text, file_name),
     }
+}
+
+/// Today (UTC), from this computer's clock.
+fn today() -> tonus_core::Date {
+    let days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400);
+    tonus_core::Date::from_ymd(1970, 1, 1).expect("a date").add_days(i64::try_from(days).unwrap_or(0))
 }
 
 /// Checks ranges and ids and converts into the core's intake; the error names the field.
@@ -429,7 +467,15 @@ pub fn to_core_all(intake: &Intake, file: &str, kb: &KnowledgeBase) -> Result<co
     if intake.format_version != 1 {
         return Err(vec![c.fail("format_version", format!("unsupported version {}; this Tonus reads version 1", intake.format_version))]);
     }
-    let assessed_on = c.ok(c.date("assessed_on", &intake.assessed_on));
+    let assessed_on = c.ok(c.date("assessed_on", &intake.assessed_on).and_then(|d| {
+        // A date for a planned visit is fine; a year ahead is a mistyped year (9999 would run
+        // the plan's dates past the calendar).
+        if d > today().add_days(366) {
+            Err(c.fail("assessed_on", format!("{d} is more than a year ahead; give the day of the assessment")))
+        } else {
+            Ok(d)
+        }
+    }));
     let person = c.ok(c.person(&intake.client));
     let exposure = c.ok(c.exposure(&intake.exposure));
     let symptoms = c.ok(c.symptoms(&intake.symptoms));
@@ -490,7 +536,9 @@ impl Check<'_> {
     }
 
     fn range(&self, field: &str, v: f64, max: f64) -> Result<f64, InputError> {
-        if v.is_finite() && (0.0..=max).contains(&v) { Ok(v) } else { Err(self.fail(field, format!("{v} is outside 0–{max}"))) }
+        // A huge number is written as 1e308, not with its 309 digits.
+        let shown = if v.is_finite() && v.abs() >= 1e9 { format!("{v:e}") } else { format!("{v}") };
+        if v.is_finite() && (0.0..=max).contains(&v) { Ok(v) } else { Err(self.fail(field, format!("{shown} is outside 0–{max}"))) }
     }
 
     fn optional(&self, field: &str, v: Option<f64>, max: f64) -> Result<Option<f64>, InputError> {

@@ -81,7 +81,7 @@ pub struct Moved {
 
 /// Parses a landmark file (JSON).
 pub fn parse(text: &str, file_name: &str) -> Result<LandmarkFile, InputError> {
-    serde_json::from_str(text).map_err(|e| InputError::json(file_name, &e))
+    InputError::from_json(text, file_name)
 }
 
 /// Validates and converts into the core's pose.

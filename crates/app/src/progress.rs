@@ -10,8 +10,9 @@ use tonus_core::KnowledgeBase;
 use tonus_core::outcomes::{Better, Verdict, judge};
 
 use crate::render::esc;
-use crate::report::{NdiView, Reading, Report, Side, TestResult};
+use crate::report::{NdiView, Posture, Reading, Report, Side, TestResult, View};
 use crate::svg::{self, ProgressChart, ProgressPoint};
+use tonus_core::knowledge::MeasureKind;
 
 /// One value at one assessment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,6 +83,85 @@ fn direction(id: &str) -> Option<bool> {
     }
 }
 
+/// What a change is judged against.
+#[derive(Debug, Clone, Copy)]
+enum Threshold {
+    /// The measure's real-change threshold.
+    Real(f64),
+    /// A floor only: a smaller change is noise, but a larger one is not known to be real (a
+    /// pose proxy, whose threshold is the measure it stands in for, not its own).
+    Floor(f64),
+    /// None known.
+    Unknown,
+}
+
+impl Threshold {
+    fn of(value: Option<f64>) -> Threshold {
+        value.map_or(Threshold::Unknown, Threshold::Real)
+    }
+
+    fn value(self) -> Option<f64> {
+        match self {
+            Threshold::Real(v) | Threshold::Floor(v) => Some(v),
+            Threshold::Unknown => None,
+        }
+    }
+}
+
+/// The change from the first to the last point, judged, with every point between that crossed
+/// the threshold the other way named too.
+fn change(points: &[Point], higher: Option<bool>, threshold: Threshold, meaningful: Option<f64>, unit: &str, percent: bool) -> ChangeView {
+    let (first, last) = (points[0].value, points[points.len() - 1].value);
+    let better = if higher == Some(true) { Better::Higher } else { Better::Lower };
+    let real = threshold.value();
+    let c = judge(first, last, better, if higher.is_some() { real } else { None }, meaningful);
+    let percent = c.percent.filter(|p| percent && p.is_finite()).map(|p| format!(" ({p:+.0}%)")).unwrap_or_default();
+    let unit = if unit.starts_with('°') { "°" } else { "" };
+    let delta = format!("{:+.1}{unit}{percent}", c.delta);
+    let (verdict, text) = match (c.verdict, threshold) {
+        (Verdict::Noise, _) => (
+            VerdictView::Noise,
+            format!("a change of {delta} is within the real-change threshold of {}{unit}: noise, not progress", num(real)),
+        ),
+        (Verdict::Improved | Verdict::Worsened, Threshold::Floor(r)) => (
+            VerdictView::Unjudged,
+            format!(
+                "a change of {delta} reaches {r}{unit}, the real-change threshold of the measure this proxy stands in for; none is established for the proxy itself, so confirm it with a clinical measure"
+            ),
+        ),
+        (v @ (Verdict::Improved | Verdict::Worsened), _) => (
+            if v == Verdict::Improved { VerdictView::Improved } else { VerdictView::Worsened },
+            format!(
+                "a change of {delta} reaches the real-change threshold of {}{unit}: {}{}",
+                num(real),
+                if v == Verdict::Improved { "a real improvement" } else { "a real worsening" },
+                if c.meaningful && meaningful.is_some() { ", and likely meaningful" } else { "" }
+            ),
+        ),
+        (Verdict::Unjudged, _) if higher.is_none() && real.is_some() => {
+            (VerdictView::Unjudged, format!("a change of {delta}; neither direction is better for this measure, so it is not judged"))
+        }
+        (Verdict::Unjudged, _) => {
+            (VerdictView::Unjudged, format!("a change of {delta}; no real-change threshold is known, so it cannot be judged"))
+        }
+    };
+    // A real swing the other way between the first and the last visit is named, so a worsening
+    // that recovered is not hidden by the end points.
+    let swing = real.filter(|_| higher.is_some()).and_then(|r| {
+        let worse = |v: f64| if higher == Some(true) { first - v } else { v - first };
+        points[1..points.len() - 1].iter().filter(|p| worse(p.value) + 1e-9 >= r).max_by(|a, b| worse(a.value).total_cmp(&worse(b.value)))
+    });
+    let text = match swing {
+        Some(p) => format!("{text}; on {} it was {:.1}, a real worsening from the first visit", p.date, p.value),
+        None => text,
+    };
+    ChangeView { delta: (c.delta * 100.0).round() / 100.0, verdict, meaningful: c.meaningful, text }
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map_or_else(String::new, |v| format!("{v}"))
+}
+
 /// The series of every measure that has at least one value, reports sorted by date.
 pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
     let mut reports: Vec<&Report> = reports.iter().collect();
@@ -91,39 +171,19 @@ pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
                     name: &str,
                     unit: &str,
                     norm: Option<(f64, f64)>,
-                    real: Option<f64>,
+                    threshold: Threshold,
                     meaningful: Option<f64>,
                     get: &dyn Fn(&Report) -> Option<f64>| {
         let points: Vec<Point> = reports.iter().filter_map(|r| get(r).map(|value| Point { date: r.assessed_on.clone(), value })).collect();
         if points.is_empty() {
             return;
         }
-        let higher = direction(id);
-        let change = (points.len() >= 2).then(|| {
-            let (first, last) = (points[0].value, points[points.len() - 1].value);
-            let better = if higher == Some(true) { Better::Higher } else { Better::Lower };
-            let c = judge(first, last, better, if higher.is_some() { real } else { None }, meaningful);
-            let verdict = match c.verdict {
-                Verdict::Noise => VerdictView::Noise,
-                Verdict::Improved => VerdictView::Improved,
-                Verdict::Worsened => VerdictView::Worsened,
-                Verdict::Unjudged => VerdictView::Unjudged,
-            };
-            let text = match (c.verdict, real) {
-                (Verdict::Noise, Some(r)) => {
-                    format!("a change of {:+.1} is within the real-change threshold of {r}: noise, not progress", c.delta)
-                }
-                (Verdict::Unjudged, _) => format!("a change of {:+.1}; no real-change threshold is known, so it cannot be judged", c.delta),
-                (v, Some(r)) => format!(
-                    "a change of {:+.1} exceeds the real-change threshold of {r}: {}{}",
-                    c.delta,
-                    if v == Verdict::Improved { "a real improvement" } else { "a real worsening" },
-                    if c.meaningful && meaningful.is_some() { ", and likely meaningful" } else { "" }
-                ),
-                (_, None) => format!("a change of {:+.1}", c.delta),
-            };
-            ChangeView { delta: (c.delta * 100.0).round() / 100.0, verdict, meaningful: c.meaningful, text }
-        });
+        let base = id.split('/').next().unwrap_or(id);
+        let higher = direction(base);
+        let real = threshold.value();
+        // Outcome measures also read as a share of where they started (brief §5).
+        let percent = matches!(base, "ndi" | "nprs_now" | "nprs_average_week" | "psfs");
+        let change = (points.len() >= 2).then(|| change(&points, higher, threshold, meaningful, unit, percent));
         out.push(Series {
             id: id.into(),
             name: name.into(),
@@ -137,23 +197,36 @@ pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
         });
     };
 
+    // A photo metric is compared like with like: one series per view and posture, since the
+    // angles differ sitting and standing and between the two sides (brief §2).
+    let mut takes: Vec<(View, Posture)> = reports.iter().flat_map(|r| r.photos.iter().map(|p| (p.view, p.posture))).collect();
+    takes.sort_by_key(|(v, p)| (v.to_string(), p.to_string()));
+    takes.dedup();
     for m in kb.measures().iter().filter(|m| m.view.is_some()) {
-        let id = m.id.clone();
-        let get = move |r: &Report| {
-            let v: Vec<f64> = r
-                .photos
-                .iter()
-                .flat_map(|p| &p.metrics)
-                .filter(|x| x.id == id)
-                .filter_map(|x| match x.reading {
-                    Reading::Measured { value, .. } => Some(value),
-                    Reading::NotMeasurable { .. } => None,
-                })
-                .collect();
-            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-        };
-        let norm = m.norm_low.zip(m.norm_high);
-        push(&m.id, &m.name, &m.unit, norm, m.real_change, None, &get);
+        for &(view, posture) in &takes {
+            let id = m.id.clone();
+            let get = move |r: &Report| {
+                let v: Vec<f64> = r
+                    .photos
+                    .iter()
+                    .filter(|p| p.view == view && p.posture == posture)
+                    .flat_map(|p| &p.metrics)
+                    .filter(|x| x.id == id)
+                    .filter_map(|x| match x.reading {
+                        Reading::Measured { value, .. } => Some(value),
+                        Reading::NotMeasurable { .. } => None,
+                    })
+                    .collect();
+                (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+            };
+            let norm = m.norm_low.zip(m.norm_high);
+            let threshold = match m.kind {
+                MeasureKind::Proxy => m.real_change.map_or(Threshold::Unknown, Threshold::Floor),
+                MeasureKind::Exact => Threshold::of(m.real_change),
+            };
+            let name = if takes.len() > 1 { format!("{} ({view}, {posture})", m.name) } else { m.name.clone() };
+            push(&format!("{}/{view}/{posture}", m.id), &name, &m.unit, norm, threshold, None, &get);
+        }
     }
     for m in kb.measures().iter().filter(|m| m.view.is_none()) {
         let norm = m.norm_low.zip(m.norm_high);
@@ -164,7 +237,7 @@ pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
                 TestResult::Sided { .. } => None,
             })
         };
-        push(&m.id, &m.name, &m.unit, norm, m.real_change, None, &whole);
+        push(&m.id, &m.name, &m.unit, norm, Threshold::of(m.real_change), None, &whole);
         for side in [Side::Left, Side::Right] {
             let id = m.id.clone();
             let on_side = move |r: &Report| {
@@ -173,19 +246,25 @@ pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
                     TestResult::Whole { .. } => None,
                 })
             };
-            push(&format!("{}_{side}", m.id), &format!("{} ({side})", m.name), &m.unit, norm, m.real_change, None, &on_side);
+            push(&format!("{}_{side}", m.id), &format!("{} ({side})", m.name), &m.unit, norm, Threshold::of(m.real_change), None, &on_side);
         }
     }
     let o = kb.outcomes();
-    push("ndi", &o.ndi.name, "points (0–50)", Some((0.0, 4.0)), Some(o.ndi.real_change), Some(o.ndi.meaningful_change), &|r: &Report| {
-        r.outcomes.ndi.as_ref().and_then(NdiView::score)
-    });
+    push(
+        "ndi",
+        &o.ndi.name,
+        "points (0–50)",
+        Some((0.0, 4.0)),
+        Threshold::Real(o.ndi.real_change),
+        Some(o.ndi.meaningful_change),
+        &|r: &Report| r.outcomes.ndi.as_ref().and_then(NdiView::score),
+    );
     push(
         "nprs_now",
         &format!("{} (now)", o.nprs.name),
         "0–10",
         None,
-        Some(o.nprs.real_change),
+        Threshold::Real(o.nprs.real_change),
         Some(o.nprs.meaningful_change),
         &|r: &Report| r.outcomes.nprs.as_ref().and_then(|n| n.now).map(f64::from),
     );
@@ -194,11 +273,13 @@ pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
         &format!("{} (week average)", o.nprs.name),
         "0–10",
         None,
-        Some(o.nprs.real_change),
+        Threshold::Real(o.nprs.real_change),
         Some(o.nprs.meaningful_change),
         &|r: &Report| r.outcomes.nprs.as_ref().and_then(|n| n.average_week).map(f64::from),
     );
-    push("psfs", &o.psfs.name, "mean 0–10", None, Some(o.psfs.real_change), None, &|r: &Report| r.outcomes.psfs.as_ref().map(|p| p.mean));
+    push("psfs", &o.psfs.name, "mean 0–10", None, Threshold::Real(o.psfs.real_change), None, &|r: &Report| {
+        r.outcomes.psfs.as_ref().map(|p| p.mean)
+    });
     out
 }
 

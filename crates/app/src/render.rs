@@ -199,7 +199,7 @@ fn clinician_story(w: &mut String, story: &StoryView) {
     out!(w);
     out!(w, "POSTURE COMPONENTS (recorded separately)");
     for c in &story.components {
-        out!(w, "  {:<32} {}", c.name, words::component_status(&c.status));
+        out!(w, "  {:<32} {}", c.name, words::component_status(c));
     }
     out!(w);
     out!(w, "PATTERN: {}", words::pattern(&story.pattern));
@@ -336,13 +336,13 @@ fn plan(w: &mut String, r: &Report, audience: Audience) {
         let title = if audience == Audience::Client {
             "  At your next visit your therapist may check:"
         } else {
-            "  Tests to do next (would settle the muscles not found):"
+            "  Tests to do next (for the muscles not found; those that could settle one first):"
         };
         out!(w, "{title}");
         for t in &plan.tests_to_do {
             match audience {
                 Audience::Clinician => {
-                    out!(w, "    - {} (settles: {})", t.name, t.muscles.iter().map(|m| m.replace('_', " ")).collect::<Vec<_>>().join(", "))
+                    out!(w, "    - {} (informs: {})", t.name, t.muscles.iter().map(|m| m.replace('_', " ")).collect::<Vec<_>>().join(", "))
                 }
                 Audience::Client => out!(w, "    - {}", t.name),
             }

@@ -33,7 +33,7 @@ use tonus_core::redflags::{Gate, GateStatus};
 pub use tonus_core::vocab::{LandmarkSource, Laterality, Onset, PainSide, Posture, PsfsVersion, Sex, Side, Tone, View};
 
 /// The report's format version. Bumped on any incompatible change to the JSON.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,8 +125,10 @@ pub enum Finding {
     BelowNorm,
     /// Above the normal range (no cut-off crossed).
     AboveNorm,
-    /// Within the cut-offs and the normal range.
+    /// Within the normal range (and the cut-offs).
     Within,
+    /// Past no cut-off, for a proxy without a normal range: not "normal", only not flagged.
+    NotBeyondCutoff,
 }
 
 /// Reads a value against a measure (sex-specific lower cut-off where the measure has one).
@@ -144,7 +146,12 @@ pub fn finding(m: &Measure, value: f64, sex: Option<Sex>) -> Option<Finding> {
     if m.norm_high.is_some_and(|hi| value > hi) {
         return Some(Finding::AboveNorm);
     }
-    (lower.is_some() || m.cutoff_above.is_some() || m.norm_low.is_some() || m.norm_high.is_some()).then_some(Finding::Within)
+    let bounded = lower.is_some() || m.cutoff_above.is_some() || m.norm_low.is_some() || m.norm_high.is_some();
+    match (bounded, m.has_norm()) {
+        (false, _) => None,
+        (true, true) => Some(Finding::Within),
+        (true, false) => Some(Finding::NotBeyondCutoff),
+    }
 }
 
 /// Why a photo metric was not measured.
@@ -170,6 +177,15 @@ pub enum NotMeasurableView {
         /// MediaPipe's landmark name.
         landmark: String,
     },
+    /// A side photo whose person clearly faces the other way from its label.
+    FacesOtherWay {
+        /// As labelled.
+        given: View,
+        /// As the face shows.
+        detected: View,
+    },
+    /// A side photo without a label whose face does not show which way the person faces.
+    FacingUnclear,
     /// The torso is too small in the photo.
     TorsoTooSmall,
     /// A side view with the body rotated toward the camera.
@@ -214,6 +230,8 @@ impl From<NotMeasurable> for NotMeasurableView {
                 Self::LowVisibility { landmark: landmark.to_string(), visibility: round(visibility, 2), minimum }
             }
             NotMeasurable::OutsideImage { landmark } => Self::OutsideImage { landmark: landmark.to_string() },
+            NotMeasurable::FacesOtherWay { given, detected } => Self::FacesOtherWay { given, detected },
+            NotMeasurable::FacingUnclear => Self::FacingUnclear,
             NotMeasurable::TorsoTooSmall => Self::TorsoTooSmall,
             NotMeasurable::Rotated { spread, limit } => Self::Rotated { spread: round(spread, 2), limit },
             NotMeasurable::TurnedSideways { spread, limit } => Self::TurnedSideways { spread: round(spread, 2), limit },
@@ -641,6 +659,10 @@ pub struct ComponentView {
     pub name: String,
     /// Status.
     pub status: ComponentStatusView,
+    /// Whether a photo status rests on contested proxies alone: shown; "present" is then never
+    /// counted for the pattern.
+    #[serde(default)]
+    pub contested_only: bool,
     /// Evidence.
     pub evidence: Vec<EvidenceView>,
 }
@@ -1302,6 +1324,7 @@ fn story(s: &Story, kb: &KnowledgeBase) -> StoryView {
                 ComponentStatus::Suspected { confidence } => ComponentStatusView::Suspected { confidence: round(confidence, 2) },
                 ComponentStatus::Unknown => ComponentStatusView::Unknown,
             },
+            contested_only: c.contested_only,
             evidence: c.evidence.iter().map(evidence).collect(),
         })
         .collect();

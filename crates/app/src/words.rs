@@ -12,10 +12,10 @@ use tonus_core::facts::EvidenceKind;
 use tonus_core::knowledge::{Action, Certainty, MeasureView, Mechanism, MuscleState, Purpose};
 
 use crate::report::{
-    Asymmetry, ClearanceProblem, ComponentStatusView, Finding, FrequencyView, HeadacheView, Implausible, Laterality, MetricView,
-    MuscleView, NdiView, NotMeasurableView, NprsView, Onset, PainSide, PalpationView, PatternGapView, PatternView, PhotoWarningView,
-    PlanKind, PointsTo, PsfsView, Reading, ReasonView, RedFlagView, ReportedView, Sex, Side, StatusView, SupportBasisView, SupportView,
-    TestReading, TestResult, TestView, Tone, UnknownReason,
+    Asymmetry, ClearanceProblem, ComponentStatusView, ComponentView, Finding, FrequencyView, HeadacheView, Implausible, Laterality,
+    MetricView, MuscleView, NdiView, NotMeasurableView, NprsView, Onset, PainSide, PalpationView, PatternGapView, PatternView,
+    PhotoWarningView, PlanKind, PointsTo, PsfsView, Reading, ReasonView, RedFlagView, ReportedView, Sex, Side, StatusView,
+    SupportBasisView, SupportView, TestReading, TestResult, TestView, Tone, UnknownReason,
 };
 use tonus_core::redflags::GateStatus;
 
@@ -198,6 +198,7 @@ pub fn finding(f: impl Borrow<Finding>) -> &'static str {
         Finding::BelowNorm => "below the normal range",
         Finding::AboveNorm => "above the normal range",
         Finding::Within => "within the norm",
+        Finding::NotBeyondCutoff => "not past the cut-off (no normal range known)",
     }
 }
 
@@ -210,6 +211,13 @@ pub fn not_measurable(n: &NotMeasurableView) -> String {
             format!("the {} is not visible enough (visibility {visibility:.2}, at least {minimum:.2} needed)", landmark_words(landmark))
         }
         NotMeasurableView::OutsideImage { landmark } => format!("the {} lies outside the photo", landmark_words(landmark)),
+        NotMeasurableView::FacesOtherWay { given, detected } => format!(
+            "the photo is labelled {given} but the person faces the other way ({detected}); check the label, or retake the photo from the labelled side"
+        ),
+        NotMeasurableView::FacingUnclear => {
+            "the face does not show which way the person faces (nose or ears hidden); label the photo's view, or retake it in profile"
+                .into()
+        }
         NotMeasurableView::TorsoTooSmall => "the torso is too small in the photo to measure; move closer".into(),
         NotMeasurableView::Rotated { spread, limit } => format!(
             "the body is turned toward the camera (shoulders {} of torso length apart, at most {} in a side view); turn the person side-on",
@@ -271,7 +279,9 @@ pub fn photo_warning(w: &PhotoWarningView) -> String {
             if looks_like.is_side() { "side" } else { "front" }
         ),
         PhotoWarningView::FacesOtherWay { given, detected } => {
-            format!("the photo is labelled {given} but the person seems to face the other way ({detected})")
+            format!(
+                "the photo is labelled {given} but the person faces the other way ({detected}): its side metrics are not measured until the label is checked"
+            )
         }
         PhotoWarningView::Unusable { cause } => format!("nothing could be measured: {}", not_measurable(cause)),
         PhotoWarningView::Leaning { cause } => format!("head and shoulder angles not measured: {}", not_measurable(cause)),
@@ -377,6 +387,9 @@ pub fn clearance_problem(p: impl Borrow<ClearanceProblem>) -> &'static str {
     match p {
         ClearanceProblem::ItemNotPositive => "the item was not answered yes",
         ClearanceProblem::NewOnset => "the item is new or sudden and needs assessment now, whatever was found before",
+        ClearanceProblem::OnsetNotGiven => {
+            "the item's onset was not given, so it is taken as new: record it as long-standing if it has not changed since it was assessed"
+        }
         ClearanceProblem::AfterAssessment => "the clearance is dated after this assessment",
     }
 }
@@ -482,13 +495,20 @@ pub fn headache(h: &HeadacheView) -> String {
     }
 }
 
-/// A component's status.
-pub fn component_status(c: &ComponentStatusView) -> String {
-    match c {
+/// A component's status, with the caveat of a status that rests on contested proxies alone.
+pub fn component_status(c: &ComponentView) -> String {
+    let status = match &c.status {
         ComponentStatusView::Present { confidence, basis } => format!("present, on {} ({})", evidence_kind(*basis), pct(*confidence)),
         ComponentStatusView::Absent { confidence, basis } => format!("absent, on {} ({})", evidence_kind(*basis), pct(*confidence)),
         ComponentStatusView::Suspected { confidence } => format!("suspected ({}); not measured on a photo", pct(*confidence)),
         ComponentStatusView::Unknown => "not measured".into(),
+    };
+    match (&c.status, c.contested_only) {
+        (ComponentStatusView::Present { .. }, true) => {
+            format!("{status}; by pose proxies only (contested): follow it against the client's own baseline; not counted for the pattern")
+        }
+        (_, true) => format!("{status}; by pose proxies only (contested): follow it against the client's own baseline"),
+        (_, false) => status,
     }
 }
 
@@ -497,7 +517,9 @@ pub fn pattern_gap(g: &PatternGapView) -> String {
     match g {
         PatternGapView::NoOveractiveFinding => "no tight (overactive) muscle of the pattern was found".into(),
         PatternGapView::NoInhibitedFinding => "no weak (inhibited) muscle of the pattern was found".into(),
-        PatternGapView::TooFewFindings { found, needed } => format!("{found} supporting findings, {needed} needed"),
+        PatternGapView::TooFewFindings { found, needed } => {
+            format!("{found} supporting finding{}, {needed} needed", if *found == 1 { "" } else { "s" })
+        }
         PatternGapView::TooMuchAgainst { share, needed } => {
             format!("only {} of the assessed items fit, {} needed", pct(*share), pct(*needed))
         }
@@ -575,7 +597,7 @@ pub fn plan_kind(k: impl Borrow<PlanKind>) -> &'static str {
     match k {
         PlanKind::Corrective => "Corrective plan: massage and exercises for what was found",
         PlanKind::ExposureOnly => "Advice and tests to do: nothing was found on the body yet, so no massage or exercise programme",
-        PlanKind::Maintenance => "Maintenance: your scores are back within normal",
+        PlanKind::Maintenance => "Maintenance: your scores are within the normal range",
     }
 }
 

@@ -53,6 +53,24 @@ fn missing_and_out_of_range_answers_name_the_field() {
         expect_test::expect![[r#"intake.toml: field "assessed_on": "24/11/2026" is not a date; write it as YYYY-MM-DD"#]],
     );
     check(
+        |s| s.replace("assessed_on = \"2026-11-24\"", "assessed_on = \"9999-12-31\""),
+        expect_test::expect![[r#"intake.toml: field "assessed_on": 9999-12-31 is more than a year ahead; give the day of the assessment"#]],
+    );
+    check(
+        |s| s.replace("chest_pain = false", "chest_pain = \"no\""),
+        expect_test::expect![[
+            r#"intake.toml:154:14: field "red_flags.chest_pain": invalid type: string "no", expected true, false, or { present = true, onset = "new" or "long_standing" }"#
+        ]],
+    );
+    check(
+        |s| s.replace("chest_pain = false", "chest_pain = { present = true, onest = \"new\" }"),
+        expect_test::expect![[r#"intake.toml:154:32: field "red_flags.chest_pain": unknown field `onest`, expected `present` or `onset`"#]],
+    );
+    check(
+        |s| s.replace("longest_bout_min = 150", "longest_bout_min = 1e308"),
+        expect_test::expect![[r#"intake.toml: field "exposure.longest_bout_min": 1e308 is outside 0–1440"#]],
+    );
+    check(
         |s| s.replace("intensity = 6", "intensity = 11"),
         expect_test::expect![[r#"intake.toml: field "symptoms.pain[0].intensity": 11 is outside the 0–10 scale"#]],
     );
@@ -115,7 +133,7 @@ fn an_incomplete_red_flag_screen_blocks_the_plan_without_failing() {
 #[test]
 fn malformed_json_names_line_and_column() {
     let e = intake_error("{\"client\": {\"name\": \"x\"},\n \"assessed_on\": 2026-11-24}", Format::Json, "intake.json");
-    assert_eq!(e, "intake.json:2:20: invalid type: integer `2026`, expected a string");
+    assert_eq!(e, "intake.json:2:20: field \"assessed_on\": invalid type: integer `2026`, expected a string");
     let e = intake_error(
         "{\"client\": {\"name\": \"x\"}, \"assessed_on\": \"2026-11-24\", \"tests\": {\"dnf_endurance_s\": -4}}",
         Format::Json,
@@ -149,9 +167,11 @@ fn bad_landmark_files() {
     };
     expect_test::expect![[r#"lm.json: field "landmarks": expected 33 landmarks in MediaPipe's layout, found 32"#]]
         .assert_eq(&landmark_error(&dropped));
-    expect_test::expect!["lm.json:1:103: unknown variant `sideways`, expected one of `side-left`, `side-right`, `front`"]
-        .assert_eq(&landmark_error(&good.replacen("\"capture\"", "\"view\": \"sideways\", \"capture\"", 1)));
-    expect_test::expect!["lm.json:1:115: unknown variant `lying`, expected `sitting` or `standing`"]
+    expect_test::expect![[
+        r#"lm.json:1:103: field "view": unknown variant `sideways`, expected one of `side-left`, `side-right`, `front`"#
+    ]]
+    .assert_eq(&landmark_error(&good.replacen("\"capture\"", "\"view\": \"sideways\", \"capture\"", 1)));
+    expect_test::expect![[r#"lm.json:1:115: field "capture.posture": unknown variant `lying`, expected `sitting` or `standing`"#]]
         .assert_eq(&landmark_error(&good.replace("\"sitting\"", "\"lying\"")));
     expect_test::expect![[r#"lm.json: field "image": image size must be positive, found 0x5712"#]]
         .assert_eq(&landmark_error(&good.replace("\"width\": 4284", "\"width\": 0")));

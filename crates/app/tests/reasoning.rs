@@ -85,7 +85,7 @@ fn story_lines(story: &StoryView, out: &mut Vec<String>) {
         let next = m.next_tests.first().map(|t| format!(" → next: {}", t.name)).unwrap_or_default();
         out.push(format!("  {:<22} {status}{next}", m.id));
     }
-    let comps: Vec<String> = story.components.iter().map(|c| format!("{}: {}", c.id, words::component_status(&c.status))).collect();
+    let comps: Vec<String> = story.components.iter().map(|c| format!("{}: {}", c.id, words::component_status(c))).collect();
     out.push(format!("components: {}", comps.join(" · ")));
     out.push(format!("pattern: {}", words::pattern(&story.pattern)));
     for p in &story.pain {
@@ -292,8 +292,8 @@ fn photos_alone_set_the_components_they_measure() {
               sternocleidomastoid    unknown (too little evidence to conclude) → next: Palpation of the sternocleidomastoid (scm)
               suboccipitals          unknown (too little evidence to conclude) → next: Palpation of the suboccipitals
               deep_cervical_flexors  unknown (too little evidence to conclude) → next: Deep neck flexor endurance
-            components: forward_head: present, on photo (39%) · protracted_shoulders: absent, on photo (24%) · elevated_shoulders: present, on photo (43%) · thoracic_slump: absent, on photo (19%)
-            pattern: Upper crossed pattern does not apply: no tight (overactive) muscle of the pattern was found; no weak (inhibited) muscle of the pattern was found; 2 supporting findings, 4 needed; only 50% of the assessed items fit, 60% needed.
+            components: forward_head: present, on photo (39%); by pose proxies only (contested): follow it against the client's own baseline; not counted for the pattern · protracted_shoulders: absent, on photo (24%); by pose proxies only (contested): follow it against the client's own baseline · elevated_shoulders: present, on photo (43%) · thoracic_slump: absent, on photo (19%); by pose proxies only (contested): follow it against the client's own baseline
+            pattern: Upper crossed pattern does not apply: no tight (overactive) muscle of the pattern was found; no weak (inhibited) muscle of the pattern was found; 1 supporting finding, 4 needed; only 33% of the assessed items fit, 60% needed.
             ndi: -
             plan: ExposureOnly
               advice: 
@@ -448,7 +448,7 @@ fn a_documented_clearance_lets_the_plan_go_ahead_and_shows() {
               rhomboids              unknown (too little evidence to conclude) → next: Palpation of the rhomboids
               serratus_anterior      unknown (too little evidence to conclude) → next: Scapular dyskinesis test
             components: forward_head: not measured · protracted_shoulders: not measured · elevated_shoulders: not measured · thoracic_slump: not measured
-            pattern: Upper crossed pattern does not apply: no tight (overactive) muscle of the pattern was found; 1 supporting findings, 4 needed.
+            pattern: Upper crossed pattern does not apply: no tight (overactive) muscle of the pattern was found; 1 supporting finding, 4 needed.
             ndi: -
             plan: Corrective
               activate: craniocervical_flexion_nod(both sides) chin_tuck_head_lift(both sides)
@@ -468,6 +468,38 @@ fn a_clearance_does_not_cover_a_new_symptom_or_an_unasked_item() {
               ! dizziness → emergency (new or sudden)
               ✗ clearance of dizziness: the item is new or sudden and needs assessment now, whatever was found before
               ✗ clearance of osteoporosis: the item was not answered yes
+            story: none
+            ndi: -
+            plan: none
+        "#]],
+    );
+}
+
+#[test]
+fn a_clearance_does_not_cover_an_item_whose_onset_was_not_given() {
+    // A plain `true` is taken as new, for the clearance as for the action.
+    check(
+        "[red_flags]\ndizziness = true\n[[clearances]]\nitem = \"dizziness\"\nassessed_by = \"Dr R. Patel, GP\"\nassessed_on = \"2026-10-02\"\nnote = \"BPPV, treated\"\n",
+        expect![[r#"
+            gate: positive
+              ! dizziness → emergency (onset not given (taken as new))
+              ✗ clearance of dizziness: the item's onset was not given, so it is taken as new: record it as long-standing if it has not changed since it was assessed
+            story: none
+            ndi: -
+            plan: none
+        "#]],
+    );
+}
+
+#[test]
+fn a_thunderclap_headache_or_one_with_neurological_signs_is_an_emergency_even_among_headache_items() {
+    check(
+        "[red_flags]\nthunderclap_headache = true\nheadache_neurological_deficit = { present = true, onset = \"long_standing\" }\nheadache_pattern_change = true\n",
+        expect![[r#"
+            gate: positive
+              ! thunderclap_headache → emergency (onset not given (taken as new))
+              ! headache_neurological_deficit → urgent medical care (long-standing, unchanged)
+              ! headache_pattern_change → urgent medical care (onset not given (taken as new))
             story: none
             ndi: -
             plan: none
@@ -505,7 +537,7 @@ fn an_incomplete_screen_tells_the_story_but_gives_no_plan() {
           rhomboids              unknown (too little evidence to conclude) → next: Palpation of the rhomboids
           serratus_anterior      unknown (too little evidence to conclude) → next: Scapular dyskinesis test
         components: forward_head: not measured · protracted_shoulders: not measured · elevated_shoulders: not measured · thoracic_slump: not measured
-        pattern: Upper crossed pattern does not apply: no tight (overactive) muscle of the pattern was found; 1 supporting findings, 4 needed.
+        pattern: Upper crossed pattern does not apply: no tight (overactive) muscle of the pattern was found; 1 supporting finding, 4 needed.
         ndi: -
         plan: none
     "#]].assert_eq(&summary(&r));
@@ -529,7 +561,7 @@ fn a_recovered_client_gets_a_maintenance_plan() {
               rhomboids              unknown (too little evidence to conclude) → next: Palpation of the rhomboids
               serratus_anterior      unknown (too little evidence to conclude) → next: Scapular dyskinesis test
             components: forward_head: not measured · protracted_shoulders: not measured · elevated_shoulders: not measured · thoracic_slump: not measured
-            pattern: Upper crossed pattern does not apply: no tight (overactive) muscle of the pattern was found; 1 supporting findings, 4 needed.
+            pattern: Upper crossed pattern does not apply: no tight (overactive) muscle of the pattern was found; 1 supporting finding, 4 needed.
             ndi: 3/50 points (6%), none; a change under 5 points is noise
             plan: Maintenance
               maintain: movement_break(both sides) craniocervical_flexion_nod(both sides) chin_tuck_head_lift(both sides)
@@ -598,7 +630,7 @@ fn a_tension_type_headache_without_locations_is_explained_from_its_features() {
               upper_trapezius        unknown (too little evidence to conclude) → next: Upper trapezius length (Janda)
               suboccipitals          found overactive 38%
             components: forward_head: not measured · protracted_shoulders: not measured · elevated_shoulders: not measured · thoracic_slump: not measured
-            pattern: Upper crossed pattern does not apply: no weak (inhibited) muscle of the pattern was found; 1 supporting findings, 4 needed.
+            pattern: Upper crossed pattern does not apply: no weak (inhibited) muscle of the pattern was found; 1 supporting finding, 4 needed.
             pain headache_tension_type: suboccipitals supported (both sides) · upper_trapezius possible (both sides) · sternocleidomastoid possible (both sides)
             ndi: -
             plan: Corrective
@@ -628,7 +660,7 @@ fn a_driver_without_a_computer_gets_no_screen_advice() {
               rhomboids              unknown (too little evidence to conclude) → next: Palpation of the rhomboids
               serratus_anterior      unknown (too little evidence to conclude) → next: Scapular dyskinesis test
             components: forward_head: not measured · protracted_shoulders: not measured · elevated_shoulders: suspected (43%); not measured on a photo · thoracic_slump: not measured
-            pattern: Upper crossed pattern does not apply: no weak (inhibited) muscle of the pattern was found; 1 supporting findings, 4 needed.
+            pattern: Upper crossed pattern does not apply: no weak (inhibited) muscle of the pattern was found; 1 supporting finding, 4 needed.
             ndi: -
             plan: Corrective
               massage: upper_trapezius(both sides)

@@ -241,6 +241,11 @@ pub struct ComponentFinding {
     pub component: String,
     /// Status.
     pub status: ComponentStatus,
+    /// Whether a photo status rests on contested rules alone (the side-view proxies): shown,
+    /// but a contested "present" is never counted for the pattern, since a contested rule is
+    /// never the sole basis of a conclusion (a contested "absent" still counts against it, as a
+    /// caution).
+    pub contested_only: bool,
     /// Evidence.
     pub evidence: Vec<Evidence>,
 }
@@ -352,20 +357,20 @@ pub fn holds(cond: &Condition, fact_name: &str, v: f64, sex: Option<Sex>, kb: &K
             let m = measure?;
             let (cut, sex) = lower_cutoff(m, sex)?;
             let sex = sex.map(|s| format!(", {s} norm")).unwrap_or_default();
-            ok_and(v < cut, format!("{shown}, below the cut-off {}{sex}", fmt_value(cut, &unit)))
+            ok_and(v < cut, format!("{label} {}, below the cut-off {}{sex}", fmt_apart(v, cut, &unit), fmt_value(cut, &unit)))
         }
         Op::AboveCutoff => {
             let m = measure?;
             let cut = m.cutoff_above?;
-            ok_and(v > cut, format!("{shown}, above the cut-off {}", fmt_value(cut, &unit)))
+            ok_and(v > cut, format!("{label} {}, above the cut-off {}", fmt_apart(v, cut, &unit), fmt_value(cut, &unit)))
         }
         Op::BeyondCutoff => {
             let m = measure?;
             if let Some((cut, _)) = lower_cutoff(m, sex).filter(|(c, _)| v < *c) {
-                return Some(format!("{shown}, below the cut-off {}", fmt_value(cut, &unit)));
+                return Some(format!("{label} {}, below the cut-off {}", fmt_apart(v, cut, &unit), fmt_value(cut, &unit)));
             }
             let cut = m.cutoff_above.filter(|c| v > *c)?;
-            Some(format!("{shown}, above the cut-off {}", fmt_value(cut, &unit)))
+            Some(format!("{label} {}, above the cut-off {}", fmt_apart(v, cut, &unit), fmt_value(cut, &unit)))
         }
         Op::WithinNorm => {
             let m = measure?;
@@ -375,7 +380,9 @@ pub fn holds(cond: &Condition, fact_name: &str, v: f64, sex: Option<Sex>, kb: &K
                 return None;
             }
             let ok = lo.is_none_or(|lo| v >= lo) && hi.is_none_or(|hi| v <= hi);
-            ok_and(ok, format!("{shown}, within the norm"))
+            // A measure with cut-offs but no normal range is only not flagged, not "normal".
+            let reads = if m.has_norm() { "within the norm" } else { "not past the cut-off" };
+            ok_and(ok, format!("{shown}, {reads}"))
         }
     }
 }
@@ -396,7 +403,21 @@ pub fn fact_label(name: &str, kb: &KnowledgeBase) -> (String, String) {
 
 /// Formats a value with its unit, with at most one decimal.
 pub fn fmt_value(v: f64, unit: &str) -> String {
-    let n = if (v - v.round()).abs() < 0.05 { format!("{}", v.round()) } else { format!("{v:.1}") };
+    with_unit(if (v - v.round()).abs() < 0.05 { format!("{}", v.round()) } else { format!("{v:.1}") }, unit)
+}
+
+/// `v` as [`fmt_value`] writes it, with as many more decimals as it takes not to read the same
+/// as the threshold it was compared with (9.99 against 10 is "9.99", not "10").
+pub fn fmt_apart(v: f64, threshold: f64, unit: &str) -> String {
+    let shown = fmt_value(v, unit);
+    if v == threshold || shown != fmt_value(threshold, unit) {
+        return shown;
+    }
+    let places = (2..=6).find(|&p| format!("{v:.p$}") != format!("{threshold:.p$}")).unwrap_or(6);
+    with_unit(format!("{v:.places$}"), unit)
+}
+
+fn with_unit(n: String, unit: &str) -> String {
     match unit {
         "" | "tone" => n,
         "°" | "/10" | "/5" | "/3" => format!("{n}{unit}"),
@@ -505,7 +526,9 @@ pub fn infer(facts: &Facts, kb: &KnowledgeBase) -> Inference {
         .map(|c| {
             let ev: Vec<Evidence> =
                 all.iter().filter(|e| matches!(&e.target, Target::Component { component, .. } if *component == c.id)).cloned().collect();
-            ComponentFinding { component: c.id.clone(), status: decide_component(&ev), evidence: ev }
+            let status = decide_component(&ev);
+            let contested_only = contested_only(&status, &ev);
+            ComponentFinding { component: c.id.clone(), status, contested_only, evidence: ev }
         })
         .collect();
     let pattern = pattern(kb, &muscles, &components);
@@ -583,6 +606,21 @@ fn decide_component(evidence: &[Evidence]) -> ComponentStatus {
     } else {
         ComponentStatus::Unknown
     }
+}
+
+/// Whether a component's photo status rests on contested rules alone: no non-contested photo
+/// finding points the way it was decided.
+fn contested_only(status: &ComponentStatus, evidence: &[Evidence]) -> bool {
+    let present = match status {
+        ComponentStatus::Present { .. } => true,
+        ComponentStatus::Absent { .. } => false,
+        ComponentStatus::Suspected { .. } | ComponentStatus::Unknown => return false,
+    };
+    !evidence.iter().any(|e| {
+        e.kind == EvidenceKind::PhotoMetric
+            && e.certainty != Certainty::Contested
+            && matches!(e.target, Target::Component { present: p, .. } if p == present)
+    })
 }
 
 /// The tests that would settle a muscle: for each probe not yet done, the rules it alone would
@@ -668,6 +706,11 @@ fn pattern(kb: &KnowledgeBase, muscles: &[MuscleFinding], components: &[Componen
     }
     for id in &p.components {
         let Some(c) = components.iter().find(|c| &c.component == id) else { continue };
+        // A contested proxy may speak against the label, as a caution, but never for it.
+        if c.contested_only && matches!(c.status, ComponentStatus::Present { .. }) {
+            unassessed.push(id.clone());
+            continue;
+        }
         match c.status {
             ComponentStatus::Present { confidence, .. } => {
                 fit += confidence;

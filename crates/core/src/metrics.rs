@@ -63,6 +63,17 @@ pub enum NotMeasurable {
         /// MediaPipe's landmark name.
         landmark: &'static str,
     },
+    /// A side photo labelled one side whose person clearly faces the other way: measuring it
+    /// as labelled would turn forward into backward, so the label must be checked first.
+    FacesOtherWay {
+        /// The view it was labelled.
+        given: View,
+        /// The view the face shows.
+        detected: View,
+    },
+    /// A side photo without a label whose face does not show which way the person faces (the
+    /// nose or both ears hidden, or level with each other).
+    FacingUnclear,
     /// The torso is too small in the photo (shoulders and hips almost coincide).
     TorsoTooSmall,
     /// A side view with the body turned toward the camera.
@@ -185,18 +196,48 @@ pub struct PoseMetrics {
 const GRAVITY_REFERENCED: &[&str] =
     &["ear_shoulder_angle", "sagittal_head_tilt", "forward_head_distance", "shoulder_protraction", "trunk_inclination"];
 
-/// Detects the view from the landmarks: a front view has the shoulders far apart relative to
-/// the torso; in a side view the nose is ahead of the ears in the facing direction.
-pub fn detect_view(pose: &Pose) -> View {
+/// The least horizontal gap between the nose and the visible ears, as a fraction of the
+/// torso's length, that shows which way a side view faces. The nose stands some 10 cm ahead of
+/// the ear in profile, about a fifth of the torso; under a twentieth the face is turned to the
+/// camera or the landmarks are guesses. A plausibility gate of Tonus's own (convention), like
+/// the other view gates.
+const MIN_FACING_GAP: f64 = 0.05;
+
+/// Which way a side view's person faces: the nose ahead of the visible ears. `None` when the
+/// nose or both ears are hidden, or the gap is too small to tell.
+fn facing(pose: &Pose, gates: &Gates) -> Option<View> {
+    let seen = |i: usize| {
+        let p = pose.point(i);
+        p.visibility >= gates.min_visibility && (0.0..=1.0).contains(&p.x) && (0.0..=1.0).contains(&p.y)
+    };
+    if !seen(idx::NOSE) {
+        return None;
+    }
+    let ears: Vec<f64> = [idx::LEFT_EAR, idx::RIGHT_EAR].into_iter().filter(|&i| seen(i)).map(|i| pose.px(i).0).collect();
+    if ears.is_empty() {
+        return None;
+    }
+    let gap = (pose.px(idx::NOSE).0 - ears.iter().sum::<f64>() / ears.len() as f64) / torso_length(pose).max(1e-9);
+    if gap.abs() < MIN_FACING_GAP {
+        None
+    } else if gap < 0.0 {
+        Some(View::SideLeft)
+    } else {
+        Some(View::SideRight)
+    }
+}
+
+/// The view the landmarks show: a front view has the shoulders far apart relative to the torso;
+/// in a side view the nose is ahead of the ears in the facing direction. `None` for a side view
+/// whose facing the face does not show.
+pub fn detect_view(pose: &Pose, gates: &Gates) -> Option<View> {
     let (ls, rs) = (pose.px(idx::LEFT_SHOULDER), pose.px(idx::RIGHT_SHOULDER));
     let torso = torso_length(pose).max(1e-9);
     let spread = (ls.0 - rs.0).abs() / torso;
     if spread >= 0.5 {
-        return View::Front;
+        return Some(View::Front);
     }
-    let nose = pose.px(idx::NOSE).0;
-    let ears = (pose.px(idx::LEFT_EAR).0 + pose.px(idx::RIGHT_EAR).0) / 2.0;
-    if nose < ears { View::SideLeft } else { View::SideRight }
+    facing(pose, gates)
 }
 
 fn dist(a: (f64, f64), b: (f64, f64)) -> f64 {
@@ -261,22 +302,32 @@ fn leaning(pose: &Pose, view: View, gates: &Gates) -> Option<NotMeasurable> {
     }
 }
 
-fn view_warnings(pose: &Pose, detected: View) -> Vec<PhotoWarning> {
-    match pose.given_view() {
-        Some(given) if given.is_side() != detected.is_side() => vec![PhotoWarning::ViewMismatch { given, looks_like: detected }],
-        Some(given) if given.is_side() && given != detected => vec![PhotoWarning::FacesOtherWay { given, detected }],
-        _ => Vec::new(),
+/// The warnings about the view, and the cause that stops every side metric when the facing
+/// contradicts the label or cannot be told.
+fn view_check(pose: &Pose, view: View, detected: Option<View>) -> (Vec<PhotoWarning>, Option<NotMeasurable>) {
+    let given = pose.given_view();
+    let looks_like = detected.unwrap_or_else(|| guess_side(pose));
+    match (given, detected) {
+        (Some(given), _) if given.is_side() != looks_like.is_side() => (vec![PhotoWarning::ViewMismatch { given, looks_like }], None),
+        (Some(given), Some(detected)) if given.is_side() && given != detected => {
+            (vec![PhotoWarning::FacesOtherWay { given, detected }], Some(NotMeasurable::FacesOtherWay { given, detected }))
+        }
+        (None, None) if view.is_side() => (vec![PhotoWarning::Unusable(NotMeasurable::FacingUnclear)], Some(NotMeasurable::FacingUnclear)),
+        _ => (Vec::new(), None),
     }
 }
 
 /// Computes every photo metric of the knowledge base from one landmark set.
 pub fn compute(pose: &Pose, kb: &KnowledgeBase, gates: &Gates) -> PoseMetrics {
-    let detected = detect_view(pose);
-    let view = pose.given_view().unwrap_or(detected);
-    let mut warnings = view_warnings(pose, detected);
+    let detected = detect_view(pose, gates);
+    // A side view whose facing cannot be told is named after its side nearer the camera's
+    // guess; its side metrics are not measured (`FacingUnclear`).
+    let view = pose.given_view().or(detected).unwrap_or_else(|| guess_side(pose));
+    let (mut warnings, facing) = view_check(pose, view, detected);
     let unusable = whole_photo(pose, view, gates);
-    let lean = if unusable.is_none() && view.is_side() { leaning(pose, view, gates) } else { None };
     warnings.extend(unusable.map(PhotoWarning::Unusable));
+    let unusable = unusable.or(facing);
+    let lean = if unusable.is_none() && view.is_side() { leaning(pose, view, gates) } else { None };
     warnings.extend(lean.map(PhotoWarning::Leaning));
     let metrics = kb
         .measures()
@@ -295,6 +346,13 @@ pub fn compute(pose: &Pose, kb: &KnowledgeBase, gates: &Gates) -> PoseMetrics {
         })
         .collect();
     PoseMetrics { view, view_detected: pose.given_view().is_none(), warnings, metrics }
+}
+
+/// The side a side view without a clear facing is named after: the nose against the ears,
+/// whatever their visibility.
+fn guess_side(pose: &Pose) -> View {
+    let ears = (pose.px(idx::LEFT_EAR).0 + pose.px(idx::RIGHT_EAR).0) / 2.0;
+    if pose.px(idx::NOSE).0 < ears { View::SideLeft } else { View::SideRight }
 }
 
 /// One metric; unknown ids (a user-added measure with no formula) are not measurable.

@@ -6,9 +6,12 @@
 //!
 //! Action levels follow onset: a new or sudden item (or one whose onset was not given) demands
 //! its category's action; a long-standing, unchanged one may demand less (the category's
-//! `long_standing` entry), but still blocks until it has been assessed. A clearance covers a
-//! long-standing item (or one of unknown onset); a new or sudden item needs assessment now, so
-//! an earlier clearance does not cover it.
+//! `long_standing` entry), but still blocks until it has been assessed. An item may name an
+//! action of its own where it is more urgent than its category's (a thunderclap headache is an
+//! emergency, while the other headache items are urgent). A clearance covers a long-standing
+//! item only: a new or sudden item needs assessment now, so an earlier clearance does not cover
+//! it, and an item whose onset was not given is taken as new, for its clearance as for its
+//! action.
 
 use std::collections::BTreeMap;
 
@@ -53,6 +56,9 @@ pub enum ClearanceProblem {
     ItemNotPositive,
     /// The item is new or sudden: it needs assessment now, whatever was found before.
     NewOnset,
+    /// The item's onset was not given, so it is taken as new: a clearance covers only an item
+    /// recorded as long-standing.
+    OnsetNotGiven,
     /// The clearance is dated after the assessment.
     AfterAssessment,
 }
@@ -100,9 +106,11 @@ impl Gate {
 }
 
 fn positive(cat: &RedFlagCategory, item: &RedFlagItem, onset: Option<Onset>) -> PositiveFlag {
-    let (action, advice) = match (&cat.long_standing, onset) {
-        (Some(long), Some(Onset::LongStanding)) => (long.action, long.advice.clone()),
-        _ => (cat.action, cat.advice.clone()),
+    let new = (item.action.unwrap_or(cat.action), item.advice.as_ref().unwrap_or(&cat.advice));
+    let long_standing = item.long_standing.as_ref().or(cat.long_standing.as_ref()).map(|l| (l.action, &l.advice));
+    let (action, advice) = match (long_standing, onset) {
+        (Some(long), Some(Onset::LongStanding)) => long,
+        _ => new,
     };
     PositiveFlag {
         item: item.id.clone(),
@@ -111,7 +119,7 @@ fn positive(cat: &RedFlagCategory, item: &RedFlagItem, onset: Option<Onset>) -> 
         category_name: cat.name.clone(),
         onset,
         action,
-        advice,
+        advice: advice.clone(),
     }
 }
 
@@ -133,7 +141,7 @@ pub fn screen(answers: &BTreeMap<String, RedFlagAnswer>, clearances: &[Clearance
             let flag = positive(cat, item, answer.onset);
             let covering = clearances.iter().position(|c| c.item == item.id && c.assessed_on <= assessed_on);
             match covering {
-                Some(i) if answer.onset != Some(Onset::New) => {
+                Some(i) if answer.onset == Some(Onset::LongStanding) => {
                     used[i] = true;
                     gate.cleared.push(ClearedFlag { flag, clearance: clearances[i].clone() });
                 }
@@ -148,8 +156,11 @@ pub fn screen(answers: &BTreeMap<String, RedFlagAnswer>, clearances: &[Clearance
         let answer = answers.get(&clearance.item).filter(|a| a.present);
         let problem = match answer {
             None => ClearanceProblem::ItemNotPositive,
-            Some(a) if a.onset == Some(Onset::New) => ClearanceProblem::NewOnset,
-            Some(_) => ClearanceProblem::AfterAssessment,
+            Some(a) => match a.onset {
+                Some(Onset::New) => ClearanceProblem::NewOnset,
+                None => ClearanceProblem::OnsetNotGiven,
+                Some(Onset::LongStanding) => ClearanceProblem::AfterAssessment,
+            },
         };
         gate.ignored_clearances.push(IgnoredClearance { clearance: clearance.clone(), problem });
     }

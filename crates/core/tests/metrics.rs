@@ -223,3 +223,43 @@ fn bad_landmark_sets_are_refused_by_shape() {
     bad[0].visibility = 1.5;
     assert_eq!(Pose::new(100, 100, None, capture(), &bad).unwrap_err().to_string(), "landmark 0 (nose): visibility 1.5 is outside 0–1");
 }
+
+#[test]
+fn a_side_photo_facing_the_other_way_from_its_label_is_not_measured() {
+    let kb = kb();
+    let pose = side_pose((600.0, 300.0), (680.0, 280.0), (500.0, 400.0), (480.0, 700.0));
+    let labelled = |view| Pose::new(W as u32, H as u32, Some(view), capture(), pose.points()).unwrap();
+    // Labelled as the side it shows: measured.
+    let pm = metrics::compute(&labelled(View::SideRight), &kb, &Gates::STANDARD);
+    assert!(pm.warnings.is_empty(), "{:?}", pm.warnings);
+    assert!((num(&pm, "ear_shoulder_angle") - 45.0).abs() < 1e-9);
+    // Labelled as the other side: measuring it as labelled would make forward backward.
+    let pm = metrics::compute(&labelled(View::SideLeft), &kb, &Gates::STANDARD);
+    let other = NotMeasurable::FacesOtherWay { given: View::SideLeft, detected: View::SideRight };
+    assert_eq!(pm.warnings, vec![PhotoWarning::FacesOtherWay { given: View::SideLeft, detected: View::SideRight }]);
+    for id in ["ear_shoulder_angle", "sagittal_head_tilt", "forward_head_distance", "shoulder_protraction", "trunk_inclination"] {
+        assert_eq!(metric(&pm, id), MetricValue::NotMeasurable(other), "{id}");
+    }
+}
+
+#[test]
+fn a_side_photo_whose_face_does_not_show_its_facing_is_measured_only_when_labelled() {
+    let kb = kb();
+    let pose = side_pose((600.0, 300.0), (680.0, 280.0), (500.0, 400.0), (480.0, 700.0));
+    let mut hidden = *pose.points();
+    hidden[idx::NOSE].visibility = 0.1;
+    let unlabelled = Pose::new(W as u32, H as u32, None, capture(), &hidden).unwrap();
+    let pm = metrics::compute(&unlabelled, &kb, &Gates::STANDARD);
+    assert_eq!(pm.warnings, vec![PhotoWarning::Unusable(NotMeasurable::FacingUnclear)]);
+    assert_eq!(metric(&pm, "ear_shoulder_angle"), MetricValue::NotMeasurable(NotMeasurable::FacingUnclear));
+    // The nose level with the ears says nothing either.
+    let mut level = *pose.points();
+    level[idx::NOSE].x = (level[idx::LEFT_EAR].x + level[idx::RIGHT_EAR].x) / 2.0 + 0.005;
+    let pm = metrics::compute(&Pose::new(W as u32, H as u32, None, capture(), &level).unwrap(), &kb, &Gates::STANDARD);
+    assert_eq!(metric(&pm, "ear_shoulder_angle"), MetricValue::NotMeasurable(NotMeasurable::FacingUnclear));
+    // With its view given, the label is taken: measured, without a warning.
+    let labelled = Pose::new(W as u32, H as u32, Some(View::SideRight), capture(), &hidden).unwrap();
+    let pm = metrics::compute(&labelled, &kb, &Gates::STANDARD);
+    assert!(pm.warnings.is_empty(), "{:?}", pm.warnings);
+    assert!((num(&pm, "ear_shoulder_angle") - 45.0).abs() < 1e-9);
+}

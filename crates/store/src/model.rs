@@ -499,13 +499,13 @@ fn check_lengths(fields: &[(&str, &str, usize)]) -> Result<(), StoreError> {
     }
 }
 
-/// Refuses `value` unless it is a date written `YYYY-MM-DD`, naming `field`.
+/// Refuses `value` unless it is a calendar date written `YYYY-MM-DD` (no 31 April, no 29
+/// February outside a leap year), naming `field`.
 pub fn check_date(field: &str, value: &str) -> Result<(), StoreError> {
     let b = value.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
     let date_ok = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10);
-    let month_day = date_ok.then(|| (value[5..7].parse::<u8>().unwrap_or(0), value[8..10].parse::<u8>().unwrap_or(0)));
-    if !matches!(month_day, Some((1..=12, 1..=31))) {
+    if !date_ok || tonus_core::date::Date::parse(value).is_none() {
         return Err(StoreError::Invalid(format!("{field}: \"{value}\" is not a date such as 2026-11-30")));
     }
     Ok(())

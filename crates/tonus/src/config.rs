@@ -266,7 +266,15 @@ fn check_format(key: &str, value: &str, allowed: &[&str]) -> anyhow::Result<()> 
 
 /// Reads a file with the path in the error.
 pub fn read(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    match std::fs::read_to_string(path) {
+        // Not text: bad input (exit 3), not a failure to read.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(tonus_app::AppError::from(tonus_app::InputError::whole(
+            &path.display().to_string(),
+            "not UTF-8 text; save it as UTF-8 (TOML or JSON)".into(),
+        ))
+        .into()),
+        other => other.with_context(|| format!("cannot read {}", path.display())),
+    }
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ enum Command {
         #[arg(long)]
         weeks: Option<u32>,
         /// Share of the plan carried out, 0–1.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         adherence: Option<f64>,
         /// Output format (default from config: text).
         #[arg(long, value_enum)]
@@ -472,17 +472,26 @@ fn pose(
 /// `tonus progress`: saved reports of one client over time.
 fn progress(engine: &Engine, reports: &[PathBuf], format: SimulateFormatOrHtml) -> Result<(), Failure> {
     let mut parsed = Vec::new();
+    let mut names = Vec::new();
     for path in reports {
         let text = config::read(path)?;
         let name = path.display().to_string();
         let r: tonus_app::report::Report =
-            serde_json::from_str(&text).map_err(|e| AppError::from(tonus_app::InputError::json(&name, &e))).map_err(anyhow::Error::from)?;
+            tonus_app::InputError::from_json(&text, &name).map_err(AppError::from).map_err(anyhow::Error::from)?;
+        let refuse =
+            |message: String| -> Failure { anyhow::Error::from(AppError::from(tonus_app::InputError::whole(&name, message))).into() };
+        if let Some(i) = parsed.iter().position(|p: &tonus_app::report::Report| p == &r) {
+            return Err(refuse(format!("the same report as {}; give each assessment once", names[i])));
+        }
         parsed.push(r);
+        names.push(name);
     }
     let client = parsed[0].client.name.clone();
-    if let Some(other) = parsed.iter().find(|r| r.client.name != client) {
-        let e =
-            tonus_app::InputError::whole("REPORT", format!("the reports are for different clients ({client} and {})", other.client.name));
+    if let Some(i) = parsed.iter().position(|r| r.client.name != client) {
+        let e = tonus_app::InputError::whole(
+            &names[i],
+            format!("a report for {}, while {} is for {client}: give the reports of one client", parsed[i].client.name, names[0]),
+        );
         return Err(anyhow::Error::from(AppError::from(e)).into());
     }
     let series = tonus_app::progress::series(&parsed, engine.kb());

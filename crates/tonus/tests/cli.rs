@@ -37,7 +37,7 @@ fn formats() {
     let o = tonus(&["assess", "--intake", "examples/driver.toml", "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v["format_version"], 2);
+    assert_eq!(v["format_version"], tonus_app::report::FORMAT_VERSION);
     assert_eq!(v["red_flags"]["status"], "clear");
     let o = tonus(&["assess", "--intake", "examples/red-flag.toml", "--format", "html"]);
     assert!(o.status.success());
@@ -164,11 +164,20 @@ fn progress_over_two_reports() {
     let ndi = find("ndi");
     assert_eq!(ndi["change"]["verdict"], "improved");
     assert_eq!(ndi["change"]["meaningful"], false);
-    // The same photo: no change, which is noise.
-    assert_eq!(find("ear_shoulder_angle")["change"]["verdict"], "noise");
+    // The same photo: no change, which is noise; photo metrics are series per view and posture.
+    assert_eq!(find("ear_shoulder_angle/side-right/sitting")["change"]["verdict"], "noise");
     let html =
         stdout(&tonus(&["progress", dir.join("a.json").to_str().unwrap(), dir.join("b.json").to_str().unwrap(), "--format", "html"]));
     assert!(html.contains("<svg") && html.contains("real-change threshold"));
+    // The same report twice is refused, naming the second file.
+    let o = tonus(&["progress", dir.join("a.json").to_str().unwrap(), dir.join("a.json").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("a.json: the same report as"), "{}", stderr(&o));
+    // An intake that is not text is bad input (3), not a failure to read.
+    std::fs::write(dir.join("latin1.toml"), b"[client]\nname = \"Ren\xe9\"\n").unwrap();
+    let o = tonus(&["assess", "--intake", dir.join("latin1.toml").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("latin1.toml: not UTF-8 text"), "{}", stderr(&o));
     // A file that is not a report names itself.
     std::fs::write(dir.join("bad.json"), "{}").unwrap();
     let o = tonus(&["progress", dir.join("bad.json").to_str().unwrap()]);

@@ -23,9 +23,13 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(
     fetch(event.request)
       .then((response) => {
-        if (response.ok) {
+        if (response.ok && !response.redirected) {
           const copy = response.clone();
           caches.open(CACHE).then((cache) => cache.put(event.request, copy));
+        } else if (response.redirected) {
+          // Sent to the login page: nobody is logged in here now, so the copy of the last
+          // client's page (their name and plan) goes.
+          caches.open(CACHE).then((cache) => cache.delete(event.request));
         }
         return response;
       })

@@ -37,10 +37,12 @@ function done(request) {
 // Two object stores: `days` (one record per date, the totals) and `kv` (the baseline, the
 // working hours, the exercise rotation and which days the server has confirmed). Where a
 // browser gives no IndexedDB (some private windows) the page still works and says that
-// nothing is kept after it closes.
+// nothing is kept after it closes. The database is the page's own (`data.store`): one per
+// account on a clinic server, so one client's days are never sent under another's login on
+// a shared browser.
 async function openStore() {
   try {
-    const open = indexedDB.open("tonus-desk", 1);
+    const open = indexedDB.open(data.store, 1);
     open.onupgradeneeded = () => {
       open.result.createObjectStore("days", { keyPath: "date" });
       open.result.createObjectStore("kv");

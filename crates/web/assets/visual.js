@@ -7,15 +7,16 @@
 (function () {
   "use strict";
 
-  var GATES = { minVisibility: 0.5, maxSideSpread: 0.35, minFrontSpread: 0.45, maxLeanForward: 30, maxLeanBack: 15 };
+  var GATES = { minVisibility: 0.5, maxSideSpread: 0.35, minFrontSpread: 0.45, maxLeanForward: 30, maxLeanBack: 15, minFacingGap: 0.05 };
   var NAMES = { 3: "left outer eye corner", 6: "right outer eye corner", 7: "left ear", 8: "right ear",
     11: "left shoulder", 12: "right shoulder", 23: "left hip", 24: "right hip" };
 
   function deg(rad) { return rad * 180 / Math.PI; }
 
   // The engine's metrics from normalised landmarks [[x, y, visibility], …] and the image size.
-  // Returns {id: {value, detail} | {reason}}; mirrors tonus_core::metrics::compute.
-  function metrics(points, width, height, view) {
+  // Returns {id: {value, detail} | {reason}}; mirrors tonus_core::metrics::compute. `given`:
+  // whether the view was labelled (false: detected from the landmarks).
+  function metrics(points, width, height, view, given) {
     var px = function (i) { return [points[i][0] * width, points[i][1] * height]; };
     var mid = function (a, b) { return [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2]; };
     var dist = function (a, b) { return Math.hypot(a[0] - b[0], a[1] - b[1]); };
@@ -30,6 +31,24 @@
       whole = "the body is rotated toward the camera; turn the person side-on";
     } else if (view === "front" && spread < GATES.minFrontSpread) {
       whole = "the body is turned sideways; face the camera squarely";
+    }
+    // Which way a side view faces: the nose ahead of the visible ears (metrics.rs `facing`).
+    if (!whole && side && spread < 0.5) {
+      var seen = function (i) {
+        var p = points[i];
+        return p[2] >= GATES.minVisibility && p[0] >= 0 && p[0] <= 1 && p[1] >= 0 && p[1] <= 1;
+      };
+      var ears = [7, 8].filter(seen).map(function (i) { return px(i)[0]; });
+      var faces = null;
+      if (seen(0) && ears.length) {
+        var gap = (px(0)[0] - ears.reduce(function (a, b) { return a + b; }, 0) / ears.length) / Math.max(torso, 1e-9);
+        if (Math.abs(gap) >= GATES.minFacingGap) { faces = gap < 0 ? "side-left" : "side-right"; }
+      }
+      if (given !== false && faces && faces !== view) {
+        whole = "the person faces the other way from the view it is labelled; check the label";
+      } else if (given === false && !faces) {
+        whole = "the face does not show which way the person faces";
+      }
     }
     function usable(list) {
       for (var k = 0; k < list.length; k++) {
@@ -103,6 +122,7 @@
     var original = JSON.parse(data.textContent);
     var points = original.map(function (p) { return p.slice(); });
     var width = Number(svg.dataset.width), height = Number(svg.dataset.height), view = svg.dataset.view;
+    var given = svg.dataset.given !== "false";
     var form = panel.querySelector("form.lm-save");
     var moved = {};
 
@@ -131,7 +151,7 @@
           l.setAttribute("y1", q[1] * height - 30 * len); l.setAttribute("y2", q[1] * height);
         }
       });
-      var values = metrics(points, width, height, view);
+      var values = metrics(points, width, height, view, given);
       svg.querySelectorAll("text.angle").forEach(function (t) {
         var m = values[t.dataset.metric], at = points[Number(t.dataset.at)];
         var len = Math.max(width, height) / 100;

@@ -59,7 +59,7 @@ export async function withCamera(base, camera) {
 export function deskTestHooks(speed) {
   globalThis.__tonusDeskSpeed = speed;
   globalThis.idb = (store, key) => new Promise((ok, fail) => {
-    const open = indexedDB.open("tonus-desk", 1);
+    const open = indexedDB.open(JSON.parse(document.getElementById("desk").dataset.desk).store, 1);
     open.onerror = () => fail(open.error);
     open.onsuccess = () => {
       const get = open.result.transaction(store, "readonly").objectStore(store).get(key);

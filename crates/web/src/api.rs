@@ -17,6 +17,7 @@ use serde_json::Value;
 use tonus_app::intake::Format;
 use tonus_clinic::Actor;
 use tonus_clinic::{Action, RecordKind};
+use tonus_core::date::Date;
 use tonus_store::{
     Assessment, AssessmentId, AssessmentStatus, Client, ClientId, ClientQuery, Erasure, LandmarkSet, ListedClient, NewClient, Note, Photo,
     ReportId, Role, Timestamp, User, UserId, ViewName,
@@ -519,6 +520,18 @@ struct PlanReply {
     current: Option<tonus_app::report::PlanView>,
 }
 
+impl PlanReply {
+    /// The plan as the caller may see it: a client sees the plan they follow, not the
+    /// therapist's working papers (the engine's proposal beside the edit, who edited it).
+    fn for_caller(plan: tonus_clinic::PlanRecord, me: &CurrentUser) -> Self {
+        let reply = Self::from(plan);
+        if me.user.role != Role::Client {
+            return reply;
+        }
+        Self { engine_plan: None, edited_plan: None, edited_by: None, edited_at: None, ..reply }
+    }
+}
+
 impl From<tonus_clinic::PlanRecord> for PlanReply {
     fn from(plan: tonus_clinic::PlanRecord) -> Self {
         let current = plan.current().cloned();
@@ -546,7 +559,7 @@ struct AssessmentDetail {
 
 #[utoipa::path(get, path = "/api/assessments/{id}", security(("session" = [])), tag = "assessments", params(("id" = AssessmentId, Path, description = "The assessment's id")), responses(
     Reading, Audited,
-    (status = 200, description = "The assessment with its report, plan, landmark sets and photos", body = AssessmentDetail),
+    (status = 200, description = "The assessment with its report, plan, landmark sets and photos; for a client, the plan they follow and the photos only (the report is theirs on its page, in plain words)", body = AssessmentDetail),
     (status = 404, description = "No such assessment, or not one you may see (a client sees completed ones only)", body = ErrorBody),
 ))]
 async fn get_assessment(
@@ -556,6 +569,13 @@ async fn get_assessment(
 ) -> Result<Json<AssessmentDetail>, ApiError> {
     let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Read).await?;
     crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Assessment, &assessment.id.to_string(), "api").await?;
+    let plan = state.clinic.plan(&assessment).await?.map(|p| PlanReply::for_caller(p, &me));
+    if me.user.role == Role::Client {
+        // A client reads their report on its page, in plain words (the therapist's report
+        // holds the differentials and the screen's answers); here, the plan and the photos.
+        let photos = state.store.photos_for(assessment.id).await?;
+        return Ok(Json(AssessmentDetail { assessment, report: None, plan, landmark_sets: Vec::new(), photos }));
+    }
     let report = state.clinic.latest_report(assessment.id).await?.map(|r| ReportReply {
         id: r.id,
         assessment: r.assessment,
@@ -563,7 +583,6 @@ async fn get_assessment(
         engine_version: r.engine_version,
         created_at: r.created_at,
     });
-    let plan = state.clinic.plan(&assessment).await?.map(PlanReply::from);
     let landmark_sets = state.store.landmark_sets_for(assessment.id).await?;
     let photos = state.store.photos_for(assessment.id).await?;
     Ok(Json(AssessmentDetail { assessment, report, plan, landmark_sets, photos }))
@@ -580,14 +599,14 @@ struct PlanGet {
 
 #[utoipa::path(get, path = "/api/assessments/{id}/plan", security(("session" = [])), tag = "assessments", params(("id" = AssessmentId, Path, description = "The assessment's id")), responses(
     Reading,
-    (status = 200, description = "The plan: the engine's, the therapist's edit and the current one", body = PlanGet),
+    (status = 200, description = "The plan: the engine's, the therapist's edit and the current one; for a client, the current one only", body = PlanGet),
     (status = 404, description = "No such assessment or no plan yet (a draft)", body = ErrorBody),
 ))]
 async fn get_plan(State(state): State<AppState>, me: CurrentUser, Path(id): Path<String>) -> Result<Json<PlanGet>, ApiError> {
     let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Read).await?;
     let plan = state.clinic.plan(&assessment).await?.ok_or(WebError::NotFound)?;
     let current = plan.current().cloned();
-    Ok(Json(PlanGet { plan: plan.into(), current }))
+    Ok(Json(PlanGet { plan: PlanReply::for_caller(plan, &me), current }))
 }
 
 /// The therapist's edited plan.
@@ -619,7 +638,16 @@ async fn put_plan(
 ) -> Result<Json<PlanPut>, ApiError> {
     me.require_staff()?;
     let (_, assessment) = access::assessment(&state, &me, parse_id(&id)?, Access::Write).await?;
-    let plan = state.clinic.edit_plan(Actor::user(me.user.id), &assessment, &body.plan).await?;
+    // The same checks as the plan editor's form: the plan is read as an edit of the current
+    // one (exercises and techniques from the library, doses and the note in bounds, each
+    // exercise in one of the plan's phases), never stored as sent.
+    let edit = tonus_clinic::plans::PlanEdit::of(&body.plan, state.clinic.engine().kb());
+    let plan = state.clinic.edit_plan_with(Actor::user(me.user.id), &assessment, &edit).await.map_err(|problems| {
+        match problems.iter().position(|p| p.kind != tonus_clinic::ErrorKind::Invalid) {
+            Some(i) => ApiError::from(problems.into_iter().nth(i).expect("the position found")),
+            None => ApiError(WebError::BadRequest(problems.iter().map(tonus_clinic::ClinicError::shown).collect::<Vec<_>>().join("; "))),
+        }
+    })?;
     Ok(Json(PlanPut { plan: plan.into() }))
 }
 
@@ -793,6 +821,8 @@ fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 
 /// The most days one request may carry (two months offline).
 const MAX_DESK_DAYS: usize = 60;
+/// The oldest day a desk upload may carry, in days before today.
+const OLDEST_DESK_DAY: i64 = 60;
 
 impl DeskDaysBody {
     /// The days, each checked (date, ranges), or the first problem naming its day and field.
@@ -800,9 +830,23 @@ impl DeskDaysBody {
         if self.days.len() > MAX_DESK_DAYS {
             return Err(WebError::BadRequest(format!("days: at most {MAX_DESK_DAYS} in one request, got {}", self.days.len())));
         }
+        // The page sends its last 60 days at most; a day outside that window, or after
+        // tomorrow (a client's clock a day ahead), is none it measured.
+        let today = Date::parse(&crate::format::date(Timestamp::now())).ok_or_else(|| WebError::Engine("today is not a date".into()))?;
+        let window = today.add_days(-OLDEST_DESK_DAY)..=today.add_days(1);
         self.days
             .into_iter()
             .map(|d| {
+                if let Some(date) = Date::parse(&d.day)
+                    && !window.contains(&date)
+                {
+                    return Err(WebError::BadRequest(format!(
+                        "day {}: only the last {OLDEST_DESK_DAY} days up to tomorrow ({} to {}) are kept",
+                        d.day,
+                        window.start(),
+                        window.end()
+                    )));
+                }
                 let day = tonus_store::DeskDay {
                     day: d.day,
                     sitting_ms: d.sitting_ms,

@@ -283,11 +283,14 @@ fn minutes(ms: i64) -> String {
 /// for the same things, side by side on the client page.
 async fn desk_exposure(state: &AppState, client: &Client) -> Result<(Vec<DeskDayRow>, Option<String>), WebError> {
     let since = format::date(Timestamp(Timestamp::now().0 - 14 * 86_400_000));
+    let until = format::date(Timestamp(Timestamp::now().0 + 86_400_000));
     let days = state
         .store
         .desk_days(client.id, &since)
         .await?
         .into_iter()
+        // A day after tomorrow is none the page measured (a client's clock far off).
+        .filter(|d| d.day <= until)
         .rev()
         .map(|d| DeskDayRow {
             sitting: minutes(d.sitting_ms),

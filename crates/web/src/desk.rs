@@ -32,6 +32,9 @@ struct DeskData<'a> {
     metrics: Vec<DeskMetric<'a>>,
     exercises: Vec<DeskExercise>,
     sync: Sync,
+    /// The IndexedDB database the page keeps its days in: one per account on a clinic server,
+    /// so a browser shared by two clients never sends one's days as the other's.
+    store: String,
 }
 
 #[derive(Serialize)]
@@ -124,6 +127,7 @@ pub(crate) fn render(
     exercises: Vec<DeskExercise>,
     layout: Layout,
     sync: Sync,
+    store: String,
     kept_in: String,
 ) -> Result<String, WebError> {
     let breaks = &kb.plan().breaks;
@@ -145,6 +149,7 @@ pub(crate) fn render(
             .collect(),
         exercises,
         sync,
+        store,
     };
     let metrics = WebcamMetricId::ALL
         .iter()
@@ -175,7 +180,8 @@ pub(crate) async fn page(State(state): State<AppState>, me: CurrentUser) -> Resu
     let kb = state.clinic.engine().kb();
     let exercises = exercises_of(plan.as_ref(), kb);
     crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Handout, &client.id.to_string(), "desk page").await?;
-    let html = render(kb, exercises, Layout::for_user("At my desk", &me), Sync::Clinic, "your therapist".into())?;
+    let store = format!("tonus-desk-{}", me.user.id);
+    let html = render(kb, exercises, Layout::for_user("At my desk", &me), Sync::Clinic, store, "your therapist".into())?;
     Ok(Html(html))
 }
 

@@ -183,7 +183,7 @@ async fn page(State(state): State<LocalState>) -> Result<Html<String>, WebError>
     let layout = Layout { csrf: local.token.clone(), ..Layout::anonymous("At my desk") };
     let exercises = desk::exercises_of(local.config.plan.as_ref(), local.config.engine.kb());
     let file = local.config.days_file.display().to_string();
-    Ok(Html(desk::render(local.config.engine.kb(), exercises, layout, Sync::Local, file)?))
+    Ok(Html(desk::render(local.config.engine.kb(), exercises, layout, Sync::Local, "tonus-desk".into(), file)?))
 }
 
 async fn wasm(State(state): State<LocalState>, UrlPath(name): UrlPath<String>, headers: HeaderMap) -> Result<Response, WebError> {

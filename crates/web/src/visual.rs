@@ -143,12 +143,12 @@ fn geometry(file: &LandmarkFile) -> (f64, f64, Vec<[f64; 3]>) {
 
 /// The overlay: the photo (when there is one), the measured lines, angle labels and the
 /// draggable key points, all in image pixels.
-fn overlay_svg(file: &LandmarkFile, view: View, photo: Option<&str>, set_id: &str) -> String {
+fn overlay_svg(file: &LandmarkFile, view: View, given: bool, photo: Option<&str>, set_id: &str) -> String {
     let (w, h, pts) = geometry(file);
     let px = |i: usize| pts.get(i).map_or((0.0, 0.0), |p| (p[0] * w, p[1] * h));
     let unit = w.max(h) / 100.0;
     let mut s = format!(
-        r##"<svg class="lm-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" data-set="{set_id}" data-view="{view}" data-width="{w}" data-height="{h}" role="img" aria-label="Landmarks on the {view} photo">"##
+        r##"<svg class="lm-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" data-set="{set_id}" data-view="{view}" data-given="{given}" data-width="{w}" data-height="{h}" role="img" aria-label="Landmarks on the {view} photo">"##
     );
     match photo {
         Some(id) => {
@@ -299,7 +299,7 @@ pub(crate) async fn photo_panels(
         let set_id = e.current.set.id.to_string();
         panels.push(PhotoPanel {
             title: format!("{view} view"),
-            svg: overlay_svg(file, view, e.current.set.photo.map(|p| p.to_string()).as_deref(), &set_id),
+            svg: overlay_svg(file, view, !photo.view_detected, e.current.set.photo.map(|p| p.to_string()).as_deref(), &set_id),
             landmarks_json: serde_json::to_string(&pts).unwrap_or_else(|_| "[]".into()),
             warnings: photo_warnings(photo),
             corrected,
@@ -616,7 +616,8 @@ struct MeasuredAdherence {
 /// The last four weeks of desk days, when there are at least three.
 async fn measured_adherence(state: &AppState, client: tonus_store::ClientId) -> Result<Option<MeasuredAdherence>, WebError> {
     let since = format::date(tonus_store::Timestamp(tonus_store::Timestamp::now().0 - 28 * 86_400_000));
-    let days = state.store.desk_days(client, &since).await?;
+    let until = format::date(tonus_store::Timestamp(tonus_store::Timestamp::now().0 + 86_400_000));
+    let days: Vec<_> = state.store.desk_days(client, &since).await?.into_iter().filter(|d| d.day <= until).collect();
     if days.len() < 3 {
         return Ok(None);
     }
@@ -710,7 +711,7 @@ mod tests {
         file.landmarks[7][0] = 0.4;
         file.landmarks[7][1] = 0.2;
         let (w, h) = (file.image.width, file.image.height);
-        let svg = overlay_svg(&file, View::SideLeft, None, "s1");
+        let svg = overlay_svg(&file, View::SideLeft, true, None, "s1");
         assert!(svg.contains(&format!(r#"viewBox="0 0 {w} {h}""#)), "{svg}");
         let (x, y) = (0.4 * f64::from(w), 0.2 * f64::from(h));
         assert!(svg.contains(&format!(r#"data-i="7" cx="{x:.1}" cy="{y:.1}""#)), "{svg}");

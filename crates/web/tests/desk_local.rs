@@ -22,6 +22,12 @@ async fn request(addr: SocketAddr, host: &str, head: &str, body: &str) -> String
     response
 }
 
+/// The date `n` days from today (UTC), as the page writes it.
+fn from_today(n: i64) -> String {
+    let days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 86_400;
+    tonus_core::date::Date::from_ymd(1970, 1, 1).unwrap().add_days(days as i64 + n).to_string()
+}
+
 fn day(date: &str, sitting_ms: i64, breaks_taken: i64) -> String {
     format!(
         r#"{{"day":"{date}","sitting_ms":{sitting_ms},"longest_bout_ms":1000,"breaks_offered":2,"breaks_taken":{breaks_taken},"readable_ms":900,"within_ms":800,"nudges":0,"exercises_done":1}}"#
@@ -77,21 +83,25 @@ async fn the_local_desk_serves_the_page_and_keeps_the_totals_in_a_file() {
         }
     };
     // Two copies of a day, the older one second, and another day: each field keeps its larger value.
-    let first = post(token.clone(), format!(r#"{{"days":[{},{}]}}"#, day("2026-11-30", 5000, 2), day("2026-11-29", 100, 1))).await;
+    let (today, yesterday) = (from_today(0), from_today(-1));
+    let first = post(token.clone(), format!(r#"{{"days":[{},{}]}}"#, day(&today, 5000, 2), day(&yesterday, 100, 1))).await;
     assert!(first.starts_with("HTTP/1.1 200") && first.contains(r#"{"stored":2}"#), "{first}");
-    let older = post(token.clone(), format!(r#"{{"days":[{}]}}"#, day("2026-11-30", 3000, 3))).await;
+    let older = post(token.clone(), format!(r#"{{"days":[{}]}}"#, day(&today, 3000, 3))).await;
     assert!(older.starts_with("HTTP/1.1 200"), "{older}");
     let kept = DaysFile::read(&days_file).unwrap();
     let summary: Vec<_> = kept.days.iter().map(|d| (d.day.as_str(), d.sitting_ms, d.breaks_taken)).collect();
-    assert_eq!(summary, [("2026-11-29", 100, 1), ("2026-11-30", 5000, 3)]);
+    assert_eq!(summary, [(yesterday.as_str(), 100, 1), (today.as_str(), 5000, 3)]);
 
-    // Refused, and nothing written: no token, a wrong one, an impossible day, another Host.
+    // Refused, and nothing written: no token, a wrong one, a day that is not one, a day far
+    // from today, another Host.
     let before = std::fs::read_to_string(&days_file).unwrap();
-    let bad_token = post("0".repeat(64), format!(r#"{{"days":[{}]}}"#, day("2026-12-01", 1, 1))).await;
+    let bad_token = post("0".repeat(64), format!(r#"{{"days":[{}]}}"#, day(&yesterday, 1, 1))).await;
     assert!(bad_token.starts_with("HTTP/1.1 403"), "{bad_token}");
-    let bad_day = post(token.clone(), format!(r#"{{"days":[{},{}]}}"#, day("2026-12-01", 1, 1), day("2026-13-01", 1, 1))).await;
-    assert!(bad_day.starts_with("HTTP/1.1 422") && bad_day.contains("2026-13-01"), "{bad_day}");
-    assert!(bad_day.contains("application/json"), "the API's JSON error: {bad_day}");
+    for bad in ["2026-13-01", "2026-04-31", "2027-02-29", &from_today(3), &from_today(-61), "9999-12-31"] {
+        let bad_day = post(token.clone(), format!(r#"{{"days":[{},{}]}}"#, day(&yesterday, 1, 1), day(bad, 1, 1))).await;
+        assert!(bad_day.starts_with("HTTP/1.1 422") && bad_day.contains(bad), "{bad}: {bad_day}");
+        assert!(bad_day.contains("application/json"), "the API's JSON error: {bad_day}");
+    }
     let head = format!("POST /api/desk/days HTTP/1.1\r\nContent-Type: application/json\r\nX-CSRF-Token: {token}");
     let rebound = request(addr, &format!("attacker.example:{}", addr.port()), &head, r#"{"days":[]}"#).await;
     assert!(rebound.starts_with("HTTP/1.1 421"), "{rebound}");

@@ -594,6 +594,17 @@ async fn client_accounts_share_links_export_and_erase() {
     assert!(me.text().contains(&format!("/assessments/{id}")));
     assert_eq!(app.get(&format!("/assessments/{id}"), Some(&dana)).await.status, StatusCode::OK);
     assert_eq!(app.get(&format!("/clients/{client}/handout"), Some(&dana)).await.status, StatusCode::OK);
+    // Through the API the client gets the plan they follow, not the therapist's working papers.
+    let detail = app.api("GET", &format!("/api/assessments/{id}"), Some(&dana), None).await.json();
+    assert!(detail["plan"]["current"].is_object(), "{detail}");
+    for hidden in ["engine_plan", "edited_plan", "edited_by"] {
+        assert!(detail["plan"][hidden].is_null(), "{hidden}: {detail}");
+    }
+    assert!(detail["report"].is_null() && detail["landmark_sets"] == json!([]), "{detail}");
+    let plan = app.api("GET", &format!("/api/assessments/{id}/plan"), Some(&dana), None).await.json();
+    assert!(plan["current"].is_object() && plan["plan"]["engine_plan"].is_null(), "{plan}");
+    let staff = app.api("GET", &format!("/api/assessments/{id}"), Some(&pat), None).await.json();
+    assert!(staff["report"].is_object() && staff["plan"]["engine_plan"].is_object(), "{staff}");
 
     // A share link opens the handout without a login until revoked.
     let created = app.post(&format!("/clients/{client}/share-links"), Some(&pat), &[("days", "30")]).await;
@@ -708,6 +719,17 @@ async fn json_api_and_openapi_document() {
     assert!(put.json()["plan"]["edited_by"].is_string());
     let bad_plan = app.api("PUT", &format!("/api/assessments/{id}/plan"), Some(&pat), Some(json!({"plan": {"phases": 1}}))).await;
     assert_eq!(bad_plan.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The API checks a plan as the editor's form does: an exercise the library lacks and an
+    // endless dose are refused, each named, and nothing is stored.
+    let mut forged = current.clone();
+    forged["phases"][0]["exercises"][0]["id"] = json!("../../etc/passwd");
+    forged["phases"][0]["exercises"][1]["dosage"] = json!("x".repeat(5000));
+    let refused = app.api("PUT", &format!("/api/assessments/{id}/plan"), Some(&pat), Some(json!({"plan": forged}))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+    let error = refused.json()["error"].as_str().unwrap().to_owned();
+    assert!(error.contains("exercise.0.id") && error.contains("etc/passwd") && error.contains("exercise.1.dosage"), "{error}");
+    let after = app.api("GET", &format!("/api/assessments/{id}/plan"), Some(&pat), None).await.json();
+    assert_eq!(after["current"], put.json()["plan"]["current"], "the refused plan is not stored");
     let list = app.api("GET", "/api/clients?q=api", Some(&pat), None).await.json();
     assert_eq!(list["clients"].as_array().unwrap().len(), 1);
     assert_eq!(app.api("GET", &format!("/api/clients/{client}"), Some(&pat), None).await.status, StatusCode::OK);
@@ -863,7 +885,8 @@ async fn progress_judges_change_against_real_change_thresholds() {
     let page = app.get(&format!("/clients/{client}/progress"), Some(&admin)).await;
     assert_eq!(page.status, StatusCode::OK);
     let text = page.text();
-    assert!(text.contains("a change of -3.0 exceeds the real-change threshold"), "{text}");
+    assert!(text.contains("a change of -3.0 (-"), "an outcome's change also in percent: {text}");
+    assert!(text.contains("reaches the real-change threshold"), "{text}");
     assert!(text.contains("a real improvement"), "{text}");
     assert!(text.contains("noise, not progress"), "unchanged measures are noise: {text}");
     assert!(text.contains("class=\"chart progress\""), "charted with the normal band and threshold: {text}");
@@ -991,7 +1014,7 @@ async fn the_client_home_keeps_ticks_and_pain_and_the_therapist_sees_them() {
     let admin = app.setup_admin().await;
     let pat = app.staff(&admin, "pat", "practitioner").await;
     let client = app.client(&pat, "Alex Home", false).await;
-    app.assess(&pat, &client, 0).await;
+    let assessment = app.assess(&pat, &client, 0).await;
     let account = app.post(&format!("/clients/{client}/account"), Some(&pat), &[("login", "alex"), ("password", PASSWORD)]).await;
     assert_eq!(account.status, StatusCode::SEE_OTHER, "{}", account.text());
     let alex = app.login("alex").await;
@@ -1015,6 +1038,14 @@ async fn the_client_home_keeps_ticks_and_pain_and_the_therapist_sees_them() {
     let not_in_plan = tick("yes", "band_row_of_someone_else".into(), today.clone()).await;
     assert_eq!(not_in_plan.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(not_in_plan.text().contains("exercise:"), "{}", not_in_plan.text());
+    let plan = app.api("GET", &format!("/api/assessments/{assessment}/plan"), Some(&pat), None).await.json();
+    let phases = plan["current"]["phases"].as_array().unwrap().clone();
+    let ids =
+        |phase: &Value| phase["exercises"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let later = phases[1..].iter().flat_map(ids).find(|id| !ids(&phases[0]).contains(id)).expect("a later phase's own exercise");
+    let too_soon = tick("yes", later, today.clone()).await;
+    assert_eq!(too_soon.status, StatusCode::UNPROCESSABLE_ENTITY, "a later phase's exercise is not this week's");
+    assert!(too_soon.text().contains("exercise:"), "{}", too_soon.text());
     let future = tick("yes", exercise.clone(), "2999-01-01".into()).await;
     assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(future.text().contains("day:"), "{}", future.text());

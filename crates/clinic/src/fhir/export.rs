@@ -151,7 +151,8 @@ fn interpretation(finding: Option<Finding>) -> Vec<CodeableConcept> {
         Some(Finding::BelowCutoff | Finding::BelowNorm) => ("L", "Low"),
         Some(Finding::AboveCutoff | Finding::AboveNorm) => ("H", "High"),
         Some(Finding::Within) => ("N", "Normal"),
-        None => return Vec::new(),
+        // Past no cut-off, but with no normal range to call it normal by.
+        Some(Finding::NotBeyondCutoff) | None => return Vec::new(),
     };
     vec![CodeableConcept::coded(Coding::new(INTERPRETATION, code, display))]
 }

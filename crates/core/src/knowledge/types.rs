@@ -419,6 +419,15 @@ pub struct Measure {
     pub sources: Vec<String>,
 }
 
+impl Measure {
+    /// Whether a value inside its cut-offs reads as "within the norm": a clinical test's
+    /// cut-offs say what normal is, and a normal range says it for any measure; a proxy with
+    /// cut-offs only (a Tonus convention, no known normal range) is then merely not flagged.
+    pub fn has_norm(&self) -> bool {
+        self.norm_low.is_some() || self.norm_high.is_some() || self.kind == MeasureKind::Exact
+    }
+}
+
 /// How a muscle is held responsible for pain in a region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -543,6 +552,17 @@ pub struct RedFlagItem {
     pub id: String,
     /// The question.
     pub question: String,
+    /// What a positive answer demands, where the item is more urgent than its category
+    /// (absent: the category's).
+    #[serde(default)]
+    pub action: Option<Action>,
+    /// Where to go instead, with `action` (absent: the category's).
+    #[serde(default)]
+    pub advice: Option<String>,
+    /// What the item demands when long-standing and unchanged, where that differs from the
+    /// category's (absent: the category's).
+    #[serde(default)]
+    pub long_standing: Option<LongStanding>,
 }
 
 /// A category of red flags with the action its items demand.

@@ -555,6 +555,25 @@ fn red_flags(ids: &Ids<'_>, f: &Files) -> Result<(), KnowledgeError> {
             };
             ic.id(&item.id)?;
             ic.text("question", &item.question)?;
+            let action = item.action.unwrap_or(cat.action);
+            if item.action.is_some_and(|a| a > cat.action) {
+                return Err(ic.fail("action", "an item may be more urgent than its category, not less"));
+            }
+            match (&item.action, &item.advice) {
+                (Some(_), None) => return Err(ic.fail("advice", "an item with an action of its own needs advice of its own")),
+                (None, Some(_)) => return Err(ic.fail("action", "an item with advice of its own needs an action of its own")),
+                (_, Some(advice)) => ic.text("advice", advice)?,
+                (None, None) => {}
+            }
+            if let Some(long) = &item.long_standing {
+                ic.text("long_standing.advice", &long.advice)?;
+                if long.action < action {
+                    return Err(ic.fail("long_standing.action", "a long-standing item cannot be more urgent than a new one"));
+                }
+            } else if item.action.is_some() && cat.long_standing.is_some() {
+                // The category's long-standing advice was written for the category's action.
+                return Err(ic.fail("long_standing", "an item with an action of its own needs its own long-standing action too"));
+            }
             if !flag_ids.insert(item.id.as_str()) {
                 return Err(ic.fail("id", "duplicate red-flag item id (ids are unique across categories)"));
             }
