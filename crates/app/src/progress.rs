@@ -116,7 +116,12 @@ fn change(points: &[Point], higher: Option<bool>, threshold: Threshold, meaningf
     let real = threshold.value();
     let c = judge(first, last, better, if higher.is_some() { real } else { None }, meaningful);
     let percent = c.percent.filter(|p| percent && p.is_finite()).map(|p| format!(" ({p:+.0}%)")).unwrap_or_default();
-    let unit = if unit.starts_with('°') { "°" } else { "" };
+    // A plain unit goes with the numbers (`°`, ` s`, ` mmHg`); a scale's description does not.
+    let unit = match unit {
+        "°" => "°".to_owned(),
+        u if !u.is_empty() && u.chars().all(|c| c.is_alphabetic() || c == ' ') => format!(" {u}"),
+        _ => String::new(),
+    };
     let delta = format!("{:+.1}{unit}{percent}", c.delta);
     let (verdict, text) = match (c.verdict, threshold) {
         (Verdict::Noise, _) => (
@@ -147,12 +152,16 @@ fn change(points: &[Point], higher: Option<bool>, threshold: Threshold, meaningf
     };
     // A real swing the other way between the first and the last visit is named, so a worsening
     // that recovered is not hidden by the end points.
-    let swing = real.filter(|_| higher.is_some()).and_then(|r| {
+    let real_threshold = match threshold {
+        Threshold::Real(r) if higher.is_some() && verdict != VerdictView::Worsened => Some(r),
+        _ => None,
+    };
+    let swing = real_threshold.and_then(|r| {
         let worse = |v: f64| if higher == Some(true) { first - v } else { v - first };
         points[1..points.len() - 1].iter().filter(|p| worse(p.value) + 1e-9 >= r).max_by(|a, b| worse(a.value).total_cmp(&worse(b.value)))
     });
     let text = match swing {
-        Some(p) => format!("{text}; on {} it was {:.1}, a real worsening from the first visit", p.date, p.value),
+        Some(p) => format!("{text}; on {} it was {}{unit}, a real worsening from the first visit", p.date, crate::words::num(p.value)),
         None => text,
     };
     ChangeView { delta: (c.delta * 100.0).round() / 100.0, verdict, meaningful: c.meaningful, text }
@@ -283,12 +292,25 @@ pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
     out
 }
 
+/// A value with its unit as a reader expects it: `26.2°`, `14 s`, and a categorical scale's
+/// key in brackets (`1 (0 normal, 1 subtle, 2 obvious)`).
+fn value_with_unit(v: f64, unit: &str) -> String {
+    let n = crate::words::num(v);
+    if unit.starts_with('°') {
+        format!("{n}{unit}")
+    } else if unit.contains(',') {
+        format!("{n} ({unit})")
+    } else {
+        format!("{n} {unit}")
+    }
+}
+
 /// The progress as text.
 pub fn render_text(client: &str, series: &[Series]) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "PROGRESS — {client}");
     for x in series {
-        let values: Vec<String> = x.points.iter().map(|p| format!("{} {:.1}", p.date, p.value)).collect();
+        let values: Vec<String> = x.points.iter().map(|p| format!("{} {}", p.date, crate::words::num(p.value))).collect();
         let _ = writeln!(s, "  {} ({}): {}", x.name, x.unit, values.join(" → "));
         if let Some(c) = &x.change {
             let _ = writeln!(s, "      {}", c.text);
@@ -342,9 +364,43 @@ pub fn charts_fragment(series: &[Series]) -> String {
     if !single.is_empty() {
         let _ = writeln!(s, "<h2>Measured once</h2><table><tr><th>Measure</th><th>Value</th></tr>");
         for x in single {
-            let _ = writeln!(s, "<tr><td>{}</td><td>{:.1} {}</td></tr>", esc(&x.name), x.points[0].value, esc(&x.unit));
+            let _ = writeln!(s, "<tr><td>{}</td><td>{}</td></tr>", esc(&x.name), esc(&value_with_unit(x.points[0].value, &x.unit)));
         }
         let _ = writeln!(s, "</table>");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn points(values: &[f64]) -> Vec<Point> {
+        values.iter().enumerate().map(|(i, &value)| Point { date: format!("2026-0{}-01", i + 1), value }).collect()
+    }
+
+    #[test]
+    fn changes_read_against_their_threshold_and_a_swing_between_is_named() {
+        let text = |values: &[f64], higher: Option<bool>, threshold: Threshold, unit: &str, percent: bool| {
+            change(&points(values), higher, threshold, None, unit, percent).text
+        };
+        expect_test::expect![[r#"a change of -6.0 (-43%) reaches the real-change threshold of 5: a real improvement; on 2026-02-01 it was 30, a real worsening from the first visit"#]]
+            .assert_eq(&text(&[14.0, 30.0, 8.0], Some(false), Threshold::Real(5.0), "points (0–50)", true));
+        expect_test::expect![[r#"a change of +6.0° reaches 5°, the real-change threshold of the measure this proxy stands in for; none is established for the proxy itself, so confirm it with a clinical measure"#]]
+            .assert_eq(&text(&[40.0, 30.0, 46.0], Some(true), Threshold::Floor(5.0), "°", false));
+        expect_test::expect![[r#"a change of +3.0 s is within the real-change threshold of 18 s: noise, not progress"#]].assert_eq(&text(
+            &[12.0, 15.0],
+            Some(true),
+            Threshold::Real(18.0),
+            "s",
+            false,
+        ));
+        expect_test::expect![[r#"a change of +18.0 s reaches the real-change threshold of 18 s: a real improvement"#]].assert_eq(&text(
+            &[12.0, 30.0],
+            Some(true),
+            Threshold::Real(18.0),
+            "s",
+            false,
+        ));
+    }
 }

@@ -367,12 +367,17 @@ fn assess(engine: &Engine, config: &Config, args: AssessArgs) -> Result<(), Fail
         let file = tonus_app::landmarks::parse(&text, &name).map_err(AppError::from).map_err(anyhow::Error::from)?;
         sets.push((name, file));
     }
-    let report = engine.assess(&parsed, &name, &sets).map_err(anyhow::Error::from)?;
+    let mut report = engine.assess(&parsed, &name, &sets).map_err(anyhow::Error::from)?;
     let format = args.format.map_or(config.assess_format.as_str(), |f| match f {
         AssessFormat::Text => "text",
         AssessFormat::Json => "json",
         AssessFormat::Html => "html",
     });
+    if format != "json" && render::Audience::from(args.audience) == render::Audience::Client {
+        // The client reads the massage in the knowledge base's plain words, as on the handout
+        // (the JSON keeps the report's own names).
+        report.plan = report.plan.map(|p| render::in_plain_words(&p, engine.kb()));
+    }
     let out = match format {
         "json" => serde_json::to_string_pretty(&report).context("serialising the report")? + "\n",
         "html" => {

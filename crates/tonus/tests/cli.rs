@@ -39,6 +39,9 @@ fn formats() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["format_version"], tonus_app::report::FORMAT_VERSION);
     assert_eq!(v["red_flags"]["status"], "clear");
+    // The client reads the massage in plain words; the JSON keeps the report's names.
+    let client = stdout(&tonus(&[&DESK_WORKER_JSON[..5], &["--audience", "client"]].concat()));
+    assert!(client.contains("long, gliding strokes") && !client.contains("Effleurage"), "{client}");
     let o = tonus(&["assess", "--intake", "examples/red-flag.toml", "--format", "html"]);
     assert!(o.status.success());
     assert!(stdout(&o).contains("No plan:"));

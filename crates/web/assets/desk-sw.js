@@ -23,12 +23,15 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(
     fetch(event.request)
       .then((response) => {
-        if (response.ok && !response.redirected) {
+        // A navigation sent to the login page arrives as an opaque redirect; a fetch that
+        // followed it, as a redirected response.
+        const toLogin = response.redirected || response.type === "opaqueredirect";
+        if (response.ok && !toLogin) {
           const copy = response.clone();
           caches.open(CACHE).then((cache) => cache.put(event.request, copy));
-        } else if (response.redirected) {
-          // Sent to the login page: nobody is logged in here now, so the copy of the last
-          // client's page (their name and plan) goes.
+        } else if (toLogin) {
+          // Nobody is logged in here now: the copy of the last client's page (their name and
+          // plan) goes.
           caches.open(CACHE).then((cache) => cache.delete(event.request));
         }
         return response;

@@ -73,6 +73,9 @@ async function openStore() {
   }
 }
 const store = await openStore();
+// Before one database per account, a clinic's desk page kept every client's days in one
+// shared database; whose they were is unknown, so it goes rather than being sent as anyone's.
+if (data.store !== "tonus-desk" && globalThis.indexedDB) indexedDB.deleteDatabase("tonus-desk");
 
 const state = {
   mode: "off", // off | starting | calibrating | watching | paused | no-camera
@@ -97,9 +100,10 @@ const state = {
 
 // ---------------------------------------------------------------- the day's totals
 
-// The local date (the client's day), not UTC's.
-const today = () => {
+// The local date (the client's day), not UTC's, `days` days from today.
+const today = (days = 0) => {
   const d = new Date(now());
+  d.setDate(d.getDate() + days);
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 };
 const FIELDS = ["sitting_ms", "longest_bout_ms", "breaks_offered", "breaks_taken", "readable_ms", "within_ms", "nudges", "exercises_done"];
@@ -145,7 +149,11 @@ async function send() {
   const days = (await store.days()).sort((a, b) => a.date.localeCompare(b.date));
   const sent = (await store.get("sent")) || {};
   const totals = (d) => Object.fromEntries([["day", d.date], ...FIELDS.map((f) => [f, Math.round(d[f] || 0)])]);
-  const unsent = days.filter((d) => JSON.stringify(totals(d)) !== sent[d.date]).slice(-60);
+  // A day older than a year is none the server takes: it goes, unsent. The rest is sent oldest
+  // first, 60 at a time, so a long offline stretch drains over a few sends.
+  const oldest = today(-365);
+  for (const d of days.filter((d) => d.date < oldest)) await store.removeDay(d.date);
+  const unsent = days.filter((d) => d.date >= oldest && JSON.stringify(totals(d)) !== sent[d.date]).slice(0, 60);
   if (!unsent.length) return;
   const body = { days: unsent.map(totals) };
   try {

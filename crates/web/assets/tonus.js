@@ -1,9 +1,15 @@
 // Tonus clinic app: the little script the pages use (served from /assets, allowed by the CSP).
 // - [data-print] buttons print the page; [data-copy] buttons copy a link;
 // - inputs with data-min/data-max get an immediate range hint; the server still validates;
-// - the assessment form's body chart fills its pain rows.
+// - the assessment form's body chart fills its pain rows;
+// - the login page drops the desk page's offline copy.
 (function () {
   "use strict";
+  // The login page is only ever shown to nobody logged in: the desk page's offline copy (the
+  // last client's name and plan) goes with the session.
+  if (document.querySelector("form[action='/login']") && window.caches) {
+    window.caches.delete("tonus-desk-v1");
+  }
   document.addEventListener("click", function (event) {
     var target = event.target;
     if (target instanceof Element && target.closest("[data-print]")) {
@@ -30,8 +36,8 @@
     var items = fieldset.querySelector(".rf-items");
     if (box.checked) {
       fieldset.querySelectorAll(".rf-items input[type=radio][value=no]").forEach(function (radio) {
-        var yes = fieldset.querySelector("input[type=radio][value=yes][name='" + radio.name + "']");
-        if (!(yes && yes.checked)) { radio.checked = true; }
+        var yes = fieldset.querySelector("input[type=radio][name='" + radio.name + "']:not([value=no]):checked");
+        if (!yes) { radio.checked = true; }
       });
     }
     if (items) { items.hidden = box.checked; }
@@ -43,7 +49,7 @@
       noneOfThese(target);
       return;
     }
-    if (target instanceof HTMLInputElement && target.type === "radio" && target.value === "yes") {
+    if (target instanceof HTMLInputElement && target.type === "radio" && (target.value === "yes" || target.value === "long_standing")) {
       var box = target.closest("fieldset.yesno") && target.closest(".rf-items") && target.closest(".rf-items").parentElement.querySelector("[data-none-of-these]");
       if (box && box.checked) { box.checked = false; noneOfThese(box); }
     }

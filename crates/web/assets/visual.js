@@ -44,6 +44,8 @@
         var gap = (px(0)[0] - ears.reduce(function (a, b) { return a + b; }, 0) / ears.length) / Math.max(torso, 1e-9);
         if (Math.abs(gap) >= GATES.minFacingGap) { faces = gap < 0 ? "side-left" : "side-right"; }
       }
+      // Unlabelled, the engine measures the side the face shows (after a drag too).
+      if (given === false && faces) { view = faces; }
       if (given !== false && faces && faces !== view) {
         whole = "the person faces the other way from the view it is labelled; check the label";
       } else if (given === false && !faces) {

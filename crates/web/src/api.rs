@@ -392,7 +392,7 @@ struct AssessmentList {
 
 #[utoipa::path(get, path = "/api/clients/{id}/assessments", security(("session" = [])), tag = "assessments", params(("id" = ClientId, Path, description = "The client's id")), responses(
     Reading, Audited, NoSuchClient,
-    (status = 200, description = "The client's assessments, oldest first (a client sees completed ones only)", body = AssessmentList),
+    (status = 200, description = "The client's assessments, oldest first (a client sees completed ones only, without the form and intake)", body = AssessmentList),
 ))]
 async fn list_assessments(
     State(state): State<AppState>,
@@ -404,8 +404,15 @@ async fn list_assessments(
     if me.require_staff().is_err() {
         assessments.retain(|a| a.status == AssessmentStatus::Complete);
     }
+    let assessments = assessments.into_iter().map(|a| as_seen_by(a, &me)).collect();
     crate::audit::record(&state, Some(me.user.id), Action::View, RecordKind::Client, &client.id.to_string(), "api assessments").await?;
     Ok(Json(AssessmentList { assessments }))
+}
+
+/// An assessment as the caller may see it: a client gets its dates and status, not the
+/// therapist's form and intake (the screen's answers, the clearances' notes, the palpation).
+fn as_seen_by(a: Assessment, me: &CurrentUser) -> Assessment {
+    if me.user.role == Role::Client { Assessment { form: Value::Object(serde_json::Map::new()), intake: None, ..a } } else { a }
 }
 
 /// The form of an intake file's text.
@@ -574,6 +581,7 @@ async fn get_assessment(
         // A client reads their report on its page, in plain words (the therapist's report
         // holds the differentials and the screen's answers); here, the plan and the photos.
         let photos = state.store.photos_for(assessment.id).await?;
+        let assessment = as_seen_by(assessment, &me);
         return Ok(Json(AssessmentDetail { assessment, report: None, plan, landmark_sets: Vec::new(), photos }));
     }
     let report = state.clinic.latest_report(assessment.id).await?.map(|r| ReportReply {
@@ -612,7 +620,10 @@ async fn get_plan(State(state): State<AppState>, me: CurrentUser, Path(id): Path
 /// The therapist's edited plan.
 #[derive(Debug, Deserialize, ToSchema)]
 struct PlanBody {
-    /// The plan in the report's plan format (docs/report-json.md).
+    /// The plan in the report's plan format (docs/report-json.md), read as an edit of the
+    /// current plan, as the plan editor reads its form: the massage targets, their techniques
+    /// and the dose; each exercise's id, phase, side and dose; and the note. Names, reasons,
+    /// cautions, instructions and the phases' weeks come from the current plan and the library.
     #[schema(value_type = Object)]
     plan: tonus_app::report::PlanView,
 }
@@ -821,8 +832,10 @@ fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 
 /// The most days one request may carry (two months offline).
 const MAX_DESK_DAYS: usize = 60;
-/// The oldest day a desk upload may carry, in days before today.
-const OLDEST_DESK_DAY: i64 = 60;
+/// The oldest day a desk upload may carry, in days before today: a page kept offline for
+/// months still sends its days, and a client's rows stay bounded (the page drops days older
+/// than a year without sending them).
+const OLDEST_DESK_DAY: i64 = 366;
 
 impl DeskDaysBody {
     /// The days, each checked (date, ranges), or the first problem naming its day and field.
@@ -830,8 +843,8 @@ impl DeskDaysBody {
         if self.days.len() > MAX_DESK_DAYS {
             return Err(WebError::BadRequest(format!("days: at most {MAX_DESK_DAYS} in one request, got {}", self.days.len())));
         }
-        // The page sends its last 60 days at most; a day outside that window, or after
-        // tomorrow (a client's clock a day ahead), is none it measured.
+        // A day older than a year, or after tomorrow (a client's clock a day ahead), is none
+        // the page sends.
         let today = Date::parse(&crate::format::date(Timestamp::now())).ok_or_else(|| WebError::Engine("today is not a date".into()))?;
         let window = today.add_days(-OLDEST_DESK_DAY)..=today.add_days(1);
         self.days
@@ -841,7 +854,7 @@ impl DeskDaysBody {
                     && !window.contains(&date)
                 {
                     return Err(WebError::BadRequest(format!(
-                        "day {}: only the last {OLDEST_DESK_DAY} days up to tomorrow ({} to {}) are kept",
+                        "day {}: only days from {} to {} are kept",
                         d.day,
                         window.start(),
                         window.end()

@@ -620,6 +620,10 @@ async fn rendered_report(
     {
         shown.plan = Some(tonus_clinic::docs::plan(&edited, &format!("the edited plan of assessment {}", assessment.id))?);
     }
+    if !can_edit {
+        // The client reads the massage in the knowledge base's plain words, as on the handout.
+        shown.plan = shown.plan.map(|p| tonus_app::render::in_plain_words(&p, state.clinic.engine().kb()));
+    }
     let rendered = Arc::new(RenderedReport {
         // Staff see the differentials and the evidence; the client sees plain words.
         report_html: tonus_app::render::render_html_fragment(

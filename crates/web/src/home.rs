@@ -173,15 +173,21 @@ pub(crate) async fn tick(State(state): State<AppState>, CsrfForm(me, form): Csrf
         return Err(WebError::BadRequest(format!("day: {day} is not a day of this week up to today")));
     }
     let plan = current_plan(&state, &state.store.assessments_for(client.id).await?).await?;
-    // The exercise must be one of the phase that day or today falls in (the page lists this
-    // phase's exercises for every day of the week): a later phase's exercise is not yet the
-    // client's to do. A phase with no end date runs on.
-    let runs = |ph: &tonus_app::report::PhaseView, on: Date| {
-        Date::parse(&ph.starts).is_none_or(|start| start <= on) && Date::parse(&ph.ends).is_none_or(|end| on <= end)
-    };
-    let runs_on = |ph: &&tonus_app::report::PhaseView| runs(ph, day) || runs(ph, today);
-    let in_plan =
-        plan.as_ref().is_some_and(|p| p.phases.iter().filter(runs_on).flat_map(|ph| &ph.exercises).any(|e| e.id == form.exercise));
+    // The exercise must be one of the phase that day falls in, or of the phase the page lists
+    // for this week (the last one once the plan's weeks are over): a later phase's exercise is
+    // not yet the client's to do. A phase with no end date runs on.
+    let in_plan = plan.as_ref().is_some_and(|p| {
+        let shown = tonus_app::render::current_phase(&p.phases, &today.to_string());
+        let runs_on = |ph: &tonus_app::report::PhaseView| {
+            Date::parse(&ph.starts).is_none_or(|start| start <= day) && Date::parse(&ph.ends).is_none_or(|end| day <= end)
+        };
+        p.phases
+            .iter()
+            .enumerate()
+            .filter(|(i, ph)| *i == shown || runs_on(ph))
+            .flat_map(|(_, ph)| &ph.exercises)
+            .any(|e| e.id == form.exercise)
+    });
     if !in_plan {
         return Err(WebError::BadRequest(format!("exercise: \"{}\" is not in your plan for {day}", form.exercise)));
     }

@@ -71,8 +71,9 @@ enum Kind {
     Text,
     Date,
     Choice(&'static [(&'static str, &'static str)]),
-    /// A required yes/no answer (radio buttons).
-    YesNo,
+    /// A red-flag answer: no, yes (new or changed), or yes but long-standing and unchanged
+    /// (radio buttons); only a long-standing yes can be lifted by a recorded clearance.
+    RedFlag,
     /// Yes, no or not asked.
     Optional,
     /// Region choice from the knowledge base.
@@ -129,9 +130,9 @@ fn sections(catalog: &Catalog) -> Vec<SectionSpec> {
     for (i, (category, items)) in catalog.red_flags.iter().enumerate() {
         red_flags.push(SectionSpec {
             legend: format!("Red-flag screen: {category}"),
-            note: "Ask every question. \"None of these\" answers no to each; any yes blocks the plan and gives referral advice.",
+            note: "Ask every question. \"None of these\" answers no to each; any yes blocks the plan and gives referral advice. A doctor's clearance recorded below lifts the block only for a yes that is long-standing and unchanged.",
             none_of_these: Some(i),
-            fields: items.iter().map(|(id, question)| spec(format!("red_flags.{id}"), question.clone(), Kind::YesNo)).collect(),
+            fields: items.iter().map(|(id, question)| spec(format!("red_flags.{id}"), question.clone(), Kind::RedFlag)).collect(),
         });
     }
     let mut out = vec![SectionSpec {
@@ -309,7 +310,7 @@ pub(crate) struct FieldView {
     pub id: String,
     pub label: String,
     pub hint: String,
-    /// `number`, `text`, `date`, `select`, `yesno`, `checkboxes`.
+    /// `number`, `text`, `date`, `select`, `redflag` (no, yes, long-standing), `checkboxes`.
     pub widget: &'static str,
     pub min: String,
     pub max: String,
@@ -367,7 +368,7 @@ pub(crate) fn answer_none_of_these(catalog: &Catalog, values: &mut FormValues) {
             continue;
         }
         let names: Vec<String> = items.iter().map(|(id, _)| format!("red_flags.{id}")).collect();
-        if names.iter().any(|n| first(values, n) == "yes") {
+        if names.iter().any(|n| matches!(first(values, n), "yes" | "long_standing")) {
             values.remove(&name);
             continue;
         }
@@ -382,7 +383,7 @@ pub(crate) fn answer_none_of_these(catalog: &Catalog, values: &mut FormValues) {
 impl SectionView {
     /// Whether the fields sit in columns (questions run full width).
     pub(crate) fn grid(&self) -> bool {
-        self.fields.len() > 3 && !self.fields.iter().any(|f| f.widget == "yesno")
+        self.fields.len() > 3 && !self.fields.iter().any(|f| f.widget == "redflag")
     }
 }
 
@@ -424,7 +425,7 @@ pub(crate) fn view(catalog: &Catalog, values: &FormValues, errors: &FieldErrors)
                             String::new(),
                             options.iter().map(|(v, l)| ((*v).to_owned(), (*l).to_owned())).collect(),
                         ),
-                        Kind::YesNo => ("yesno", String::new(), String::new(), vec![]),
+                        Kind::RedFlag => ("redflag", String::new(), String::new(), vec![]),
                         Kind::Optional => (
                             "select",
                             String::new(),
@@ -594,7 +595,16 @@ fn build_json(catalog: &Catalog, values: &FormValues) -> Result<Value, FieldErro
                     continue;
                 }
             },
-            Kind::YesNo | Kind::Optional => match raw {
+            Kind::RedFlag => match raw {
+                "yes" => Value::Bool(true),
+                "no" => Value::Bool(false),
+                "long_standing" => json!({ "present": true, "onset": "long_standing" }),
+                other => {
+                    errors.insert(s.name.clone(), format!("\"{other}\" is not no, yes or long-standing"));
+                    continue;
+                }
+            },
+            Kind::Optional => match raw {
                 "yes" => Value::Bool(true),
                 "no" => Value::Bool(false),
                 other => {
@@ -963,5 +973,18 @@ mod tests {
         let boxes: Vec<_> = shown.iter().filter_map(|s| s.none_of_these.clone()).collect();
         assert_eq!(boxes, [("red_flags_none.0".to_owned(), true), ("red_flags_none.1".to_owned(), false)]);
         assert_eq!(shown[0].legend, "Client", "the client comes first, then the red-flag screen");
+    }
+
+    #[test]
+    fn a_long_standing_yes_is_recorded_with_its_onset_and_kept_by_none_of_these() {
+        let mut v = values(&[("red_flags_none.0", "yes"), ("red_flags.chest_pain", "long_standing")]);
+        answer_none_of_these(&catalog(), &mut v);
+        assert!(!v.contains_key("red_flags_none.0"), "a long-standing yes unticks the box, like a yes");
+        let intake = build_json(&catalog(), &v).unwrap();
+        assert_eq!(intake["red_flags"]["chest_pain"], json!({"present": true, "onset": "long_standing"}));
+        let yes = build_json(&catalog(), &values(&[("red_flags.chest_pain", "yes")])).unwrap();
+        assert_eq!(yes["red_flags"]["chest_pain"], json!(true), "a plain yes is new or changed");
+        let odd = build_json(&catalog(), &values(&[("red_flags.chest_pain", "maybe")])).unwrap_err();
+        assert!(odd["red_flags.chest_pain"].contains("not no, yes or long-standing"), "{odd:?}");
     }
 }

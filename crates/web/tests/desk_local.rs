@@ -97,7 +97,7 @@ async fn the_local_desk_serves_the_page_and_keeps_the_totals_in_a_file() {
     let before = std::fs::read_to_string(&days_file).unwrap();
     let bad_token = post("0".repeat(64), format!(r#"{{"days":[{}]}}"#, day(&yesterday, 1, 1))).await;
     assert!(bad_token.starts_with("HTTP/1.1 403"), "{bad_token}");
-    for bad in ["2026-13-01", "2026-04-31", "2027-02-29", &from_today(3), &from_today(-61), "9999-12-31"] {
+    for bad in ["2026-13-01", "2026-04-31", "2027-02-29", &from_today(3), &from_today(-367), "9999-12-31"] {
         let bad_day = post(token.clone(), format!(r#"{{"days":[{},{}]}}"#, day(&yesterday, 1, 1), day(bad, 1, 1))).await;
         assert!(bad_day.starts_with("HTTP/1.1 422") && bad_day.contains(bad), "{bad}: {bad_day}");
         assert!(bad_day.contains("application/json"), "the API's JSON error: {bad_day}");

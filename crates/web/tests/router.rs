@@ -601,6 +601,9 @@ async fn client_accounts_share_links_export_and_erase() {
         assert!(detail["plan"][hidden].is_null(), "{hidden}: {detail}");
     }
     assert!(detail["report"].is_null() && detail["landmark_sets"] == json!([]), "{detail}");
+    assert!(detail["assessment"]["intake"].is_null() && detail["assessment"]["form"] == json!({}), "{detail}");
+    let listed = app.api("GET", &format!("/api/clients/{client}/assessments"), Some(&dana), None).await.json();
+    assert!(listed["assessments"][0]["intake"].is_null(), "{listed}");
     let plan = app.api("GET", &format!("/api/assessments/{id}/plan"), Some(&dana), None).await.json();
     assert!(plan["current"].is_object() && plan["plan"]["engine_plan"].is_null(), "{plan}");
     let staff = app.api("GET", &format!("/api/assessments/{id}"), Some(&pat), None).await.json();

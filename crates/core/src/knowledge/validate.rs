@@ -557,7 +557,7 @@ fn red_flags(ids: &Ids<'_>, f: &Files) -> Result<(), KnowledgeError> {
             ic.text("question", &item.question)?;
             let action = item.action.unwrap_or(cat.action);
             if item.action.is_some_and(|a| a > cat.action) {
-                return Err(ic.fail("action", "an item may be more urgent than its category, not less"));
+                return Err(ic.fail("action", "an item may be as urgent as its category or more, not less"));
             }
             match (&item.action, &item.advice) {
                 (Some(_), None) => return Err(ic.fail("advice", "an item with an action of its own needs advice of its own")),
