@@ -12,7 +12,6 @@ use tonus_core::outcomes::{Better, Verdict, judge};
 use crate::render::esc;
 use crate::report::{NdiView, Posture, Reading, Report, Side, TestResult, View};
 use crate::svg::{self, ProgressChart, ProgressPoint};
-use tonus_core::knowledge::MeasureKind;
 
 /// One value at one assessment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,15 +88,20 @@ enum Threshold {
     /// The measure's real-change threshold.
     Real(f64),
     /// A floor only: a smaller change is noise, but a larger one is not known to be real (a
-    /// pose proxy, whose threshold is the measure it stands in for, not its own).
+    /// threshold borrowed from another measurement: a proxy's, the supine test's).
     Floor(f64),
     /// None known.
     Unknown,
 }
 
 impl Threshold {
-    fn of(value: Option<f64>) -> Threshold {
-        value.map_or(Threshold::Unknown, Threshold::Real)
+    /// A measure's: a floor when it is borrowed from another measurement.
+    fn of_measure(m: &tonus_core::knowledge::Measure) -> Threshold {
+        match m.real_change {
+            Some(r) if m.real_change_borrowed() => Threshold::Floor(r),
+            Some(r) => Threshold::Real(r),
+            None => Threshold::Unknown,
+        }
     }
 
     fn value(self) -> Option<f64> {
@@ -131,7 +135,7 @@ fn change(points: &[Point], higher: Option<bool>, threshold: Threshold, meaningf
         (Verdict::Improved | Verdict::Worsened, Threshold::Floor(r)) => (
             VerdictView::Unjudged,
             format!(
-                "a change of {delta} reaches {r}{unit}, the real-change threshold of the measure this proxy stands in for; none is established for the proxy itself, so confirm it with a clinical measure"
+                "a change of {delta} reaches {r}{unit}, a real-change threshold borrowed from another measurement; none is established for this one, so confirm the change another way before calling it real"
             ),
         ),
         (v @ (Verdict::Improved | Verdict::Worsened), _) => (
@@ -229,10 +233,7 @@ pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
                 (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
             };
             let norm = m.norm_low.zip(m.norm_high);
-            let threshold = match m.kind {
-                MeasureKind::Proxy => m.real_change.map_or(Threshold::Unknown, Threshold::Floor),
-                MeasureKind::Exact => Threshold::of(m.real_change),
-            };
+            let threshold = Threshold::of_measure(m);
             let name = if takes.len() > 1 { format!("{} ({view}, {posture})", m.name) } else { m.name.clone() };
             push(&format!("{}/{view}/{posture}", m.id), &name, &m.unit, norm, threshold, None, &get);
         }
@@ -246,7 +247,7 @@ pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
                 TestResult::Sided { .. } => None,
             })
         };
-        push(&m.id, &m.name, &m.unit, norm, Threshold::of(m.real_change), None, &whole);
+        push(&m.id, &m.name, &m.unit, norm, Threshold::of_measure(m), None, &whole);
         for side in [Side::Left, Side::Right] {
             let id = m.id.clone();
             let on_side = move |r: &Report| {
@@ -255,7 +256,7 @@ pub fn series(reports: &[Report], kb: &KnowledgeBase) -> Vec<Series> {
                     TestResult::Whole { .. } => None,
                 })
             };
-            push(&format!("{}_{side}", m.id), &format!("{} ({side})", m.name), &m.unit, norm, Threshold::of(m.real_change), None, &on_side);
+            push(&format!("{}_{side}", m.id), &format!("{} ({side})", m.name), &m.unit, norm, Threshold::of_measure(m), None, &on_side);
         }
     }
     let o = kb.outcomes();
@@ -380,13 +381,23 @@ mod tests {
     }
 
     #[test]
+    fn a_borrowed_threshold_is_a_floor() {
+        let kb = KnowledgeBase::embedded().unwrap();
+        let of = |id: &str| Threshold::of_measure(kb.measure(id).unwrap());
+        assert!(matches!(of("pec_minor_supine"), Threshold::Floor(r) if r == 1.1), "borrowed from the tape-measured length");
+        assert!(matches!(of("ear_shoulder_angle"), Threshold::Floor(r) if r == 5.0), "a proxy's");
+        assert!(matches!(of("dnf_endurance"), Threshold::Real(r) if r == 18.0), "its own MDC");
+        assert!(matches!(of("sagittal_head_tilt"), Threshold::Unknown));
+    }
+
+    #[test]
     fn changes_read_against_their_threshold_and_a_swing_between_is_named() {
         let text = |values: &[f64], higher: Option<bool>, threshold: Threshold, unit: &str, percent: bool| {
             change(&points(values), higher, threshold, None, unit, percent).text
         };
         expect_test::expect![[r#"a change of -6.0 (-43%) reaches the real-change threshold of 5: a real improvement; on 2026-02-01 it was 30, a real worsening from the first visit"#]]
             .assert_eq(&text(&[14.0, 30.0, 8.0], Some(false), Threshold::Real(5.0), "points (0–50)", true));
-        expect_test::expect![[r#"a change of +6.0° reaches 5°, the real-change threshold of the measure this proxy stands in for; none is established for the proxy itself, so confirm it with a clinical measure"#]]
+        expect_test::expect!["a change of +6.0° reaches 5°, a real-change threshold borrowed from another measurement; none is established for this one, so confirm the change another way before calling it real"]
             .assert_eq(&text(&[40.0, 30.0, 46.0], Some(true), Threshold::Floor(5.0), "°", false));
         expect_test::expect![[r#"a change of +3.0 s is within the real-change threshold of 18 s: noise, not progress"#]].assert_eq(&text(
             &[12.0, 15.0],

@@ -407,6 +407,10 @@ pub struct Measure {
     /// Where the real-change threshold comes from and how far it applies.
     #[serde(default)]
     pub real_change_note: Option<String>,
+    /// Whether `real_change` is another measurement's, not established for this one (a
+    /// proxy's always is): a floor for noise, never proof of a real change.
+    #[serde(default)]
+    pub real_change_borrowed: bool,
     /// What a positive value means, in words ("leaning forward").
     #[serde(default)]
     pub positive_means: Option<String>,
@@ -420,6 +424,12 @@ pub struct Measure {
 }
 
 impl Measure {
+    /// Whether the real-change threshold is borrowed from another measurement: stated so, or a
+    /// proxy's.
+    pub fn real_change_borrowed(&self) -> bool {
+        self.real_change_borrowed || self.kind == MeasureKind::Proxy
+    }
+
     /// Whether a value inside its cut-offs reads as "within the norm": a clinical test's
     /// cut-offs say what normal is, and a normal range says it for any measure; a proxy with
     /// cut-offs only (a Tonus convention, no known normal range) is then merely not flagged.
