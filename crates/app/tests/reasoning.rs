@@ -476,6 +476,30 @@ fn a_clearance_does_not_cover_a_new_symptom_or_an_unasked_item() {
 }
 
 #[test]
+fn a_one_sided_picture_is_not_the_two_sided_cross() {
+    // Tight on the right, weak on the right, the left found balanced: each muscle fits on one
+    // side and speaks against the pattern on the other.
+    let r = run(
+        &format!(
+            "{OFFICE_DAY}[tests]\nupper_trapezius_length = {{ left = \"normal\", right = \"reduced\" }}\nlevator_length = {{ left = \"normal\", right = \"reduced\" }}\nlower_trapezius_grade = {{ left = 5, right = 3 }}\nscapular_dyskinesis = {{ left = \"normal\", right = \"obvious\" }}\n"
+        ),
+        &[],
+        false,
+    );
+    let pattern = &r.story.as_ref().expect("a story").pattern;
+    expect![[r#"
+        Upper crossed pattern does not apply: only 50% of the assessed items fit, 60% needed.
+        supporting: upper_trapezius, levator_scapulae, lower_trapezius, serratus_anterior
+        against: upper_trapezius, levator_scapulae, lower_trapezius, serratus_anterior"#]]
+    .assert_eq(&format!(
+        "{}\nsupporting: {}\nagainst: {}",
+        words::pattern(pattern),
+        pattern.supporting.join(", "),
+        pattern.against.join(", ")
+    ));
+}
+
+#[test]
 fn a_clearance_does_not_cover_an_item_whose_onset_was_not_given() {
     // A plain `true` is taken as new, for the clearance as for the action.
     check(

@@ -284,7 +284,8 @@ pub struct PatternFinding {
     pub confidence: f64,
     /// Muscle and component ids found as the pattern expects.
     pub supporting: Vec<String>,
-    /// Muscle and component ids found otherwise.
+    /// Muscle and component ids found otherwise (a muscle found as expected on one side and
+    /// otherwise on the other is in both lists).
     pub against: Vec<String>,
     /// Muscle and component ids without a finding (suspected or unknown).
     pub unassessed: Vec<String>,
@@ -697,6 +698,13 @@ fn pattern(kb: &KnowledgeBase, muscles: &[MuscleFinding], components: &[Componen
             supporting.push(id.clone());
             tight |= want == TypicalState::Overactive;
             weak |= want == TypicalState::Inhibited;
+            // The pattern is two-sided: the other side found in another state (balanced, say)
+            // speaks against it too, so a one-sided picture does not read as the cross.
+            let other = [&f.left, &f.right].into_iter().filter(|s| s.is_found() && s.found() != Some(want_state)).map(|s| s.confidence());
+            if let Some(conf) = other.reduce(f64::max) {
+                misfit += conf.max(0.2);
+                against.push(id.clone());
+            }
         } else if f.has_finding() {
             misfit += f.left.confidence().max(f.right.confidence()).max(0.2);
             against.push(id.clone());
