@@ -128,21 +128,19 @@ fn change(points: &[Point], higher: Option<bool>, threshold: Threshold, meaningf
     };
     let delta = format!("{:+.1}{unit}{percent}", c.delta);
     let (verdict, text) = match (c.verdict, threshold) {
-        (Verdict::Noise, _) => (
-            VerdictView::Noise,
-            format!("a change of {delta} is within the real-change threshold of {}{unit}: noise, not progress", num(real)),
-        ),
+        (Verdict::Noise, Threshold::Real(r) | Threshold::Floor(r)) => {
+            (VerdictView::Noise, format!("a change of {delta} is within the real-change threshold of {r}{unit}: noise, not progress"))
+        }
         (Verdict::Improved | Verdict::Worsened, Threshold::Floor(r)) => (
             VerdictView::Unjudged,
             format!(
                 "a change of {delta} reaches {r}{unit}, a real-change threshold borrowed from another measurement; none is established for this one, so confirm the change another way before calling it real"
             ),
         ),
-        (v @ (Verdict::Improved | Verdict::Worsened), _) => (
+        (v @ (Verdict::Improved | Verdict::Worsened), Threshold::Real(r)) => (
             if v == Verdict::Improved { VerdictView::Improved } else { VerdictView::Worsened },
             format!(
-                "a change of {delta} reaches the real-change threshold of {}{unit}: {}{}",
-                num(real),
+                "a change of {delta} reaches the real-change threshold of {r}{unit}: {}{}",
                 if v == Verdict::Improved { "a real improvement" } else { "a real worsening" },
                 if c.meaningful && meaningful.is_some() { ", and likely meaningful" } else { "" }
             ),
@@ -150,7 +148,8 @@ fn change(points: &[Point], higher: Option<bool>, threshold: Threshold, meaningf
         (Verdict::Unjudged, _) if higher.is_none() && real.is_some() => {
             (VerdictView::Unjudged, format!("a change of {delta}; neither direction is better for this measure, so it is not judged"))
         }
-        (Verdict::Unjudged, _) => {
+        // `judge` gives noise or a verdict only with a threshold.
+        (Verdict::Unjudged | Verdict::Noise | Verdict::Improved | Verdict::Worsened, _) => {
             (VerdictView::Unjudged, format!("a change of {delta}; no real-change threshold is known, so it cannot be judged"))
         }
     };
@@ -169,10 +168,6 @@ fn change(points: &[Point], higher: Option<bool>, threshold: Threshold, meaningf
         None => text,
     };
     ChangeView { delta: (c.delta * 100.0).round() / 100.0, verdict, meaningful: c.meaningful, text }
-}
-
-fn num(v: Option<f64>) -> String {
-    v.map_or_else(String::new, |v| format!("{v}"))
 }
 
 /// The series of every measure that has at least one value, reports sorted by date.
@@ -392,26 +387,46 @@ mod tests {
 
     #[test]
     fn changes_read_against_their_threshold_and_a_swing_between_is_named() {
-        let text = |values: &[f64], higher: Option<bool>, threshold: Threshold, unit: &str, percent: bool| {
-            change(&points(values), higher, threshold, None, unit, percent).text
-        };
-        expect_test::expect![[r#"a change of -6.0 (-43%) reaches the real-change threshold of 5: a real improvement; on 2026-02-01 it was 30, a real worsening from the first visit"#]]
-            .assert_eq(&text(&[14.0, 30.0, 8.0], Some(false), Threshold::Real(5.0), "points (0–50)", true));
-        expect_test::expect!["a change of +6.0° reaches 5°, a real-change threshold borrowed from another measurement; none is established for this one, so confirm the change another way before calling it real"]
-            .assert_eq(&text(&[40.0, 30.0, 46.0], Some(true), Threshold::Floor(5.0), "°", false));
-        expect_test::expect![[r#"a change of +3.0 s is within the real-change threshold of 18 s: noise, not progress"#]].assert_eq(&text(
-            &[12.0, 15.0],
-            Some(true),
-            Threshold::Real(18.0),
-            "s",
-            false,
-        ));
-        expect_test::expect![[r#"a change of +18.0 s reaches the real-change threshold of 18 s: a real improvement"#]].assert_eq(&text(
-            &[12.0, 30.0],
-            Some(true),
-            Threshold::Real(18.0),
-            "s",
-            false,
-        ));
+        let cases = [
+            (
+                &[14.0, 30.0, 8.0][..],
+                Some(false),
+                Threshold::Real(5.0),
+                "points (0–50)",
+                true,
+                expect_test::expect![[
+                    r#"a change of -6.0 (-43%) reaches the real-change threshold of 5: a real improvement; on 2026-02-01 it was 30, a real worsening from the first visit"#
+                ]],
+            ),
+            (
+                &[40.0, 30.0, 46.0],
+                Some(true),
+                Threshold::Floor(5.0),
+                "°",
+                false,
+                expect_test::expect![
+                    "a change of +6.0° reaches 5°, a real-change threshold borrowed from another measurement; none is established for this one, so confirm the change another way before calling it real"
+                ],
+            ),
+            (
+                &[12.0, 15.0],
+                Some(true),
+                Threshold::Real(18.0),
+                "s",
+                false,
+                expect_test::expect![[r#"a change of +3.0 s is within the real-change threshold of 18 s: noise, not progress"#]],
+            ),
+            (
+                &[12.0, 30.0],
+                Some(true),
+                Threshold::Real(18.0),
+                "s",
+                false,
+                expect_test::expect![[r#"a change of +18.0 s reaches the real-change threshold of 18 s: a real improvement"#]],
+            ),
+        ];
+        for (values, higher, threshold, unit, percent, expected) in cases {
+            expected.assert_eq(&change(&points(values), higher, threshold, None, unit, percent).text);
+        }
     }
 }

@@ -32,6 +32,11 @@ fn side_pose(ear: (f64, f64), eye: (f64, f64), shoulder: (f64, f64), hip: (f64, 
     Pose::new(W as u32, H as u32, None, capture(), &pts).unwrap()
 }
 
+/// The upright side pose of `side_view_angles_match_the_geometry`: ear–shoulder angle 45°.
+fn upright() -> Pose {
+    side_pose((600.0, 300.0), (680.0, 280.0), (500.0, 400.0), (480.0, 700.0))
+}
+
 fn metric(pm: &PoseMetrics, id: &str) -> MetricValue {
     pm.metrics.iter().find(|m| m.measure == id).unwrap().value.clone()
 }
@@ -79,7 +84,7 @@ fn upright_head_gives_a_larger_angle_than_forward_head() {
 fn quality_gates_say_why() {
     let kb = kb();
     // Ear not visible.
-    let pose = side_pose((600.0, 300.0), (680.0, 280.0), (500.0, 400.0), (480.0, 700.0));
+    let pose = upright();
     let mut pts = *pose.points();
     pts[idx::RIGHT_EAR].visibility = 0.2;
     let p = Pose::new(1000, 1000, Some(View::SideRight), capture(), &pts).unwrap();
@@ -128,7 +133,7 @@ fn a_leaning_trunk_gates_the_head_and_shoulder_angles() {
     }
     assert!(matches!(pm.warnings[..], [PhotoWarning::Leaning(NotMeasurable::Leaning { .. })]), "{:?}", pm.warnings);
     // Upright within the gates: measured.
-    let upright = side_pose((600.0, 300.0), (680.0, 280.0), (500.0, 400.0), (480.0, 700.0));
+    let upright = upright();
     assert!(metric(&metrics::compute(&upright, &kb, &Gates::STANDARD), "ear_shoulder_angle").value().is_some());
 }
 
@@ -227,7 +232,7 @@ fn bad_landmark_sets_are_refused_by_shape() {
 #[test]
 fn a_side_photo_facing_the_other_way_from_its_label_is_not_measured() {
     let kb = kb();
-    let pose = side_pose((600.0, 300.0), (680.0, 280.0), (500.0, 400.0), (480.0, 700.0));
+    let pose = upright();
     let labelled = |view| Pose::new(W as u32, H as u32, Some(view), capture(), pose.points()).unwrap();
     // Labelled as the side it shows: measured.
     let pm = metrics::compute(&labelled(View::SideRight), &kb, &Gates::STANDARD);
@@ -245,7 +250,7 @@ fn a_side_photo_facing_the_other_way_from_its_label_is_not_measured() {
 #[test]
 fn a_side_photo_whose_face_does_not_show_its_facing_is_measured_only_when_labelled() {
     let kb = kb();
-    let pose = side_pose((600.0, 300.0), (680.0, 280.0), (500.0, 400.0), (480.0, 700.0));
+    let pose = upright();
     let mut hidden = *pose.points();
     hidden[idx::NOSE].visibility = 0.1;
     let unlabelled = Pose::new(W as u32, H as u32, None, capture(), &hidden).unwrap();

@@ -653,9 +653,9 @@ async fn put_plan(
     // one (exercises and techniques from the library, doses and the note in bounds, each
     // exercise in one of the plan's phases), never stored as sent.
     let edit = tonus_clinic::plans::PlanEdit::of(&body.plan, state.clinic.engine().kb());
-    let plan = state.clinic.edit_plan_with(Actor::user(me.user.id), &assessment, &edit).await.map_err(|problems| {
+    let plan = state.clinic.edit_plan_with(Actor::user(me.user.id), &assessment, &edit).await.map_err(|mut problems| {
         match problems.iter().position(|p| p.kind != tonus_clinic::ErrorKind::Invalid) {
-            Some(i) => ApiError::from(problems.into_iter().nth(i).expect("the position found")),
+            Some(i) => ApiError::from(problems.swap_remove(i)),
             None => ApiError(WebError::BadRequest(problems.iter().map(tonus_clinic::ClinicError::shown).collect::<Vec<_>>().join("; "))),
         }
     })?;
